@@ -1,0 +1,149 @@
+//! Costs: per layer and per model, in parameters, MACs, FLOPs, α-FLOPs, milliseconds, joules.
+
+use serde::{Deserialize, Serialize};
+
+use crate::layer::{Kernel, LayerError, LayerEval};
+use crate::profile::Profile;
+use crate::shape::Shape;
+
+/// α-FLOPs and predicted time of a list of kernel launches.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct KernelPrice {
+    pub alpha_flops: f64,
+    pub predicted_ms: f64,
+}
+
+/// Prices kernel launches with a profile: α per kernel (1 for element-wise kernels), then the
+/// profile's timing model. The one place α-FLOPs become time.
+pub fn price_kernels(profile: &Profile, kernels: &[Kernel]) -> Result<KernelPrice, LayerError> {
+    let mut total = KernelPrice::default();
+    for k in kernels {
+        let alpha = match k.alpha {
+            Some(input) => profile.alpha(input).ok_or_else(|| {
+                LayerError::Invalid(format!(
+                    "profile `{}` has no alpha class for kernel area {}",
+                    profile.name, input.kernel_area
+                ))
+            })?,
+            None => 1.0,
+        };
+        let alpha_flops = alpha * k.flops as f64;
+        total.alpha_flops += alpha_flops;
+        total.predicted_ms += profile.kernel_ms(alpha_flops, k.elements_moved);
+    }
+    Ok(total)
+}
+
+/// The cost of one layer.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LayerCost {
+    pub name: String,
+    pub op: String,
+    pub input: Shape,
+    pub output: Shape,
+    pub params: u64,
+    /// Multiply-accumulates.
+    pub macs: u64,
+    /// `2·macs` plus element-wise FLOPs.
+    pub flops: u64,
+    /// Effective α: `alpha_flops / flops` (1 for layers without FLOPs).
+    pub alpha: f64,
+    pub alpha_flops: f64,
+    pub predicted_ms: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub energy_j: Option<f64>,
+    /// Share of the model's predicted time, in percent.
+    pub share_pct: f64,
+}
+
+impl LayerCost {
+    pub fn new(name: String, op: &str, input: Shape, eval: &LayerEval, price: KernelPrice) -> Self {
+        let flops = eval.flops();
+        LayerCost {
+            name,
+            op: op.to_string(),
+            input,
+            output: eval.output.clone(),
+            params: eval.params,
+            macs: eval.macs(),
+            flops,
+            alpha: if flops == 0 {
+                1.0
+            } else {
+                price.alpha_flops / flops as f64
+            },
+            alpha_flops: price.alpha_flops,
+            predicted_ms: price.predicted_ms,
+            energy_j: None,
+            share_pct: 0.0,
+        }
+    }
+}
+
+/// The cost of a whole model on one profile.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ModelCost {
+    pub model: String,
+    /// The profile's name.
+    pub profile: String,
+    pub device: String,
+    pub input: Shape,
+    pub output: Shape,
+    pub params: u64,
+    /// Multiply-accumulates.
+    pub macs: u64,
+    /// `2·macs` plus element-wise FLOPs.
+    pub flops: u64,
+    pub alpha_flops: f64,
+    pub predicted_ms: f64,
+    /// Joules per inference, when the profile gives the device's power.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub energy_j: Option<f64>,
+    pub layers: Vec<LayerCost>,
+}
+
+impl ModelCost {
+    /// Totals and shares from per-layer costs. Counts saturate rather than wrap (a sum above
+    /// u64::MAX FLOPs is far beyond any model).
+    pub fn from_layers(
+        model: &str,
+        profile: &Profile,
+        input: Shape,
+        output: Shape,
+        mut layers: Vec<LayerCost>,
+    ) -> Self {
+        let total_ms: f64 = layers.iter().map(|l| l.predicted_ms).sum();
+        for l in &mut layers {
+            l.share_pct = if total_ms > 0.0 {
+                100.0 * l.predicted_ms / total_ms
+            } else {
+                0.0
+            };
+            l.energy_j = profile.energy_j(l.predicted_ms);
+        }
+        let add =
+            |f: fn(&LayerCost) -> u64| layers.iter().fold(0u64, |acc, l| acc.saturating_add(f(l)));
+        ModelCost {
+            model: model.to_string(),
+            profile: profile.name.clone(),
+            device: profile.device.name.clone(),
+            input,
+            output,
+            params: add(|l| l.params),
+            macs: add(|l| l.macs),
+            flops: add(|l| l.flops),
+            alpha_flops: layers.iter().map(|l| l.alpha_flops).sum(),
+            predicted_ms: total_ms,
+            energy_j: profile.energy_j(total_ms),
+            layers,
+        }
+    }
+
+    /// The `n` layers with the largest predicted time, costliest first.
+    pub fn top_layers(&self, n: usize) -> Vec<&LayerCost> {
+        let mut sorted: Vec<&LayerCost> = self.layers.iter().collect();
+        sorted.sort_by(|a, b| b.predicted_ms.total_cmp(&a.predicted_ms));
+        sorted.truncate(n);
+        sorted
+    }
+}

@@ -1,0 +1,48 @@
+//! The α-FLOPs cost model behind alphaflops: a layer catalog with shape inference, counts of
+//! parameters, MACs and FLOPs, the α correction of Asperti, Evangelista and Marzolla
+//! (LOD 2021), device profiles and reports.
+//!
+//! Shapes in, numbers out: nothing here reads files, the environment or clocks.
+//!
+//! **MACs versus FLOPs.** `macs` counts multiply-accumulates; `flops = 2·macs` plus the
+//! element-wise work documented in [`layer`]. The paper's reference code counts MACs and
+//! calls them FLOPs; alphaflops never does.
+//!
+//! ```
+//! use alphaflops_core::{Conv, Layer, Model, Padding, Profile};
+//!
+//! let mut model = Model::new("tiny", [1, 3, 32, 32]);
+//! model.push("conv", Layer::Conv(Conv::new(3, 16, &[3, 3]).padding(Padding::Same)));
+//! let cost = model.price(&Profile::default_profile()).unwrap();
+//! assert_eq!(cost.macs, 32 * 32 * 3 * 16 * 9);
+//! assert_eq!(cost.flops, 2 * cost.macs);
+//! ```
+
+pub mod alpha;
+pub mod cost;
+pub mod layer;
+pub mod model;
+pub mod profile;
+pub mod report;
+pub mod shape;
+pub mod workload;
+pub mod zoo;
+
+pub use alpha::AlphaInput;
+pub use cost::{KernelPrice, LayerCost, ModelCost, price_kernels};
+pub use layer::{
+    Activation, Conv, ConvTranspose, Kernel, Layer, LayerError, LayerEval, Padding, Pool, PoolKind,
+};
+pub use model::{Model, ModelError, Node, Source};
+pub use profile::{
+    AlphaClass, Combine, DEFAULT_PROFILE_NAME, DEFAULT_PROFILE_TOML, Device, DeviceKind, Profile,
+    ProfileError, Timing,
+};
+pub use shape::Shape;
+pub use workload::ConvWorkload;
+
+/// Implemented by `#[cost_budget]` for annotated model structs.
+pub trait CostModel {
+    /// The model's cost on the profile it was annotated with.
+    fn cost() -> ModelCost;
+}

@@ -1,0 +1,376 @@
+//! Device profiles: the constants that turn counts into α-FLOPs, milliseconds and joules.
+//!
+//! A profile is TOML (`profiles/reference.toml` documents every key). Parsing checks every
+//! rule while it reads, so an error points at the offending value as `origin:line:col`.
+
+use std::fmt;
+
+use serde::{Deserialize, Deserializer, Serialize, de::Error as _};
+
+use crate::alpha::{AlphaInput, alpha};
+
+/// The profile format this version reads and writes.
+pub const FORMAT: u32 = 1;
+
+/// The paper's profile, embedded: the default everywhere no profile is named.
+pub const DEFAULT_PROFILE_TOML: &str = include_str!("../../profiles/quadro-t2000-asperti2021.toml");
+/// Name of the embedded default profile.
+pub const DEFAULT_PROFILE_NAME: &str = "quadro-t2000-asperti2021";
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Profile {
+    /// Must be [`FORMAT`].
+    #[serde(deserialize_with = "format_version")]
+    pub format: u32,
+    /// Short identifier, e.g. `quadro-t2000-asperti2021`; by convention the file's stem.
+    pub name: String,
+    pub device: Device,
+    pub timing: Timing,
+    /// Kernel classes, selected by kernel area `K1·K2`; together they cover every `K ≥ 1`.
+    #[serde(rename = "alpha_class", deserialize_with = "classes")]
+    pub alpha_classes: Vec<AlphaClass>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provenance: Option<Provenance>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DeviceKind {
+    Cpu,
+    Gpu,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Device {
+    pub name: String,
+    pub kind: DeviceKind,
+    /// The software that ran the kernels (`cudnn 9.1`, `burn 0.22 flex`, …).
+    pub backend: String,
+    /// Element type: `f32`, `tf32`, `f16`, `bf16`, `f64`, `i8`.
+    #[serde(deserialize_with = "dtype")]
+    pub dtype: String,
+    /// Peak throughput in FLOP/s, informative.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "opt_positive"
+    )]
+    pub peak_flops_per_s: Option<f64>,
+    /// Memory bandwidth in bytes/s, informative.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "opt_positive"
+    )]
+    pub memory_bandwidth_bytes_per_s: Option<f64>,
+    /// Average board power while running kernels, in watts: enables energy predictions.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "opt_positive"
+    )]
+    pub power_w: Option<f64>,
+}
+
+/// How α-FLOPs become time: per kernel launch,
+/// `t = latency_ms + ms_per_flop·α·FLOPs + ms_per_byte·bytes` (`combine = "sum"`), or
+/// `t = latency_ms + max(ms_per_flop·α·FLOPs, ms_per_byte·bytes)` (`combine = "max"`).
+/// The paper's model is `latency_ms = 0`, `ms_per_byte = 0`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Timing {
+    #[serde(deserialize_with = "positive")]
+    pub ms_per_flop: f64,
+    #[serde(
+        default,
+        deserialize_with = "non_negative",
+        skip_serializing_if = "is_zero"
+    )]
+    pub latency_ms: f64,
+    #[serde(
+        default,
+        deserialize_with = "non_negative",
+        skip_serializing_if = "is_zero"
+    )]
+    pub ms_per_byte: f64,
+    #[serde(default, skip_serializing_if = "Combine::is_sum")]
+    pub combine: Combine,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Combine {
+    #[default]
+    Sum,
+    Max,
+}
+
+impl Combine {
+    fn is_sum(&self) -> bool {
+        *self == Combine::Sum
+    }
+}
+
+fn is_zero(v: &f64) -> bool {
+    *v == 0.0
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlphaClass {
+    /// Smallest kernel area `K1·K2` of the class (inclusive).
+    pub min_kernel_area: u64,
+    /// Largest kernel area (inclusive); absent means unbounded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_kernel_area: Option<u64>,
+    /// In (0, 1].
+    #[serde(deserialize_with = "beta")]
+    pub beta: f64,
+    /// At least 0.
+    #[serde(deserialize_with = "non_negative")]
+    pub gamma: f64,
+}
+
+impl AlphaClass {
+    pub fn contains(&self, kernel_area: u64) -> bool {
+        kernel_area >= self.min_kernel_area
+            && self.max_kernel_area.is_none_or(|max| kernel_area <= max)
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Provenance {
+    pub source: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<String>,
+    /// How the constants were obtained (`paper constants`, `cargo xtask fit …`).
+    pub method: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub samples: Option<u64>,
+    /// Mean absolute percentage error of the fit on its own samples.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "opt_non_negative"
+    )]
+    pub fit_mape_pct: Option<f64>,
+    /// Free-form facts about the machine: CPU model, threads, driver, clocks, versions.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub environment: std::collections::BTreeMap<String, String>,
+}
+
+/// A profile that could not be read: where, and which rule it broke.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[error("{origin}:{line}:{column}: {message}")]
+pub struct ProfileError {
+    /// The file (or `<embedded>`) the text came from, as the caller named it.
+    pub origin: String,
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+impl Profile {
+    /// Parses and checks a profile; `origin` names the text in errors (usually its path).
+    pub fn from_toml_str(text: &str, origin: &str) -> Result<Profile, ProfileError> {
+        toml::from_str(text).map_err(|e: toml::de::Error| {
+            let (line, column) = e.span().map_or((1, 1), |span| line_col(text, span.start));
+            ProfileError {
+                origin: origin.to_string(),
+                line,
+                column,
+                message: e.message().to_string(),
+            }
+        })
+    }
+
+    /// The embedded default profile (the paper's Quadro T2000 constants).
+    pub fn default_profile() -> Profile {
+        // The embedded text is checked by a unit test, so this cannot fail at run time.
+        Profile::from_toml_str(DEFAULT_PROFILE_TOML, "<embedded default profile>")
+            .unwrap_or_else(|e| unreachable!("the embedded default profile is invalid: {e}"))
+    }
+
+    /// Renders the profile as TOML (what `cargo xtask fit` writes).
+    pub fn to_toml_string(&self) -> String {
+        toml::to_string(self).unwrap_or_else(|e| unreachable!("a profile always serializes: {e}"))
+    }
+
+    /// The class for a kernel area. A parsed profile has one for every `K ≥ 1`; a profile
+    /// built in code may not.
+    pub fn class(&self, kernel_area: u64) -> Option<&AlphaClass> {
+        self.alpha_classes.iter().find(|c| c.contains(kernel_area))
+    }
+
+    /// α for one kernel's inputs with this profile's class constants, or `None` when no class
+    /// covers its kernel area.
+    pub fn alpha(&self, input: AlphaInput) -> Option<f64> {
+        let class = self.class(input.kernel_area)?;
+        Some(alpha(
+            input.kernel_area,
+            input.s as f64,
+            class.beta,
+            class.gamma,
+        ))
+    }
+
+    /// Bytes per element of the profile's dtype.
+    pub fn dtype_bytes(&self) -> u64 {
+        match self.device.dtype.as_str() {
+            "f64" => 8,
+            "f16" | "bf16" => 2,
+            "i8" => 1,
+            _ => 4,
+        }
+    }
+
+    /// Predicted milliseconds of one kernel launch doing `alpha_flops` α-FLOPs and moving
+    /// `elements` elements.
+    pub fn kernel_ms(&self, alpha_flops: f64, elements: u64) -> f64 {
+        let t = &self.timing;
+        let compute = t.ms_per_flop * alpha_flops;
+        let memory = t.ms_per_byte * (elements as f64) * (self.dtype_bytes() as f64);
+        t.latency_ms
+            + match t.combine {
+                Combine::Sum => compute + memory,
+                Combine::Max => compute.max(memory),
+            }
+    }
+
+    /// Energy in joules for `ms` milliseconds, if the profile knows the device's power.
+    pub fn energy_j(&self, ms: f64) -> Option<f64> {
+        self.device.power_w.map(|w| w * ms / 1000.0)
+    }
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}
+
+// Validating deserializers: an error raised here carries the span of the value it rejects.
+
+fn finite<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    let v = f64::deserialize(d)?;
+    if v.is_finite() {
+        Ok(v)
+    } else {
+        Err(D::Error::custom(format!("{v} is not a finite number")))
+    }
+}
+
+fn positive<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    let v = finite(d)?;
+    if v > 0.0 {
+        Ok(v)
+    } else {
+        Err(D::Error::custom(format!("must be greater than 0, got {v}")))
+    }
+}
+
+fn non_negative<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    let v = finite(d)?;
+    if v >= 0.0 {
+        Ok(v)
+    } else {
+        Err(D::Error::custom(format!("must not be negative, got {v}")))
+    }
+}
+
+fn opt_positive<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+    positive(d).map(Some)
+}
+
+fn opt_non_negative<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+    non_negative(d).map(Some)
+}
+
+fn beta<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    let v = finite(d)?;
+    if v > 0.0 && v <= 1.0 {
+        Ok(v)
+    } else {
+        Err(D::Error::custom(format!("beta must be in (0, 1], got {v}")))
+    }
+}
+
+fn format_version<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+    let v = u32::deserialize(d)?;
+    if v == FORMAT {
+        Ok(v)
+    } else {
+        Err(D::Error::custom(format!(
+            "this alphaflops reads profile format {FORMAT}, the file says {v}"
+        )))
+    }
+}
+
+const DTYPES: &[&str] = &["f32", "tf32", "f16", "bf16", "f64", "i8"];
+
+fn dtype<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    let v = String::deserialize(d)?;
+    if DTYPES.contains(&v.as_str()) {
+        Ok(v)
+    } else {
+        Err(D::Error::custom(format!(
+            "unknown dtype `{v}`, expected one of {}",
+            DTYPES.join(", ")
+        )))
+    }
+}
+
+fn classes<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<AlphaClass>, D::Error> {
+    let mut list = Vec::<AlphaClass>::deserialize(d)?;
+    if list.is_empty() {
+        return Err(D::Error::custom(
+            "alpha_class is empty: add at least one [[alpha_class]] with min_kernel_area = 1",
+        ));
+    }
+    list.sort_by_key(|c| c.min_kernel_area);
+    let mut next = 1u64;
+    for c in &list {
+        if c.min_kernel_area != next {
+            return Err(D::Error::custom(format!(
+                "alpha classes must cover every kernel area from 1 up without gaps or overlaps: expected a class starting at {next}, found one starting at {}",
+                c.min_kernel_area
+            )));
+        }
+        match c.max_kernel_area {
+            Some(max) if max < c.min_kernel_area => {
+                return Err(D::Error::custom(format!(
+                    "max_kernel_area {max} is below min_kernel_area {}",
+                    c.min_kernel_area
+                )));
+            }
+            Some(max) => next = max.saturating_add(1),
+            None => {
+                return if std::ptr::eq(c, list.last().unwrap_or(c)) {
+                    Ok(list)
+                } else {
+                    Err(D::Error::custom(
+                        "only the last alpha class may leave max_kernel_area out",
+                    ))
+                };
+            }
+        }
+    }
+    Err(D::Error::custom(format!(
+        "alpha classes end at kernel area {}: leave max_kernel_area out of the last class so every kernel has one",
+        next - 1
+    )))
+}
+
+impl fmt::Display for DeviceKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            DeviceKind::Cpu => "cpu",
+            DeviceKind::Gpu => "gpu",
+        })
+    }
+}

@@ -1,0 +1,120 @@
+//! Rendering costs: a Markdown table (for rustdoc and terminals) and JSON.
+
+use std::fmt::{self, Write as _};
+
+use crate::cost::ModelCost;
+
+/// A count with an SI suffix and two decimals (`1.81 G`); below 1000, the plain integer.
+pub fn si(value: f64) -> String {
+    const SUFFIXES: [&str; 6] = ["", " k", " M", " G", " T", " P"];
+    if !value.is_finite() {
+        return value.to_string();
+    }
+    let mut v = value;
+    let mut i = 0;
+    while v.abs() >= 1000.0 && i + 1 < SUFFIXES.len() {
+        v /= 1000.0;
+        i += 1;
+    }
+    if i == 0 && v.fract() == 0.0 {
+        format!("{v}")
+    } else {
+        format!("{v:.2}{}", SUFFIXES[i])
+    }
+}
+
+/// Four significant digits, for α and milliseconds.
+pub fn sig4(value: f64) -> String {
+    if value == 0.0 || !value.is_finite() {
+        return value.to_string();
+    }
+    let digits = (3 - value.abs().log10().floor() as i32).clamp(0, 12) as usize;
+    format!("{value:.digits$}")
+}
+
+impl ModelCost {
+    /// The per-layer table with totals, as Markdown.
+    pub fn to_markdown(&self) -> String {
+        let mut s = String::new();
+        let energy = self.energy_j.is_some();
+        let _ = writeln!(
+            s,
+            "| # | layer | op | input → output | params | MACs | FLOPs | α | α-FLOPs | predicted ms |{} share |",
+            if energy { " energy mJ |" } else { "" }
+        );
+        let _ = writeln!(
+            s,
+            "|---:|---|---|---|---:|---:|---:|---:|---:|---:|{}---:|",
+            if energy { "---:|" } else { "" }
+        );
+        for (i, l) in self.layers.iter().enumerate() {
+            let _ = writeln!(
+                s,
+                "| {} | {} | {} | {} → {} | {} | {} | {} | {} | {} | {} |{} {:.1} % |",
+                i + 1,
+                l.name,
+                l.op,
+                l.input,
+                l.output,
+                si(l.params as f64),
+                si(l.macs as f64),
+                si(l.flops as f64),
+                sig4(l.alpha),
+                si(l.alpha_flops),
+                sig4(l.predicted_ms),
+                l.energy_j
+                    .map_or(String::new(), |j| format!(" {} |", sig4(j * 1000.0))),
+                l.share_pct
+            );
+        }
+        let alpha = if self.flops == 0 {
+            1.0
+        } else {
+            self.alpha_flops / self.flops as f64
+        };
+        let _ = writeln!(
+            s,
+            "| | **total** | | {} → {} | **{}** | **{}** | **{}** | {} | **{}** | **{}** |{} 100 % |",
+            self.input,
+            self.output,
+            si(self.params as f64),
+            si(self.macs as f64),
+            si(self.flops as f64),
+            sig4(alpha),
+            si(self.alpha_flops),
+            sig4(self.predicted_ms),
+            self.energy_j
+                .map_or(String::new(), |j| format!(" **{}** |", sig4(j * 1000.0))),
+        );
+        let _ = write!(
+            s,
+            "\nProfile `{}` ({}). MACs are multiply-accumulates; FLOPs = 2·MACs + element-wise work; \
+             α-FLOPs = α·FLOPs; share is of predicted time.\n",
+            self.profile, self.device
+        );
+        s
+    }
+
+    /// The cost as pretty-printed JSON (the keys of [`ModelCost`] and its layers).
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self)
+            .unwrap_or_else(|e| unreachable!("a ModelCost always serializes: {e}"))
+    }
+}
+
+impl fmt::Display for ModelCost {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "{}: {} params, {} MACs, {} FLOPs, {} α-FLOPs, {} ms predicted on {}\n",
+            self.model,
+            si(self.params as f64),
+            si(self.macs as f64),
+            si(self.flops as f64),
+            si(self.alpha_flops),
+            sig4(self.predicted_ms),
+            self.profile
+        )?;
+        f.write_str(&self.to_markdown())
+    }
+}

@@ -1,0 +1,409 @@
+//! The catalog: PyTorch's output-shape rules, counts, and a typed error for every bad layer.
+
+use alphaflops_core::alpha::{alpha, s_k};
+use alphaflops_core::*;
+use proptest::prelude::*;
+
+fn conv2d(cin: u64, cout: u64, k: u64) -> Conv {
+    Conv::new(cin, cout, &[k, k])
+}
+
+fn out(layer: &Layer, input: &[u64]) -> Vec<u64> {
+    layer
+        .infer(&Shape::new(input))
+        .unwrap_or_else(|e| panic!("{e}"))
+        .output
+        .0
+}
+
+fn error(layer: &Layer, input: &[u64]) -> LayerError {
+    layer
+        .infer(&Shape::new(input))
+        .expect_err("should be rejected")
+}
+
+#[test]
+fn conv2d_counts() {
+    let l = Layer::Conv(
+        conv2d(3, 64, 7)
+            .stride(&[2, 2])
+            .padding(Padding::symmetric(&[3, 3]))
+            .bias(false),
+    );
+    let e = l.infer(&Shape::new([1, 3, 224, 224])).unwrap();
+    assert_eq!(e.output.0, [1, 64, 112, 112]);
+    assert_eq!(e.params, 64 * 3 * 49);
+    assert_eq!(e.macs(), 112 * 112 * 64 * 3 * 49);
+    assert_eq!(e.flops(), 2 * e.macs());
+    let a = e.kernels[0].alpha.unwrap();
+    assert_eq!((a.kernel_area, a.s), (49, 112 * 112));
+}
+
+#[test]
+fn conv_padding_modes() {
+    let same = Layer::Conv(conv2d(1, 1, 4).padding(Padding::Same));
+    assert_eq!(out(&same, &[2, 1, 9, 9]), [2, 1, 9, 9]);
+    let valid = Layer::Conv(conv2d(1, 1, 3).padding(Padding::Valid));
+    assert_eq!(out(&valid, &[1, 1, 9, 9]), [1, 1, 7, 7]);
+    // burn's four-value padding: top/bottom and left/right may differ.
+    let asym = Layer::Conv(conv2d(1, 1, 3).padding(Padding::Explicit(vec![(1, 0), (2, 2)])));
+    assert_eq!(out(&asym, &[1, 1, 9, 9]), [1, 1, 8, 11]);
+    let dilated = Layer::Conv(conv2d(1, 1, 3).dilation(&[2, 2]));
+    assert_eq!(out(&dilated, &[1, 1, 9, 9]), [1, 1, 5, 5]);
+    let strided_same = Layer::Conv(conv2d(1, 1, 3).padding(Padding::Same).stride(&[2, 2]));
+    assert!(
+        matches!(error(&strided_same, &[1, 1, 9, 9]), LayerError::Invalid(m) if m.contains("stride 1"))
+    );
+}
+
+#[test]
+fn conv1d_and_groups() {
+    let l = Layer::Conv(Conv::new(4, 8, &[3]).groups(2));
+    let e = l.infer(&Shape::new([1, 4, 10])).unwrap();
+    assert_eq!(e.output.0, [1, 8, 8]);
+    assert_eq!(e.params, 8 * 2 * 3 + 8);
+    assert_eq!(e.macs(), 8 * 8 * 2 * 3);
+    assert_eq!(l.op(), "conv1d");
+}
+
+#[test]
+fn conv_transpose2d() {
+    let l = Layer::ConvTranspose(ConvTranspose {
+        in_channels: 16,
+        out_channels: 8,
+        kernel: vec![4, 4],
+        stride: vec![2, 2],
+        padding: vec![1, 1],
+        output_padding: vec![0, 0],
+        dilation: vec![1, 1],
+        groups: 1,
+        bias: true,
+    });
+    let e = l.infer(&Shape::new([1, 16, 8, 8])).unwrap();
+    assert_eq!(e.output.0, [1, 8, 16, 16]);
+    assert_eq!(e.params, 16 * 8 * 16 + 8);
+    assert_eq!(e.macs(), 16 * 8 * 8 * 8 * 16);
+}
+
+#[test]
+fn linear_leading_dims_and_implicit_flatten() {
+    let l = Layer::Linear {
+        d_input: 64,
+        d_output: 10,
+        bias: true,
+    };
+    let e = l.infer(&Shape::new([2, 7, 64])).unwrap();
+    assert_eq!(e.output.0, [2, 7, 10]);
+    assert_eq!(e.macs(), 14 * 640);
+    assert_eq!(e.kernels[0].alpha.unwrap().s, 14);
+    let flat = Layer::Linear {
+        d_input: 400,
+        d_output: 120,
+        bias: true,
+    };
+    assert_eq!(out(&flat, &[1, 16, 5, 5]), [1, 120]);
+    let msg = error(&flat, &[1, 16, 4, 4]).to_string();
+    assert!(
+        msg.contains("400") && msg.contains("256") && msg.contains("[1, 16, 4, 4]"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn pools() {
+    let max = Layer::Pool(
+        Pool::new(PoolKind::Max, &[3, 3])
+            .stride(&[2, 2])
+            .padding(&[1, 1]),
+    );
+    assert_eq!(out(&max, &[1, 64, 112, 112]), [1, 64, 56, 56]);
+    let mut ceil = Pool::new(PoolKind::Max, &[2, 2]);
+    ceil.ceil_mode = true;
+    assert_eq!(out(&Layer::Pool(ceil), &[1, 1, 5, 5]), [1, 1, 3, 3]);
+    let avg1d = Layer::Pool(Pool::new(PoolKind::Avg, &[2]));
+    assert_eq!(out(&avg1d, &[1, 3, 9]), [1, 3, 4]);
+    assert_eq!(avg1d.op(), "avg_pool1d");
+    let adaptive = Layer::AdaptiveAvgPool { output: vec![7, 7] };
+    assert_eq!(out(&adaptive, &[1, 512, 14, 14]), [1, 512, 7, 7]);
+    let e = max.infer(&Shape::new([1, 1, 4, 4])).unwrap();
+    assert_eq!((e.macs(), e.params), (0, 0));
+}
+
+#[test]
+fn norms_activations_and_views() {
+    let bn = Layer::BatchNorm { num_features: 8 };
+    let e = bn.infer(&Shape::new([2, 8, 4, 4])).unwrap();
+    assert_eq!((e.params, e.flops(), e.macs()), (16, 2 * 256, 0));
+    let ln = Layer::LayerNorm { d_model: 4 };
+    assert_eq!(ln.infer(&Shape::new([3, 4])).unwrap().params, 8);
+    let gn = Layer::GroupNorm {
+        num_groups: 2,
+        num_channels: 8,
+    };
+    assert_eq!(out(&gn, &[1, 8, 3, 3]), [1, 8, 3, 3]);
+    for a in [
+        Activation::Relu,
+        Activation::Gelu,
+        Activation::Silu,
+        Activation::Sigmoid,
+        Activation::Tanh,
+        Activation::Softmax,
+    ] {
+        let e = Layer::Activation(a).infer(&Shape::new([2, 5])).unwrap();
+        assert_eq!(e.flops(), 10 * a.flops_per_element(), "{a:?}");
+    }
+    let drop = Layer::Dropout.infer(&Shape::new([2, 5])).unwrap();
+    assert!(drop.kernels.is_empty() && drop.output.0 == [2, 5]);
+    assert_eq!(
+        out(
+            &Layer::Flatten {
+                start_dim: 1,
+                end_dim: -1
+            },
+            &[2, 3, 4, 5]
+        ),
+        [2, 60]
+    );
+    assert_eq!(
+        out(&Layer::Transpose { dim0: 1, dim1: 2 }, &[2, 3, 4]),
+        [2, 4, 3]
+    );
+    assert_eq!(out(&Layer::Select { dim: 1, index: 0 }, &[2, 3, 4]), [2, 4]);
+}
+
+#[test]
+fn embedding_add_concat() {
+    let emb = Layer::Embedding {
+        num_embeddings: 100,
+        embedding_dim: 16,
+    };
+    let e = emb.infer(&Shape::new([2, 7])).unwrap();
+    assert_eq!(
+        (e.output.0.as_slice(), e.params),
+        (&[2u64, 7, 16][..], 1600)
+    );
+    let x = Shape::new([1, 8, 4, 4]);
+    assert_eq!(
+        Layer::Add
+            .infer_with(&x, std::slice::from_ref(&x))
+            .unwrap()
+            .flops(),
+        128
+    );
+    assert!(
+        Layer::Add
+            .infer_with(&x, &[Shape::new([1, 8, 4, 5])])
+            .is_err()
+    );
+    assert!(Layer::Add.infer(&x).is_err());
+    let cat = Layer::Concat { dim: 1 };
+    assert_eq!(
+        cat.infer_with(&x, &[Shape::new([1, 3, 4, 4])])
+            .unwrap()
+            .output
+            .0,
+        [1, 11, 4, 4]
+    );
+    assert!(cat.infer_with(&x, &[Shape::new([1, 3, 4, 5])]).is_err());
+}
+
+#[test]
+fn attention_is_never_zero() {
+    let l = Layer::MultiHeadAttention {
+        d_model: 64,
+        n_heads: 4,
+        bias: true,
+    };
+    let e = l.infer(&Shape::new([2, 10, 64])).unwrap();
+    let (n, t, d, h) = (2u64, 10u64, 64u64, 4u64);
+    assert_eq!(e.output.0, [2, 10, 64]);
+    assert_eq!(e.params, 4 * (d * d + d));
+    assert_eq!(
+        e.macs(),
+        n * t * d * 3 * d + 2 * n * h * t * t * (d / h) + n * t * d * d
+    );
+    assert!(e.flops() > 2 * e.macs(), "softmax and scaling are counted");
+    assert_eq!(e.kernels.len(), 5);
+}
+
+#[test]
+fn bad_layers_are_typed_errors() {
+    assert!(matches!(
+        error(&Layer::Conv(conv2d(0, 4, 3)), &[1, 0, 8, 8]),
+        LayerError::Invalid(_)
+    ));
+    assert!(
+        matches!(error(&Layer::Conv(conv2d(0, 4, 3)), &[1, 1, 8, 8]), LayerError::Zero(w) if w == "in_channels")
+    );
+    assert!(matches!(
+        error(&Layer::Conv(conv2d(6, 4, 3).groups(4)), &[1, 6, 8, 8]),
+        LayerError::Groups {
+            groups: 4,
+            what: "in_channels",
+            channels: 6
+        }
+    ));
+    assert!(matches!(
+        error(&Layer::Conv(conv2d(3, 4, 9)), &[1, 3, 8, 8]),
+        LayerError::KernelTooLarge {
+            dim: 0,
+            extent: 9,
+            padded: 8
+        }
+    ));
+    let wrong_channels = error(&Layer::Conv(conv2d(3, 4, 3)), &[1, 6, 8, 8]).to_string();
+    assert!(
+        wrong_channels.contains("3 input channels") && wrong_channels.contains("[1, 6, 8, 8]"),
+        "{wrong_channels}"
+    );
+    assert!(matches!(
+        error(&Layer::Conv(conv2d(3, 4, 3)), &[3, 8, 8]),
+        LayerError::Rank { .. }
+    ));
+    let empty = Layer::ConvTranspose(ConvTranspose {
+        in_channels: 1,
+        out_channels: 1,
+        kernel: vec![1, 1],
+        stride: vec![1, 1],
+        padding: vec![3, 3],
+        output_padding: vec![0, 0],
+        dilation: vec![1, 1],
+        groups: 1,
+        bias: false,
+    });
+    assert!(matches!(
+        error(&empty, &[1, 1, 4, 4]),
+        LayerError::EmptyOutput { dim: 0 }
+    ));
+    let huge = Layer::Linear {
+        d_input: u64::MAX / 2,
+        d_output: 4,
+        bias: false,
+    };
+    assert!(matches!(
+        error(&huge, &[1, u64::MAX / 2]),
+        LayerError::Overflow(_)
+    ));
+    let wide = Layer::Linear {
+        d_input: 1 << 32,
+        d_output: 1 << 32,
+        bias: false,
+    };
+    assert!(matches!(
+        error(&wide, &[1, 1 << 32]),
+        LayerError::Overflow(_)
+    ));
+}
+
+#[test]
+fn model_errors_name_the_layer() {
+    let mut m = Model::new("m", [1, 1, 28, 28]);
+    m.push("conv1", Layer::Conv(conv2d(1, 6, 5))).push(
+        "fc",
+        Layer::Linear {
+            d_input: 400,
+            d_output: 10,
+            bias: true,
+        },
+    );
+    let e = m.price(&Profile::default_profile()).unwrap_err();
+    assert_eq!((e.index, e.name.as_str(), e.op), (1, "fc", "linear"));
+    assert_eq!(e.input, Some(Shape::new([1, 6, 24, 24])));
+    assert!(
+        e.to_string()
+            .starts_with("layer `fc` (linear, #1): linear expects 400"),
+        "{e}"
+    );
+    let mut m = Model::new("m", [1, 4]);
+    m.push_with("sum", Layer::Add, vec![Source::Node("nope".into())]);
+    assert!(
+        m.price(&Profile::default_profile())
+            .unwrap_err()
+            .to_string()
+            .contains("no earlier layer is named `nope`")
+    );
+}
+
+#[test]
+fn alpha_reference_points() {
+    // The paper's numbers: K = 9 at S = 100, hand-computed.
+    let sk = 1.0 + 9f64.ln();
+    assert!(
+        (alpha(9, 100.0, 0.001, 0.56) - ((sk + 0.001 * (100.0 - sk)) / 100.0).powf(0.56)).abs()
+            < 1e-15
+    );
+    assert!((alpha(1, 1.0, 0.02, 0.99) - 1.0).abs() < 1e-15);
+    // Below S_K α exceeds 1: small inputs cost more per FLOP.
+    assert!(alpha(9, 2.0, 0.001, 0.56) > 1.0);
+}
+
+proptest! {
+    #[test]
+    fn alpha_is_one_at_s_k(k in 1u64..10_000, beta in 0.0001f64..=1.0, gamma in 0.0f64..3.0) {
+        prop_assert!((alpha(k, s_k(k), beta, gamma) - 1.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn alpha_decreases_in_s_when_beta_below_one(k in 1u64..100, s in 1u64..1_000_000, beta in 0.0001f64..0.999, gamma in 0.01f64..3.0) {
+        prop_assume!(s as f64 >= s_k(k));
+        prop_assert!(alpha(k, (s + 1) as f64, beta, gamma) < alpha(k, s as f64, beta, gamma));
+    }
+
+    #[test]
+    fn alpha_tends_to_beta_pow_gamma(k in 1u64..100, beta in 0.0001f64..=1.0, gamma in 0.0f64..3.0) {
+        let far = alpha(k, 1e300, beta, gamma);
+        prop_assert!((far - beta.powf(gamma)).abs() <= 1e-9 * beta.powf(gamma).max(1e-300).max(1e-9));
+    }
+
+    #[test]
+    fn macs_linear_in_each_channel_count(cin in 1u64..64, cout in 1u64..64, k in 1u64..6, h in 6u64..40) {
+        let macs = |cin: u64, cout: u64| Layer::Conv(conv2d(cin, cout, k)).infer(&Shape::new([1, cin, h, h])).unwrap().macs();
+        prop_assert_eq!(macs(2 * cin, cout), 2 * macs(cin, cout));
+        prop_assert_eq!(macs(cin, 3 * cout), 3 * macs(cin, cout));
+        prop_assert_eq!(macs(cin + 1, cout), macs(cin, cout) + macs(1, cout));
+    }
+
+    #[test]
+    fn conv_shape_matches_pytorch_formula(
+        h in 1u64..64, w in 1u64..64, k1 in 1u64..8, k2 in 1u64..8, s in 1u64..4, p in 0u64..4, d in 1u64..3,
+    ) {
+        let l = Layer::Conv(conv2d(2, 3, 1).clone_with(&[k1, k2], s, p, d));
+        let r = l.infer(&Shape::new([1, 2, h, w]));
+        // PyTorch: out = floor((in + 2p − d(k − 1) − 1) / s) + 1, an error when not positive.
+        let torch = |i: u64, k: u64| {
+            let num = i as i64 + 2 * p as i64 - d as i64 * (k as i64 - 1) - 1;
+            if num < 0 { None } else { Some((num / s as i64 + 1) as u64) }
+        };
+        match (torch(h, k1), torch(w, k2)) {
+            (Some(oh), Some(ow)) => prop_assert_eq!(r.unwrap().output.0, vec![1, 3, oh, ow]),
+            _ => { let too_large = matches!(r, Err(LayerError::KernelTooLarge { .. })); prop_assert!(too_large) }
+        }
+    }
+
+    #[test]
+    fn pool_shape_matches_pytorch_formula(h in 1u64..64, k in 1u64..6, s in 1u64..4, p in 0u64..3) {
+        prop_assume!(p <= k / 2);
+        let l = Layer::Pool(Pool::new(PoolKind::Max, &[k, k]).stride(&[s, s]).padding(&[p, p]));
+        let r = l.infer(&Shape::new([1, 1, h, h]));
+        let num = h as i64 + 2 * p as i64 - k as i64;
+        if num < 0 {
+            prop_assert!(r.is_err());
+        } else {
+            let o = (num / s as i64 + 1) as u64;
+            prop_assert_eq!(r.unwrap().output.0, vec![1, 1, o, o]);
+        }
+    }
+}
+
+trait CloneWith {
+    fn clone_with(&self, kernel: &[u64], s: u64, p: u64, d: u64) -> Conv;
+}
+
+impl CloneWith for Conv {
+    fn clone_with(&self, kernel: &[u64], s: u64, p: u64, d: u64) -> Conv {
+        Conv::new(self.in_channels, self.out_channels, kernel)
+            .stride(&[s, s])
+            .padding(Padding::symmetric(&[p, p]))
+            .dilation(&[d, d])
+    }
+}

@@ -1,0 +1,106 @@
+//! Reports: the Markdown table and JSON of a small model are pinned by snapshots.
+
+use alphaflops_core::*;
+
+fn lenet() -> ModelCost {
+    let mut m = Model::new("lenet", [1, 1, 28, 28]);
+    m.push(
+        "conv1",
+        Layer::Conv(Conv::new(1, 6, &[5, 5]).padding(Padding::symmetric(&[2, 2]))),
+    )
+    .push("relu1", Layer::Activation(Activation::Relu))
+    .push("pool1", Layer::Pool(Pool::new(PoolKind::Max, &[2, 2])))
+    .push("conv2", Layer::Conv(Conv::new(6, 16, &[5, 5])))
+    .push("pool2", Layer::Pool(Pool::new(PoolKind::Max, &[2, 2])))
+    .push(
+        "fc1",
+        Layer::Linear {
+            d_input: 400,
+            d_output: 120,
+            bias: true,
+        },
+    )
+    .push(
+        "fc2",
+        Layer::Linear {
+            d_input: 120,
+            d_output: 84,
+            bias: true,
+        },
+    )
+    .push(
+        "fc3",
+        Layer::Linear {
+            d_input: 84,
+            d_output: 10,
+            bias: true,
+        },
+    );
+    m.price(&Profile::default_profile()).unwrap()
+}
+
+#[test]
+fn markdown_table() {
+    insta::assert_snapshot!(lenet().to_string());
+}
+
+#[test]
+fn json_report() {
+    insta::assert_snapshot!(lenet().to_json());
+}
+
+#[test]
+fn totals_are_sums_and_shares_add_up() {
+    let c = lenet();
+    assert_eq!(c.params, 61_706);
+    assert_eq!(c.macs, c.layers.iter().map(|l| l.macs).sum::<u64>());
+    let share: f64 = c.layers.iter().map(|l| l.share_pct).sum();
+    assert!((share - 100.0).abs() < 1e-9);
+    assert_eq!(c.top_layers(3).len(), 3);
+    assert!(
+        c.top_layers(3)
+            .windows(2)
+            .all(|w| w[0].predicted_ms >= w[1].predicted_ms)
+    );
+    let json: serde_json::Value = serde_json::from_str(&c.to_json()).unwrap();
+    for key in [
+        "model",
+        "profile",
+        "params",
+        "macs",
+        "flops",
+        "alpha_flops",
+        "predicted_ms",
+        "layers",
+    ] {
+        assert!(json.get(key).is_some(), "{key}");
+    }
+}
+
+#[test]
+fn energy_appears_with_power() {
+    let mut p = Profile::default_profile();
+    p.device.power_w = Some(40.0);
+    let mut m = Model::new("one", [1, 8]);
+    m.push(
+        "fc",
+        Layer::Linear {
+            d_input: 8,
+            d_output: 8,
+            bias: false,
+        },
+    );
+    let c = m.price(&p).unwrap();
+    assert_eq!(c.energy_j, Some(40.0 * c.predicted_ms / 1000.0));
+    assert!(c.to_markdown().contains("energy mJ"));
+}
+
+#[test]
+fn si_formatting() {
+    use alphaflops_core::report::{si, sig4};
+    assert_eq!(si(156.0), "156");
+    assert_eq!(si(1_814_073_344.0), "1.81 G");
+    assert_eq!(si(11_689_512.0), "11.69 M");
+    assert_eq!(sig4(0.012345), "0.01235");
+    assert_eq!(sig4(12.3456), "12.35");
+}
