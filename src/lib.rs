@@ -2,3 +2,24 @@
 #![doc = include_str!("../README.md")]
 
 pub use alphaflops_core::*;
+pub use alphaflops_macros::cost_budget;
+
+#[doc(hidden)]
+pub mod __private {
+    use alphaflops_core::{Model, ModelCost, Profile};
+
+    /// What `#[cost_budget]` expands `CostModel::cost` to: the model and profile it priced at
+    /// compile time, priced again through the same functions. Both were checked when the
+    /// macro ran, so a failure here is a bug in alphaflops, not in the user's code.
+    pub fn price(model_json: &str, profile_toml: &str, origin: &str) -> ModelCost {
+        let model: Model = serde_json::from_str(model_json).unwrap_or_else(|e| {
+            panic!("alphaflops bug: the model recorded by #[cost_budget] does not read back: {e}")
+        });
+        let profile = Profile::from_toml_str(profile_toml, origin).unwrap_or_else(|e| {
+            panic!("alphaflops bug: a profile checked at compile time fails at run time: {e}")
+        });
+        model.price(&profile).unwrap_or_else(|e| {
+            panic!("alphaflops bug: a model priced at compile time fails at run time: {e}")
+        })
+    }
+}

@@ -17,6 +17,9 @@ pub const DEFAULT_PROFILE_TOML: &str = include_str!("../../profiles/quadro-t2000
 /// Name of the embedded default profile.
 pub const DEFAULT_PROFILE_NAME: &str = "quadro-t2000-asperti2021";
 
+/// Profiles shipped in `profiles/` and embedded, by name: usable by name without the files.
+pub const SHIPPED: &[(&str, &str)] = &[(DEFAULT_PROFILE_NAME, DEFAULT_PROFILE_TOML)];
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Profile {

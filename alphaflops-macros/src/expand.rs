@@ -1,0 +1,326 @@
+//! `#[cost_budget]`: parse, lower, price, judge, expand. On errors the struct is still emitted
+//! (without our attributes) with a placeholder impl, so users see our errors and no others.
+
+use alphaflops_core::report::{si, sig4};
+use alphaflops_core::{DEFAULT_PROFILE_NAME, ModelCost};
+use proc_macro2::{Span, TokenStream};
+use quote::{quote, quote_spanned};
+
+use crate::attr;
+use crate::ctxt::Ctxt;
+use crate::lower::{self, Budget, Level, Metric};
+use crate::profile::{self, Resolved};
+
+const ENV_LEVEL: &str = "ALPHAFLOPS_LEVEL";
+const ENV_PROFILE: &str = "ALPHAFLOPS_PROFILE";
+
+pub fn cost_budget(args: TokenStream, input: TokenStream) -> TokenStream {
+    let mut item = match syn::parse2::<syn::ItemStruct>(input.clone()) {
+        Ok(item) => item,
+        Err(_) => {
+            let err = syn::Error::new(
+                Span::call_site(),
+                "#[cost_budget] goes on a struct whose fields are the model's layers",
+            )
+            .to_compile_error();
+            return quote!(#err #input);
+        }
+    };
+    let cx = Ctxt::default();
+    let result = price(&cx, args, &item);
+    strip_layer_attrs(&mut item);
+    let tracking = tracking(result.as_ref().and_then(|r| r.resolved.file.as_deref()));
+    let errors = cx.check().err().map(|e| e.to_compile_error());
+    let Some(priced) = result.filter(|_| errors.is_none()) else {
+        let fallback = cost_impl(
+            &item,
+            quote!(::core::unreachable!("this model failed to build")),
+        );
+        return quote!(#item #fallback #tracking #errors);
+    };
+    let verdicts = judge(&priced);
+    for line in doc_section(&priced, &verdicts).lines() {
+        let line = format!(" {line}");
+        item.attrs.push(syn::parse_quote!(#[doc = #line]));
+    }
+    let model_json = serde_json::to_string(&priced.model).unwrap_or_default();
+    let origin = priced.resolved.file.as_ref().map_or_else(
+        || format!("<shipped profile {}>", priced.resolved.profile.name),
+        |f| f.display().to_string(),
+    );
+    let toml = match &priced.resolved.file {
+        Some(f) => {
+            let path = f.display().to_string();
+            quote!(::core::include_str!(#path))
+        }
+        None => {
+            let text = &priced.resolved.toml;
+            quote!(#text)
+        }
+    };
+    let body = quote!(::alphaflops::__private::price(#model_json, #toml, #origin));
+    let imp = cost_impl(&item, body);
+    let diagnostics = diagnostics(&priced, &verdicts);
+    quote!(#item #imp #tracking #diagnostics)
+}
+
+/// The priced model and what judging it needs.
+struct Priced {
+    name: String,
+    model: alphaflops_core::Model,
+    cost: ModelCost,
+    resolved: Resolved,
+    budgets: Vec<Budget>,
+    level: Level,
+    level_source: String,
+}
+
+fn price(cx: &Ctxt, args: TokenStream, item: &syn::ItemStruct) -> Option<Priced> {
+    let items = attr::items(args).unwrap_or_else(|e| {
+        cx.syn_error(e);
+        Vec::new()
+    });
+    let args = lower::args(cx, items);
+
+    // ALPHAFLOPS_LEVEL=warn|deny overrides `level`.
+    let (mut level, mut level_source) = (args.level, "level".to_string());
+    if let Ok(text) = std::env::var(ENV_LEVEL) {
+        match Level::parse(&text) {
+            Some(l) => (level, level_source) = (l, format!("{ENV_LEVEL}={text}")),
+            None => cx.error(
+                args.level_span,
+                format!("{ENV_LEVEL} must be `warn` or `deny`, found `{text}`"),
+            ),
+        }
+    }
+    // ALPHAFLOPS_PROFILE=<name> overrides `profile` and `path`.
+    let resolved = match (
+        std::env::var(ENV_PROFILE).ok().filter(|s| !s.is_empty()),
+        &args.profile,
+        &args.path,
+    ) {
+        (Some(name), _, _) => {
+            profile::by_name(&name).map_err(|e| (format!("{ENV_PROFILE}: {e}"), Span::call_site()))
+        }
+        (None, Some((name, span)), _) => profile::by_name(name).map_err(|e| (e, *span)),
+        (None, None, Some((path, span))) => profile::by_path(path).map_err(|e| (e, *span)),
+        (None, None, None) => {
+            profile::by_name(DEFAULT_PROFILE_NAME).map_err(|e| (e, Span::call_site()))
+        }
+    };
+    let resolved = resolved.map_err(|(e, span)| cx.error(span, e)).ok();
+
+    let fields: Vec<lower::Field> = item
+        .fields
+        .iter()
+        .enumerate()
+        .map(|(i, field)| lower::Field {
+            name: field
+                .ident
+                .as_ref()
+                .map_or_else(|| i.to_string(), ToString::to_string),
+            field,
+        })
+        .collect();
+    let (input, _) = args.input.clone()?;
+    let name = item.ident.to_string();
+    let lowered = lower::model(cx, &name, input, &fields);
+    let resolved = resolved?;
+    if cx.has_errors() {
+        return None;
+    }
+    let cost = match lowered.model.price(&resolved.profile) {
+        Ok(cost) => cost,
+        Err(e) => {
+            let input = e
+                .input
+                .as_ref()
+                .map_or_else(String::new, |s| format!(" (input {s})"));
+            cx.error(
+                lowered.spans[e.index],
+                format!(
+                    "layer `{}` ({}) cannot take its input{input}: {}",
+                    e.name, e.op, e.error
+                ),
+            );
+            return None;
+        }
+    };
+    for b in &args.budgets {
+        if b.metric == Metric::EnergyMj && cost.energy_j.is_none() {
+            cx.error(
+                b.span,
+                format!(
+                    "profile `{}` gives no device power, so energy cannot be predicted; add `power_w` to its [device] table or remove `energy_mj`",
+                    resolved.profile.name
+                ),
+            );
+        }
+    }
+    Some(Priced {
+        name,
+        model: lowered.model,
+        cost,
+        resolved,
+        budgets: args.budgets,
+        level,
+        level_source,
+    })
+}
+
+/// One budget's outcome.
+struct Verdict<'a> {
+    budget: &'a Budget,
+    value: f64,
+}
+
+impl Verdict<'_> {
+    fn over(&self) -> bool {
+        self.value > self.budget.limit
+    }
+    fn pct(&self) -> f64 {
+        if self.budget.limit > 0.0 {
+            100.0 * self.value / self.budget.limit
+        } else {
+            f64::INFINITY
+        }
+    }
+}
+
+fn metric_value(cost: &ModelCost, metric: Metric) -> f64 {
+    match metric {
+        Metric::AlphaFlops => cost.alpha_flops,
+        Metric::Flops => cost.flops as f64,
+        Metric::Macs => cost.macs as f64,
+        Metric::Params => cost.params as f64,
+        Metric::TimeMs => cost.predicted_ms,
+        Metric::EnergyMj => cost.energy_j.unwrap_or(0.0) * 1000.0,
+    }
+}
+
+fn fmt_metric(metric: Metric, v: f64) -> String {
+    match metric {
+        Metric::TimeMs | Metric::EnergyMj => format!("{} {}", sig4(v), metric.unit()),
+        _ => format!("{} {}", si(v), metric.unit()),
+    }
+}
+
+fn judge(p: &Priced) -> Vec<Verdict<'_>> {
+    p.budgets
+        .iter()
+        .map(|budget| Verdict {
+            budget,
+            value: metric_value(&p.cost, budget.metric),
+        })
+        .collect()
+}
+
+fn message(p: &Priced, v: &Verdict) -> String {
+    let top: Vec<String> = p
+        .cost
+        .top_layers(3)
+        .iter()
+        .map(|l| format!("{} {:.1} %", l.name, l.share_pct))
+        .collect();
+    format!(
+        "`{}` is over its {} budget on profile `{}`: {} > {} ({:.1} % of budget); costliest layers: {}",
+        p.name,
+        v.budget.metric.key(),
+        p.cost.profile,
+        fmt_metric(v.budget.metric, v.value),
+        fmt_metric(v.budget.metric, v.budget.limit),
+        v.pct(),
+        top.join(", ")
+    )
+}
+
+/// Warnings (a deprecated item, the one stable way for a macro to warn) or errors for
+/// budgets exceeded; nothing when all are met.
+fn diagnostics(p: &Priced, verdicts: &[Verdict]) -> TokenStream {
+    let mut out = TokenStream::new();
+    for v in verdicts.iter().filter(|v| v.over()) {
+        let text = message(p, v);
+        let span = v.budget.span;
+        match p.level {
+            Level::Deny => {
+                let text = format!("{text} (denied by {})", p.level_source);
+                out.extend(syn::Error::new(span, text).to_compile_error());
+            }
+            Level::Warn => {
+                let note =
+                    format!("{text}; raise the budget or set level = \"deny\" to fail the build");
+                let call = quote_spanned!(span=> alphaflops_cost_budget_exceeded());
+                out.extend(quote! {
+                    const _: () = {
+                        #[deprecated(note = #note)]
+                        const fn alphaflops_cost_budget_exceeded() {}
+                        #call
+                    };
+                });
+            }
+        }
+    }
+    out
+}
+
+fn doc_section(p: &Priced, verdicts: &[Verdict]) -> String {
+    let mut s = String::from("\n# Cost\n\n");
+    s.push_str(&p.cost.to_markdown());
+    if !verdicts.is_empty() {
+        let level = match p.level {
+            Level::Warn => "warn",
+            Level::Deny => "deny",
+        };
+        s.push_str(&format!("\n**Budgets** (level `{level}`):\n\n| metric | predicted | budget | used | verdict |\n|---|---:|---:|---:|---|\n"));
+        for v in verdicts {
+            s.push_str(&format!(
+                "| `{}` | {} | {} | {:.1} % | {} |\n",
+                v.budget.metric.key(),
+                fmt_metric(v.budget.metric, v.value),
+                fmt_metric(v.budget.metric, v.budget.limit),
+                v.pct(),
+                if v.over() {
+                    "**over budget**"
+                } else {
+                    "within budget"
+                }
+            ));
+        }
+    }
+    s
+}
+
+fn cost_impl(item: &syn::ItemStruct, body: TokenStream) -> TokenStream {
+    let ident = &item.ident;
+    let (impl_generics, ty_generics, where_clause) = item.generics.split_for_impl();
+    quote! {
+        impl #impl_generics ::alphaflops::CostModel for #ident #ty_generics #where_clause {
+            fn cost() -> ::alphaflops::ModelCost {
+                #body
+            }
+        }
+    }
+}
+
+/// Makes edits to the profile file and changes of the environment overrides rebuild.
+fn tracking(file: Option<&std::path::Path>) -> TokenStream {
+    let file = file.map(|f| {
+        let path = f.display().to_string();
+        quote!(
+            const _: &[u8] = ::core::include_bytes!(#path);
+        )
+    });
+    quote! {
+        const _: ::core::option::Option<&str> = ::core::option_env!(#ENV_LEVEL);
+        const _: ::core::option::Option<&str> = ::core::option_env!(#ENV_PROFILE);
+        #file
+    }
+}
+
+fn strip_layer_attrs(item: &mut syn::ItemStruct) {
+    for field in item.fields.iter_mut() {
+        field
+            .attrs
+            .retain(|a| !a.path().is_ident(lower::LAYER_ATTR));
+    }
+}

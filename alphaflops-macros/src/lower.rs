@@ -1,0 +1,832 @@
+//! The IR given meaning: `#[cost_budget]` arguments → budgets, `#[layer]` fields → a core
+//! [`Model`] whose nodes keep the spans they came from.
+
+use alphaflops_core::{
+    Activation, Conv, ConvTranspose, Layer, Model, Padding, Pool, PoolKind, Shape, Source,
+};
+use proc_macro2::Span;
+use syn::spanned::Spanned;
+
+use crate::attr::{self, Body, Item, Keys, Value, ValueKind};
+use crate::ctxt::Ctxt;
+
+// Keys of #[cost_budget(...)].
+const INPUT: &str = "input";
+const PROFILE: &str = "profile";
+const PATH: &str = "path";
+const LEVEL: &str = "level";
+const BUDGET_KEYS: &[&str] = &[
+    "input",
+    "profile",
+    "path",
+    "level",
+    "alpha_flops",
+    "flops",
+    "macs",
+    "params",
+    "time_ms",
+    "energy_mj",
+];
+
+/// What a budget limits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Metric {
+    AlphaFlops,
+    Flops,
+    Macs,
+    Params,
+    TimeMs,
+    EnergyMj,
+}
+
+impl Metric {
+    pub const ALL: [Metric; 6] = [
+        Metric::AlphaFlops,
+        Metric::Flops,
+        Metric::Macs,
+        Metric::Params,
+        Metric::TimeMs,
+        Metric::EnergyMj,
+    ];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Metric::AlphaFlops => "alpha_flops",
+            Metric::Flops => "flops",
+            Metric::Macs => "macs",
+            Metric::Params => "params",
+            Metric::TimeMs => "time_ms",
+            Metric::EnergyMj => "energy_mj",
+        }
+    }
+
+    /// The unit after a number in messages.
+    pub fn unit(self) -> &'static str {
+        match self {
+            Metric::AlphaFlops => "α-FLOPs",
+            Metric::Flops => "FLOPs",
+            Metric::Macs => "MACs",
+            Metric::Params => "params",
+            Metric::TimeMs => "ms",
+            Metric::EnergyMj => "mJ",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Budget {
+    pub metric: Metric,
+    pub limit: f64,
+    /// The `key = value` entry, where a denied budget's error points.
+    pub span: Span,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Level {
+    Warn,
+    Deny,
+}
+
+impl Level {
+    pub fn parse(text: &str) -> Option<Level> {
+        match text {
+            "warn" => Some(Level::Warn),
+            "deny" => Some(Level::Deny),
+            _ => None,
+        }
+    }
+}
+
+/// `#[cost_budget(...)]`, checked.
+#[derive(Debug)]
+pub struct Args {
+    pub input: Option<(Shape, Span)>,
+    pub profile: Option<(String, Span)>,
+    pub path: Option<(String, Span)>,
+    pub level: Level,
+    pub level_span: Span,
+    pub budgets: Vec<Budget>,
+}
+
+pub fn args(cx: &Ctxt, items: Vec<Item>) -> Args {
+    let mut keys = Keys::new(cx, Span::call_site(), "#[cost_budget]", items);
+    // input = [1, 3, 224, 224]
+    let input = match keys.value(INPUT) {
+        Some(v) => shape(cx, INPUT, &v).map(|s| (s, v.span)),
+        None => {
+            keys.missing(INPUT, "input = [N, C, H, W]` (or `[N, D]`, `[N, T, D]`): the shape the model's forward takes");
+            None
+        }
+    };
+    // profile = "name"
+    let profile = keys
+        .value(PROFILE)
+        .and_then(|v| attr::string(cx, PROFILE, &v).map(|s| (s, v.span)));
+    // path = "profiles/my-device.toml"
+    let path = keys
+        .value(PATH)
+        .and_then(|v| attr::string(cx, PATH, &v).map(|s| (s, v.span)));
+    if let (Some(_), Some((_, span))) = (&profile, &path) {
+        cx.error(
+            *span,
+            "give either `profile = \"name\"` or `path = \"file.toml\"`, not both",
+        );
+    }
+    // level = "warn" | "deny"
+    let (mut level, mut level_span) = (Level::Warn, Span::call_site());
+    if let Some(v) = keys.value(LEVEL) {
+        level_span = v.span;
+        match attr::string(cx, LEVEL, &v).map(|s| (Level::parse(&s), s)) {
+            Some((Some(l), _)) => level = l,
+            Some((None, s)) => cx.error(
+                v.span,
+                format!("unknown level `{s}`: use `level = \"warn\"` or `level = \"deny\"`"),
+            ),
+            None => {}
+        }
+    }
+    // alpha_flops = "2M", params = 100_000, time_ms = 0.5, …
+    let mut budgets = Vec::new();
+    for metric in Metric::ALL {
+        let Some(item) = keys.take(metric.key()) else {
+            continue;
+        };
+        let span = item.span();
+        match item.body {
+            Body::Value(v) => {
+                if let Some(limit) = budget_value(cx, metric.key(), &v) {
+                    budgets.push(Budget {
+                        metric,
+                        limit,
+                        span,
+                    });
+                }
+            }
+            _ => cx.error(
+                item.key.span(),
+                format!("`{0}` takes a value: write `{0} = \"2M\"`", metric.key()),
+            ),
+        }
+    }
+    keys.finish(BUDGET_KEYS);
+    Args {
+        input,
+        profile,
+        path,
+        level,
+        level_span,
+        budgets,
+    }
+}
+
+/// A budget: a number, or a string with an SI suffix (`"2M"`, `"1.5G"`, `"100k"`).
+fn budget_value(cx: &Ctxt, key: &str, v: &Value) -> Option<f64> {
+    let n = match &v.kind {
+        ValueKind::Int(i) => Some(*i as f64),
+        ValueKind::Float(f) => Some(*f),
+        ValueKind::Str(s) => match parse_si(s) {
+            Ok(n) => Some(n),
+            Err(e) => {
+                cx.error(v.span, format!("`{key} = \"{s}\"`: {e}"));
+                return None;
+            }
+        },
+        _ => None,
+    };
+    match n {
+        Some(n) if n.is_finite() && n >= 0.0 => Some(n),
+        Some(n) => {
+            cx.error(
+                v.span,
+                format!("`{key}` must be a non-negative finite number, found {n}"),
+            );
+            None
+        }
+        None => {
+            attr::wrong_type(cx, key, v, "a number or a string such as \"2M\"");
+            None
+        }
+    }
+}
+
+/// `"2M"` → 2e6. Suffixes k, M, G, T (powers of 1000); case matters (`m` would be milli).
+pub fn parse_si(text: &str) -> Result<f64, String> {
+    let t = text.trim();
+    let (number, scale) = match t.char_indices().last() {
+        Some((i, 'k')) => (&t[..i], 1e3),
+        Some((i, 'M')) => (&t[..i], 1e6),
+        Some((i, 'G')) => (&t[..i], 1e9),
+        Some((i, 'T')) => (&t[..i], 1e12),
+        Some((_, c)) if c.is_ascii_alphabetic() => {
+            return Err(format!(
+                "unknown suffix `{c}`; use k, M, G or T (powers of 1000), e.g. \"2M\""
+            ));
+        }
+        _ => (t, 1.0),
+    };
+    let number = number.trim().replace('_', "");
+    match number.parse::<f64>() {
+        Ok(n) if n.is_finite() => Ok(n * scale),
+        _ => Err(format!(
+            "`{text}` is not a number with an optional k/M/G/T suffix, e.g. \"2M\""
+        )),
+    }
+}
+
+fn shape(cx: &Ctxt, key: &str, v: &Value) -> Option<Shape> {
+    let dims = match &v.kind {
+        ValueKind::List(items) if !items.is_empty() => items
+            .iter()
+            .map(|i| attr::uint(cx, key, i))
+            .collect::<Option<Vec<_>>>()?,
+        _ => {
+            attr::wrong_type(
+                cx,
+                key,
+                v,
+                "a non-empty list of dimensions such as [1, 3, 224, 224]",
+            );
+            return None;
+        }
+    };
+    if dims.contains(&0) {
+        cx.error(
+            v.span,
+            format!("`{key}` has a zero dimension; every dimension must be at least 1"),
+        );
+        return None;
+    }
+    Some(Shape(dims))
+}
+
+/// One field of the struct, as the macro sees it.
+pub struct Field<'a> {
+    pub name: String,
+    pub field: &'a syn::Field,
+}
+
+/// The model and, per node, the span of the field it came from.
+pub struct Lowered {
+    pub model: Model,
+    pub spans: Vec<Span>,
+}
+
+/// Parameter-free types that need no annotation, by their last path segment.
+fn known_type(ty: &syn::Type) -> Option<Option<Layer>> {
+    let syn::Type::Path(p) = ty else { return None };
+    let last = p.path.segments.last()?.ident.to_string();
+    Some(match last.as_str() {
+        "Relu" | "ReLU" | "ReLu" => Some(Layer::Activation(Activation::Relu)),
+        "Relu6" | "ReLU6" => Some(Layer::Activation(Activation::Relu6)),
+        "Gelu" | "GELU" => Some(Layer::Activation(Activation::Gelu)),
+        "Silu" | "SiLU" | "Swish" => Some(Layer::Activation(Activation::Silu)),
+        "Sigmoid" => Some(Layer::Activation(Activation::Sigmoid)),
+        "Tanh" => Some(Layer::Activation(Activation::Tanh)),
+        "Dropout" => Some(Layer::Dropout),
+        // Marker types: never layers.
+        "PhantomData" => None,
+        _ => return None,
+    })
+}
+
+pub const LAYER_ATTR: &str = "layer";
+const SKIP: &str = "skip";
+
+pub fn model(cx: &Ctxt, name: &str, input: Shape, fields: &[Field]) -> Lowered {
+    let mut model = Model::new(name, input);
+    let mut spans = Vec::new();
+    for f in fields {
+        let attrs: Vec<&syn::Attribute> = f
+            .field
+            .attrs
+            .iter()
+            .filter(|a| a.path().is_ident(LAYER_ATTR))
+            .collect();
+        for extra in attrs.iter().skip(1) {
+            cx.error(
+                extra.span(),
+                format!(
+                    "field `{}` has more than one #[layer] attribute; merge them into one",
+                    f.name
+                ),
+            );
+        }
+        let Some(attr) = attrs.first() else {
+            match known_type(&f.field.ty) {
+                Some(Some(layer)) => {
+                    model.push(f.name.clone(), layer);
+                    spans.push(f.field.ty.span());
+                }
+                Some(None) => {}
+                None => cx.error(
+                    f.field.ty.span(),
+                    format!(
+                        "field `{}` is not a known parameter-free layer: add #[layer(...)] to price it or #[layer(skip)] to leave it out",
+                        f.name
+                    ),
+                ),
+            }
+            continue;
+        };
+        let tokens = match &attr.meta {
+            syn::Meta::List(list) => list.tokens.clone(),
+            _ => {
+                cx.error(
+                    attr.span(),
+                    "expected #[layer(kind(key = value, …))] or #[layer(skip)]",
+                );
+                continue;
+            }
+        };
+        let items = match attr::items(tokens) {
+            Ok(items) => items,
+            Err(e) => {
+                cx.syn_error(e);
+                continue;
+            }
+        };
+        if let Some((layer, source)) = field_layer(cx, f, attr.span(), items) {
+            model.push_from(f.name.clone(), layer, source);
+            spans.push(attr.span());
+        }
+    }
+    Lowered { model, spans }
+}
+
+/// `#[layer(kind(...), input = [...])]` or `#[layer(skip)]`; `None` for skipped or broken fields.
+fn field_layer(cx: &Ctxt, f: &Field, span: Span, items: Vec<Item>) -> Option<(Layer, Source)> {
+    let mut kind: Option<Item> = None;
+    let mut source = Source::Previous;
+    let mut skip = false;
+    for item in items {
+        match (item.key.to_string().as_str(), &item.body) {
+            // skip
+            (SKIP, Body::Flag) => skip = true,
+            // input = [1, 16, 5, 5]
+            (INPUT, Body::Value(v)) => {
+                if let Some(s) = shape(cx, INPUT, v) {
+                    source = Source::Shape(s);
+                }
+            }
+            // conv2d(...) or relu
+            (_, Body::List(_) | Body::Flag) => {
+                if let Some(first) = &kind {
+                    cx.error(item.key.span(), format!("field `{}` names two layers, `{}` and `{}`; one field is one layer", f.name, first.key, item.key));
+                } else {
+                    kind = Some(item);
+                }
+            }
+            (key, Body::Value(_)) => cx.error(
+                item.key.span(),
+                format!("unknown key `{key}` in #[layer]; expected a layer such as `conv2d(...)`, `input = [...]` or `skip`"),
+            ),
+        }
+    }
+    if skip {
+        if let Some(k) = kind {
+            cx.error(
+                k.key.span(),
+                "`skip` leaves the field out; remove the layer or `skip`",
+            );
+        }
+        return None;
+    }
+    let Some(kind) = kind else {
+        cx.error(span, format!("#[layer] on `{}` names no layer: write e.g. #[layer(linear(d_input = 4, d_output = 2))] or #[layer(skip)]", f.name));
+        return None;
+    };
+    let op = kind.key.to_string();
+    let op_span = kind.key.span();
+    let entries = match kind.body {
+        Body::List(entries) => entries,
+        _ => Vec::new(),
+    };
+    let keys = Keys::new(cx, op_span, op.clone(), entries);
+    layer(keys, &op, op_span).map(|l| (l, source))
+}
+
+/// Layer kinds the attribute accepts, for "unknown layer" hints.
+pub const KINDS: &[&str] = &[
+    "conv1d",
+    "conv2d",
+    "conv_transpose2d",
+    "linear",
+    "max_pool1d",
+    "max_pool2d",
+    "avg_pool1d",
+    "avg_pool2d",
+    "adaptive_avg_pool1d",
+    "adaptive_avg_pool2d",
+    "batch_norm",
+    "layer_norm",
+    "group_norm",
+    "relu",
+    "relu6",
+    "gelu",
+    "silu",
+    "sigmoid",
+    "tanh",
+    "softmax",
+    "dropout",
+    "flatten",
+    "embedding",
+    "multi_head_attention",
+];
+
+/// A required value read with `read`, or a "missing" error with `example`.
+fn required<T>(
+    keys: &mut Keys,
+    key: &str,
+    example: &str,
+    read: impl FnOnce(&Ctxt, &Value) -> Option<T>,
+) -> Option<T> {
+    match keys.value(key) {
+        Some(v) => read(keys.cx(), &v),
+        None => {
+            keys.missing(key, example);
+            None
+        }
+    }
+}
+
+/// An optional value read with `read`, or `default` when absent.
+fn optional<T>(
+    keys: &mut Keys,
+    key: &str,
+    default: T,
+    read: impl FnOnce(&Ctxt, &Value) -> Option<T>,
+) -> Option<T> {
+    match keys.value(key) {
+        Some(v) => read(keys.cx(), &v),
+        None => Some(default),
+    }
+}
+
+/// `channels = [in, out]`.
+fn channels(keys: &mut Keys) -> Option<(u64, u64)> {
+    required(keys, "channels", "channels = [in, out]", |cx, v| {
+        attr::uints(cx, "channels", v, &[2])
+    })
+    .map(|c| (c[0], c[1]))
+}
+
+/// `padding = [h, w]`, `[top, left, bottom, right]` (burn), `"same"` or `"valid"`; 1-d: `p`,
+/// `[left, right]`.
+fn conv_padding(cx: &Ctxt, v: &Value, dims: usize) -> Option<Padding> {
+    match &v.kind {
+        ValueKind::Str(s) if s == "same" => Some(Padding::Same),
+        ValueKind::Str(s) if s == "valid" => Some(Padding::Valid),
+        ValueKind::Str(s) => {
+            cx.error(
+                v.span,
+                format!("unknown padding `{s}`: use \"same\", \"valid\" or numbers"),
+            );
+            None
+        }
+        _ => {
+            let lens: &[usize] = if dims == 1 { &[1, 2] } else { &[2, 4] };
+            let p = attr::uints(cx, "padding", v, lens)?;
+            Some(match (dims, p.len()) {
+                (1, 1) => Padding::symmetric(&p),
+                (1, _) => Padding::Explicit(vec![(p[0], p[1])]),
+                (_, 2) => Padding::symmetric(&p),
+                // burn's [top, left, bottom, right]
+                _ => Padding::Explicit(vec![(p[0], p[2]), (p[1], p[3])]),
+            })
+        }
+    }
+}
+
+fn layer(mut keys: Keys, op: &str, op_span: Span) -> Option<Layer> {
+    let cx = keys.cx();
+    let dims = if op.ends_with("1d") { 1 } else { 2 };
+    let per_dim = |key: &'static str| move |cx: &Ctxt, v: &Value| attr::uints(cx, key, v, &[dims]);
+    let ones = vec![1; dims];
+    let (layer, accepted): (Option<Layer>, &[&str]) = match op {
+        // conv2d(channels = [in, out], kernel_size = [kh, kw], stride, padding, dilation, groups, bias)
+        "conv1d" | "conv2d" => {
+            let ch = channels(&mut keys);
+            let kernel = required(
+                &mut keys,
+                "kernel_size",
+                "kernel_size = [3, 3]",
+                per_dim("kernel_size"),
+            );
+            let stride = optional(&mut keys, "stride", ones.clone(), per_dim("stride"));
+            let padding = optional(&mut keys, "padding", Padding::Valid, |cx, v| {
+                conv_padding(cx, v, dims)
+            });
+            let dilation = optional(&mut keys, "dilation", ones.clone(), per_dim("dilation"));
+            let groups = optional(&mut keys, "groups", 1, |cx, v| attr::uint(cx, "groups", v));
+            let bias = optional(&mut keys, "bias", true, |cx, v| {
+                attr::boolean(cx, "bias", v)
+            });
+            let layer = (|| {
+                let (i, o) = ch?;
+                Some(Layer::Conv(Conv {
+                    in_channels: i,
+                    out_channels: o,
+                    kernel: kernel?,
+                    stride: stride?,
+                    padding: padding?,
+                    dilation: dilation?,
+                    groups: groups?,
+                    bias: bias?,
+                }))
+            })();
+            (
+                layer,
+                &[
+                    "channels",
+                    "kernel_size",
+                    "stride",
+                    "padding",
+                    "dilation",
+                    "groups",
+                    "bias",
+                ],
+            )
+        }
+        // conv_transpose2d(channels = [in, out], kernel_size, stride, padding, padding_out, dilation, groups, bias)
+        "conv_transpose2d" => {
+            let ch = channels(&mut keys);
+            let kernel = required(
+                &mut keys,
+                "kernel_size",
+                "kernel_size = [3, 3]",
+                per_dim("kernel_size"),
+            );
+            let stride = optional(&mut keys, "stride", ones.clone(), per_dim("stride"));
+            let padding = optional(&mut keys, "padding", vec![0; 2], per_dim("padding"));
+            let padding_out =
+                optional(&mut keys, "padding_out", vec![0; 2], per_dim("padding_out"));
+            let dilation = optional(&mut keys, "dilation", ones.clone(), per_dim("dilation"));
+            let groups = optional(&mut keys, "groups", 1, |cx, v| attr::uint(cx, "groups", v));
+            let bias = optional(&mut keys, "bias", true, |cx, v| {
+                attr::boolean(cx, "bias", v)
+            });
+            let layer = (|| {
+                let (i, o) = ch?;
+                Some(Layer::ConvTranspose(ConvTranspose {
+                    in_channels: i,
+                    out_channels: o,
+                    kernel: kernel?,
+                    stride: stride?,
+                    padding: padding?,
+                    output_padding: padding_out?,
+                    dilation: dilation?,
+                    groups: groups?,
+                    bias: bias?,
+                }))
+            })();
+            (
+                layer,
+                &[
+                    "channels",
+                    "kernel_size",
+                    "stride",
+                    "padding",
+                    "padding_out",
+                    "dilation",
+                    "groups",
+                    "bias",
+                ],
+            )
+        }
+        // linear(d_input = 400, d_output = 120, bias = true)
+        "linear" => {
+            let d_input = required(&mut keys, "d_input", "d_input = 400", |cx, v| {
+                attr::uint(cx, "d_input", v)
+            });
+            let d_output = required(&mut keys, "d_output", "d_output = 120", |cx, v| {
+                attr::uint(cx, "d_output", v)
+            });
+            let bias = optional(&mut keys, "bias", true, |cx, v| {
+                attr::boolean(cx, "bias", v)
+            });
+            let layer = (|| {
+                Some(Layer::Linear {
+                    d_input: d_input?,
+                    d_output: d_output?,
+                    bias: bias?,
+                })
+            })();
+            (layer, &["d_input", "d_output", "bias"])
+        }
+        // max_pool2d(kernel_size = [2, 2], strides = [2, 2], padding, dilation, ceil_mode)
+        "max_pool1d" | "max_pool2d" | "avg_pool1d" | "avg_pool2d" => {
+            let kind = if op.starts_with("max") {
+                PoolKind::Max
+            } else {
+                PoolKind::Avg
+            };
+            let kernel = required(
+                &mut keys,
+                "kernel_size",
+                "kernel_size = [2, 2]",
+                per_dim("kernel_size"),
+            );
+            // burn's MaxPool2dConfig says `strides`; PyTorch says `stride`. Accept both.
+            let stride = match (keys.value("strides"), keys.value("stride")) {
+                (Some(a), Some(b)) => {
+                    cx.error(b.span, "give either `strides` or `stride`, not both");
+                    attr::uints(cx, "strides", &a, &[dims])
+                }
+                (Some(v), None) | (None, Some(v)) => attr::uints(cx, "strides", &v, &[dims]),
+                (None, None) => kernel.clone(),
+            };
+            let padding = optional(&mut keys, "padding", vec![0; dims], per_dim("padding"));
+            let dilation = optional(&mut keys, "dilation", ones.clone(), per_dim("dilation"));
+            let ceil_mode = optional(&mut keys, "ceil_mode", false, |cx, v| {
+                attr::boolean(cx, "ceil_mode", v)
+            });
+            // Accepted for fidelity to burn's config; it does not change the cost.
+            keys.value("count_include_pad");
+            let layer = (|| {
+                Some(Layer::Pool(Pool {
+                    kind,
+                    kernel: kernel?,
+                    stride: stride?,
+                    padding: padding?,
+                    dilation: dilation?,
+                    ceil_mode: ceil_mode?,
+                }))
+            })();
+            (
+                layer,
+                &[
+                    "kernel_size",
+                    "strides",
+                    "stride",
+                    "padding",
+                    "dilation",
+                    "ceil_mode",
+                    "count_include_pad",
+                ],
+            )
+        }
+        // adaptive_avg_pool2d(output_size = [7, 7])
+        "adaptive_avg_pool1d" | "adaptive_avg_pool2d" => {
+            let output = required(
+                &mut keys,
+                "output_size",
+                "output_size = [1, 1]",
+                per_dim("output_size"),
+            );
+            (
+                output.map(|output| Layer::AdaptiveAvgPool { output }),
+                &["output_size"],
+            )
+        }
+        // batch_norm(num_features = 64)
+        "batch_norm" => {
+            let n = required(&mut keys, "num_features", "num_features = 64", |cx, v| {
+                attr::uint(cx, "num_features", v)
+            });
+            (
+                n.map(|num_features| Layer::BatchNorm { num_features }),
+                &["num_features"],
+            )
+        }
+        // layer_norm(d_model = 768)
+        "layer_norm" => {
+            let d = required(&mut keys, "d_model", "d_model = 768", |cx, v| {
+                attr::uint(cx, "d_model", v)
+            });
+            (d.map(|d_model| Layer::LayerNorm { d_model }), &["d_model"])
+        }
+        // group_norm(num_groups = 8, num_channels = 64)
+        "group_norm" => {
+            let g = required(&mut keys, "num_groups", "num_groups = 8", |cx, v| {
+                attr::uint(cx, "num_groups", v)
+            });
+            let c = required(&mut keys, "num_channels", "num_channels = 64", |cx, v| {
+                attr::uint(cx, "num_channels", v)
+            });
+            (
+                (|| {
+                    Some(Layer::GroupNorm {
+                        num_groups: g?,
+                        num_channels: c?,
+                    })
+                })(),
+                &["num_groups", "num_channels"],
+            )
+        }
+        // relu, gelu, … (no keys)
+        "relu" | "relu6" | "gelu" | "silu" | "sigmoid" | "tanh" => {
+            let a = match op {
+                "relu" => Activation::Relu,
+                "relu6" => Activation::Relu6,
+                "gelu" => Activation::Gelu,
+                "silu" => Activation::Silu,
+                "sigmoid" => Activation::Sigmoid,
+                _ => Activation::Tanh,
+            };
+            (Some(Layer::Activation(a)), &[])
+        }
+        // softmax(dim = -1)
+        "softmax" => {
+            let dim = optional(&mut keys, "dim", -1, |cx, v| attr::int(cx, "dim", v));
+            (
+                dim.map(|_| Layer::Activation(Activation::Softmax)),
+                &["dim"],
+            )
+        }
+        // dropout(prob = 0.5)
+        "dropout" => {
+            keys.value("prob");
+            (Some(Layer::Dropout), &["prob"])
+        }
+        // flatten(start_dim = 1, end_dim = -1)
+        "flatten" => {
+            let s = optional(&mut keys, "start_dim", 1, |cx, v| {
+                attr::int(cx, "start_dim", v)
+            });
+            let e = optional(&mut keys, "end_dim", -1, |cx, v| {
+                attr::int(cx, "end_dim", v)
+            });
+            (
+                (|| {
+                    Some(Layer::Flatten {
+                        start_dim: s?,
+                        end_dim: e?,
+                    })
+                })(),
+                &["start_dim", "end_dim"],
+            )
+        }
+        // embedding(n_embedding = 1000, d_model = 64)
+        "embedding" => {
+            let n = required(&mut keys, "n_embedding", "n_embedding = 1000", |cx, v| {
+                attr::uint(cx, "n_embedding", v)
+            });
+            let d = required(&mut keys, "d_model", "d_model = 64", |cx, v| {
+                attr::uint(cx, "d_model", v)
+            });
+            (
+                (|| {
+                    Some(Layer::Embedding {
+                        num_embeddings: n?,
+                        embedding_dim: d?,
+                    })
+                })(),
+                &["n_embedding", "d_model"],
+            )
+        }
+        // multi_head_attention(d_model = 768, n_heads = 12)
+        "multi_head_attention" => {
+            let d = required(&mut keys, "d_model", "d_model = 768", |cx, v| {
+                attr::uint(cx, "d_model", v)
+            });
+            let h = required(&mut keys, "n_heads", "n_heads = 12", |cx, v| {
+                attr::uint(cx, "n_heads", v)
+            });
+            let bias = optional(&mut keys, "bias", true, |cx, v| {
+                attr::boolean(cx, "bias", v)
+            });
+            keys.value("dropout");
+            (
+                (|| {
+                    Some(Layer::MultiHeadAttention {
+                        d_model: d?,
+                        n_heads: h?,
+                        bias: bias?,
+                    })
+                })(),
+                &["d_model", "n_heads", "bias", "dropout"],
+            )
+        }
+        _ => {
+            cx.error(
+                op_span,
+                format!(
+                    "unknown layer kind `{op}`; expected one of: {}",
+                    KINDS.join(", ")
+                ),
+            );
+            return None;
+        }
+    };
+    keys.finish(accepted);
+    layer
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn si_suffixes() {
+        assert_eq!(parse_si("2M"), Ok(2e6));
+        assert_eq!(parse_si("1.5G"), Ok(1.5e9));
+        assert_eq!(parse_si("100k"), Ok(1e5));
+        assert_eq!(parse_si("3T"), Ok(3e12));
+        assert_eq!(parse_si("1_000"), Ok(1000.0));
+        assert_eq!(parse_si(" 2 M "), Ok(2e6));
+        assert!(parse_si("2m").unwrap_err().contains("unknown suffix `m`"));
+        assert!(parse_si("2X").unwrap_err().contains("unknown suffix `X`"));
+        assert!(parse_si("lots").is_err());
+        assert!(parse_si("").is_err());
+    }
+}

@@ -1,0 +1,88 @@
+//! Finding the profile a model is priced with: the only file access of the macro. A file it
+//! reads is tracked by the expansion (`include_bytes!`), so editing it rebuilds.
+
+use std::path::{Path, PathBuf};
+
+use alphaflops_core::Profile;
+use alphaflops_core::profile::SHIPPED;
+
+pub struct Resolved {
+    pub profile: Profile,
+    pub toml: String,
+    /// The file read, absolute; `None` for an embedded profile.
+    pub file: Option<PathBuf>,
+}
+
+fn manifest_dir() -> PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR").map_or_else(|| PathBuf::from("."), PathBuf::from)
+}
+
+fn load(file: &Path) -> Result<Resolved, String> {
+    let toml = std::fs::read_to_string(file)
+        .map_err(|e| format!("cannot read profile {}: {e}", file.display()))?;
+    let profile =
+        Profile::from_toml_str(&toml, &file.display().to_string()).map_err(|e| e.to_string())?;
+    Ok(Resolved {
+        profile,
+        toml,
+        file: Some(file.to_path_buf()),
+    })
+}
+
+/// `profile = "name"`: `profiles/<name>.toml` in the crate or any parent directory (the
+/// workspace), else a profile shipped inside alphaflops.
+pub fn by_name(name: &str) -> Result<Resolved, String> {
+    if name.is_empty()
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+        || name.starts_with('.')
+    {
+        return Err(format!(
+            "bad profile name `{name}`: use letters, digits, `-`, `_` and `.`, as in profiles/<name>.toml; for a file elsewhere write `path = \"…\"`"
+        ));
+    }
+    let dir = manifest_dir();
+    for ancestor in dir.ancestors() {
+        let file = ancestor.join("profiles").join(format!("{name}.toml"));
+        if file.is_file() {
+            let resolved = load(&file)?;
+            if resolved.profile.name != name {
+                return Err(format!(
+                    "{} is named `{}` inside; rename the file or set `name = \"{name}\"`",
+                    file.display(),
+                    resolved.profile.name
+                ));
+            }
+            return Ok(resolved);
+        }
+    }
+    if let Some((_, toml)) = SHIPPED.iter().find(|(n, _)| *n == name) {
+        let profile = Profile::from_toml_str(toml, &format!("<shipped profile {name}>"))
+            .map_err(|e| e.to_string())?;
+        return Ok(Resolved {
+            profile,
+            toml: toml.to_string(),
+            file: None,
+        });
+    }
+    let shipped: Vec<&str> = SHIPPED.iter().map(|(n, _)| *n).collect();
+    Err(format!(
+        "profile `{name}` not found: no profiles/{name}.toml in {} or its parents, and alphaflops ships only {}; \
+         measure this device with `cargo xtask bench --backend cpu --out profiles/{name}.toml`",
+        dir.display(),
+        shipped.join(", ")
+    ))
+}
+
+/// `path = "file.toml"`, relative to the crate's manifest directory.
+pub fn by_path(path: &str) -> Result<Resolved, String> {
+    let file = manifest_dir().join(path);
+    if !file.is_file() {
+        return Err(format!(
+            "profile file {} does not exist (paths are relative to the crate's Cargo.toml)",
+            file.display()
+        ));
+    }
+    load(&file)
+}
