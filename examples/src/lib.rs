@@ -1,0 +1,26 @@
+//! Real-framework models for alphaflops.
+//!
+//! Each module builds a small, well-known model with its real framework so that the
+//! `#[cost_budget(...)]` attribute can later be applied to it and its predictions checked
+//! against the live weights ([`walk`]) and against measured CPU time
+//! (`cargo run --release -p alphaflops-examples --example time_models`).
+//!
+//! | module | framework | input | output |
+//! | --- | --- | --- | --- |
+//! | [`burn_lenet`] | burn 0.22 (flex) | `[1, 1, 28, 28]` | `[1, 10]` |
+//! | [`burn_vgg`] | burn 0.22 (flex) | `[1, 3, 32, 32]` | `[1, 10]` |
+//! | [`candle_cnn`] | candle 0.11 (CPU) | `[1, 1, 28, 28]` | `[1, 10]` |
+//!
+//! In every model struct the fields are declared in forward order, one field per priced op
+//! (activations, pooling and dropout included), so an annotation pass can read them top to
+//! bottom as the op sequence.
+
+pub mod burn_lenet;
+pub mod burn_vgg;
+pub mod candle_cnn;
+pub mod walk;
+
+/// The device all burn examples run on: burn's pure-Rust CPU backend, `flex`.
+pub fn burn_cpu() -> burn::tensor::Device {
+    burn::tensor::Device::flex()
+}

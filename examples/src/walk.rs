@@ -1,0 +1,206 @@
+//! Weight-shape walkers: list every parameter of a live model with its shape.
+//!
+//! These are the building blocks of a future `alphaflops::verify(&model)` that checks the
+//! `#[layer(...)]` annotations against the weights the framework actually allocated.
+//!
+//! Both walkers return `(path, shape)` pairs with `.`-joined paths, e.g.
+//! `("conv1.weight", vec![6, 1, 5, 5])`.
+//!
+//! * **burn**: paths are built from [`ModuleVisitor::enter_module`] names, which the
+//!   `#[derive(Module)]` code emits once per struct field (the field's name), once per `Vec` /
+//!   array / tuple element (its index) and once per enum variant (the variant's name);
+//!   `Option` adds no segment. Parameters come out in field declaration order. Layouts are
+//!   burn's: `Conv2d.weight` is `[c_out, c_in/groups, k1, k2]` and `Linear.weight` is
+//!   **`[d_input, d_output]`** (the default `LinearLayout::Row`).
+//! * **candle**: the [`VarMap`]'s variable names are the [`VarBuilder::pp`] prefixes joined with
+//!   `.`, e.g. `conv1.weight`; they are returned sorted by name (the map is a `HashMap`).
+//!   candle's `Linear.weight` is **`[d_output, d_input]`** (PyTorch's layout).
+//!
+//! [`VarBuilder::pp`]: candle_nn::VarBuilder::pp
+
+use burn::module::{Module, ModuleVisitor, Param, Parameter};
+use burn::tensor::{Bool, Int, Tensor};
+use candle_nn::VarMap;
+
+/// Collects `(path, shape)` for every tensor parameter (float, int and bool) of a burn module,
+/// in visiting order (field declaration order).
+///
+/// Shapes are read with [`Param::lazy_shape`], so lazily-initialised parameters are not
+/// materialised by the walk. Non-tensor state such as `Dropout`'s training flag
+/// (a `Param<Flag>`) is not a weight and is skipped.
+pub fn burn_param_shapes<M: Module>(m: &M) -> Vec<(String, Vec<usize>)> {
+    let mut walker = ShapeWalker::default();
+    m.visit(&mut walker);
+    walker.found
+}
+
+#[derive(Default)]
+struct ShapeWalker {
+    path: Vec<String>,
+    found: Vec<(String, Vec<usize>)>,
+}
+
+impl ShapeWalker {
+    fn record<T: Parameter>(&mut self, param: &Param<T>) {
+        let shape = param.lazy_shape().to_vec();
+        self.found.push((self.path.join("."), shape));
+    }
+}
+
+impl ModuleVisitor for ShapeWalker {
+    fn enter_module(&mut self, name: &str, _container_type: &str) {
+        self.path.push(name.to_string());
+    }
+
+    fn exit_module(&mut self, _name: &str, _container_type: &str) {
+        self.path.pop();
+    }
+
+    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+        self.record(param);
+    }
+
+    fn visit_int<const D: usize>(&mut self, param: &Param<Tensor<D, Int>>) {
+        self.record(param);
+    }
+
+    fn visit_bool<const D: usize>(&mut self, param: &Param<Tensor<D, Bool>>) {
+        self.record(param);
+    }
+}
+
+/// Lists the variables of a candle [`VarMap`] as `(name, shape)`, sorted by name.
+///
+/// A poisoned lock (another thread panicked while holding it) is read through: listing
+/// shapes cannot corrupt anything.
+pub fn candle_param_shapes(vm: &VarMap) -> Vec<(String, Vec<usize>)> {
+    let data = vm
+        .data()
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut out: Vec<(String, Vec<usize>)> = data
+        .iter()
+        .map(|(name, var)| (name.clone(), var.dims().to_vec()))
+        .collect();
+    out.sort();
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::burn_lenet::LeNet;
+    use crate::burn_vgg::Vgg;
+    use crate::candle_cnn::CandleCnn;
+
+    fn owned(v: &[(&str, &[usize])]) -> Vec<(String, Vec<usize>)> {
+        v.iter().map(|(n, s)| (n.to_string(), s.to_vec())).collect()
+    }
+
+    #[test]
+    fn burn_lenet_param_shapes() {
+        let model = LeNet::new(&crate::burn_cpu());
+        let shapes = burn_param_shapes(&model);
+        for (path, shape) in &shapes {
+            println!("burn lenet {path} {shape:?}");
+        }
+        assert_eq!(
+            shapes,
+            owned(&[
+                ("conv1.weight", &[6, 1, 5, 5]),
+                ("conv1.bias", &[6]),
+                ("conv2.weight", &[16, 6, 5, 5]),
+                ("conv2.bias", &[16]),
+                // burn's Linear stores [d_input, d_output].
+                ("fc1.weight", &[400, 120]),
+                ("fc1.bias", &[120]),
+                ("fc2.weight", &[120, 84]),
+                ("fc2.bias", &[84]),
+                ("fc3.weight", &[84, 10]),
+                ("fc3.bias", &[10]),
+            ])
+        );
+        let total: usize = shapes
+            .iter()
+            .map(|(_, s)| s.iter().product::<usize>())
+            .sum();
+        assert_eq!(total, model.num_params());
+    }
+
+    #[test]
+    fn burn_vgg_param_shapes_skip_relu_pool_flatten_and_dropout() {
+        let model = Vgg::new(&crate::burn_cpu());
+        let shapes = burn_param_shapes(&model);
+        for (path, shape) in &shapes {
+            println!("burn vgg {path} {shape:?}");
+        }
+        let paths: Vec<&str> = shapes.iter().map(|(p, _)| p.as_str()).collect();
+        assert_eq!(
+            paths,
+            [
+                "conv1.weight",
+                "conv1.bias",
+                "conv2.weight",
+                "conv2.bias",
+                "conv3.weight",
+                "conv3.bias",
+                "conv4.weight",
+                "conv4.bias",
+                "fc1.weight",
+                "fc1.bias",
+                "fc2.weight",
+                "fc2.bias",
+            ]
+        );
+        assert_eq!(shapes[8].1, [4096, 128]);
+        let total: usize = shapes
+            .iter()
+            .map(|(_, s)| s.iter().product::<usize>())
+            .sum();
+        assert_eq!(total, model.num_params());
+    }
+
+    #[test]
+    fn burn_nested_modules_get_dotted_paths() {
+        #[derive(burn::module::Module, Debug)]
+        struct Outer {
+            blocks: Vec<LeNet>,
+            head: Option<burn::nn::Linear>,
+        }
+        let device = crate::burn_cpu();
+        let model = Outer {
+            blocks: vec![LeNet::new(&device)],
+            head: Some(burn::nn::LinearConfig::new(10, 2).init(&device)),
+        };
+        let paths: Vec<String> = burn_param_shapes(&model)
+            .into_iter()
+            .map(|(p, _)| p)
+            .collect();
+        assert_eq!(
+            paths.first().map(String::as_str),
+            Some("blocks.0.conv1.weight")
+        );
+        assert_eq!(paths.last().map(String::as_str), Some("head.bias"));
+    }
+
+    #[test]
+    fn candle_cnn_param_shapes() {
+        let (varmap, _model) = CandleCnn::init_cpu().unwrap();
+        let shapes = candle_param_shapes(&varmap);
+        for (name, shape) in &shapes {
+            println!("candle cnn {name} {shape:?}");
+        }
+        assert_eq!(
+            shapes,
+            owned(&[
+                ("conv1.bias", &[8]),
+                ("conv1.weight", &[8, 1, 3, 3]),
+                ("conv2.bias", &[16]),
+                ("conv2.weight", &[16, 8, 3, 3]),
+                ("fc.bias", &[10]),
+                // candle's Linear stores [d_output, d_input].
+                ("fc.weight", &[10, 784]),
+            ])
+        );
+    }
+}
