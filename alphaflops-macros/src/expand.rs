@@ -324,3 +324,103 @@ fn strip_layer_attrs(item: &mut syn::ItemStruct) {
             .retain(|a| !a.path().is_ident(lower::LAYER_ATTR));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use quote::quote;
+
+    fn lenet(args: proc_macro2::TokenStream) -> syn::File {
+        let item = quote! {
+            pub struct LeNet {
+                #[layer(conv2d(channels = [1, 6], kernel_size = [5, 5], padding = [2, 2]))]
+                conv1: Conv2d,
+                #[layer(max_pool2d(kernel_size = [2, 2], strides = [2, 2]))]
+                pool1: MaxPool2d,
+                #[layer(conv2d(channels = [6, 16], kernel_size = [5, 5]))]
+                conv2: Conv2d,
+                #[layer(max_pool2d(kernel_size = [2, 2], strides = [2, 2]))]
+                pool2: MaxPool2d,
+                #[layer(linear(d_input = 400, d_output = 120))]
+                fc1: Linear,
+                activation: Relu,
+                #[layer(linear(d_input = 120, d_output = 84))]
+                fc2: Linear,
+                #[layer(linear(d_input = 84, d_output = 10))]
+                fc3: Linear,
+            }
+        };
+        syn::parse2(super::cost_budget(args, item)).expect("the expansion parses")
+    }
+
+    fn docs(file: &syn::File) -> String {
+        let Some(syn::Item::Struct(s)) = file.items.first() else {
+            panic!("the struct comes first")
+        };
+        s.attrs
+            .iter()
+            .filter_map(|a| match &a.meta {
+                syn::Meta::NameValue(nv) if nv.path.is_ident("doc") => match &nv.value {
+                    syn::Expr::Lit(syn::ExprLit {
+                        lit: syn::Lit::Str(s),
+                        ..
+                    }) => Some(s.value()),
+                    _ => None,
+                },
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    #[test]
+    fn rustdoc_section_is_pinned() {
+        // Run under `cargo test`, which sets CARGO_MANIFEST_DIR; the paper profile is found
+        // in the workspace's profiles/ (or embedded).
+        let file = lenet(quote!(
+            input = [1, 1, 28, 28],
+            alpha_flops = "2M",
+            params = "50k",
+            time_ms = 1.0
+        ));
+        insta::assert_snapshot!(docs(&file));
+    }
+
+    #[test]
+    fn layer_attributes_are_stripped_and_the_trait_implemented() {
+        let file = lenet(quote!(input = [1, 1, 28, 28]));
+        let text = quote!(#file).to_string();
+        assert!(!text.contains("# [layer"), "{text}");
+        assert!(
+            text.contains(":: alphaflops :: CostModel for LeNet"),
+            "{text}"
+        );
+        assert!(
+            text.contains("option_env ! (\"ALPHAFLOPS_LEVEL\")"),
+            "{text}"
+        );
+        assert!(
+            !text.contains("deprecated"),
+            "no budget, no warning: {text}"
+        );
+    }
+
+    #[test]
+    fn over_budget_warns_or_denies() {
+        let warn = lenet(quote!(input = [1, 1, 28, 28], params = "50k"));
+        let text = quote!(#warn).to_string();
+        assert!(
+            text.contains("deprecated") && text.contains("is over its params budget"),
+            "{text}"
+        );
+        let deny = lenet(quote!(
+            input = [1, 1, 28, 28],
+            params = "50k",
+            level = "deny"
+        ));
+        let text = quote!(#deny).to_string();
+        assert!(
+            text.contains("compile_error") && text.contains("61.71 k params > 50.00 k params"),
+            "{text}"
+        );
+    }
+}

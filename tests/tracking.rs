@@ -1,0 +1,131 @@
+//! `#[cost_budget]` rebuilds when what it read changes: ALPHAFLOPS_LEVEL, ALPHAFLOPS_PROFILE
+//! and the profile file. Builds a scratch crate with the real cargo, once per change.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const MODEL: &str = r#"
+use alphaflops::cost_budget;
+pub struct Linear;
+#[cost_budget(input = [64, 512], profile = "dev", time_ms = 0.5)]
+pub struct Mlp {
+    #[layer(linear(d_input = 512, d_output = 512))]
+    fc: Linear,
+}
+"#;
+
+fn profile(name: &str, ms_per_flop: f64) -> String {
+    alphaflops::DEFAULT_PROFILE_TOML
+        .replace(
+            "name = \"quadro-t2000-asperti2021\"",
+            &format!("name = \"{name}\""),
+        )
+        .replace(
+            "ms_per_flop = 1.875e-8",
+            &format!("ms_per_flop = {ms_per_flop:e}"),
+        )
+}
+
+struct Build {
+    ok: bool,
+    stderr: String,
+}
+
+fn build(dir: &Path, env: &[(&str, &str)]) -> Build {
+    let repo = env!("CARGO_MANIFEST_DIR");
+    let mut cmd = Command::new(env!("CARGO"));
+    cmd.args(["build", "--quiet", "--offline", "--lib"])
+        .current_dir(dir)
+        .env("CARGO_TARGET_DIR", Path::new(repo).join("target/tracking"))
+        .env_remove("ALPHAFLOPS_LEVEL")
+        .env_remove("ALPHAFLOPS_PROFILE");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("cargo runs");
+    Build {
+        ok: out.status.success(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn scratch() -> PathBuf {
+    let repo = env!("CARGO_MANIFEST_DIR");
+    let dir = Path::new(repo).join("target/tracking/scratch");
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    std::fs::create_dir_all(dir.join("profiles")).unwrap();
+    let manifest = format!(
+        "[package]\nname = \"scratch\"\nversion = \"0.0.0\"\nedition = \"2024\"\n\n[dependencies]\nalphaflops = {{ path = {repo:?} }}\n\n[workspace]\n"
+    );
+    std::fs::write(dir.join("Cargo.toml"), manifest).unwrap();
+    if let Ok(lock) = std::fs::read(Path::new(repo).join("Cargo.lock")) {
+        // The workspace's versions are the ones already downloaded.
+        let _ = std::fs::write(dir.join("Cargo.lock"), lock);
+    }
+    std::fs::write(dir.join("src/lib.rs"), MODEL).unwrap();
+    dir
+}
+
+#[test]
+fn env_overrides_and_profile_edits_rebuild() {
+    let dir = scratch();
+    // 64×512×512 MACs: 33.6 M MACs, 67.1 M FLOPs; α ≈ 0.07 on the dev profile.
+    std::fs::write(dir.join("profiles/dev.toml"), profile("dev", 1.875e-8)).unwrap();
+    std::fs::write(dir.join("profiles/slow.toml"), profile("slow", 1.875e-5)).unwrap();
+
+    let b = build(&dir, &[]);
+    assert!(
+        b.ok && !b.stderr.contains("over its"),
+        "under budget is silent:\n{}",
+        b.stderr
+    );
+
+    // The profile file is tracked: making the device 1000× slower puts the model over budget.
+    std::fs::write(dir.join("profiles/dev.toml"), profile("dev", 1.875e-5)).unwrap();
+    let b = build(&dir, &[]);
+    assert!(b.ok, "{}", b.stderr);
+    assert!(
+        b.stderr.contains("warning")
+            && b.stderr
+                .contains("`Mlp` is over its time_ms budget on profile `dev`"),
+        "{}",
+        b.stderr
+    );
+
+    // ALPHAFLOPS_LEVEL=deny turns the warning into an error.
+    let b = build(&dir, &[("ALPHAFLOPS_LEVEL", "deny")]);
+    assert!(
+        !b.ok && b.stderr.contains("error") && b.stderr.contains("denied by ALPHAFLOPS_LEVEL=deny"),
+        "{}",
+        b.stderr
+    );
+
+    // ALPHAFLOPS_PROFILE overrides the attribute's profile.
+    std::fs::write(dir.join("profiles/dev.toml"), profile("dev", 1.875e-8)).unwrap();
+    let b = build(&dir, &[]);
+    assert!(b.ok && !b.stderr.contains("over its"), "{}", b.stderr);
+    let b = build(&dir, &[("ALPHAFLOPS_PROFILE", "slow")]);
+    assert!(
+        b.ok && b.stderr.contains("on profile `slow`"),
+        "{}",
+        b.stderr
+    );
+
+    // A bad override is an error naming the variable.
+    let b = build(&dir, &[("ALPHAFLOPS_PROFILE", "nowhere")]);
+    assert!(
+        !b.ok
+            && b.stderr
+                .contains("ALPHAFLOPS_PROFILE: profile `nowhere` not found"),
+        "{}",
+        b.stderr
+    );
+    let b = build(&dir, &[("ALPHAFLOPS_LEVEL", "loud")]);
+    assert!(
+        !b.ok
+            && b.stderr
+                .contains("ALPHAFLOPS_LEVEL must be `warn` or `deny`, found `loud`"),
+        "{}",
+        b.stderr
+    );
+}
