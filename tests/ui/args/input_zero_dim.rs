@@ -1,0 +1,11 @@
+use alphaflops::cost_budget;
+
+pub struct Conv2d;
+
+#[cost_budget(input = [1, 0, 28, 28])]
+pub struct Net {
+    #[layer(conv2d(channels = [1, 6], kernel_size = 5))]
+    conv: Conv2d,
+}
+
+fn main() {}

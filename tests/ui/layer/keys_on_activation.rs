@@ -1,0 +1,13 @@
+use alphaflops::cost_budget;
+
+pub struct Conv2d;
+pub struct MaxPool2d;
+pub struct Linear;
+
+#[cost_budget(input = [1, 4])]
+pub struct Net {
+    #[layer(relu(inplace = true))]
+    act: Linear,
+}
+
+fn main() {}

@@ -1,0 +1,13 @@
+use alphaflops::cost_budget;
+
+pub struct Conv2d;
+pub struct MaxPool2d;
+pub struct Linear;
+
+#[cost_budget(input = [1, 1, 28, 28])]
+pub struct Net {
+    #[layer(conv2d(channels = [1, 6]))]
+    conv: Conv2d,
+}
+
+fn main() {}

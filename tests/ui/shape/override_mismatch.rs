@@ -1,0 +1,14 @@
+use alphaflops::cost_budget;
+
+pub struct Conv2d;
+pub struct Linear;
+
+#[cost_budget(input = [1, 4])]
+pub struct Net {
+    #[layer(linear(d_input = 4, d_output = 2))]
+    fc1: Linear,
+    #[layer(linear(d_input = 8, d_output = 2), input = [1, 4])]
+    fc2: Linear,
+}
+
+fn main() {}
