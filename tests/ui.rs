@@ -15,7 +15,9 @@
 #[test]
 fn ui() {
     let t = trybuild::TestCases::new();
-    for topic in ["args", "layer", "field", "profile", "shape", "budget", "item"] {
+    for topic in [
+        "args", "layer", "field", "profile", "shape", "budget", "item",
+    ] {
         t.compile_fail(format!("tests/ui/{topic}/*.rs"));
     }
     t.pass("tests/ui/pass/*.rs");
