@@ -1,0 +1,121 @@
+//! The CPU backend: candle-core's conv2d (im2col + gemm) and matmul for dense rows.
+
+use std::collections::BTreeMap;
+
+use alphaflops_core::{ConvWorkload, Device, DeviceKind};
+use candle_core::{Device as CDevice, Tensor};
+
+use super::{Backend, Budget, Sample, dims, is_dense, padding, time_with};
+use crate::{Result, err, util};
+
+pub const FRAMEWORK: &str = "candle-core 0.11.1 (CPU, f32)";
+
+pub struct Cpu {
+    dev: CDevice,
+}
+
+impl Cpu {
+    pub fn new() -> Cpu {
+        Cpu { dev: CDevice::Cpu }
+    }
+}
+
+fn ce(e: candle_core::Error) -> crate::Error {
+    err!("candle: {e}")
+}
+
+impl Backend for Cpu {
+    fn time(&mut self, w: &ConvWorkload, budget: &Budget) -> Result<Sample> {
+        let [b, c_in, h, wd, c_out, k1, k2, stride] = dims(w)?;
+        let expected = w.eval().map_err(|e| err!("{e}"))?.output;
+        if is_dense(w) {
+            let x = Tensor::randn(0f32, 1f32, (h, c_in), &self.dev).map_err(ce)?;
+            let wt = Tensor::randn(0f32, 1f32, (c_in, c_out), &self.dev).map_err(ce)?;
+            return time_with(budget, || {
+                let y = x.matmul(&wt).map_err(ce)?;
+                std::hint::black_box(&y);
+                Ok(())
+            });
+        }
+        let (t, bo, l, r) = padding(w);
+        // Padding happens once, outside the timed region: what is timed is the convolution.
+        let x = Tensor::randn(0f32, 1f32, (b, c_in, h, wd), &self.dev)
+            .and_then(|x| x.pad_with_zeros(2, t, bo))
+            .and_then(|x| x.pad_with_zeros(3, l, r))
+            .and_then(|x| x.contiguous())
+            .map_err(ce)?;
+        let kernel = Tensor::randn(0f32, 1f32, (c_out, c_in, k1, k2), &self.dev).map_err(ce)?;
+        let y = x.conv2d(&kernel, 0, stride, 1, 1).map_err(ce)?;
+        let got: Vec<u64> = y.dims().iter().map(|&d| d as u64).collect();
+        if got != expected.0 {
+            return Err(err!(
+                "internal: candle's output {got:?} differs from core's {:?} for {w:?}",
+                expected.0
+            ));
+        }
+        time_with(budget, || {
+            let y = x.conv2d(&kernel, 0, stride, 1, 1).map_err(ce)?;
+            std::hint::black_box(&y);
+            Ok(())
+        })
+    }
+
+    fn device(&self) -> Device {
+        let env = util::cpu_environment();
+        Device {
+            name: env
+                .get("cpu")
+                .cloned()
+                .unwrap_or_else(|| "unknown CPU".into()),
+            kind: DeviceKind::Cpu,
+            backend: FRAMEWORK.into(),
+            dtype: "f32".into(),
+            peak_flops_per_s: None,
+            memory_bandwidth_bytes_per_s: None,
+            power_w: None,
+        }
+    }
+
+    fn environment(&self) -> BTreeMap<String, String> {
+        let mut env = util::cpu_environment();
+        env.insert(
+            "threads".into(),
+            candle_core::utils::get_num_threads().to_string(),
+        );
+        env.insert("framework".into(), FRAMEWORK.into());
+        env.insert(
+            "conv".into(),
+            "candle conv2d on a pre-padded input; dense rows (w = 1, k = 1) as matmul".into(),
+        );
+        env
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn runs_a_tiny_conv_and_dense() {
+        let mut cpu = Cpu::new();
+        let budget = Budget {
+            warmup: 0,
+            min_reps: 2,
+            max_reps: 2,
+            target_s: 0.0,
+        };
+        for w in [
+            ConvWorkload::new(6, 5, 2, 3, 2, 3),
+            ConvWorkload::new(4, 1, 3, 5, 1, 1),
+            ConvWorkload {
+                stride: 2,
+                ..ConvWorkload::new(7, 7, 2, 2, 3, 3)
+            },
+        ] {
+            let s = cpu.time(&w, &budget).unwrap();
+            assert_eq!(s.reps, 2);
+            assert!(s.median_ms >= 0.0);
+        }
+        assert!(cpu.environment().contains_key("threads"));
+    }
+}

@@ -1,0 +1,176 @@
+//! Timing backends for `measure` and `bench`: each times one conv2d forward of a workload.
+
+pub mod cpu;
+pub mod cuda;
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use alphaflops_core::{ConvWorkload, Device};
+
+use crate::metrics::{median, quantile};
+use crate::{Result, err};
+
+/// How long to time one configuration.
+#[derive(Clone, Copy, Debug)]
+pub struct Budget {
+    /// Untimed runs first (caches, allocator, lazy initialisation).
+    pub warmup: usize,
+    pub min_reps: usize,
+    pub max_reps: usize,
+    /// Keep repeating (up to `max_reps`) until this many seconds of timed runs.
+    pub target_s: f64,
+}
+
+impl Budget {
+    pub fn full() -> Budget {
+        Budget {
+            warmup: 2,
+            min_reps: 7,
+            max_reps: 200,
+            target_s: 0.4,
+        }
+    }
+    pub fn quick() -> Budget {
+        Budget {
+            warmup: 1,
+            min_reps: 5,
+            max_reps: 50,
+            target_s: 0.12,
+        }
+    }
+}
+
+/// One configuration's timing.
+#[derive(Clone, Copy, Debug)]
+pub struct Sample {
+    pub median_ms: f64,
+    pub p10_ms: f64,
+    pub p90_ms: f64,
+    pub reps: usize,
+}
+
+impl Sample {
+    pub const COLUMNS: [&str; 4] = ["time_ms", "p10_ms", "p90_ms", "reps"];
+
+    pub fn fields(&self) -> Vec<String> {
+        vec![
+            format!("{:.6}", self.median_ms),
+            format!("{:.6}", self.p10_ms),
+            format!("{:.6}", self.p90_ms),
+            self.reps.to_string(),
+        ]
+    }
+
+    pub fn of(times_ms: &[f64]) -> Sample {
+        Sample {
+            median_ms: median(times_ms),
+            p10_ms: quantile(times_ms, 0.1),
+            p90_ms: quantile(times_ms, 0.9),
+            reps: times_ms.len(),
+        }
+    }
+}
+
+/// Runs `f` per the budget with wall-clock timing; `f` must finish its work before returning.
+pub fn time_with(budget: &Budget, mut f: impl FnMut() -> Result<()>) -> Result<Sample> {
+    for _ in 0..budget.warmup {
+        f()?;
+    }
+    let start = Instant::now();
+    let mut times = Vec::new();
+    while times.len() < budget.min_reps
+        || (times.len() < budget.max_reps && start.elapsed().as_secs_f64() < budget.target_s)
+    {
+        let t0 = Instant::now();
+        f()?;
+        times.push(t0.elapsed().as_secs_f64() * 1e3);
+    }
+    Ok(Sample::of(&times))
+}
+
+/// A device that can time conv2d forwards.
+pub trait Backend {
+    fn time(&mut self, w: &ConvWorkload, budget: &Budget) -> Result<Sample>;
+    /// The device as a profile describes it.
+    fn device(&self) -> Device;
+    /// Facts for `[provenance.environment]`.
+    fn environment(&self) -> BTreeMap<String, String>;
+}
+
+/// The in-process backends (`cmd:` is handled by `measure`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Kind {
+    Cpu,
+    Cuda,
+}
+
+pub fn open(kind: Kind) -> Result<Box<dyn Backend>> {
+    match kind {
+        Kind::Cpu => Ok(Box::new(cpu::Cpu::new())),
+        Kind::Cuda => Ok(Box::new(cuda::Cuda::open()?)),
+    }
+}
+
+/// Sizes as `usize` for a framework call.
+pub fn dims(w: &ConvWorkload) -> Result<[usize; 8]> {
+    let c =
+        |v: u64| usize::try_from(v).map_err(|_| err!("size {v} does not fit this machine's usize"));
+    Ok([
+        c(w.batch)?,
+        c(w.c_in)?,
+        c(w.h)?,
+        c(w.w)?,
+        c(w.c_out)?,
+        c(w.k1)?,
+        c(w.k2)?,
+        c(w.stride)?,
+    ])
+}
+
+/// Padding `(top, bottom, left, right)` that makes the framework's output match core's
+/// workload: "same" at stride 1 (TensorFlow's split: the extra row/column of an even kernel
+/// goes after), `k/2` on each side otherwise.
+pub fn padding(w: &ConvWorkload) -> (usize, usize, usize, usize) {
+    let split = |k: u64| -> (usize, usize) {
+        if w.stride == 1 {
+            let total = (k - 1) as usize;
+            (total / 2, total - total / 2)
+        } else {
+            ((k / 2) as usize, (k / 2) as usize)
+        }
+    };
+    let (t, b) = split(w.k1);
+    let (l, r) = split(w.k2);
+    (t, b, l, r)
+}
+
+/// Dense rows (`h = batch rows, w = 1, k = 1`) are timed as a matmul.
+pub fn is_dense(w: &ConvWorkload) -> bool {
+    w.w == 1 && w.k1 == 1 && w.k2 == 1 && w.stride == 1 && w.batch == 1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn same_padding_matches_core_output() {
+        for k in 1..=8u64 {
+            let w = ConvWorkload::new(10, 7, 2, 2, k, k);
+            let (t, b, l, r) = padding(&w);
+            assert_eq!(10 + t + b - k as usize + 1, 10);
+            assert_eq!(7 + l + r - k as usize + 1, 7);
+            let out = w.eval().unwrap().output;
+            assert_eq!(out.0, vec![1, 2, 10, 7]);
+        }
+    }
+
+    #[test]
+    fn sample_quantiles() {
+        let s = Sample::of(&[5.0, 1.0, 2.0, 3.0, 4.0]);
+        assert_eq!(s.median_ms, 3.0);
+        assert_eq!(s.reps, 5);
+        assert!((s.p10_ms - 1.4).abs() < 1e-12);
+    }
+}

@@ -1,0 +1,123 @@
+//! `cargo xtask bench`: measures the default grid (see `configs`), fits a profile and writes
+//! `<out>.toml`, the raw measurements as `<out>.csv` and measured-vs-predicted as `<out>.svg`.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use crate::backend::{self, Budget, Sample};
+use crate::data::{Table, render_configs};
+use crate::fit::{self, SpecArgs};
+use crate::{Result, configs, err, measure, plot, util};
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// cpu (candle-core) or cuda (cuDNN/cuBLAS)
+    #[arg(long, value_enum)]
+    pub backend: backend::Kind,
+    /// Half the grid and shorter timing (about a minute on 2 cores)
+    #[arg(long)]
+    pub quick: bool,
+    /// The profile to write, e.g. profiles/my-cpu.toml; the CSV and SVG go beside it
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Profile name (default: the output file's stem)
+    #[arg(long)]
+    pub name: Option<String>,
+    #[command(flatten)]
+    pub spec: SpecArgs,
+    /// Allow timing in a debug build (numbers are not representative)
+    #[arg(long)]
+    pub allow_debug: bool,
+}
+
+pub fn beside(out: &Path, ext: &str) -> PathBuf {
+    out.with_extension(ext)
+}
+
+pub fn run(args: Args) -> Result<()> {
+    if cfg!(debug_assertions) && !args.allow_debug {
+        return Err(err!(
+            "bench times kernels, and this is a debug build; run `cargo run --release -p xtask -- bench …` (or pass --allow-debug to proceed anyway)"
+        ));
+    }
+    if args.out.extension().and_then(|e| e.to_str()) != Some("toml") {
+        return Err(err!(
+            "--out {}: the profile file must end in .toml (its CSV and SVG are written beside it)",
+            args.out.display()
+        ));
+    }
+    let name = args.name.clone().unwrap_or_else(|| util::stem(&args.out));
+    fit::check_name(&name)?;
+    let csv_path = beside(&args.out, "csv");
+    let svg_path = beside(&args.out, "svg");
+    let mut b = backend::open(args.backend)?;
+    let started = Instant::now();
+    let grid = configs::grid(args.quick);
+    let table = Table::parse(&render_configs(&grid), &csv_path, false)?;
+    let budget = if args.quick {
+        Budget::quick()
+    } else {
+        Budget::full()
+    };
+    let samples = measure::measure_table(
+        b.as_mut(),
+        &table,
+        &budget,
+        if args.quick { "bench --quick" } else { "bench" },
+    )?;
+    let csv = table.render_with(&Sample::COLUMNS, |r| samples[r].fields());
+    util::write_atomic(&csv_path, csv.as_bytes())?;
+    let measured = Table::parse(&csv, &csv_path, true)?;
+
+    let device = b.device();
+    let base = fit::template(&name, device);
+    let fitted = fit::fit(
+        &measured.rows,
+        args.spec.model,
+        args.spec.combine.map(fit::to_combine),
+        &base,
+    )?;
+    let m = fitted.metrics;
+    let mut env = b.environment();
+    env.insert(
+        "grid".into(),
+        format!(
+            "{} configurations ({})",
+            grid.len(),
+            if args.quick { "quick" } else { "full" }
+        ),
+    );
+    env.insert(
+        "timing".into(),
+        format!(
+            "median of {}..{} runs after {} warm-up, ≥ {} s per configuration",
+            budget.min_reps, budget.max_reps, budget.warmup, budget.target_s
+        ),
+    );
+    let source = format!(
+        "cargo xtask bench --backend {:?}{} ({})",
+        args.backend,
+        if args.quick { " --quick" } else { "" },
+        csv_path
+            .file_name()
+            .map(|f| f.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    )
+    .to_lowercase();
+    let profile = fit::with_provenance(fitted, source, args.spec.model, env);
+    fit::write_profile(&args.out, &profile)?;
+    let pred = crate::validate::predict(&profile, &measured.rows, &csv_path)?;
+    let svg = plot::render(&profile, &measured.rows, &pred, &name)?;
+    util::write_atomic(&svg_path, svg.as_bytes())?;
+    println!(
+        "wrote {}, {} and {} in {:.0} s ({} configurations, fit MAPE {:.2} %)\n{}",
+        args.out.display(),
+        csv_path.display(),
+        svg_path.display(),
+        started.elapsed().as_secs_f64(),
+        grid.len(),
+        m.mape_pct,
+        fit::describe(&profile)
+    );
+    Ok(())
+}

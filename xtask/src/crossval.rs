@@ -1,0 +1,145 @@
+//! `cargo xtask crossval`: leave-one-group-out cross-validation. For each group (by default
+//! each `experiment`), fit on the other groups, predict the held-out rows; the metrics are
+//! over all held-out predictions, i.e. out of sample. The FLOPs-only baseline is fitted the
+//! same way (its constant from the training rows only).
+
+use std::path::PathBuf;
+
+use alphaflops_core::Device;
+use serde_json::json;
+
+use crate::data::{Row, Table};
+use crate::fit::{self, SpecArgs};
+use crate::metrics::{Metrics, flops_only_scale};
+use crate::validate::Comparison;
+use crate::{Result, err};
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Measured times: one or more CSV files
+    #[arg(long, num_args = 1.., required = true)]
+    pub data: Vec<PathBuf>,
+    /// The column whose values form the held-out groups
+    #[arg(long, default_value = "experiment")]
+    pub by: String,
+    #[command(flatten)]
+    pub spec: SpecArgs,
+    /// Print exactly one JSON object instead of a table
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub struct Fold {
+    pub held_out: String,
+    pub alpha: Metrics,
+    pub flops_only: Metrics,
+}
+
+pub fn crossval(rows: &[Row], group: &[String], spec: SpecArgs) -> Result<(Comparison, Vec<Fold>)> {
+    let mut groups: Vec<&String> = group.iter().collect();
+    groups.sort();
+    groups.dedup();
+    if groups.len() < 2 {
+        return Err(err!(
+            "cross-validation needs at least 2 groups, found {}; choose another --by column",
+            groups.len()
+        ));
+    }
+    let base = fit::template(
+        "crossval",
+        Device {
+            name: "crossval".into(),
+            kind: alphaflops_core::DeviceKind::Gpu,
+            backend: "crossval".into(),
+            dtype: "f32".into(),
+            peak_flops_per_s: None,
+            memory_bandwidth_bytes_per_s: None,
+            power_w: None,
+        },
+    );
+    let (mut pred, mut base_pred, mut t) = (Vec::new(), Vec::new(), Vec::new());
+    let mut folds = Vec::new();
+    for g in groups {
+        let (test, train): (Vec<_>, Vec<_>) = rows.iter().zip(group).partition(|(_, gr)| *gr == g);
+        let train: Vec<Row> = train.into_iter().map(|(r, _)| r.clone()).collect();
+        let test: Vec<&Row> = test.into_iter().map(|(r, _)| r).collect();
+        let fitted = fit::fit(&train, spec.model, spec.combine.map(fit::to_combine), &base)
+            .map_err(|e| err!("fold holding out `{g}`: {e}"))?;
+        let c = flops_only_scale(
+            &train.iter().map(|r| r.flops as f64).collect::<Vec<_>>(),
+            &train.iter().map(Row::t).collect::<Vec<_>>(),
+        );
+        let fold_t: Vec<f64> = test.iter().map(|r| r.t()).collect();
+        let mut fold_pred = Vec::new();
+        for r in &test {
+            let ms = alphaflops_core::price_kernels(&fitted.profile, &r.kernels)
+                .map_err(|e| err!("line {}: {e}", r.line))?
+                .predicted_ms;
+            fold_pred.push(ms);
+        }
+        let fold_base: Vec<f64> = test.iter().map(|r| c * r.flops as f64).collect();
+        folds.push(Fold {
+            held_out: g.clone(),
+            alpha: Metrics::of(&fold_pred, &fold_t),
+            flops_only: Metrics::of(&fold_base, &fold_t),
+        });
+        pred.extend(fold_pred);
+        base_pred.extend(fold_base);
+        t.extend(fold_t);
+    }
+    Ok((
+        Comparison {
+            alpha: Metrics::of(&pred, &t),
+            flops_only: Metrics::of(&base_pred, &t),
+        },
+        folds,
+    ))
+}
+
+pub fn run(args: Args) -> Result<()> {
+    let mut rows = Vec::new();
+    let mut group = Vec::new();
+    for p in &args.data {
+        let table = Table::read(p, true)?;
+        let Some(col) = table.column(&args.by) else {
+            return Err(err!(
+                "{}:1: no column `{}` to group by (the header has: {}); pass --by with one of them",
+                p.display(),
+                args.by,
+                table.header.join(",")
+            ));
+        };
+        for r in table.rows {
+            group.push(r.fields[col].clone());
+            rows.push(r);
+        }
+    }
+    let (cmp, folds) = crossval(&rows, &group, args.spec)?;
+    if args.json {
+        let mut v = cmp.json();
+        v["by"] = json!(args.by);
+        v["model"] = json!(format!("{:?}", args.spec.model).to_lowercase());
+        v["folds"] = folds
+            .iter()
+            .map(|f| json!({"held_out": f.held_out, "n": f.alpha.n, "alpha_mape_pct": f.alpha.mape_pct, "flops_only_mape_pct": f.flops_only.mape_pct}))
+            .collect();
+        println!("{v}");
+    } else {
+        println!(
+            "leave-one-{}-out cross-validation, {:?} model",
+            args.by, args.spec.model
+        );
+        println!(
+            "{:<28} {:>5} {:>14} {:>17}",
+            "held out", "n", "α MAPE %", "FLOPs-only MAPE %"
+        );
+        for f in &folds {
+            println!(
+                "{:<28} {:>5} {:>14.2} {:>17.2}",
+                f.held_out, f.alpha.n, f.alpha.mape_pct, f.flops_only.mape_pct
+            );
+        }
+        print!("{}", cmp.table("all held-out rows (out of sample)"));
+    }
+    Ok(())
+}

@@ -1,0 +1,479 @@
+//! `cargo xtask fit`: nonlinear least squares for a device profile.
+//!
+//! Parameters: β and γ of each kernel class (K = 1 and K ≥ 2, the paper's split), the scale
+//! `ms_per_flop`, and in the extended form a per-launch latency floor `latency_ms` and a
+//! memory term `ms_per_byte` (combined by `sum` or `max`). Predictions always come from
+//! core's pricing (`price_kernels`), never a copy of the formula.
+//!
+//! Residuals are `ln(pred) − ln(t)`: relative error, so a 0.05 ms layer weighs as much as a
+//! 50 ms one. Constraints are handled by reparametrisation: β = logistic(u) ∈ (0, 1),
+//! γ = exp(v), and every timing constant = exp(·) > 0. The solver is the
+//! `levenberg-marquardt` crate (MINPACK's algorithm on nalgebra); its Jacobian is taken by
+//! forward differences because the model is evaluated through core. Several starting points
+//! are tried and the lowest sum of squares wins, since β/γ surfaces have local minima.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use alphaflops_core::{
+    AlphaClass, Combine, Device, DeviceKind, Profile, Timing, price_kernels, profile::Provenance,
+};
+use levenberg_marquardt::{LeastSquaresProblem, LevenbergMarquardt};
+use nalgebra::{DMatrix, DVector, Dyn, Owned};
+
+use crate::data::{Row, Table};
+use crate::metrics::Metrics;
+use crate::{Result, err, util};
+
+/// Which timing model to fit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Form {
+    /// The paper's: t = ms_per_flop · α · FLOPs
+    Paper,
+    /// Plus a latency floor and a memory term: t = latency + (compute ⊕ memory)
+    Extended,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum CombineArg {
+    Sum,
+    Max,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum KindArg {
+    Cpu,
+    Gpu,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Measured times: one or more CSV files (h,w,c_in,c_out,k1,k2,time_ms)
+    #[arg(long, num_args = 1.., required = true)]
+    pub data: Vec<PathBuf>,
+    /// Where to write the profile (TOML)
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Profile name (default: the output file's stem)
+    #[arg(long)]
+    pub name: Option<String>,
+    #[command(flatten)]
+    pub spec: SpecArgs,
+    /// Device name written into the profile
+    #[arg(long, default_value = "unknown device")]
+    pub device: String,
+    /// Device kind written into the profile
+    #[arg(long, value_enum, default_value = "gpu")]
+    pub kind: KindArg,
+    /// The software whose kernels were measured, written into the profile
+    #[arg(long = "framework", default_value = "unknown")]
+    pub framework: String,
+    /// Element type of the measurements (sets bytes per element for the memory term)
+    #[arg(long, default_value = "f32")]
+    pub dtype: String,
+}
+
+/// The model form to fit, shared by fit, crossval and bench.
+#[derive(clap::Args, Debug, Clone, Copy)]
+pub struct SpecArgs {
+    /// Model form: `paper` (scale, β, γ) or `extended` (+ latency floor and memory term)
+    #[arg(long, value_enum, default_value = "extended")]
+    pub model: Form,
+    /// How the extended form combines compute and memory time (default: fit both, keep the better)
+    #[arg(long, value_enum)]
+    pub combine: Option<CombineArg>,
+}
+
+/// A fitted profile and how well it fits its own rows.
+#[derive(Clone, Debug)]
+pub struct Fitted {
+    pub profile: Profile,
+    pub sum_sq: f64,
+    pub metrics: Metrics,
+    pub starts: usize,
+}
+
+/// A profile skeleton with the paper's two kernel classes, for fitting into.
+pub fn template(name: &str, device: Device) -> Profile {
+    Profile {
+        format: alphaflops_core::profile::FORMAT,
+        name: name.to_string(),
+        device,
+        timing: Timing {
+            ms_per_flop: 1e-8,
+            latency_ms: 0.0,
+            ms_per_byte: 0.0,
+            combine: Combine::Sum,
+        },
+        alpha_classes: vec![
+            AlphaClass {
+                min_kernel_area: 1,
+                max_kernel_area: Some(1),
+                beta: 0.02,
+                gamma: 1.0,
+            },
+            AlphaClass {
+                min_kernel_area: 2,
+                max_kernel_area: None,
+                beta: 0.001,
+                gamma: 0.5,
+            },
+        ],
+        provenance: None,
+    }
+}
+
+fn logistic(u: f64) -> f64 {
+    1.0 / (1.0 + (-u).exp())
+}
+
+fn logit(p: f64) -> f64 {
+    (p / (1.0 - p)).ln()
+}
+
+/// The least-squares problem: parameters in unconstrained space, residuals in log time.
+struct Problem<'a> {
+    rows: &'a [Row],
+    ln_t: Vec<f64>,
+    base: Profile,
+    form: Form,
+    theta: DVector<f64>,
+}
+
+impl Problem<'_> {
+    fn n_params(form: Form) -> usize {
+        match form {
+            Form::Paper => 5,
+            Form::Extended => 7,
+        }
+    }
+
+    /// The profile for a parameter vector.
+    fn profile(&self, theta: &DVector<f64>) -> Profile {
+        let mut p = self.base.clone();
+        for (c, class) in p.alpha_classes.iter_mut().enumerate() {
+            // Keep β inside (0, 1] as core requires, even when the logistic saturates.
+            class.beta = logistic(theta[2 * c]).clamp(1e-12, 1.0);
+            class.gamma = theta[2 * c + 1].exp();
+        }
+        p.timing.ms_per_flop = theta[4].exp();
+        if self.form == Form::Extended {
+            p.timing.latency_ms = theta[5].exp();
+            p.timing.ms_per_byte = theta[6].exp();
+        }
+        p
+    }
+
+    fn residuals_at(&self, theta: &DVector<f64>) -> Option<DVector<f64>> {
+        let p = self.profile(theta);
+        let mut r = DVector::zeros(self.rows.len());
+        for (i, row) in self.rows.iter().enumerate() {
+            let ms = price_kernels(&p, &row.kernels).ok()?.predicted_ms;
+            let v = ms.ln() - self.ln_t[i];
+            if !v.is_finite() {
+                return None;
+            }
+            r[i] = v;
+        }
+        Some(r)
+    }
+}
+
+impl LeastSquaresProblem<f64, Dyn, Dyn> for Problem<'_> {
+    type ResidualStorage = Owned<f64, Dyn>;
+    type JacobianStorage = Owned<f64, Dyn, Dyn>;
+    type ParameterStorage = Owned<f64, Dyn>;
+
+    fn set_params(&mut self, x: &DVector<f64>) {
+        self.theta.copy_from(x);
+    }
+
+    fn params(&self) -> DVector<f64> {
+        self.theta.clone()
+    }
+
+    fn residuals(&self) -> Option<DVector<f64>> {
+        self.residuals_at(&self.theta)
+    }
+
+    fn jacobian(&self) -> Option<DMatrix<f64>> {
+        let r0 = self.residuals_at(&self.theta)?;
+        let mut j = DMatrix::zeros(self.rows.len(), self.theta.len());
+        for k in 0..self.theta.len() {
+            let h = 1e-6 * self.theta[k].abs().max(1.0);
+            let mut t = self.theta.clone();
+            t[k] += h;
+            let r = self.residuals_at(&t)?;
+            j.set_column(k, &((r - &r0) / h));
+        }
+        Some(j)
+    }
+}
+
+/// Refuses data that cannot determine the parameters, saying what to add.
+pub fn check_rows(rows: &[Row], form: Form) -> Result<()> {
+    let need = Problem::n_params(form) + 3;
+    if rows.len() < need {
+        return Err(err!(
+            "too few rows to fit the {form:?} model: {} rows for {} parameters, need at least {need}; measure more configurations",
+            rows.len(),
+            Problem::n_params(form)
+        ));
+    }
+    for (label, pointwise) in [
+        (
+            "kernel area 1 (k1 = k2 = 1: pointwise convs, dense layers)",
+            true,
+        ),
+        ("kernel area ≥ 2", false),
+    ] {
+        let mut s_values: Vec<u64> = rows
+            .iter()
+            .flat_map(|r| r.kernels.iter().filter_map(|k| k.alpha))
+            .filter(|a| (a.kernel_area == 1) == pointwise)
+            .map(|a| a.s)
+            .collect();
+        let n = s_values.len();
+        s_values.sort_unstable();
+        s_values.dedup();
+        if n < 3 || s_values.len() < 2 {
+            return Err(err!(
+                "cannot fit β, γ of the class with {label}: {n} rows with {} distinct spatial sizes S; add at least 3 such rows with 2 or more different h·w·batch",
+                s_values.len()
+            ));
+        }
+    }
+    let first = rows[0].t();
+    if rows.iter().all(|r| (r.t() - first).abs() <= 1e-12 * first) && form == Form::Paper {
+        return Err(err!(
+            "every row has the same time_ms ({first}); the data cannot tell the parameters apart"
+        ));
+    }
+    Ok(())
+}
+
+/// Fits a model form to rows; `base` gives device, name and class boundaries.
+pub fn fit(rows: &[Row], form: Form, combine: Option<Combine>, base: &Profile) -> Result<Fitted> {
+    check_rows(rows, form)?;
+    let ln_t: Vec<f64> = rows.iter().map(|r| r.t().ln()).collect();
+    let combines: Vec<Combine> = match (form, combine) {
+        (Form::Paper, _) => vec![Combine::Sum],
+        (Form::Extended, Some(c)) => vec![c],
+        (Form::Extended, None) => vec![Combine::Sum, Combine::Max],
+    };
+    let t_min = rows.iter().map(Row::t).fold(f64::INFINITY, f64::min);
+    let t_med = crate::metrics::median(&rows.iter().map(Row::t).collect::<Vec<_>>());
+    let bytes_med = crate::metrics::median(
+        &rows
+            .iter()
+            .map(|r| {
+                r.kernels.iter().map(|k| k.elements_moved).sum::<u64>() as f64
+                    * base.dtype_bytes() as f64
+            })
+            .collect::<Vec<_>>(),
+    );
+    let mut best: Option<(f64, Profile)> = None;
+    let mut starts = 0;
+    for &comb in &combines {
+        for &beta0 in &[0.001, 0.02, 0.2] {
+            for &gamma0 in &[0.5, 1.0] {
+                let mut b = base.clone();
+                b.timing = Timing {
+                    ms_per_flop: 1.0,
+                    latency_ms: 0.0,
+                    ms_per_byte: 0.0,
+                    combine: comb,
+                };
+                let mut theta = DVector::zeros(Problem::n_params(form));
+                for c in 0..2 {
+                    theta[2 * c] = logit(beta0);
+                    theta[2 * c + 1] = f64::ln(gamma0);
+                }
+                // Closed-form scale for this start: the geometric mean of t / (α·FLOPs).
+                let mut problem = Problem {
+                    rows,
+                    ln_t: ln_t.clone(),
+                    base: b,
+                    form,
+                    theta: theta.clone(),
+                };
+                let unit = problem.profile(&theta);
+                let ln_scale = rows
+                    .iter()
+                    .zip(&ln_t)
+                    .map(|(r, lt)| {
+                        lt - price_kernels(&unit, &r.kernels)
+                            .map(|p| p.alpha_flops.max(1e-30).ln())
+                            .unwrap_or(0.0)
+                    })
+                    .sum::<f64>()
+                    / rows.len() as f64;
+                theta[4] = ln_scale;
+                if form == Form::Extended {
+                    theta[4] = ln_scale + f64::ln(0.7);
+                    theta[5] = (0.5 * t_min).ln();
+                    theta[6] = (0.2 * t_med / bytes_med.max(1.0)).ln();
+                }
+                problem.theta = theta;
+                let (problem, _report) = LevenbergMarquardt::new()
+                    .with_patience(200)
+                    .minimize(problem);
+                starts += 1;
+                let Some(r) = problem.residuals() else {
+                    continue;
+                };
+                let ss = r.norm_squared();
+                if ss.is_finite() && best.as_ref().is_none_or(|(b, _)| ss < *b) {
+                    best = Some((ss, problem.profile(&problem.theta)));
+                }
+            }
+        }
+    }
+    let Some((sum_sq, profile)) = best else {
+        return Err(err!(
+            "the fit did not converge from any starting point; check the data for outliers or mixed devices"
+        ));
+    };
+    let pred: Vec<f64> = rows
+        .iter()
+        .map(|r| {
+            price_kernels(&profile, &r.kernels)
+                .map(|p| p.predicted_ms)
+                .unwrap_or(f64::NAN)
+        })
+        .collect();
+    let t: Vec<f64> = rows.iter().map(Row::t).collect();
+    Ok(Fitted {
+        metrics: Metrics::of(&pred, &t),
+        profile,
+        sum_sq,
+        starts,
+    })
+}
+
+/// Attaches provenance to a fitted profile.
+pub fn with_provenance(
+    mut fitted: Fitted,
+    source: String,
+    form: Form,
+    environment: BTreeMap<String, String>,
+) -> Profile {
+    let t = &fitted.profile.timing;
+    let form_text = match form {
+        Form::Paper => "paper form (t = ms_per_flop·α·FLOPs)".to_string(),
+        Form::Extended => format!(
+            "extended form (latency + compute {} memory)",
+            if t.combine == Combine::Max {
+                "max"
+            } else {
+                "+"
+            }
+        ),
+    };
+    fitted.profile.provenance = Some(Provenance {
+        source,
+        date: Some(util::today()),
+        method: format!(
+            "cargo xtask fit: Levenberg–Marquardt least squares on ln(time), {form_text}, best of {} starts",
+            fitted.starts
+        ),
+        samples: Some(fitted.metrics.n as u64),
+        fit_mape_pct: Some((fitted.metrics.mape_pct * 100.0).round() / 100.0),
+        environment,
+    });
+    fitted.profile
+}
+
+pub fn describe(p: &Profile) -> String {
+    let mut s = format!(
+        "ms_per_flop = {:.4e}, latency_ms = {:.4}, ms_per_byte = {:.4e}, combine = {:?}\n",
+        p.timing.ms_per_flop, p.timing.latency_ms, p.timing.ms_per_byte, p.timing.combine
+    );
+    for c in &p.alpha_classes {
+        let range = match c.max_kernel_area {
+            Some(m) if m == c.min_kernel_area => format!("K = {m}"),
+            Some(m) => format!("K = {}..={m}", c.min_kernel_area),
+            None => format!("K ≥ {}", c.min_kernel_area),
+        };
+        s.push_str(&format!(
+            "  {range:<8} beta = {:.5}, gamma = {:.4}\n",
+            c.beta, c.gamma
+        ));
+    }
+    s
+}
+
+pub fn run(args: Args) -> Result<()> {
+    let rows = Table::read_many(&args.data)?;
+    let name = args.name.clone().unwrap_or_else(|| util::stem(&args.out));
+    check_name(&name)?;
+    let device = Device {
+        name: args.device.clone(),
+        kind: match args.kind {
+            KindArg::Cpu => DeviceKind::Cpu,
+            KindArg::Gpu => DeviceKind::Gpu,
+        },
+        backend: args.framework.clone(),
+        dtype: args.dtype.clone(),
+        peak_flops_per_s: None,
+        memory_bandwidth_bytes_per_s: None,
+        power_w: None,
+    };
+    let base = template(&name, device);
+    // Validate the device fields (dtype) through core's parser before the long fit.
+    Profile::from_toml_str(
+        &base.to_toml_string(),
+        "the --device/--kind/--framework/--dtype flags",
+    )
+    .map_err(|e| err!("{e}"))?;
+    let fitted = fit(
+        &rows,
+        args.spec.model,
+        args.spec.combine.map(to_combine),
+        &base,
+    )?;
+    let sources: Vec<String> = args.data.iter().map(|p| p.display().to_string()).collect();
+    let (m, sum_sq) = (fitted.metrics, fitted.sum_sq);
+    let profile = with_provenance(fitted, sources.join(" "), args.spec.model, BTreeMap::new());
+    write_profile(&args.out, &profile)?;
+    println!(
+        "wrote {} ({} rows, fit MAPE {:.2} %, sum of squared log errors {:.4})\n{}",
+        args.out.display(),
+        m.n,
+        m.mape_pct,
+        sum_sq,
+        describe(&profile)
+    );
+    Ok(())
+}
+
+pub fn to_combine(c: CombineArg) -> Combine {
+    match c {
+        CombineArg::Sum => Combine::Sum,
+        CombineArg::Max => Combine::Max,
+    }
+}
+
+pub fn check_name(name: &str) -> Result<()> {
+    if name.is_empty()
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
+    {
+        return Err(err!(
+            "profile name `{name}` must be non-empty and use only letters, digits, `-`, `_` and `.`; pass --name"
+        ));
+    }
+    Ok(())
+}
+
+/// Writes a profile atomically, with a header comment, after checking core reads it back.
+pub fn write_profile(path: &Path, profile: &Profile) -> Result<()> {
+    let text = format!(
+        "# Written by `cargo xtask` (alphaflops); see profiles/reference.toml for every key.\n{}",
+        profile.to_toml_string()
+    );
+    Profile::from_toml_str(&text, &path.display().to_string())
+        .map_err(|e| err!("internal: the fitted profile does not parse back: {e}"))?;
+    util::write_atomic(path, text.as_bytes())
+}

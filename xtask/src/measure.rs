@@ -1,0 +1,167 @@
+//! `cargo xtask measure`: times one conv2d forward per row of a configs CSV.
+//!
+//! `--backend cpu|cuda` times in process; `--backend cmd:PROGRAM` runs PROGRAM through
+//! `sh -c`, feeds it the configs CSV on stdin and expects the same rows back on stdout with
+//! a `time_ms` column.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::str::FromStr;
+
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::backend::{self, Backend, Budget, Sample};
+use crate::data::Table;
+use crate::{Result, err, util};
+
+/// Where times come from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BackendArg {
+    InProcess(backend::Kind),
+    Cmd(String),
+}
+
+impl FromStr for BackendArg {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        match s {
+            "cpu" => Ok(BackendArg::InProcess(backend::Kind::Cpu)),
+            "cuda" => Ok(BackendArg::InProcess(backend::Kind::Cuda)),
+            _ => match s.strip_prefix("cmd:") {
+                Some(p) if !p.trim().is_empty() => Ok(BackendArg::Cmd(p.to_string())),
+                Some(_) => Err("`cmd:` needs a program, e.g. cmd:./time_convs.sh".into()),
+                None => Err(format!(
+                    "unknown backend `{s}`: use cpu, cuda or cmd:PROGRAM"
+                )),
+            },
+        }
+    }
+}
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// cpu (candle-core), cuda (cuDNN/cuBLAS) or cmd:PROGRAM (reads the CSV on stdin, writes it back with time_ms)
+    #[arg(long)]
+    pub backend: BackendArg,
+    /// Configurations: CSV with h,w,c_in,c_out,k1,k2 (optional batch, stride; other columns pass through)
+    #[arg(long)]
+    pub configs: PathBuf,
+    /// Where to write the configurations with time_ms (median), p10_ms, p90_ms and reps
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Shorter timing per configuration (fewer repetitions)
+    #[arg(long)]
+    pub quick: bool,
+}
+
+pub fn warn_if_debug() {
+    if cfg!(debug_assertions) {
+        eprintln!(
+            "warning: this is a debug build, so in-process timings are far slower than real use; run `cargo run --release -p xtask -- …` for numbers worth keeping"
+        );
+    }
+}
+
+pub fn progress(n: usize, what: &str) -> ProgressBar {
+    let pb = ProgressBar::new(n as u64);
+    let style =
+        ProgressStyle::with_template("{msg} [{elapsed_precise}] {wide_bar} {pos}/{len} ETA {eta}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar());
+    pb.set_style(style);
+    pb.set_message(what.to_string());
+    pb
+}
+
+/// Times every row of a table; returns the samples in row order.
+pub fn measure_table(
+    backend: &mut dyn Backend,
+    table: &Table,
+    budget: &Budget,
+    label: &str,
+) -> Result<Vec<Sample>> {
+    let pb = progress(table.rows.len(), label);
+    let mut out = Vec::with_capacity(table.rows.len());
+    for row in &table.rows {
+        let s = backend
+            .time(&row.workload, budget)
+            .map_err(|e| err!("{}:{}: {e}", table.path.display(), row.line))?;
+        out.push(s);
+        pb.inc(1);
+    }
+    pb.finish();
+    Ok(out)
+}
+
+/// Runs an external timing program and checks what it returns.
+pub fn run_cmd(program: &str, configs: &Path, input: &str, n_rows: usize) -> Result<Table> {
+    let mut child = Command::new("sh")
+        .arg("-c")
+        .arg(program)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| err!("cmd:{program}: cannot start it through sh: {e}"))?;
+    let mut stdin = child
+        .stdin
+        .take()
+        .ok_or_else(|| err!("cmd:{program}: no stdin"))?;
+    let input = input.to_string();
+    // Feed stdin from a thread so a program that writes before reading everything cannot deadlock.
+    let feeder = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
+    let output = child
+        .wait_with_output()
+        .map_err(|e| err!("cmd:{program}: {e}"))?;
+    let _ = feeder.join();
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        return Err(err!(
+            "cmd:{program}: exited with {} while timing {}: {}",
+            output.status,
+            configs.display(),
+            stderr.trim()
+        ));
+    }
+    let text = String::from_utf8(output.stdout)
+        .map_err(|_| err!("cmd:{program}: its output is not UTF-8 text"))?;
+    let origin = PathBuf::from(format!("<stdout of cmd:{program}>"));
+    let table = Table::parse(&text, &origin, true)?;
+    if table.rows.len() != n_rows {
+        return Err(err!(
+            "cmd:{program}: returned {} rows for {} configurations; it must write back every row with time_ms",
+            table.rows.len(),
+            n_rows
+        ));
+    }
+    Ok(table)
+}
+
+pub fn run(args: Args) -> Result<()> {
+    let table = Table::read(&args.configs, false)?;
+    let budget = if args.quick {
+        Budget::quick()
+    } else {
+        Budget::full()
+    };
+    let text = match &args.backend {
+        BackendArg::Cmd(program) => {
+            let input = std::fs::read_to_string(&args.configs)
+                .map_err(|e| err!("{}: {e}", args.configs.display()))?;
+            let back = run_cmd(program, &args.configs, &input, table.rows.len())?;
+            let i = back
+                .column("time_ms")
+                .ok_or_else(|| err!("internal: no time_ms"))?;
+            back.render_with(&["time_ms"], |r| vec![back.rows[r].fields[i].clone()])
+        }
+        BackendArg::InProcess(kind) => {
+            warn_if_debug();
+            let mut b = backend::open(*kind)?;
+            let samples = measure_table(b.as_mut(), &table, &budget, "measure")?;
+            table.render_with(&Sample::COLUMNS, |r| samples[r].fields())
+        }
+    };
+    util::write_atomic(&args.out, text.as_bytes())?;
+    println!("wrote {} ({} rows)", args.out.display(), table.rows.len());
+    Ok(())
+}

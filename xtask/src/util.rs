@@ -1,0 +1,143 @@
+//! Small helpers: atomic writes, dates, the data directory, the machine's description.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::{Result, err};
+
+/// Writes `contents` to `path` atomically: a temporary file in the same directory, then a
+/// rename, so a reader never sees half a file and a failure leaves the old file in place.
+pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<()> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    if !dir.is_dir() {
+        return Err(err!(
+            "{}: directory {} does not exist; create it first",
+            path.display(),
+            dir.display()
+        ));
+    }
+    let mut tmp = tempfile::NamedTempFile::new_in(&dir).map_err(|e| {
+        err!(
+            "{}: cannot create a temporary file in {}: {e}",
+            path.display(),
+            dir.display()
+        )
+    })?;
+    tmp.write_all(contents)
+        .map_err(|e| err!("{}: cannot write: {e}", path.display()))?;
+    tmp.flush()
+        .map_err(|e| err!("{}: cannot write: {e}", path.display()))?;
+    tmp.persist(path).map_err(|e| {
+        err!(
+            "{}: cannot rename the temporary file into place: {}",
+            path.display(),
+            e.error
+        )
+    })?;
+    Ok(())
+}
+
+/// Today's date (UTC) as `YYYY-MM-DD`.
+pub fn today() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let (y, m, d) = civil_from_days((secs / 86_400) as i64);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's algorithm).
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+/// Where the shared measurement data lives: `$ALPHAFLOPS_DATA_DIR`, else `../shared/data`
+/// relative to the repository root.
+pub fn data_dir() -> PathBuf {
+    if let Some(d) = std::env::var_os("ALPHAFLOPS_DATA_DIR") {
+        return PathBuf::from(d);
+    }
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    manifest.join("..").join("..").join("shared").join("data")
+}
+
+/// Facts about this CPU for `[provenance.environment]`.
+pub fn cpu_environment() -> BTreeMap<String, String> {
+    let mut env = BTreeMap::new();
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    if let Some(model) = cpuinfo.lines().find_map(|l| {
+        l.strip_prefix("model name")
+            .and_then(|r| r.split_once(':'))
+            .map(|(_, v)| v.trim().to_string())
+    }) {
+        env.insert("cpu".into(), model);
+    }
+    let logical = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
+    env.insert("logical_cpus".into(), logical.to_string());
+    env.insert(
+        "os".into(),
+        format!("{} {}", std::env::consts::OS, std::env::consts::ARCH),
+    );
+    env.insert(
+        "build".into(),
+        if cfg!(debug_assertions) {
+            "debug"
+        } else {
+            "release"
+        }
+        .into(),
+    );
+    env
+}
+
+/// The file stem of a path, for profile names.
+pub fn stem(path: &Path) -> String {
+    path.file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "profile".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates() {
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(20_454), (2026, 1, 1));
+        assert_eq!(civil_from_days(19_782), (2024, 2, 29));
+    }
+
+    #[test]
+    fn atomic_write_replaces_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("x.txt");
+        write_atomic(&p, b"one").unwrap();
+        write_atomic(&p, b"two").unwrap();
+        assert_eq!(std::fs::read_to_string(&p).unwrap(), "two");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn atomic_write_missing_dir_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let e = write_atomic(&dir.path().join("nope/x.txt"), b"x").unwrap_err();
+        assert!(e.0.contains("does not exist"), "{e}");
+    }
+}
