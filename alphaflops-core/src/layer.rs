@@ -48,7 +48,7 @@ pub enum LayerError {
         expected: &'static str,
         got: Shape,
     },
-    #[error("{op} expects {expected} {what}, but the input {got} has {actual}")]
+    #[error("{op} expects {what} = {expected}, but the input {got} has {actual}")]
     Mismatch {
         op: &'static str,
         what: &'static str,
@@ -66,6 +66,16 @@ pub enum LayerError {
     },
     #[error("the output would be empty in dimension {dim}")]
     EmptyOutput { dim: usize },
+    #[error(
+        "linear expects {d_input} input features, but the input {got} has {last} in its last dimension{}",
+        flattened.map_or(String::new(), |f| format!(" and {f} after the batch dimension"))
+    )]
+    Features {
+        d_input: u64,
+        last: u64,
+        flattened: Option<u64>,
+        got: Shape,
+    },
     #[error("{0} overflows u64")]
     Overflow(String),
     #[error("{0}")]
@@ -208,7 +218,6 @@ pub enum Activation {
     Silu,
     Sigmoid,
     Tanh,
-    Softmax,
 }
 
 impl Activation {
@@ -218,7 +227,7 @@ impl Activation {
             Activation::Relu => 1,
             Activation::Relu6 => 2,
             Activation::Sigmoid => 4,
-            Activation::Tanh | Activation::Silu | Activation::Softmax => 5,
+            Activation::Tanh | Activation::Silu => 5,
             Activation::Gelu => 8,
         }
     }
@@ -230,7 +239,6 @@ impl Activation {
             Activation::Silu => "silu",
             Activation::Sigmoid => "sigmoid",
             Activation::Tanh => "tanh",
-            Activation::Softmax => "softmax",
         }
     }
 }
@@ -272,6 +280,10 @@ pub enum Layer {
         num_channels: u64,
     },
     Activation(Activation),
+    /// Softmax along `dim` (5 FLOPs per element: max, subtract, exp, sum, divide).
+    Softmax {
+        dim: i64,
+    },
     /// Dropout: the identity at inference.
     Dropout,
     /// PyTorch's `flatten(start_dim, end_dim)`.
@@ -496,6 +508,7 @@ impl Layer {
             Layer::LayerNorm { .. } => "layer_norm",
             Layer::GroupNorm { .. } => "group_norm",
             Layer::Activation(a) => a.name(),
+            Layer::Softmax { .. } => "softmax",
             Layer::Dropout => "dropout",
             Layer::Flatten { .. } => "flatten",
             Layer::Transpose { .. } => "transpose",
@@ -615,6 +628,15 @@ impl Layer {
             }
             Layer::Activation(a) => {
                 let flops = product(&[a.flops_per_element(), n_in], "the FLOP count")?;
+                Ok(LayerEval {
+                    output: input.clone(),
+                    params: 0,
+                    kernels: vec![elementwise_kernel(flops, &[n_in, n_in])?],
+                })
+            }
+            Layer::Softmax { dim } => {
+                input.axis(*dim)?;
+                let flops = product(&[5, n_in], "the FLOP count")?;
                 Ok(LayerEval {
                     output: input.clone(),
                     params: 0,
@@ -1019,19 +1041,17 @@ fn linear(d_input: u64, d_output: u64, bias: bool, input: &Shape) -> Result<Laye
     } else if d.len() >= 3 && product(&d[1..], "the flattened size")? == d_input {
         vec![d[0]]
     } else {
-        let after_batch = if d.len() >= 2 {
-            product(&d[1..], "the flattened size")?
+        let flattened = if d.len() >= 3 {
+            Some(product(&d[1..], "the flattened size")?)
         } else {
-            last
+            None
         };
-        return Err(LayerError::Invalid(format!(
-            "linear expects {d_input} input features, but the input {input} has {last} in its last dimension{}",
-            if d.len() >= 3 {
-                format!(" and {after_batch} after the batch dimension")
-            } else {
-                String::new()
-            }
-        )));
+        return Err(LayerError::Features {
+            d_input,
+            last,
+            flattened,
+            got: input.clone(),
+        });
     };
     let rows = product(&leading, "the number of rows")?;
     let mut out = leading;

@@ -23,10 +23,13 @@ pub fn si(value: f64) -> String {
     }
 }
 
-/// Four significant digits, for α and milliseconds.
+/// Four significant digits, for α and milliseconds; scientific below 10⁻⁶.
 pub fn sig4(value: f64) -> String {
     if value == 0.0 || !value.is_finite() {
         return value.to_string();
+    }
+    if value.abs() < 1e-6 {
+        return format!("{value:.3e}");
     }
     let digits = (3 - value.abs().log10().floor() as i32).clamp(0, 12) as usize;
     format!("{value:.digits$}")

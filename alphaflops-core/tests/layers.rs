@@ -147,11 +147,22 @@ fn norms_activations_and_views() {
         Activation::Silu,
         Activation::Sigmoid,
         Activation::Tanh,
-        Activation::Softmax,
     ] {
         let e = Layer::Activation(a).infer(&Shape::new([2, 5])).unwrap();
         assert_eq!(e.flops(), 10 * a.flops_per_element(), "{a:?}");
     }
+    assert_eq!(
+        Layer::Softmax { dim: -1 }
+            .infer(&Shape::new([2, 5]))
+            .unwrap()
+            .flops(),
+        50
+    );
+    assert!(
+        Layer::Softmax { dim: 7 }
+            .infer(&Shape::new([2, 5]))
+            .is_err()
+    );
     let drop = Layer::Dropout.infer(&Shape::new([2, 5])).unwrap();
     assert!(drop.kernels.is_empty() && drop.output.0 == [2, 5]);
     assert_eq!(
@@ -253,7 +264,7 @@ fn bad_layers_are_typed_errors() {
     ));
     let wrong_channels = error(&Layer::Conv(conv2d(3, 4, 3)), &[1, 6, 8, 8]).to_string();
     assert!(
-        wrong_channels.contains("3 input channels") && wrong_channels.contains("[1, 6, 8, 8]"),
+        wrong_channels.contains("input channels = 3") && wrong_channels.contains("[1, 6, 8, 8]"),
         "{wrong_channels}"
     );
     assert!(matches!(

@@ -1,19 +1,19 @@
 //! Attribute syntax → a typed IR that keeps spans. Nothing here knows layers or profiles;
 //! `lower` gives the keys meaning.
 
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::TokenStream;
+use syn::ext::IdentExt;
 use syn::parse::{Parse, ParseStream, Parser};
 use syn::punctuated::Punctuated;
-use syn::spanned::Spanned;
 use syn::{Expr, ExprArray, ExprLit, ExprUnary, Ident, Lit, Token, UnOp};
 
-use crate::ctxt::Ctxt;
+use crate::ctxt::{Ctxt, Range};
 
 /// A literal value of an attribute.
 #[derive(Clone, Debug)]
 pub struct Value {
     pub kind: ValueKind,
-    pub span: Span,
+    pub range: Range,
 }
 
 #[derive(Clone, Debug)]
@@ -29,13 +29,15 @@ pub enum ValueKind {
 
 impl ValueKind {
     /// What the value is, for "expected …, found …" messages.
-    pub fn describe(&self) -> &'static str {
+    pub fn describe(&self) -> String {
         match self {
-            ValueKind::Int(_) | ValueKind::Neg(_) => "an integer",
-            ValueKind::Float(_) => "a number",
-            ValueKind::Str(_) => "a string",
-            ValueKind::Bool(_) => "a boolean",
-            ValueKind::List(_) => "a list",
+            ValueKind::Int(i) => format!("the integer {i}"),
+            ValueKind::Neg(i) => format!("the negative integer -{i}"),
+            ValueKind::Float(f) => format!("the number {f}"),
+            ValueKind::Str(s) => format!("the string \"{s}\""),
+            ValueKind::Bool(b) => format!("`{b}`"),
+            ValueKind::List(items) if items.is_empty() => "an empty list".into(),
+            ValueKind::List(_) => "a list".into(),
         }
     }
 }
@@ -43,8 +45,11 @@ impl ValueKind {
 /// One entry of an attribute's arguments.
 #[derive(Clone, Debug)]
 pub struct Item {
+    /// The key, without `r#`.
     pub key: Ident,
     pub body: Body,
+    /// The whole entry, key to value.
+    pub range: Range,
 }
 
 #[derive(Clone, Debug)]
@@ -58,37 +63,38 @@ pub enum Body {
 }
 
 impl Item {
-    /// The span of the whole entry, for errors about it.
-    pub fn span(&self) -> Span {
-        let key = self.key.span();
-        match &self.body {
-            Body::Value(v) => key.join(v.span).unwrap_or(key),
-            _ => key,
-        }
+    pub fn is(&self, key: &str) -> bool {
+        self.key == key
     }
 }
 
 impl Parse for Item {
     fn parse(input: ParseStream) -> syn::Result<Self> {
-        let key: Ident = input.call(syn::ext::IdentExt::parse_any)?;
-        let body = if input.peek(Token![=]) {
+        let key: Ident = input.call(Ident::parse_any)?.unraw();
+        let start = key.span();
+        let (body, end) = if input.peek(Token![=]) {
             // key = value
             input.parse::<Token![=]>()?;
-            Body::Value(value(&input.parse::<Expr>()?)?)
+            let v = value(&input.parse::<Expr>()?)?;
+            let end = v.range.end;
+            (Body::Value(v), end)
         } else if input.peek(syn::token::Paren) {
             // key(item, item, …)
             let content;
-            syn::parenthesized!(content in input);
-            Body::List(
-                Punctuated::<Item, Token![,]>::parse_terminated(&content)?
-                    .into_iter()
-                    .collect(),
-            )
+            let paren = syn::parenthesized!(content in input);
+            let items = Punctuated::<Item, Token![,]>::parse_terminated(&content)?
+                .into_iter()
+                .collect();
+            (Body::List(items), paren.span.close())
         } else {
             // key
-            Body::Flag
+            (Body::Flag, start)
         };
-        Ok(Item { key, body })
+        Ok(Item {
+            key,
+            body,
+            range: Range { start, end },
+        })
     }
 }
 
@@ -103,20 +109,24 @@ pub fn items(tokens: TokenStream) -> syn::Result<Vec<Item>> {
 const EXPECTED_VALUE: &str = "expected a number, a string, true/false or a list such as [1, 2]";
 
 fn value(expr: &Expr) -> syn::Result<Value> {
-    let span = expr.span();
+    let range = Range::of(expr);
+    let fail = |message: &str| Err(crate::ctxt::error(range, message));
     let kind = match expr {
         // 400, 1.5, "2M", true
         Expr::Lit(ExprLit { lit, .. }) => match lit {
-            Lit::Int(i) => ValueKind::Int(i.base10_parse::<u64>().map_err(|_| {
-                syn::Error::new(
-                    span,
-                    format!("integer `{}` does not fit in a u64", i.base10_digits()),
-                )
-            })?),
+            Lit::Int(i) => match i.base10_parse::<u64>() {
+                Ok(v) => ValueKind::Int(v),
+                Err(_) => {
+                    return fail(&format!(
+                        "integer `{}` does not fit in a u64",
+                        i.base10_digits()
+                    ));
+                }
+            },
             Lit::Float(f) => ValueKind::Float(f.base10_parse::<f64>()?),
             Lit::Str(s) => ValueKind::Str(s.value()),
             Lit::Bool(b) => ValueKind::Bool(b.value),
-            _ => return Err(syn::Error::new(span, EXPECTED_VALUE)),
+            _ => return fail(EXPECTED_VALUE),
         },
         // -1
         Expr::Unary(ExprUnary {
@@ -126,16 +136,44 @@ fn value(expr: &Expr) -> syn::Result<Value> {
         }) => match value(expr)?.kind {
             ValueKind::Int(i) => ValueKind::Neg(i),
             ValueKind::Float(f) => ValueKind::Float(-f),
-            _ => return Err(syn::Error::new(span, EXPECTED_VALUE)),
+            _ => return fail(EXPECTED_VALUE),
         },
         // [1, 6]
         Expr::Array(ExprArray { elems, .. }) => {
             ValueKind::List(elems.iter().map(value).collect::<syn::Result<_>>()?)
         }
         Expr::Group(g) => return value(&g.expr),
-        _ => return Err(syn::Error::new(span, EXPECTED_VALUE)),
+        _ => return fail(EXPECTED_VALUE),
     };
-    Ok(Value { kind, span })
+    Ok(Value { kind, range })
+}
+
+/// Levenshtein distance, for "did you mean" hints; keys are short, so the quadratic table
+/// is fine and a crate for it would be heavier than these lines.
+fn distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, &cb) in b.iter().enumerate() {
+            let next = (prev + usize::from(ca != cb))
+                .min(row[j] + 1)
+                .min(row[j + 1] + 1);
+            prev = row[j + 1];
+            row[j + 1] = next;
+        }
+    }
+    row[b.len()]
+}
+
+/// The accepted key closest to `key`, if close enough to be a typo.
+pub fn suggest<'k>(key: &str, accepted: &[&'k str]) -> Option<&'k str> {
+    accepted
+        .iter()
+        .copied()
+        .filter(|a| distance(key, a) <= 2.max(a.len() / 4))
+        .min_by_key(|a| distance(key, a))
 }
 
 /// Typed readers over one entry list: each key is taken once; what is left over, or given
@@ -143,26 +181,31 @@ fn value(expr: &Expr) -> syn::Result<Value> {
 pub struct Keys<'a> {
     cx: &'a Ctxt,
     /// Where "missing key" errors point.
-    owner: Span,
+    owner: Range,
     /// How the owner is called in messages: "conv2d", "#[cost_budget]".
     what: String,
     items: Vec<(Item, bool)>,
 }
 
 impl<'a> Keys<'a> {
-    pub fn new(cx: &'a Ctxt, owner: Span, what: impl Into<String>, items: Vec<Item>) -> Self {
+    pub fn new(
+        cx: &'a Ctxt,
+        owner: impl Into<Range>,
+        what: impl Into<String>,
+        items: Vec<Item>,
+    ) -> Self {
         let what = what.into();
         for (i, item) in items.iter().enumerate() {
             if items[..i].iter().any(|earlier| earlier.key == item.key) {
                 cx.error(
                     item.key.span(),
-                    format!("duplicate key `{}` in {what}", item.key),
+                    format!("duplicate key `{}` in {what}; give it once", item.key),
                 );
             }
         }
         Keys {
             cx,
-            owner,
+            owner: owner.into(),
             what,
             items: items.into_iter().map(|i| (i, false)).collect(),
         }
@@ -172,20 +215,20 @@ impl<'a> Keys<'a> {
         self.cx
     }
 
+    /// Whether `key` was written (with or without a value).
+    pub fn present(&self, key: &str) -> bool {
+        self.items.iter().any(|(i, _)| i.is(key))
+    }
+
     /// The entry for `key` (the first of duplicates), marked as used.
     pub fn take(&mut self, key: &str) -> Option<Item> {
-        let entry = self
-            .items
-            .iter_mut()
-            .find(|(i, used)| !*used && i.key == key)?;
-        entry.1 = true;
-        let item = entry.0.clone();
+        let first = self.items.iter().position(|(i, _)| i.is(key))?;
         for (i, used) in &mut self.items {
-            if i.key == key {
+            if i.is(key) {
                 *used = true;
             }
         }
-        Some(item)
+        Some(self.items[first].0.clone())
     }
 
     /// The value of `key = value`; a flag or list in its place is an error.
@@ -195,7 +238,7 @@ impl<'a> Keys<'a> {
             Body::Value(v) => Some(v),
             _ => {
                 self.cx.error(
-                    item.key.span(),
+                    item.range,
                     format!("`{key}` takes a value: write `{key} = …`"),
                 );
                 None
@@ -203,28 +246,43 @@ impl<'a> Keys<'a> {
         }
     }
 
-    /// Reports a missing required key.
+    /// Reports a missing required key, unless it was written (and reported) or a leftover
+    /// key looks like a typo of it (reported with a hint by [`Keys::finish`]).
     pub fn missing(&self, key: &str, example: &str) {
-        self.cx.error(
-            self.owner,
-            format!("{} needs `{key}`: add `{example}`", self.what),
-        );
+        let typo = self
+            .items
+            .iter()
+            .any(|(i, used)| !used && suggest(&i.key.to_string(), &[key]).is_some());
+        if !self.present(key) && !typo {
+            self.cx.error(
+                self.owner,
+                format!("{} needs `{key}`: add `{example}`", self.what),
+            );
+        }
     }
 
     /// Reports every key not taken, with the accepted ones.
     pub fn finish(self, accepted: &[&str]) {
         for (item, used) in &self.items {
-            if !used {
-                self.cx.error(
-                    item.key.span(),
-                    format!(
-                        "unknown key `{}` in {}; expected one of: {}",
-                        item.key,
-                        self.what,
-                        accepted.join(", ")
-                    ),
-                );
+            if *used {
+                continue;
             }
+            let key = item.key.to_string();
+            let message = if accepted.is_empty() {
+                format!("{} takes no keys: write `{}`", self.what, self.what)
+            } else if let Some(close) = suggest(&key, accepted) {
+                format!(
+                    "unknown key `{key}` in {}; did you mean `{close}`?",
+                    self.what
+                )
+            } else {
+                format!(
+                    "unknown key `{key}` in {}; expected one of: {}",
+                    self.what,
+                    accepted.join(", ")
+                )
+            };
+            self.cx.error(item.key.span(), message);
         }
     }
 }
@@ -232,7 +290,7 @@ impl<'a> Keys<'a> {
 /// Reports `value` as the wrong type.
 pub fn wrong_type(cx: &Ctxt, key: &str, value: &Value, expected: &str) {
     cx.error(
-        value.span,
+        value.range,
         format!(
             "`{key}` expects {expected}, found {}",
             value.kind.describe()
@@ -251,6 +309,16 @@ pub fn uint(cx: &Ctxt, key: &str, value: &Value) -> Option<u64> {
     }
 }
 
+/// An integer of at least 1 (channels, kernel sizes, strides, …).
+pub fn positive(cx: &Ctxt, key: &str, value: &Value) -> Option<u64> {
+    let v = uint(cx, key, value)?;
+    if v == 0 {
+        cx.error(value.range, format!("`{key}` must be at least 1"));
+        return None;
+    }
+    Some(v)
+}
+
 /// A signed integer (dimension indices).
 pub fn int(cx: &Ctxt, key: &str, value: &Value) -> Option<i64> {
     let fits = |i: u64| i64::try_from(i).ok();
@@ -263,6 +331,33 @@ pub fn int(cx: &Ctxt, key: &str, value: &Value) -> Option<i64> {
         wrong_type(cx, key, value, "an integer");
         None
     })
+}
+
+/// A number (integer or decimal).
+pub fn number(cx: &Ctxt, key: &str, value: &Value) -> Option<f64> {
+    match value.kind {
+        ValueKind::Int(i) => Some(i as f64),
+        ValueKind::Neg(i) => Some(-(i as f64)),
+        ValueKind::Float(f) => Some(f),
+        _ => {
+            wrong_type(cx, key, value, "a number");
+            None
+        }
+    }
+}
+
+/// A probability in [0, 1].
+pub fn probability(cx: &Ctxt, key: &str, value: &Value) -> Option<f64> {
+    let p = number(cx, key, value)?;
+    if (0.0..=1.0).contains(&p) {
+        Some(p)
+    } else {
+        cx.error(
+            value.range,
+            format!("`{key}` is a probability between 0 and 1, found {p}"),
+        );
+        None
+    }
 }
 
 /// A boolean.
@@ -287,39 +382,54 @@ pub fn string(cx: &Ctxt, key: &str, value: &Value) -> Option<String> {
     }
 }
 
-/// A list of unsigned integers of one of the `lengths`; a single integer is repeated to the
-/// first length (`kernel_size = 3` means `[3, 3]` for a 2-d layer).
-pub fn uints(cx: &Ctxt, key: &str, value: &Value, lengths: &[usize]) -> Option<Vec<u64>> {
+/// A list of integers of one of the `lengths`, each at least `min`; a single integer is
+/// repeated to the first length (`kernel_size = 3` means `[3, 3]` for a 2-d layer).
+pub fn uints(cx: &Ctxt, key: &str, value: &Value, lengths: &[usize], min: u64) -> Option<Vec<u64>> {
     let lens = lengths
         .iter()
         .map(|l| l.to_string())
         .collect::<Vec<_>>()
         .join(" or ");
+    let check = |v: &Value| -> Option<u64> {
+        let i = uint(cx, key, v)?;
+        if i < min {
+            cx.error(v.range, format!("`{key}` values must be at least {min}"));
+            return None;
+        }
+        Some(i)
+    };
     match &value.kind {
-        ValueKind::Int(i) => Some(vec![*i; lengths[0]]),
+        ValueKind::Int(_) => Some(vec![check(value)?; lengths[0]]),
         ValueKind::List(items) => {
             if !lengths.contains(&items.len()) {
                 cx.error(
-                    value.span,
+                    value.range,
                     format!("`{key}` takes {lens} values, found {}", items.len()),
                 );
                 return None;
             }
-            let mut out = Vec::with_capacity(items.len());
-            for item in items {
-                match item.kind {
-                    ValueKind::Int(i) => out.push(i),
-                    _ => {
-                        wrong_type(cx, key, item, "non-negative integers");
-                        return None;
-                    }
-                }
-            }
-            Some(out)
+            items.iter().map(check).collect()
         }
         _ => {
             wrong_type(cx, key, value, &format!("a list of {lens} integers"));
             None
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn typo_suggestions() {
+        assert_eq!(
+            suggest("kernal_size", &["channels", "kernel_size"]),
+            Some("kernel_size")
+        );
+        assert_eq!(suggest("stides", &["strides", "stride"]), Some("strides"));
+        assert_eq!(suggest("foo", &["channels", "kernel_size"]), None);
+        assert_eq!(distance("abc", "abc"), 0);
+        assert_eq!(distance("abc", "abd"), 1);
     }
 }

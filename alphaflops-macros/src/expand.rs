@@ -2,12 +2,12 @@
 //! (without our attributes) with a placeholder impl, so users see our errors and no others.
 
 use alphaflops_core::report::{si, sig4};
-use alphaflops_core::{DEFAULT_PROFILE_NAME, ModelCost};
+use alphaflops_core::{DEFAULT_PROFILE_NAME, LayerError, ModelCost};
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
 
 use crate::attr;
-use crate::ctxt::Ctxt;
+use crate::ctxt::{Ctxt, Range};
 use crate::lower::{self, Budget, Level, Metric};
 use crate::profile::{self, Resolved};
 
@@ -15,14 +15,20 @@ const ENV_LEVEL: &str = "ALPHAFLOPS_LEVEL";
 const ENV_PROFILE: &str = "ALPHAFLOPS_PROFILE";
 
 pub fn cost_budget(args: TokenStream, input: TokenStream) -> TokenStream {
-    let mut item = match syn::parse2::<syn::ItemStruct>(input.clone()) {
-        Ok(item) => item,
-        Err(_) => {
+    let mut item = match syn::parse2::<syn::Item>(input.clone()) {
+        Ok(syn::Item::Struct(item)) => item,
+        Ok(mut other) => {
+            // Still emit the item, without our field attributes, so this is the only error.
+            strip_from_other(&mut other);
             let err = syn::Error::new(
                 Span::call_site(),
                 "#[cost_budget] goes on a struct whose fields are the model's layers",
             )
             .to_compile_error();
+            return quote!(#err #other);
+        }
+        Err(e) => {
+            let err = e.to_compile_error();
             return quote!(#err #input);
         }
     };
@@ -76,39 +82,41 @@ struct Priced {
 }
 
 fn price(cx: &Ctxt, args: TokenStream, item: &syn::ItemStruct) -> Option<Priced> {
-    let items = attr::items(args).unwrap_or_else(|e| {
-        cx.syn_error(e);
-        Vec::new()
-    });
-    let args = lower::args(cx, items);
+    let (items, parsed) = match attr::items(args) {
+        Ok(items) => (items, true),
+        Err(e) => {
+            cx.syn_error(e);
+            (Vec::new(), false)
+        }
+    };
+    let args = lower::args(cx, items, parsed);
 
     // ALPHAFLOPS_LEVEL=warn|deny overrides `level`.
-    let (mut level, mut level_source) = (args.level, "level".to_string());
+    let (mut level, mut level_source) = (args.level, "level = \"deny\"".to_string());
     if let Ok(text) = std::env::var(ENV_LEVEL) {
         match Level::parse(&text) {
             Some(l) => (level, level_source) = (l, format!("{ENV_LEVEL}={text}")),
             None => cx.error(
-                args.level_span,
+                args.level_range,
                 format!("{ENV_LEVEL} must be `warn` or `deny`, found `{text}`"),
             ),
         }
     }
     // ALPHAFLOPS_PROFILE=<name> overrides `profile` and `path`.
+    let call_site = Range::from(Span::call_site());
     let resolved = match (
         std::env::var(ENV_PROFILE).ok().filter(|s| !s.is_empty()),
         &args.profile,
         &args.path,
     ) {
         (Some(name), _, _) => {
-            profile::by_name(&name).map_err(|e| (format!("{ENV_PROFILE}: {e}"), Span::call_site()))
+            profile::by_name(&name).map_err(|e| (format!("{ENV_PROFILE}: {e}"), call_site))
         }
-        (None, Some((name, span)), _) => profile::by_name(name).map_err(|e| (e, *span)),
-        (None, None, Some((path, span))) => profile::by_path(path).map_err(|e| (e, *span)),
-        (None, None, None) => {
-            profile::by_name(DEFAULT_PROFILE_NAME).map_err(|e| (e, Span::call_site()))
-        }
+        (None, Some((name, range)), _) => profile::by_name(name).map_err(|e| (e, *range)),
+        (None, None, Some((path, range))) => profile::by_path(path).map_err(|e| (e, *range)),
+        (None, None, None) => profile::by_name(DEFAULT_PROFILE_NAME).map_err(|e| (e, call_site)),
     };
-    let resolved = resolved.map_err(|(e, span)| cx.error(span, e)).ok();
+    let resolved = resolved.map_err(|(e, range)| cx.error(range, e)).ok();
 
     let fields: Vec<lower::Field> = item
         .fields
@@ -122,9 +130,8 @@ fn price(cx: &Ctxt, args: TokenStream, item: &syn::ItemStruct) -> Option<Priced>
             field,
         })
         .collect();
-    let (input, _) = args.input.clone()?;
     let name = item.ident.to_string();
-    let lowered = lower::model(cx, &name, input, &fields);
+    let lowered = lower::model(cx, &name, args.input.clone(), &fields);
     let resolved = resolved?;
     if cx.has_errors() {
         return None;
@@ -132,15 +139,14 @@ fn price(cx: &Ctxt, args: TokenStream, item: &syn::ItemStruct) -> Option<Priced>
     let cost = match lowered.model.price(&resolved.profile) {
         Ok(cost) => cost,
         Err(e) => {
-            let input = e
-                .input
-                .as_ref()
-                .map_or_else(String::new, |s| format!(" (input {s})"));
             cx.error(
-                lowered.spans[e.index],
+                lowered.ranges[e.index],
                 format!(
-                    "layer `{}` ({}) cannot take its input{input}: {}",
-                    e.name, e.op, e.error
+                    "layer `{}` ({}) cannot take its input: {}{}",
+                    e.name,
+                    e.op,
+                    e.error,
+                    hint(&e.error)
                 ),
             );
             return None;
@@ -149,7 +155,7 @@ fn price(cx: &Ctxt, args: TokenStream, item: &syn::ItemStruct) -> Option<Priced>
     for b in &args.budgets {
         if b.metric == Metric::EnergyMj && cost.energy_j.is_none() {
             cx.error(
-                b.span,
+                b.range,
                 format!(
                     "profile `{}` gives no device power, so energy cannot be predicted; add `power_w` to its [device] table or remove `energy_mj`",
                     resolved.profile.name
@@ -178,12 +184,9 @@ impl Verdict<'_> {
     fn over(&self) -> bool {
         self.value > self.budget.limit
     }
-    fn pct(&self) -> f64 {
-        if self.budget.limit > 0.0 {
-            100.0 * self.value / self.budget.limit
-        } else {
-            f64::INFINITY
-        }
+    /// Share of the budget used, or `None` for a zero budget.
+    fn pct(&self) -> Option<f64> {
+        (self.budget.limit > 0.0).then(|| 100.0 * self.value / self.budget.limit)
     }
 }
 
@@ -223,13 +226,17 @@ fn message(p: &Priced, v: &Verdict) -> String {
         .map(|l| format!("{} {:.1} %", l.name, l.share_pct))
         .collect();
     format!(
-        "`{}` is over its {} budget on profile `{}`: {} > {} ({:.1} % of budget); costliest layers: {}",
+        "`{}` is over its {} budget on profile `{}`: {} > {}{}; costliest layers: {}",
         p.name,
         v.budget.metric.key(),
         p.cost.profile,
         fmt_metric(v.budget.metric, v.value),
         fmt_metric(v.budget.metric, v.budget.limit),
-        v.pct(),
+        v.pct().map_or_else(String::new, |pct| if pct < 1000.0 {
+            format!(" ({pct:.1} % of budget)")
+        } else {
+            format!(" ({}× the budget)", si(pct / 100.0))
+        }),
         top.join(", ")
     )
 }
@@ -240,11 +247,12 @@ fn diagnostics(p: &Priced, verdicts: &[Verdict]) -> TokenStream {
     let mut out = TokenStream::new();
     for v in verdicts.iter().filter(|v| v.over()) {
         let text = message(p, v);
-        let span = v.budget.span;
+        let range = v.budget.range;
+        let span = range.start;
         match p.level {
             Level::Deny => {
-                let text = format!("{text} (denied by {})", p.level_source);
-                out.extend(syn::Error::new(span, text).to_compile_error());
+                let text = format!("{text}; denied by {}", p.level_source);
+                out.extend(crate::ctxt::error(range, text).to_compile_error());
             }
             Level::Warn => {
                 let note =
@@ -274,11 +282,12 @@ fn doc_section(p: &Priced, verdicts: &[Verdict]) -> String {
         s.push_str(&format!("\n**Budgets** (level `{level}`):\n\n| metric | predicted | budget | used | verdict |\n|---|---:|---:|---:|---|\n"));
         for v in verdicts {
             s.push_str(&format!(
-                "| `{}` | {} | {} | {:.1} % | {} |\n",
+                "| `{}` | {} | {} | {} | {} |\n",
                 v.budget.metric.key(),
                 fmt_metric(v.budget.metric, v.value),
                 fmt_metric(v.budget.metric, v.budget.limit),
-                v.pct(),
+                v.pct()
+                    .map_or_else(|| "—".to_string(), |pct| format!("{pct:.1} %")),
                 if v.over() {
                     "**over budget**"
                 } else {
@@ -314,6 +323,64 @@ fn tracking(file: Option<&std::path::Path>) -> TokenStream {
         const _: ::core::option::Option<&str> = ::core::option_env!(#ENV_LEVEL);
         const _: ::core::option::Option<&str> = ::core::option_env!(#ENV_PROFILE);
         #file
+    }
+}
+
+/// How to fix a shape error, where the rule broken says.
+fn hint(error: &LayerError) -> String {
+    match error {
+        LayerError::Mismatch {
+            what: "input channels",
+            actual,
+            ..
+        } => format!("; set `channels = [{actual}, …]`"),
+        LayerError::Mismatch {
+            op: "batch_norm",
+            actual,
+            ..
+        } => format!("; set `num_features = {actual}`"),
+        LayerError::Mismatch {
+            op: "group_norm",
+            actual,
+            ..
+        } => format!("; set `num_channels = {actual}`"),
+        LayerError::Mismatch {
+            op: "layer_norm",
+            actual,
+            ..
+        } => format!("; set `d_model = {actual}`"),
+        LayerError::Features {
+            flattened, last, ..
+        } => {
+            format!(
+                "; set `d_input = {}` or check the layers before it",
+                flattened.unwrap_or(*last)
+            )
+        }
+        LayerError::KernelTooLarge { .. } => {
+            "; use a smaller `kernel_size`, more `padding` or a larger input".to_string()
+        }
+        _ => String::new(),
+    }
+}
+
+/// Removes our field attributes from an item `#[cost_budget]` does not accept.
+fn strip_from_other(item: &mut syn::Item) {
+    let strip = |fields: &mut syn::Fields| {
+        for field in fields.iter_mut() {
+            field
+                .attrs
+                .retain(|a| !a.path().is_ident(lower::LAYER_ATTR));
+        }
+    };
+    match item {
+        syn::Item::Enum(e) => e.variants.iter_mut().for_each(|v| strip(&mut v.fields)),
+        syn::Item::Union(u) => u
+            .fields
+            .named
+            .iter_mut()
+            .for_each(|f| f.attrs.retain(|a| !a.path().is_ident(lower::LAYER_ATTR))),
+        _ => {}
     }
 }
 

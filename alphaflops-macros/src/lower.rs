@@ -5,10 +5,9 @@ use alphaflops_core::{
     Activation, Conv, ConvTranspose, Layer, Model, Padding, Pool, PoolKind, Shape, Source,
 };
 use proc_macro2::Span;
-use syn::spanned::Spanned;
 
 use crate::attr::{self, Body, Item, Keys, Value, ValueKind};
-use crate::ctxt::Ctxt;
+use crate::ctxt::{Ctxt, Range};
 
 // Keys of #[cost_budget(...)].
 const INPUT: &str = "input";
@@ -78,7 +77,7 @@ pub struct Budget {
     pub metric: Metric,
     pub limit: f64,
     /// The `key = value` entry, where a denied budget's error points.
-    pub span: Span,
+    pub range: Range,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -100,112 +99,142 @@ impl Level {
 /// `#[cost_budget(...)]`, checked.
 #[derive(Debug)]
 pub struct Args {
-    pub input: Option<(Shape, Span)>,
-    pub profile: Option<(String, Span)>,
-    pub path: Option<(String, Span)>,
+    pub input: Option<Shape>,
+    pub profile: Option<(String, Range)>,
+    pub path: Option<(String, Range)>,
     pub level: Level,
-    pub level_span: Span,
+    pub level_range: Range,
     pub budgets: Vec<Budget>,
 }
 
-pub fn args(cx: &Ctxt, items: Vec<Item>) -> Args {
-    let mut keys = Keys::new(cx, Span::call_site(), "#[cost_budget]", items);
-    // input = [1, 3, 224, 224]
-    let input = match keys.value(INPUT) {
-        Some(v) => shape(cx, INPUT, &v).map(|s| (s, v.span)),
-        None => {
-            keys.missing(INPUT, "input = [N, C, H, W]` (or `[N, D]`, `[N, T, D]`): the shape the model's forward takes");
-            None
-        }
+/// Reads the arguments in source order, so errors come out in the order they are written.
+/// `parsed` is false when the tokens did not parse: then nothing is reported as missing.
+pub fn args(cx: &Ctxt, items: Vec<Item>, parsed: bool) -> Args {
+    let mut args = Args {
+        input: None,
+        profile: None,
+        path: None,
+        level: Level::Warn,
+        level_range: Span::call_site().into(),
+        budgets: Vec::new(),
     };
-    // profile = "name"
-    let profile = keys
-        .value(PROFILE)
-        .and_then(|v| attr::string(cx, PROFILE, &v).map(|s| (s, v.span)));
-    // path = "profiles/my-device.toml"
-    let path = keys
-        .value(PATH)
-        .and_then(|v| attr::string(cx, PATH, &v).map(|s| (s, v.span)));
-    if let (Some(_), Some((_, span))) = (&profile, &path) {
+    let mut seen_input = false;
+    for (i, item) in items.iter().enumerate() {
+        if items[..i].iter().any(|earlier| earlier.key == item.key) {
+            cx.error(
+                item.key.span(),
+                format!(
+                    "duplicate key `{}` in #[cost_budget]; give it once",
+                    item.key
+                ),
+            );
+            continue;
+        }
+        let key = item.key.to_string();
+        let Body::Value(v) = &item.body else {
+            if BUDGET_KEYS.contains(&key.as_str()) {
+                seen_input |= key == INPUT;
+                cx.error(
+                    item.range,
+                    format!("`{key}` takes a value: write `{key} = …`"),
+                );
+            } else {
+                unknown_budget_key(cx, item);
+            }
+            continue;
+        };
+        match key.as_str() {
+            // input = [1, 3, 224, 224]
+            INPUT => {
+                seen_input = true;
+                args.input = shape(cx, INPUT, v);
+            }
+            // profile = "name"
+            PROFILE => args.profile = attr::string(cx, PROFILE, v).map(|s| (s, v.range)),
+            // path = "profiles/my-device.toml"
+            PATH => args.path = attr::string(cx, PATH, v).map(|s| (s, v.range)),
+            // level = "warn" | "deny"
+            LEVEL => {
+                args.level_range = v.range;
+                match attr::string(cx, LEVEL, v).map(|s| (Level::parse(&s), s)) {
+                    Some((Some(l), _)) => args.level = l,
+                    Some((None, s)) => cx.error(
+                        v.range,
+                        format!(
+                            "unknown level `{s}`: use `level = \"warn\"` or `level = \"deny\"`"
+                        ),
+                    ),
+                    None => {}
+                }
+            }
+            // alpha_flops = "2M", params = 100_000, time_ms = 0.5, …
+            _ => match Metric::ALL.iter().find(|m| m.key() == key) {
+                Some(&metric) => {
+                    if let Some(limit) = budget_value(cx, &key, v) {
+                        args.budgets.push(Budget {
+                            metric,
+                            limit,
+                            range: item.range,
+                        });
+                    }
+                }
+                None => unknown_budget_key(cx, item),
+            },
+        }
+    }
+    if let (Some(_), Some((_, range))) = (&args.profile, &args.path) {
         cx.error(
-            *span,
+            *range,
             "give either `profile = \"name\"` or `path = \"file.toml\"`, not both",
         );
     }
-    // level = "warn" | "deny"
-    let (mut level, mut level_span) = (Level::Warn, Span::call_site());
-    if let Some(v) = keys.value(LEVEL) {
-        level_span = v.span;
-        match attr::string(cx, LEVEL, &v).map(|s| (Level::parse(&s), s)) {
-            Some((Some(l), _)) => level = l,
-            Some((None, s)) => cx.error(
-                v.span,
-                format!("unknown level `{s}`: use `level = \"warn\"` or `level = \"deny\"`"),
-            ),
-            None => {}
-        }
+    if parsed && !seen_input {
+        cx.error(
+            Span::call_site(),
+            "#[cost_budget] needs `input`: add `input = [N, C, H, W]` (or `[N, D]`, `[N, T, D]`), the shape the model's forward takes",
+        );
     }
-    // alpha_flops = "2M", params = 100_000, time_ms = 0.5, …
-    let mut budgets = Vec::new();
-    for metric in Metric::ALL {
-        let Some(item) = keys.take(metric.key()) else {
-            continue;
-        };
-        let span = item.span();
-        match item.body {
-            Body::Value(v) => {
-                if let Some(limit) = budget_value(cx, metric.key(), &v) {
-                    budgets.push(Budget {
-                        metric,
-                        limit,
-                        span,
-                    });
-                }
-            }
-            _ => cx.error(
-                item.key.span(),
-                format!("`{0}` takes a value: write `{0} = \"2M\"`", metric.key()),
-            ),
-        }
-    }
-    keys.finish(BUDGET_KEYS);
-    Args {
-        input,
-        profile,
-        path,
-        level,
-        level_span,
-        budgets,
-    }
+    args
+}
+
+fn unknown_budget_key(cx: &Ctxt, item: &Item) {
+    let key = item.key.to_string();
+    let message = match attr::suggest(&key, BUDGET_KEYS) {
+        Some(close) => format!("unknown key `{key}` in #[cost_budget]; did you mean `{close}`?"),
+        None => format!(
+            "unknown key `{key}` in #[cost_budget]; expected one of: {}",
+            BUDGET_KEYS.join(", ")
+        ),
+    };
+    cx.error(item.key.span(), message);
 }
 
 /// A budget: a number, or a string with an SI suffix (`"2M"`, `"1.5G"`, `"100k"`).
 fn budget_value(cx: &Ctxt, key: &str, v: &Value) -> Option<f64> {
     let n = match &v.kind {
-        ValueKind::Int(i) => Some(*i as f64),
-        ValueKind::Float(f) => Some(*f),
+        ValueKind::Int(i) => *i as f64,
+        ValueKind::Neg(i) => -(*i as f64),
+        ValueKind::Float(f) => *f,
         ValueKind::Str(s) => match parse_si(s) {
-            Ok(n) => Some(n),
+            Ok(n) => n,
             Err(e) => {
-                cx.error(v.span, format!("`{key} = \"{s}\"`: {e}"));
+                cx.error(v.range, format!("`{key} = \"{s}\"`: {e}"));
                 return None;
             }
         },
-        _ => None,
-    };
-    match n {
-        Some(n) if n.is_finite() && n >= 0.0 => Some(n),
-        Some(n) => {
-            cx.error(
-                v.span,
-                format!("`{key}` must be a non-negative finite number, found {n}"),
-            );
-            None
-        }
-        None => {
+        _ => {
             attr::wrong_type(cx, key, v, "a number or a string such as \"2M\"");
-            None
+            return None;
         }
+    };
+    if n.is_finite() && n >= 0.0 {
+        Some(n)
+    } else {
+        cx.error(
+            v.range,
+            format!("`{key}` must be a non-negative finite number, found {n}"),
+        );
+        None
     }
 }
 
@@ -251,7 +280,7 @@ fn shape(cx: &Ctxt, key: &str, v: &Value) -> Option<Shape> {
     };
     if dims.contains(&0) {
         cx.error(
-            v.span,
+            v.range,
             format!("`{key}` has a zero dimension; every dimension must be at least 1"),
         );
         return None;
@@ -265,10 +294,10 @@ pub struct Field<'a> {
     pub field: &'a syn::Field,
 }
 
-/// The model and, per node, the span of the field it came from.
+/// The model and, per node, the range of the annotation (or type) it came from.
 pub struct Lowered {
     pub model: Model,
-    pub spans: Vec<Span>,
+    pub ranges: Vec<Range>,
 }
 
 /// Parameter-free types that need no annotation, by their last path segment.
@@ -292,9 +321,11 @@ fn known_type(ty: &syn::Type) -> Option<Option<Layer>> {
 pub const LAYER_ATTR: &str = "layer";
 const SKIP: &str = "skip";
 
-pub fn model(cx: &Ctxt, name: &str, input: Shape, fields: &[Field]) -> Lowered {
-    let mut model = Model::new(name, input);
-    let mut spans = Vec::new();
+/// Lowers every field. Without an `input` (already reported) the fields are still read, so
+/// all their errors show at once; the model is then not priced.
+pub fn model(cx: &Ctxt, name: &str, input: Option<Shape>, fields: &[Field]) -> Lowered {
+    let mut model = Model::new(name, input.unwrap_or_else(|| Shape(vec![1])));
+    let mut ranges = Vec::new();
     for f in fields {
         let attrs: Vec<&syn::Attribute> = f
             .field
@@ -304,7 +335,7 @@ pub fn model(cx: &Ctxt, name: &str, input: Shape, fields: &[Field]) -> Lowered {
             .collect();
         for extra in attrs.iter().skip(1) {
             cx.error(
-                extra.span(),
+                Range::of(extra),
                 format!(
                     "field `{}` has more than one #[layer] attribute; merge them into one",
                     f.name
@@ -315,11 +346,11 @@ pub fn model(cx: &Ctxt, name: &str, input: Shape, fields: &[Field]) -> Lowered {
             match known_type(&f.field.ty) {
                 Some(Some(layer)) => {
                     model.push(f.name.clone(), layer);
-                    spans.push(f.field.ty.span());
+                    ranges.push(Range::of(&f.field.ty));
                 }
                 Some(None) => {}
                 None => cx.error(
-                    f.field.ty.span(),
+                    Range::of(&f.field.ty),
                     format!(
                         "field `{}` is not a known parameter-free layer: add #[layer(...)] to price it or #[layer(skip)] to leave it out",
                         f.name
@@ -332,53 +363,81 @@ pub fn model(cx: &Ctxt, name: &str, input: Shape, fields: &[Field]) -> Lowered {
             syn::Meta::List(list) => list.tokens.clone(),
             _ => {
                 cx.error(
-                    attr.span(),
+                    Range::of(attr),
                     "expected #[layer(kind(key = value, …))] or #[layer(skip)]",
                 );
                 continue;
             }
         };
-        let items = match attr::items(tokens) {
-            Ok(items) => items,
-            Err(e) => {
-                cx.syn_error(e);
-                continue;
+        match attr::items(tokens) {
+            Ok(items) => {
+                if let Some((layer, source, range)) = field_layer(cx, f, Range::of(attr), items) {
+                    model.push_from(f.name.clone(), layer, source);
+                    ranges.push(range);
+                }
             }
-        };
-        if let Some((layer, source)) = field_layer(cx, f, attr.span(), items) {
-            model.push_from(f.name.clone(), layer, source);
-            spans.push(attr.span());
+            Err(e) => cx.syn_error(e),
         }
     }
-    Lowered { model, spans }
+    Lowered { model, ranges }
 }
 
-/// `#[layer(kind(...), input = [...])]` or `#[layer(skip)]`; `None` for skipped or broken fields.
-fn field_layer(cx: &Ctxt, f: &Field, span: Span, items: Vec<Item>) -> Option<(Layer, Source)> {
+/// `#[layer(kind(...), input = ...)]` or `#[layer(skip)]`; `None` for skipped or broken
+/// fields. The range returned is the layer's, where shape errors point.
+fn field_layer(
+    cx: &Ctxt,
+    f: &Field,
+    attr: Range,
+    items: Vec<Item>,
+) -> Option<(Layer, Source, Range)> {
+    let errors_before = cx.count();
     let mut kind: Option<Item> = None;
     let mut source = Source::Previous;
     let mut skip = false;
-    for item in items {
-        match (item.key.to_string().as_str(), &item.body) {
+    for (i, item) in items.iter().enumerate() {
+        let key = item.key.to_string();
+        if (key == INPUT || key == SKIP) && items[..i].iter().any(|e| e.key == item.key) {
+            cx.error(
+                item.key.span(),
+                format!("duplicate key `{key}` in #[layer]; give it once"),
+            );
+            continue;
+        }
+        match (key.as_str(), &item.body) {
             // skip
             (SKIP, Body::Flag) => skip = true,
-            // input = [1, 16, 5, 5]
-            (INPUT, Body::Value(v)) => {
-                if let Some(s) = shape(cx, INPUT, v) {
-                    source = Source::Shape(s);
+            (SKIP, Body::Value(_)) => cx.error(item.range, "`skip` takes no value: write #[layer(skip)]"),
+            (SKIP, Body::List(_)) => cx.error(item.range, "`skip` takes no arguments: write #[layer(skip)]"),
+            // input = [1, 16, 5, 5]  (a shape)  or  input = "conv1"  (an earlier field's output)
+            (INPUT, Body::Value(v)) => match &v.kind {
+                ValueKind::Str(field) => source = Source::Node(field.clone()),
+                _ => {
+                    if let Some(s) = shape(cx, INPUT, v) {
+                        source = Source::Shape(s);
+                    }
                 }
-            }
+            },
+            (INPUT, _) => cx.error(
+                item.range,
+                "`input` takes a value: write `input = [N, …]` (a shape) or `input = \"field\"` (an earlier field's output)",
+            ),
             // conv2d(...) or relu
             (_, Body::List(_) | Body::Flag) => {
                 if let Some(first) = &kind {
-                    cx.error(item.key.span(), format!("field `{}` names two layers, `{}` and `{}`; one field is one layer", f.name, first.key, item.key));
+                    cx.error(
+                        item.key.span(),
+                        format!("field `{}` names two layers, `{}` and `{}`; one field is one layer", f.name, first.key, item.key),
+                    );
                 } else {
-                    kind = Some(item);
+                    kind = Some(item.clone());
                 }
             }
-            (key, Body::Value(_)) => cx.error(
+            (_, Body::Value(_)) if KINDS.contains(&key.as_str()) => {
+                cx.error(item.range, format!("`{key}` is a layer kind, not a key: write `{key}(...)`"))
+            }
+            (_, Body::Value(_)) => cx.error(
                 item.key.span(),
-                format!("unknown key `{key}` in #[layer]; expected a layer such as `conv2d(...)`, `input = [...]` or `skip`"),
+                format!("unknown key `{key}` in #[layer]; expected a layer such as `conv2d(...)`, `input = ...` or `skip`"),
             ),
         }
     }
@@ -392,17 +451,21 @@ fn field_layer(cx: &Ctxt, f: &Field, span: Span, items: Vec<Item>) -> Option<(La
         return None;
     }
     let Some(kind) = kind else {
-        cx.error(span, format!("#[layer] on `{}` names no layer: write e.g. #[layer(linear(d_input = 4, d_output = 2))] or #[layer(skip)]", f.name));
+        if cx.count() == errors_before {
+            cx.error(
+                attr,
+                format!("#[layer] on `{}` names no layer: write e.g. #[layer(linear(d_input = 4, d_output = 2))] or #[layer(skip)]", f.name),
+            );
+        }
         return None;
     };
     let op = kind.key.to_string();
-    let op_span = kind.key.span();
     let entries = match kind.body {
         Body::List(entries) => entries,
         _ => Vec::new(),
     };
-    let keys = Keys::new(cx, op_span, op.clone(), entries);
-    layer(keys, &op, op_span).map(|l| (l, source))
+    let keys = Keys::new(cx, kind.key.span(), op.clone(), entries);
+    layer(keys, &op, kind.key.span()).map(|l| (l, source, kind.range))
 }
 
 /// Layer kinds the attribute accepts, for "unknown layer" hints.
@@ -465,7 +528,7 @@ fn optional<T>(
 /// `channels = [in, out]`.
 fn channels(keys: &mut Keys) -> Option<(u64, u64)> {
     required(keys, "channels", "channels = [in, out]", |cx, v| {
-        attr::uints(cx, "channels", v, &[2])
+        attr::uints(cx, "channels", v, &[2], 1)
     })
     .map(|c| (c[0], c[1]))
 }
@@ -478,14 +541,14 @@ fn conv_padding(cx: &Ctxt, v: &Value, dims: usize) -> Option<Padding> {
         ValueKind::Str(s) if s == "valid" => Some(Padding::Valid),
         ValueKind::Str(s) => {
             cx.error(
-                v.span,
+                v.range,
                 format!("unknown padding `{s}`: use \"same\", \"valid\" or numbers"),
             );
             None
         }
         _ => {
             let lens: &[usize] = if dims == 1 { &[1, 2] } else { &[2, 4] };
-            let p = attr::uints(cx, "padding", v, lens)?;
+            let p = attr::uints(cx, "padding", v, lens, 0)?;
             Some(match (dims, p.len()) {
                 (1, 1) => Padding::symmetric(&p),
                 (1, _) => Padding::Explicit(vec![(p[0], p[1])]),
@@ -500,7 +563,10 @@ fn conv_padding(cx: &Ctxt, v: &Value, dims: usize) -> Option<Padding> {
 fn layer(mut keys: Keys, op: &str, op_span: Span) -> Option<Layer> {
     let cx = keys.cx();
     let dims = if op.ends_with("1d") { 1 } else { 2 };
-    let per_dim = |key: &'static str| move |cx: &Ctxt, v: &Value| attr::uints(cx, key, v, &[dims]);
+    // Sizes (kernel, stride, dilation, output) are at least 1; paddings may be 0.
+    let per_dim =
+        |key: &'static str| move |cx: &Ctxt, v: &Value| attr::uints(cx, key, v, &[dims], 1);
+    let pads = |key: &'static str| move |cx: &Ctxt, v: &Value| attr::uints(cx, key, v, &[dims], 0);
     let ones = vec![1; dims];
     let (layer, accepted): (Option<Layer>, &[&str]) = match op {
         // conv2d(channels = [in, out], kernel_size = [kh, kw], stride, padding, dilation, groups, bias)
@@ -517,7 +583,9 @@ fn layer(mut keys: Keys, op: &str, op_span: Span) -> Option<Layer> {
                 conv_padding(cx, v, dims)
             });
             let dilation = optional(&mut keys, "dilation", ones.clone(), per_dim("dilation"));
-            let groups = optional(&mut keys, "groups", 1, |cx, v| attr::uint(cx, "groups", v));
+            let groups = optional(&mut keys, "groups", 1, |cx, v| {
+                attr::positive(cx, "groups", v)
+            });
             let bias = optional(&mut keys, "bias", true, |cx, v| {
                 attr::boolean(cx, "bias", v)
             });
@@ -557,11 +625,12 @@ fn layer(mut keys: Keys, op: &str, op_span: Span) -> Option<Layer> {
                 per_dim("kernel_size"),
             );
             let stride = optional(&mut keys, "stride", ones.clone(), per_dim("stride"));
-            let padding = optional(&mut keys, "padding", vec![0; 2], per_dim("padding"));
-            let padding_out =
-                optional(&mut keys, "padding_out", vec![0; 2], per_dim("padding_out"));
+            let padding = optional(&mut keys, "padding", vec![0; 2], pads("padding"));
+            let padding_out = optional(&mut keys, "padding_out", vec![0; 2], pads("padding_out"));
             let dilation = optional(&mut keys, "dilation", ones.clone(), per_dim("dilation"));
-            let groups = optional(&mut keys, "groups", 1, |cx, v| attr::uint(cx, "groups", v));
+            let groups = optional(&mut keys, "groups", 1, |cx, v| {
+                attr::positive(cx, "groups", v)
+            });
             let bias = optional(&mut keys, "bias", true, |cx, v| {
                 attr::boolean(cx, "bias", v)
             });
@@ -596,10 +665,10 @@ fn layer(mut keys: Keys, op: &str, op_span: Span) -> Option<Layer> {
         // linear(d_input = 400, d_output = 120, bias = true)
         "linear" => {
             let d_input = required(&mut keys, "d_input", "d_input = 400", |cx, v| {
-                attr::uint(cx, "d_input", v)
+                attr::positive(cx, "d_input", v)
             });
             let d_output = required(&mut keys, "d_output", "d_output = 120", |cx, v| {
-                attr::uint(cx, "d_output", v)
+                attr::positive(cx, "d_output", v)
             });
             let bias = optional(&mut keys, "bias", true, |cx, v| {
                 attr::boolean(cx, "bias", v)
@@ -627,21 +696,34 @@ fn layer(mut keys: Keys, op: &str, op_span: Span) -> Option<Layer> {
                 per_dim("kernel_size"),
             );
             // burn's MaxPool2dConfig says `strides`; PyTorch says `stride`. Accept both.
-            let stride = match (keys.value("strides"), keys.value("stride")) {
-                (Some(a), Some(b)) => {
-                    cx.error(b.span, "give either `strides` or `stride`, not both");
-                    attr::uints(cx, "strides", &a, &[dims])
+            let both = keys.present("strides") && keys.present("stride");
+            let stride = match (keys.value("strides"), keys.take("stride")) {
+                (Some(a), Some(b)) if both => {
+                    cx.error(
+                        b.key.span(),
+                        "give either `strides` (burn) or `stride` (PyTorch), not both",
+                    );
+                    attr::uints(cx, "strides", &a, &[dims], 1)
                 }
-                (Some(v), None) | (None, Some(v)) => attr::uints(cx, "strides", &v, &[dims]),
+                (_, Some(item)) => match item.body {
+                    Body::Value(v) => attr::uints(cx, "stride", &v, &[dims], 1),
+                    _ => {
+                        cx.error(item.range, "`stride` takes a value: write `stride = …`");
+                        None
+                    }
+                },
+                (Some(v), None) => attr::uints(cx, "strides", &v, &[dims], 1),
                 (None, None) => kernel.clone(),
             };
-            let padding = optional(&mut keys, "padding", vec![0; dims], per_dim("padding"));
+            let padding = optional(&mut keys, "padding", vec![0; dims], pads("padding"));
             let dilation = optional(&mut keys, "dilation", ones.clone(), per_dim("dilation"));
             let ceil_mode = optional(&mut keys, "ceil_mode", false, |cx, v| {
                 attr::boolean(cx, "ceil_mode", v)
             });
             // Accepted for fidelity to burn's config; it does not change the cost.
-            keys.value("count_include_pad");
+            if let Some(v) = keys.value("count_include_pad") {
+                attr::boolean(cx, "count_include_pad", &v);
+            }
             let layer = (|| {
                 Some(Layer::Pool(Pool {
                     kind,
@@ -681,7 +763,7 @@ fn layer(mut keys: Keys, op: &str, op_span: Span) -> Option<Layer> {
         // batch_norm(num_features = 64)
         "batch_norm" => {
             let n = required(&mut keys, "num_features", "num_features = 64", |cx, v| {
-                attr::uint(cx, "num_features", v)
+                attr::positive(cx, "num_features", v)
             });
             (
                 n.map(|num_features| Layer::BatchNorm { num_features }),
@@ -691,17 +773,17 @@ fn layer(mut keys: Keys, op: &str, op_span: Span) -> Option<Layer> {
         // layer_norm(d_model = 768)
         "layer_norm" => {
             let d = required(&mut keys, "d_model", "d_model = 768", |cx, v| {
-                attr::uint(cx, "d_model", v)
+                attr::positive(cx, "d_model", v)
             });
             (d.map(|d_model| Layer::LayerNorm { d_model }), &["d_model"])
         }
         // group_norm(num_groups = 8, num_channels = 64)
         "group_norm" => {
             let g = required(&mut keys, "num_groups", "num_groups = 8", |cx, v| {
-                attr::uint(cx, "num_groups", v)
+                attr::positive(cx, "num_groups", v)
             });
             let c = required(&mut keys, "num_channels", "num_channels = 64", |cx, v| {
-                attr::uint(cx, "num_channels", v)
+                attr::positive(cx, "num_channels", v)
             });
             (
                 (|| {
@@ -728,14 +810,14 @@ fn layer(mut keys: Keys, op: &str, op_span: Span) -> Option<Layer> {
         // softmax(dim = -1)
         "softmax" => {
             let dim = optional(&mut keys, "dim", -1, |cx, v| attr::int(cx, "dim", v));
-            (
-                dim.map(|_| Layer::Activation(Activation::Softmax)),
-                &["dim"],
-            )
+            (dim.map(|dim| Layer::Softmax { dim }), &["dim"])
         }
         // dropout(prob = 0.5)
         "dropout" => {
-            keys.value("prob");
+            // The probability does not change the cost (dropout is the identity at inference).
+            if let Some(v) = keys.value("prob") {
+                attr::probability(cx, "prob", &v);
+            }
             (Some(Layer::Dropout), &["prob"])
         }
         // flatten(start_dim = 1, end_dim = -1)
@@ -759,10 +841,10 @@ fn layer(mut keys: Keys, op: &str, op_span: Span) -> Option<Layer> {
         // embedding(n_embedding = 1000, d_model = 64)
         "embedding" => {
             let n = required(&mut keys, "n_embedding", "n_embedding = 1000", |cx, v| {
-                attr::uint(cx, "n_embedding", v)
+                attr::positive(cx, "n_embedding", v)
             });
             let d = required(&mut keys, "d_model", "d_model = 64", |cx, v| {
-                attr::uint(cx, "d_model", v)
+                attr::positive(cx, "d_model", v)
             });
             (
                 (|| {
@@ -777,15 +859,17 @@ fn layer(mut keys: Keys, op: &str, op_span: Span) -> Option<Layer> {
         // multi_head_attention(d_model = 768, n_heads = 12)
         "multi_head_attention" => {
             let d = required(&mut keys, "d_model", "d_model = 768", |cx, v| {
-                attr::uint(cx, "d_model", v)
+                attr::positive(cx, "d_model", v)
             });
             let h = required(&mut keys, "n_heads", "n_heads = 12", |cx, v| {
-                attr::uint(cx, "n_heads", v)
+                attr::positive(cx, "n_heads", v)
             });
             let bias = optional(&mut keys, "bias", true, |cx, v| {
                 attr::boolean(cx, "bias", v)
             });
-            keys.value("dropout");
+            if let Some(v) = keys.value("dropout") {
+                attr::probability(cx, "dropout", &v);
+            }
             (
                 (|| {
                     Some(Layer::MultiHeadAttention {

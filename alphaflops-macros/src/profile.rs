@@ -68,9 +68,8 @@ pub fn by_name(name: &str) -> Result<Resolved, String> {
     }
     let shipped: Vec<&str> = SHIPPED.iter().map(|(n, _)| *n).collect();
     Err(format!(
-        "profile `{name}` not found: no profiles/{name}.toml in {} or its parents, and alphaflops ships only {}; \
-         measure this device with `cargo xtask bench --backend cpu --out profiles/{name}.toml`",
-        dir.display(),
+        "profile `{name}` not found: no profiles/{name}.toml in this crate or its parents, and none shipped by that name \
+         ({}); measure it with `cargo xtask bench --backend cpu --out profiles/{name}.toml`",
         shipped.join(", ")
     ))
 }

@@ -1,8 +1,4 @@
-//! KNOWN BUG, kept so a fix is noticed: keys accepted "for fidelity to burn" are taken
-//! without checking their values, so nonsense compiles. `prob = "high"` should be
-//! "`prob` expects a number between 0 and 1, found a string"; `count_include_pad = 7`
-//! should be "`count_include_pad` expects true or false, found an integer". When this starts
-//! failing, move it to tests/ui/layer/ and bless its .stderr.
+//! Keys accepted for fidelity to burn's configs still have their values checked.
 use alphaflops::cost_budget;
 
 pub struct Layer;
