@@ -54,54 +54,35 @@ pub fn run(args: Args) -> Result<()> {
     let started = Instant::now();
     let grid = configs::grid(args.quick);
     let table = Table::parse(&render_configs(&grid), &csv_path, false)?;
-    let budget = if args.quick {
-        Budget::quick()
-    } else {
-        Budget::full()
-    };
-    let samples = measure::measure_table(
-        b.as_mut(),
-        &table,
-        &budget,
-        if args.quick { "bench --quick" } else { "bench" },
-    )?;
+    let budget = if args.quick { Budget::quick() } else { Budget::full() };
+    let samples =
+        measure::measure_table(b.as_mut(), &table, &budget, if args.quick { "bench --quick" } else { "bench" })?;
     let csv = table.render_with(&Sample::COLUMNS, |r| samples[r].fields());
     util::write_atomic(&csv_path, csv.as_bytes())?;
     let measured = Table::parse(&csv, &csv_path, true)?;
 
     let device = b.device();
-    let base = fit::template(&name, device);
-    let fitted = fit::fit(
-        &measured.rows,
-        args.spec.model,
-        args.spec.combine.map(fit::to_combine),
-        &base,
-    )?;
+    let base = fit::template(&name, device, &args.spec.classes.0);
+    let fitted = fit::fit(&measured.rows, args.spec.model, args.spec.combine.map(fit::to_combine), &base)?;
     let m = fitted.metrics;
     let mut env = b.environment();
-    env.insert(
-        "grid".into(),
-        format!(
-            "{} configurations ({})",
-            grid.len(),
-            if args.quick { "quick" } else { "full" }
-        ),
-    );
+    env.insert("grid".into(), format!("{} configurations ({})", grid.len(), if args.quick { "quick" } else { "full" }));
     env.insert(
         "timing".into(),
         format!(
-            "median of {}..{} runs after {} warm-up, ≥ {} s per configuration",
-            budget.min_reps, budget.max_reps, budget.warmup, budget.target_s
+            "median of all runs over {} passes of the grid; per pass {} warm-up then {}..{} runs for ≥ {} s",
+            budget.rounds,
+            budget.warmup,
+            budget.min_reps,
+            budget.max_reps,
+            budget.target_s / budget.rounds as f64
         ),
     );
     let source = format!(
         "cargo xtask bench --backend {:?}{} ({})",
         args.backend,
         if args.quick { " --quick" } else { "" },
-        csv_path
-            .file_name()
-            .map(|f| f.to_string_lossy().into_owned())
-            .unwrap_or_default()
+        csv_path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default()
     )
     .to_lowercase();
     let profile = fit::with_provenance(fitted, source, args.spec.model, env);
@@ -109,7 +90,7 @@ pub fn run(args: Args) -> Result<()> {
     let pred = crate::validate::predict(&profile, &measured.rows, &csv_path)?;
     let svg = plot::render(&profile, &measured.rows, &pred, &name)?;
     util::write_atomic(&svg_path, svg.as_bytes())?;
-    println!(
+    outln!(
         "wrote {}, {} and {} in {:.0} s ({} configurations, fit MAPE {:.2} %)\n{}",
         args.out.display(),
         csv_path.display(),

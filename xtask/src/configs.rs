@@ -47,29 +47,18 @@ pub fn grid(quick: bool) -> Vec<Config> {
     };
     // Kernel grows while H = W = floor(120 / K): FLOPs nearly constant, S shrinks.
     for (s, ch) in [16u64, 48].into_iter().enumerate() {
-        push(
-            "conv_K_vs_S",
-            s,
-            (1..=8).map(|k| c(120 / k, 120 / k, ch, ch, k)).collect(),
-        );
+        push("conv_K_vs_S", s, (1..=8).map(|k| c(120 / k, 120 / k, ch, ch, k)).collect());
     }
     // Width grows at fixed height.
     for (s, k) in [1u64, 3].into_iter().enumerate() {
-        push(
-            "increasing_W",
-            s,
-            (1..=12).map(|i| c(24, 8 * i, 32, 32, k)).collect(),
-        );
+        push("increasing_W", s, (1..=12).map(|i| c(24, 8 * i, 32, 32, k)).collect());
     }
     // Output channels grow.
     for (s, k) in [1u64, 3].into_iter().enumerate() {
         push(
             "increasing_Cout",
             s,
-            [4u64, 8, 16, 32, 48, 64, 96, 128, 192, 256]
-                .into_iter()
-                .map(|co| c(32, 32, 32, co, k))
-                .collect(),
+            [4u64, 8, 16, 32, 48, 64, 96, 128, 192, 256].into_iter().map(|co| c(32, 32, 32, co, k)).collect(),
         );
     }
     // Input channels grow.
@@ -77,46 +66,29 @@ pub fn grid(quick: bool) -> Vec<Config> {
         push(
             "increasing_Cin",
             s,
-            [4u64, 8, 16, 32, 48, 64, 96, 128, 192, 256]
-                .into_iter()
-                .map(|ci| c(32, 32, ci, 32, k))
-                .collect(),
+            [4u64, 8, 16, 32, 48, 64, 96, 128, 192, 256].into_iter().map(|ci| c(32, 32, ci, 32, k)).collect(),
         );
     }
     // Kernel grows while channels shrink, H = W = 10 (the paper's setting).
     for (s, base) in [192u64, 384].into_iter().enumerate() {
-        push(
-            "conv_K_vs_C",
-            s,
-            (1..=9).map(|k| c(10, 10, base / k, base / k, k)).collect(),
-        );
+        push("conv_K_vs_C", s, (1..=9).map(|k| c(10, 10, base / k, base / k, k)).collect());
     }
     // Dense D×D layers, batch 1..64 (h = batch, w = 1, k = 1).
     for (s, d) in [256u64, 1024].into_iter().enumerate() {
         push(
             "increasing_batch",
             s,
-            [1u64, 2, 4, 8, 12, 16, 24, 32, 48, 64]
-                .into_iter()
-                .map(|b| c(b, 1, d, d, 1))
-                .collect(),
+            [1u64, 2, 4, 8, 12, 16, 24, 32, 48, 64].into_iter().map(|b| c(b, 1, d, d, 1)).collect(),
         );
     }
     // Equal FLOPs: spatial size traded for channels (H·C constant), and kernel for channels (K·C constant).
     push(
         "equal_flops",
         0,
-        [
-            (96u64, 8u64),
-            (48, 16),
-            (24, 32),
-            (12, 64),
-            (6, 128),
-            (3, 256),
-        ]
-        .into_iter()
-        .map(|(h, ch)| c(h, h, ch, ch, 3))
-        .collect(),
+        [(96u64, 8u64), (48, 16), (24, 32), (12, 64), (6, 128), (3, 256)]
+            .into_iter()
+            .map(|(h, ch)| c(h, h, ch, ch, 3))
+            .collect(),
     );
     push(
         "equal_flops",
@@ -146,10 +118,7 @@ impl Rng {
     /// Log-uniform integer in [lo, hi].
     fn log_range(&mut self, lo: u64, hi: u64) -> u64 {
         let u = (self.next() >> 11) as f64 / (1u64 << 53) as f64;
-        ((lo as f64).ln() + u * ((hi as f64).ln() - (lo as f64).ln()))
-            .exp()
-            .round()
-            .clamp(lo as f64, hi as f64) as u64
+        ((lo as f64).ln() + u * ((hi as f64).ln() - (lo as f64).ln())).exp().round().clamp(lo as f64, hi as f64) as u64
     }
 }
 
@@ -166,11 +135,7 @@ pub fn random(n: usize, seed: u64) -> Vec<Config> {
         } else {
             let k = [1u64, 1, 2, 3, 3, 3, 5, 7][rng.range(0, 7) as usize];
             let h = rng.log_range(4, 112);
-            let w = if rng.range(0, 1) == 0 {
-                h
-            } else {
-                rng.log_range(4, 112)
-            };
+            let w = if rng.range(0, 1) == 0 { h } else { rng.log_range(4, 112) };
             c(h, w, rng.log_range(3, 256), rng.log_range(4, 256), k)
         };
         let flops = w.eval().map(|e| e.flops()).unwrap_or(u64::MAX);
@@ -189,11 +154,7 @@ pub fn run(args: Args) -> Result<()> {
         None => grid(args.quick),
     };
     util::write_atomic(&args.out, render_configs(&rows).as_bytes())?;
-    println!(
-        "wrote {} ({} configurations)",
-        args.out.display(),
-        rows.len()
-    );
+    outln!("wrote {} ({} configurations)", args.out.display(), rows.len());
     Ok(())
 }
 

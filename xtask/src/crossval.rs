@@ -35,7 +35,7 @@ pub struct Fold {
     pub flops_only: Metrics,
 }
 
-pub fn crossval(rows: &[Row], group: &[String], spec: SpecArgs) -> Result<(Comparison, Vec<Fold>)> {
+pub fn crossval(rows: &[Row], group: &[String], spec: &SpecArgs) -> Result<(Comparison, Vec<Fold>)> {
     let mut groups: Vec<&String> = group.iter().collect();
     groups.sort();
     groups.dedup();
@@ -56,6 +56,7 @@ pub fn crossval(rows: &[Row], group: &[String], spec: SpecArgs) -> Result<(Compa
             memory_bandwidth_bytes_per_s: None,
             power_w: None,
         },
+        &spec.classes.0,
     );
     let (mut pred, mut base_pred, mut t) = (Vec::new(), Vec::new(), Vec::new());
     let mut folds = Vec::new();
@@ -87,13 +88,7 @@ pub fn crossval(rows: &[Row], group: &[String], spec: SpecArgs) -> Result<(Compa
         base_pred.extend(fold_base);
         t.extend(fold_t);
     }
-    Ok((
-        Comparison {
-            alpha: Metrics::of(&pred, &t),
-            flops_only: Metrics::of(&base_pred, &t),
-        },
-        folds,
-    ))
+    Ok((Comparison { alpha: Metrics::of(&pred, &t), flops_only: Metrics::of(&base_pred, &t) }, folds))
 }
 
 pub fn run(args: Args) -> Result<()> {
@@ -114,7 +109,7 @@ pub fn run(args: Args) -> Result<()> {
             rows.push(r);
         }
     }
-    let (cmp, folds) = crossval(&rows, &group, args.spec)?;
+    let (cmp, folds) = crossval(&rows, &group, &args.spec)?;
     if args.json {
         let mut v = cmp.json();
         v["by"] = json!(args.by);
@@ -123,23 +118,14 @@ pub fn run(args: Args) -> Result<()> {
             .iter()
             .map(|f| json!({"held_out": f.held_out, "n": f.alpha.n, "alpha_mape_pct": f.alpha.mape_pct, "flops_only_mape_pct": f.flops_only.mape_pct}))
             .collect();
-        println!("{v}");
+        outln!("{v}");
     } else {
-        println!(
-            "leave-one-{}-out cross-validation, {:?} model",
-            args.by, args.spec.model
-        );
-        println!(
-            "{:<28} {:>5} {:>14} {:>17}",
-            "held out", "n", "α MAPE %", "FLOPs-only MAPE %"
-        );
+        outln!("leave-one-{}-out cross-validation, {:?} model", args.by, args.spec.model);
+        outln!("{:<28} {:>5} {:>14} {:>17}", "held out", "n", "α MAPE %", "FLOPs-only MAPE %");
         for f in &folds {
-            println!(
-                "{:<28} {:>5} {:>14.2} {:>17.2}",
-                f.held_out, f.alpha.n, f.alpha.mape_pct, f.flops_only.mape_pct
-            );
+            outln!("{:<28} {:>5} {:>14.2} {:>17.2}", f.held_out, f.alpha.n, f.alpha.mape_pct, f.flops_only.mape_pct);
         }
-        print!("{}", cmp.table("all held-out rows (out of sample)"));
+        out!("{}", cmp.table("all held-out rows (out of sample)"));
     }
     Ok(())
 }

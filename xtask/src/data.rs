@@ -80,15 +80,10 @@ impl Table {
         let header: Vec<String> = header.split(',').map(|s| s.trim().to_string()).collect();
         for (i, h) in header.iter().enumerate() {
             if h.is_empty() {
-                return Err(err!(
-                    "{p}:{header_line}: header column {} is empty; name every column",
-                    i + 1
-                ));
+                return Err(err!("{p}:{header_line}: header column {} is empty; name every column", i + 1));
             }
             if header[..i].contains(h) {
-                return Err(err!(
-                    "{p}:{header_line}: column `{h}` appears twice in the header; keep one"
-                ));
+                return Err(err!("{p}:{header_line}: column `{h}` appears twice in the header; keep one"));
             }
         }
         let mut needed: Vec<&str> = REQUIRED.to_vec();
@@ -106,11 +101,7 @@ impl Table {
             }
         }
         let idx = |name: &str| header.iter().position(|h| h == name);
-        let mut table = Table {
-            path: path.to_path_buf(),
-            header: header.clone(),
-            rows: Vec::new(),
-        };
+        let mut table = Table { path: path.to_path_buf(), header: header.clone(), rows: Vec::new() };
         for (line, text) in lines {
             let fields: Vec<String> = text.split(',').map(|s| s.trim().to_string()).collect();
             if fields.len() != header.len() {
@@ -129,15 +120,13 @@ impl Table {
                     if let Some(d) = default {
                         return Ok(d);
                     }
-                    return Err(err!(
-                        "{p}:{line}: column `{name}` is empty; give a whole number ≥ 1"
-                    ));
+                    return Err(err!("{p}:{line}: column `{name}` is empty; give a whole number ≥ 1"));
                 }
-                let v: i128 = raw.parse().map_err(|_| err!("{p}:{line}: column `{name}`: `{raw}` is not a whole number; give an integer ≥ 1"))?;
+                let v: i128 = raw.parse().map_err(|_| {
+                    err!("{p}:{line}: column `{name}`: `{raw}` is not a whole number; give an integer ≥ 1")
+                })?;
                 if v < 1 {
-                    return Err(err!(
-                        "{p}:{line}: column `{name}` must be at least 1, got {v}; sizes are positive"
-                    ));
+                    return Err(err!("{p}:{line}: column `{name}` must be at least 1, got {v}; sizes are positive"));
                 }
                 u64::try_from(v).map_err(|_| err!("{p}:{line}: column `{name}`: {v} is too large"))
             };
@@ -156,7 +145,9 @@ impl Table {
                 Some(i) if fields[i].is_empty() && !need_time => None,
                 Some(i) => {
                     let raw = &fields[i];
-                    let v: f64 = raw.parse().map_err(|_| err!("{p}:{line}: column `time_ms`: `{raw}` is not a number; give milliseconds, e.g. 0.25"))?;
+                    let v: f64 = raw.parse().map_err(|_| {
+                        err!("{p}:{line}: column `time_ms`: `{raw}` is not a number; give milliseconds, e.g. 0.25")
+                    })?;
                     if !(v.is_finite() && v > 0.0) {
                         return Err(err!(
                             "{p}:{line}: column `time_ms` must be a positive number of milliseconds, got {raw}"
@@ -165,9 +156,9 @@ impl Table {
                     Some(v)
                 }
             };
-            let eval = workload.eval().map_err(|e| {
-                err!("{p}:{line}: this layer is not valid: {e}; check h,w,k1,k2,stride")
-            })?;
+            let eval = workload
+                .eval()
+                .map_err(|e| err!("{p}:{line}: this layer is not valid: {e}; check h,w,k1,k2,stride"))?;
             let flops = eval.flops();
             let field = |name: &str| idx(name).map(|i| fields[i].clone()).unwrap_or_default();
             table.rows.push(Row {
@@ -182,10 +173,7 @@ impl Table {
             });
         }
         if table.rows.is_empty() {
-            return Err(err!(
-                "{p}:{}: no data rows after the header; add at least one configuration",
-                header_line + 1
-            ));
+            return Err(err!("{p}:{}: no data rows after the header; add at least one configuration", header_line + 1));
         }
         Ok(table)
     }
@@ -202,9 +190,7 @@ impl Table {
     /// Renders the table with extra columns appended (or replaced, when the header already
     /// has them); `extra(row)` gives their values in `names` order.
     pub fn render_with(&self, names: &[&str], extra: impl Fn(usize) -> Vec<String>) -> String {
-        let keep: Vec<usize> = (0..self.header.len())
-            .filter(|&i| !names.contains(&self.header[i].as_str()))
-            .collect();
+        let keep: Vec<usize> = (0..self.header.len()).filter(|&i| !names.contains(&self.header[i].as_str())).collect();
         let mut out = String::new();
         let mut head: Vec<&str> = keep.iter().map(|&i| self.header[i].as_str()).collect();
         head.extend_from_slice(names);
@@ -242,16 +228,17 @@ mod tests {
 
     #[test]
     fn reads_rows_and_passes_columns_through() {
-        let t = parse("experiment,series,h,w,c_in,c_out,k1,k2,time_ms,note\nx,0,8,8,4,4,3,3,0.5,hi\n\nx,1,2,1,3,3,1,1,0.25,yo\n", true).unwrap();
+        let t = parse(
+            "experiment,series,h,w,c_in,c_out,k1,k2,time_ms,note\nx,0,8,8,4,4,3,3,0.5,hi\n\nx,1,2,1,3,3,1,1,0.25,yo\n",
+            true,
+        )
+        .unwrap();
         assert_eq!(t.rows.len(), 2);
         assert_eq!(t.rows[1].line, 4);
         assert_eq!(t.rows[0].flops, 2 * 8 * 8 * 4 * 4 * 9);
         assert_eq!(t.rows[1].time_ms, Some(0.25));
         let out = t.render_with(&["time_ms", "p10_ms"], |_| vec!["1".into(), "2".into()]);
-        assert_eq!(
-            out.lines().next().unwrap(),
-            "experiment,series,h,w,c_in,c_out,k1,k2,note,time_ms,p10_ms"
-        );
+        assert_eq!(out.lines().next().unwrap(), "experiment,series,h,w,c_in,c_out,k1,k2,note,time_ms,p10_ms");
         assert!(out.contains("x,0,8,8,4,4,3,3,hi,1,2"));
     }
 
@@ -260,38 +247,17 @@ mod tests {
         let cases: &[(&str, &str)] = &[
             ("", "t.csv:1: empty file"),
             ("h,w,c_in,c_out,k1,k2,time_ms\n", "t.csv:2: no data rows"),
-            (
-                "h,w,c_in,c_out,k1,time_ms\n1,1,1,1,1,1\n",
-                "t.csv:1: missing column `k2`",
-            ),
-            (
-                "h,w,c_in,c_out,k1,k2\n1,1,1,1,1,1\n",
-                "t.csv:1: missing column `time_ms`",
-            ),
+            ("h,w,c_in,c_out,k1,time_ms\n1,1,1,1,1,1\n", "t.csv:1: missing column `k2`"),
+            ("h,w,c_in,c_out,k1,k2\n1,1,1,1,1,1\n", "t.csv:1: missing column `time_ms`"),
             (
                 "h,w,c_in,c_out,k1,k2,time_ms\n1,1,1,1,1,1,1\n1,x,1,1,1,1,1\n",
                 "t.csv:3: column `w`: `x` is not a whole number",
             ),
-            (
-                "h,w,c_in,c_out,k1,k2,time_ms\n1,0,1,1,1,1,1\n",
-                "t.csv:2: column `w` must be at least 1, got 0",
-            ),
-            (
-                "h,w,c_in,c_out,k1,k2,time_ms\n1,-3,1,1,1,1,1\n",
-                "t.csv:2: column `w` must be at least 1, got -3",
-            ),
-            (
-                "h,w,c_in,c_out,k1,k2,time_ms\n1,1,1,1,1,1,-1\n",
-                "t.csv:2: column `time_ms` must be a positive",
-            ),
-            (
-                "h,w,c_in,c_out,k1,k2,time_ms\n1,1,1,1,1,1,abc\n",
-                "t.csv:2: column `time_ms`: `abc` is not a number",
-            ),
-            (
-                "h,w,c_in,c_out,k1,k2,time_ms\n1,1,1,1,1\n",
-                "t.csv:2: 5 fields, but the header has 7",
-            ),
+            ("h,w,c_in,c_out,k1,k2,time_ms\n1,0,1,1,1,1,1\n", "t.csv:2: column `w` must be at least 1, got 0"),
+            ("h,w,c_in,c_out,k1,k2,time_ms\n1,-3,1,1,1,1,1\n", "t.csv:2: column `w` must be at least 1, got -3"),
+            ("h,w,c_in,c_out,k1,k2,time_ms\n1,1,1,1,1,1,-1\n", "t.csv:2: column `time_ms` must be a positive"),
+            ("h,w,c_in,c_out,k1,k2,time_ms\n1,1,1,1,1,1,abc\n", "t.csv:2: column `time_ms`: `abc` is not a number"),
+            ("h,w,c_in,c_out,k1,k2,time_ms\n1,1,1,1,1\n", "t.csv:2: 5 fields, but the header has 7"),
         ];
         for (text, want) in cases {
             let e = parse(text, true).unwrap_err();
@@ -301,11 +267,7 @@ mod tests {
 
     #[test]
     fn time_is_optional_for_configs() {
-        let t = parse(
-            "h,w,c_in,c_out,k1,k2,batch,stride\n8,8,3,4,3,3,2,2\n",
-            false,
-        )
-        .unwrap();
+        let t = parse("h,w,c_in,c_out,k1,k2,batch,stride\n8,8,3,4,3,3,2,2\n", false).unwrap();
         assert_eq!(t.rows[0].workload.batch, 2);
         assert_eq!(t.rows[0].workload.stride, 2);
         assert_eq!(t.rows[0].time_ms, None);

@@ -15,9 +15,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use alphaflops_core::{
-    AlphaClass, Combine, Device, DeviceKind, Profile, Timing, price_kernels, profile::Provenance,
-};
+use alphaflops_core::{AlphaClass, Combine, Device, DeviceKind, Profile, Timing, price_kernels, profile::Provenance};
 use levenberg_marquardt::{LeastSquaresProblem, LevenbergMarquardt};
 use nalgebra::{DMatrix, DVector, Dyn, Owned};
 
@@ -74,7 +72,7 @@ pub struct Args {
 }
 
 /// The model form to fit, shared by fit, crossval and bench.
-#[derive(clap::Args, Debug, Clone, Copy)]
+#[derive(clap::Args, Debug, Clone)]
 pub struct SpecArgs {
     /// Model form: `paper` (scale, β, γ) or `extended` (+ latency floor and memory term)
     #[arg(long, value_enum, default_value = "extended")]
@@ -82,6 +80,9 @@ pub struct SpecArgs {
     /// How the extended form combines compute and memory time (default: fit both, keep the better)
     #[arg(long, value_enum)]
     pub combine: Option<CombineArg>,
+    /// Kernel classes by the kernel area where each starts (the paper's: 1,2 = K = 1 and K ≥ 2)
+    #[arg(long, value_parser = parse_classes, default_value = "1,2")]
+    pub classes: Classes,
 }
 
 /// A fitted profile and how well it fits its own rows.
@@ -93,35 +94,46 @@ pub struct Fitted {
     pub starts: usize,
 }
 
-/// A profile skeleton with the paper's two kernel classes, for fitting into.
-pub fn template(name: &str, device: Device) -> Profile {
+/// A profile skeleton with kernel classes starting at `starts` (ascending, first 1; the
+/// paper's split is `[1, 2]`: K = 1 and K ≥ 2), for fitting into.
+pub fn template(name: &str, device: Device, starts: &[u64]) -> Profile {
+    let alpha_classes = starts
+        .iter()
+        .enumerate()
+        .map(|(i, &min)| AlphaClass {
+            min_kernel_area: min,
+            max_kernel_area: starts.get(i + 1).map(|next| next - 1),
+            beta: 0.02,
+            gamma: 1.0,
+        })
+        .collect();
     Profile {
         format: alphaflops_core::profile::FORMAT,
         name: name.to_string(),
         device,
-        timing: Timing {
-            ms_per_flop: 1e-8,
-            latency_ms: 0.0,
-            ms_per_byte: 0.0,
-            combine: Combine::Sum,
-        },
-        alpha_classes: vec![
-            AlphaClass {
-                min_kernel_area: 1,
-                max_kernel_area: Some(1),
-                beta: 0.02,
-                gamma: 1.0,
-            },
-            AlphaClass {
-                min_kernel_area: 2,
-                max_kernel_area: None,
-                beta: 0.001,
-                gamma: 0.5,
-            },
-        ],
+        timing: Timing { ms_per_flop: 1e-8, latency_ms: 0.0, ms_per_byte: 0.0, combine: Combine::Sum },
+        alpha_classes,
         provenance: None,
     }
 }
+
+/// Where kernel classes start, by kernel area.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Classes(pub Vec<u64>);
+
+/// Parses `--classes 1,2,10` into class starts.
+pub fn parse_classes(s: &str) -> std::result::Result<Classes, String> {
+    let v: Vec<u64> = s
+        .split(',')
+        .map(|x| x.trim().parse::<u64>().map_err(|_| format!("`{x}` is not a kernel area; write e.g. 1,2,10")))
+        .collect::<std::result::Result<_, _>>()?;
+    if v.first() != Some(&1) || v.windows(2).any(|w| w[1] <= w[0]) {
+        return Err(format!("class starts must begin at 1 and increase, e.g. 1,2 or 1,2,10; got {s}"));
+    }
+    Ok(Classes(v))
+}
+
+const PRIOR: f64 = 1e-3;
 
 fn logistic(u: f64) -> f64 {
     1.0 / (1.0 + (-u).exp())
@@ -141,11 +153,12 @@ struct Problem<'a> {
 }
 
 impl Problem<'_> {
-    fn n_params(form: Form) -> usize {
-        match form {
-            Form::Paper => 5,
-            Form::Extended => 7,
-        }
+    fn n_params(form: Form, classes: usize) -> usize {
+        2 * classes
+            + match form {
+                Form::Paper => 1,
+                Form::Extended => 3,
+            }
     }
 
     /// The profile for a parameter vector.
@@ -156,17 +169,19 @@ impl Problem<'_> {
             class.beta = logistic(theta[2 * c]).clamp(1e-12, 1.0);
             class.gamma = theta[2 * c + 1].exp();
         }
-        p.timing.ms_per_flop = theta[4].exp();
+        let t = 2 * p.alpha_classes.len();
+        p.timing.ms_per_flop = theta[t].exp();
         if self.form == Form::Extended {
-            p.timing.latency_ms = theta[5].exp();
-            p.timing.ms_per_byte = theta[6].exp();
+            p.timing.latency_ms = theta[t + 1].exp();
+            p.timing.ms_per_byte = theta[t + 2].exp();
         }
         p
     }
 
     fn residuals_at(&self, theta: &DVector<f64>) -> Option<DVector<f64>> {
         let p = self.profile(theta);
-        let mut r = DVector::zeros(self.rows.len());
+        let classes = 2 * p.alpha_classes.len();
+        let mut r = DVector::zeros(self.rows.len() + classes);
         for (i, row) in self.rows.iter().enumerate() {
             let ms = price_kernels(&p, &row.kernels).ok()?.predicted_ms;
             let v = ms.ln() - self.ln_t[i];
@@ -174,6 +189,11 @@ impl Problem<'_> {
                 return None;
             }
             r[i] = v;
+        }
+        // A very weak prior (logit β → 0, ln γ → 0) keeps parameters the data cannot
+        // determine (γ when β → 1) finite; it is far below the data's residuals.
+        for k in 0..classes {
+            r[self.rows.len() + k] = PRIOR * theta[k];
         }
         Some(r)
     }
@@ -198,7 +218,7 @@ impl LeastSquaresProblem<f64, Dyn, Dyn> for Problem<'_> {
 
     fn jacobian(&self) -> Option<DMatrix<f64>> {
         let r0 = self.residuals_at(&self.theta)?;
-        let mut j = DMatrix::zeros(self.rows.len(), self.theta.len());
+        let mut j = DMatrix::zeros(r0.len(), self.theta.len());
         for k in 0..self.theta.len() {
             let h = 1e-6 * self.theta[k].abs().max(1.0);
             let mut t = self.theta.clone();
@@ -211,26 +231,27 @@ impl LeastSquaresProblem<f64, Dyn, Dyn> for Problem<'_> {
 }
 
 /// Refuses data that cannot determine the parameters, saying what to add.
-pub fn check_rows(rows: &[Row], form: Form) -> Result<()> {
-    let need = Problem::n_params(form) + 3;
+pub fn check_rows(rows: &[Row], form: Form, base: &Profile) -> Result<()> {
+    let n_params = Problem::n_params(form, base.alpha_classes.len());
+    let need = n_params + 3;
     if rows.len() < need {
         return Err(err!(
-            "too few rows to fit the {form:?} model: {} rows for {} parameters, need at least {need}; measure more configurations",
+            "too few rows to fit the {form:?} model: {} rows for {n_params} parameters, need at least {need}; measure more configurations",
             rows.len(),
-            Problem::n_params(form)
         ));
     }
-    for (label, pointwise) in [
-        (
-            "kernel area 1 (k1 = k2 = 1: pointwise convs, dense layers)",
-            true,
-        ),
-        ("kernel area ≥ 2", false),
-    ] {
+    for class in &base.alpha_classes {
+        let label = match class.max_kernel_area {
+            Some(1) if class.min_kernel_area == 1 => {
+                "kernel area 1 (k1 = k2 = 1: pointwise convs, dense layers)".to_string()
+            }
+            Some(m) => format!("kernel area {}..={m}", class.min_kernel_area),
+            None => format!("kernel area ≥ {}", class.min_kernel_area),
+        };
         let mut s_values: Vec<u64> = rows
             .iter()
             .flat_map(|r| r.kernels.iter().filter_map(|k| k.alpha))
-            .filter(|a| (a.kernel_area == 1) == pointwise)
+            .filter(|a| class.contains(a.kernel_area))
             .map(|a| a.s)
             .collect();
         let n = s_values.len();
@@ -238,23 +259,23 @@ pub fn check_rows(rows: &[Row], form: Form) -> Result<()> {
         s_values.dedup();
         if n < 3 || s_values.len() < 2 {
             return Err(err!(
-                "cannot fit β, γ of the class with {label}: {n} rows with {} distinct spatial sizes S; add at least 3 such rows with 2 or more different h·w·batch",
+                "cannot fit β, γ of the class with {label}: {n} rows with {} distinct spatial sizes S; add at least 3 such rows with 2 or more different h·w·batch (or change --classes)",
                 s_values.len()
             ));
         }
     }
     let first = rows[0].t();
-    if rows.iter().all(|r| (r.t() - first).abs() <= 1e-12 * first) && form == Form::Paper {
-        return Err(err!(
-            "every row has the same time_ms ({first}); the data cannot tell the parameters apart"
-        ));
+    if rows.iter().all(|r| (r.t() - first).abs() <= 1e-12 * first) {
+        return Err(err!("every row has the same time_ms ({first}); the data cannot tell the parameters apart"));
     }
     Ok(())
 }
 
 /// Fits a model form to rows; `base` gives device, name and class boundaries.
 pub fn fit(rows: &[Row], form: Form, combine: Option<Combine>, base: &Profile) -> Result<Fitted> {
-    check_rows(rows, form)?;
+    check_rows(rows, form, base)?;
+    let nc = base.alpha_classes.len();
+    let t = 2 * nc;
     let ln_t: Vec<f64> = rows.iter().map(|r| r.t().ln()).collect();
     let combines: Vec<Combine> = match (form, combine) {
         (Form::Paper, _) => vec![Combine::Sum],
@@ -266,10 +287,7 @@ pub fn fit(rows: &[Row], form: Form, combine: Option<Combine>, base: &Profile) -
     let bytes_med = crate::metrics::median(
         &rows
             .iter()
-            .map(|r| {
-                r.kernels.iter().map(|k| k.elements_moved).sum::<u64>() as f64
-                    * base.dtype_bytes() as f64
-            })
+            .map(|r| r.kernels.iter().map(|k| k.elements_moved).sum::<u64>() as f64 * base.dtype_bytes() as f64)
             .collect::<Vec<_>>(),
     );
     let mut best: Option<(f64, Profile)> = None;
@@ -278,51 +296,36 @@ pub fn fit(rows: &[Row], form: Form, combine: Option<Combine>, base: &Profile) -
         for &beta0 in &[0.001, 0.02, 0.2] {
             for &gamma0 in &[0.5, 1.0] {
                 let mut b = base.clone();
-                b.timing = Timing {
-                    ms_per_flop: 1.0,
-                    latency_ms: 0.0,
-                    ms_per_byte: 0.0,
-                    combine: comb,
-                };
-                let mut theta = DVector::zeros(Problem::n_params(form));
-                for c in 0..2 {
+                b.timing = Timing { ms_per_flop: 1.0, latency_ms: 0.0, ms_per_byte: 0.0, combine: comb };
+                let mut theta = DVector::zeros(Problem::n_params(form, nc));
+                for c in 0..nc {
                     theta[2 * c] = logit(beta0);
                     theta[2 * c + 1] = f64::ln(gamma0);
                 }
                 // Closed-form scale for this start: the geometric mean of t / (α·FLOPs).
-                let mut problem = Problem {
-                    rows,
-                    ln_t: ln_t.clone(),
-                    base: b,
-                    form,
-                    theta: theta.clone(),
-                };
+                let mut problem = Problem { rows, ln_t: ln_t.clone(), base: b, form, theta: theta.clone() };
                 let unit = problem.profile(&theta);
                 let ln_scale = rows
                     .iter()
                     .zip(&ln_t)
                     .map(|(r, lt)| {
-                        lt - price_kernels(&unit, &r.kernels)
-                            .map(|p| p.alpha_flops.max(1e-30).ln())
-                            .unwrap_or(0.0)
+                        lt - price_kernels(&unit, &r.kernels).map(|p| p.alpha_flops.max(1e-30).ln()).unwrap_or(0.0)
                     })
                     .sum::<f64>()
                     / rows.len() as f64;
-                theta[4] = ln_scale;
+                theta[t] = ln_scale;
                 if form == Form::Extended {
-                    theta[4] = ln_scale + f64::ln(0.7);
-                    theta[5] = (0.5 * t_min).ln();
-                    theta[6] = (0.2 * t_med / bytes_med.max(1.0)).ln();
+                    theta[t] = ln_scale + f64::ln(0.7);
+                    theta[t + 1] = (0.5 * t_min).ln();
+                    theta[t + 2] = (0.2 * t_med / bytes_med.max(1.0)).ln();
                 }
                 problem.theta = theta;
-                let (problem, _report) = LevenbergMarquardt::new()
-                    .with_patience(200)
-                    .minimize(problem);
+                let (problem, _report) = LevenbergMarquardt::new().with_patience(200).minimize(problem);
                 starts += 1;
                 let Some(r) = problem.residuals() else {
                     continue;
                 };
-                let ss = r.norm_squared();
+                let ss = r.rows(0, rows.len()).norm_squared();
                 if ss.is_finite() && best.as_ref().is_none_or(|(b, _)| ss < *b) {
                     best = Some((ss, problem.profile(&problem.theta)));
                 }
@@ -334,21 +337,10 @@ pub fn fit(rows: &[Row], form: Form, combine: Option<Combine>, base: &Profile) -
             "the fit did not converge from any starting point; check the data for outliers or mixed devices"
         ));
     };
-    let pred: Vec<f64> = rows
-        .iter()
-        .map(|r| {
-            price_kernels(&profile, &r.kernels)
-                .map(|p| p.predicted_ms)
-                .unwrap_or(f64::NAN)
-        })
-        .collect();
+    let pred: Vec<f64> =
+        rows.iter().map(|r| price_kernels(&profile, &r.kernels).map(|p| p.predicted_ms).unwrap_or(f64::NAN)).collect();
     let t: Vec<f64> = rows.iter().map(Row::t).collect();
-    Ok(Fitted {
-        metrics: Metrics::of(&pred, &t),
-        profile,
-        sum_sq,
-        starts,
-    })
+    Ok(Fitted { metrics: Metrics::of(&pred, &t), profile, sum_sq, starts })
 }
 
 /// Attaches provenance to a fitted profile.
@@ -361,14 +353,9 @@ pub fn with_provenance(
     let t = &fitted.profile.timing;
     let form_text = match form {
         Form::Paper => "paper form (t = ms_per_flop·α·FLOPs)".to_string(),
-        Form::Extended => format!(
-            "extended form (latency + compute {} memory)",
-            if t.combine == Combine::Max {
-                "max"
-            } else {
-                "+"
-            }
-        ),
+        Form::Extended => {
+            format!("extended form (latency + compute {} memory)", if t.combine == Combine::Max { "max" } else { "+" })
+        }
     };
     fitted.profile.provenance = Some(Provenance {
         source,
@@ -395,10 +382,7 @@ pub fn describe(p: &Profile) -> String {
             Some(m) => format!("K = {}..={m}", c.min_kernel_area),
             None => format!("K ≥ {}", c.min_kernel_area),
         };
-        s.push_str(&format!(
-            "  {range:<8} beta = {:.5}, gamma = {:.4}\n",
-            c.beta, c.gamma
-        ));
+        s.push_str(&format!("  {range:<8} beta = {:.5}, gamma = {:.4}\n", c.beta, c.gamma));
     }
     s
 }
@@ -419,24 +403,16 @@ pub fn run(args: Args) -> Result<()> {
         memory_bandwidth_bytes_per_s: None,
         power_w: None,
     };
-    let base = template(&name, device);
+    let base = template(&name, device, &args.spec.classes.0);
     // Validate the device fields (dtype) through core's parser before the long fit.
-    Profile::from_toml_str(
-        &base.to_toml_string(),
-        "the --device/--kind/--framework/--dtype flags",
-    )
-    .map_err(|e| err!("{e}"))?;
-    let fitted = fit(
-        &rows,
-        args.spec.model,
-        args.spec.combine.map(to_combine),
-        &base,
-    )?;
+    Profile::from_toml_str(&base.to_toml_string(), "the --device/--kind/--framework/--dtype flags")
+        .map_err(|e| err!("{e}"))?;
+    let fitted = fit(&rows, args.spec.model, args.spec.combine.map(to_combine), &base)?;
     let sources: Vec<String> = args.data.iter().map(|p| p.display().to_string()).collect();
     let (m, sum_sq) = (fitted.metrics, fitted.sum_sq);
     let profile = with_provenance(fitted, sources.join(" "), args.spec.model, BTreeMap::new());
     write_profile(&args.out, &profile)?;
-    println!(
+    outln!(
         "wrote {} ({} rows, fit MAPE {:.2} %, sum of squared log errors {:.4})\n{}",
         args.out.display(),
         m.n,
@@ -455,11 +431,7 @@ pub fn to_combine(c: CombineArg) -> Combine {
 }
 
 pub fn check_name(name: &str) -> Result<()> {
-    if name.is_empty()
-        || !name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
-    {
+    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.') {
         return Err(err!(
             "profile name `{name}` must be non-empty and use only letters, digits, `-`, `_` and `.`; pass --name"
         ));

@@ -5,6 +5,22 @@
 //! input (CSV, CLI, profile files) is returned, not panicked, and says what, where
 //! (`path:line`) and how to fix it.
 
+/// Prints to stdout, ignoring a closed pipe (`cargo xtask validate | head` must not panic).
+macro_rules! out {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stdout(), $($t)*);
+    }};
+}
+
+/// [`out!`] with a newline.
+macro_rules! outln {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($t)*);
+    }};
+}
+
 mod backend;
 mod bench;
 mod configs;

@@ -31,9 +31,7 @@ impl FromStr for BackendArg {
             _ => match s.strip_prefix("cmd:") {
                 Some(p) if !p.trim().is_empty() => Ok(BackendArg::Cmd(p.to_string())),
                 Some(_) => Err("`cmd:` needs a program, e.g. cmd:./time_convs.sh".into()),
-                None => Err(format!(
-                    "unknown backend `{s}`: use cpu, cuda or cmd:PROGRAM"
-                )),
+                None => Err(format!("unknown backend `{s}`: use cpu, cuda or cmd:PROGRAM")),
             },
         }
     }
@@ -65,32 +63,30 @@ pub fn warn_if_debug() {
 
 pub fn progress(n: usize, what: &str) -> ProgressBar {
     let pb = ProgressBar::new(n as u64);
-    let style =
-        ProgressStyle::with_template("{msg} [{elapsed_precise}] {wide_bar} {pos}/{len} ETA {eta}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar());
+    let style = ProgressStyle::with_template("{msg} [{elapsed_precise}] {wide_bar} {pos}/{len} ETA {eta}")
+        .unwrap_or_else(|_| ProgressStyle::default_bar());
     pb.set_style(style);
     pb.set_message(what.to_string());
     pb
 }
 
 /// Times every row of a table; returns the samples in row order.
-pub fn measure_table(
-    backend: &mut dyn Backend,
-    table: &Table,
-    budget: &Budget,
-    label: &str,
-) -> Result<Vec<Sample>> {
-    let pb = progress(table.rows.len(), label);
-    let mut out = Vec::with_capacity(table.rows.len());
-    for row in &table.rows {
-        let s = backend
-            .time(&row.workload, budget)
-            .map_err(|e| err!("{}:{}: {e}", table.path.display(), row.line))?;
-        out.push(s);
-        pb.inc(1);
+pub fn measure_table(backend: &mut dyn Backend, table: &Table, budget: &Budget, label: &str) -> Result<Vec<Sample>> {
+    let rounds = budget.rounds.max(1);
+    let per_round = Budget { target_s: budget.target_s / rounds as f64, ..*budget };
+    let pb = progress(table.rows.len() * rounds, label);
+    let mut pooled = vec![Vec::new(); table.rows.len()];
+    for _ in 0..rounds {
+        for (row, times) in table.rows.iter().zip(&mut pooled) {
+            let t = backend
+                .time(&row.workload, &per_round)
+                .map_err(|e| err!("{}:{}: {e}", table.path.display(), row.line))?;
+            times.extend(t);
+            pb.inc(1);
+        }
     }
     pb.finish();
-    Ok(out)
+    Ok(pooled.iter().map(|t| Sample::of(t)).collect())
 }
 
 /// Runs an external timing program and checks what it returns.
@@ -103,16 +99,11 @@ pub fn run_cmd(program: &str, configs: &Path, input: &str, n_rows: usize) -> Res
         .stderr(Stdio::piped())
         .spawn()
         .map_err(|e| err!("cmd:{program}: cannot start it through sh: {e}"))?;
-    let mut stdin = child
-        .stdin
-        .take()
-        .ok_or_else(|| err!("cmd:{program}: no stdin"))?;
+    let mut stdin = child.stdin.take().ok_or_else(|| err!("cmd:{program}: no stdin"))?;
     let input = input.to_string();
     // Feed stdin from a thread so a program that writes before reading everything cannot deadlock.
     let feeder = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
-    let output = child
-        .wait_with_output()
-        .map_err(|e| err!("cmd:{program}: {e}"))?;
+    let output = child.wait_with_output().map_err(|e| err!("cmd:{program}: {e}"))?;
     let _ = feeder.join();
     if !output.status.success() {
         let stderr = String::from_utf8_lossy(&output.stderr);
@@ -123,8 +114,7 @@ pub fn run_cmd(program: &str, configs: &Path, input: &str, n_rows: usize) -> Res
             stderr.trim()
         ));
     }
-    let text = String::from_utf8(output.stdout)
-        .map_err(|_| err!("cmd:{program}: its output is not UTF-8 text"))?;
+    let text = String::from_utf8(output.stdout).map_err(|_| err!("cmd:{program}: its output is not UTF-8 text"))?;
     let origin = PathBuf::from(format!("<stdout of cmd:{program}>"));
     let table = Table::parse(&text, &origin, true)?;
     if table.rows.len() != n_rows {
@@ -139,19 +129,12 @@ pub fn run_cmd(program: &str, configs: &Path, input: &str, n_rows: usize) -> Res
 
 pub fn run(args: Args) -> Result<()> {
     let table = Table::read(&args.configs, false)?;
-    let budget = if args.quick {
-        Budget::quick()
-    } else {
-        Budget::full()
-    };
+    let budget = if args.quick { Budget::quick() } else { Budget::full() };
     let text = match &args.backend {
         BackendArg::Cmd(program) => {
-            let input = std::fs::read_to_string(&args.configs)
-                .map_err(|e| err!("{}: {e}", args.configs.display()))?;
+            let input = std::fs::read_to_string(&args.configs).map_err(|e| err!("{}: {e}", args.configs.display()))?;
             let back = run_cmd(program, &args.configs, &input, table.rows.len())?;
-            let i = back
-                .column("time_ms")
-                .ok_or_else(|| err!("internal: no time_ms"))?;
+            let i = back.column("time_ms").ok_or_else(|| err!("internal: no time_ms"))?;
             back.render_with(&["time_ms"], |r| vec![back.rows[r].fields[i].clone()])
         }
         BackendArg::InProcess(kind) => {
@@ -162,6 +145,6 @@ pub fn run(args: Args) -> Result<()> {
         }
     };
     util::write_atomic(&args.out, text.as_bytes())?;
-    println!("wrote {} ({} rows)", args.out.display(), table.rows.len());
+    outln!("wrote {} ({} rows)", args.out.display(), table.rows.len());
     Ok(())
 }

@@ -14,39 +14,20 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<()> {
         _ => PathBuf::from("."),
     };
     if !dir.is_dir() {
-        return Err(err!(
-            "{}: directory {} does not exist; create it first",
-            path.display(),
-            dir.display()
-        ));
+        return Err(err!("{}: directory {} does not exist; create it first", path.display(), dir.display()));
     }
-    let mut tmp = tempfile::NamedTempFile::new_in(&dir).map_err(|e| {
-        err!(
-            "{}: cannot create a temporary file in {}: {e}",
-            path.display(),
-            dir.display()
-        )
-    })?;
-    tmp.write_all(contents)
-        .map_err(|e| err!("{}: cannot write: {e}", path.display()))?;
-    tmp.flush()
-        .map_err(|e| err!("{}: cannot write: {e}", path.display()))?;
-    tmp.persist(path).map_err(|e| {
-        err!(
-            "{}: cannot rename the temporary file into place: {}",
-            path.display(),
-            e.error
-        )
-    })?;
+    let mut tmp = tempfile::NamedTempFile::new_in(&dir)
+        .map_err(|e| err!("{}: cannot create a temporary file in {}: {e}", path.display(), dir.display()))?;
+    tmp.write_all(contents).map_err(|e| err!("{}: cannot write: {e}", path.display()))?;
+    tmp.flush().map_err(|e| err!("{}: cannot write: {e}", path.display()))?;
+    tmp.persist(path)
+        .map_err(|e| err!("{}: cannot rename the temporary file into place: {}", path.display(), e.error))?;
     Ok(())
 }
 
 /// Today's date (UTC) as `YYYY-MM-DD`.
 pub fn today() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
+    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
     let (y, m, d) = civil_from_days((secs / 86_400) as i64);
     format!("{y:04}-{m:02}-{d:02}")
 }
@@ -79,38 +60,22 @@ pub fn data_dir() -> PathBuf {
 pub fn cpu_environment() -> BTreeMap<String, String> {
     let mut env = BTreeMap::new();
     let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
-    if let Some(model) = cpuinfo.lines().find_map(|l| {
-        l.strip_prefix("model name")
-            .and_then(|r| r.split_once(':'))
-            .map(|(_, v)| v.trim().to_string())
-    }) {
+    if let Some(model) = cpuinfo
+        .lines()
+        .find_map(|l| l.strip_prefix("model name").and_then(|r| r.split_once(':')).map(|(_, v)| v.trim().to_string()))
+    {
         env.insert("cpu".into(), model);
     }
-    let logical = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1);
+    let logical = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
     env.insert("logical_cpus".into(), logical.to_string());
-    env.insert(
-        "os".into(),
-        format!("{} {}", std::env::consts::OS, std::env::consts::ARCH),
-    );
-    env.insert(
-        "build".into(),
-        if cfg!(debug_assertions) {
-            "debug"
-        } else {
-            "release"
-        }
-        .into(),
-    );
+    env.insert("os".into(), format!("{} {}", std::env::consts::OS, std::env::consts::ARCH));
+    env.insert("build".into(), if cfg!(debug_assertions) { "debug" } else { "release" }.into());
     env
 }
 
 /// The file stem of a path, for profile names.
 pub fn stem(path: &Path) -> String {
-    path.file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "profile".into())
+    path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "profile".into())
 }
 
 #[cfg(test)]

@@ -52,12 +52,8 @@ impl Comparison {
 }
 
 pub fn load_profile(path: &Path) -> Result<Profile> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        err!(
-            "{}: cannot read the profile: {e}; check the path",
-            path.display()
-        )
-    })?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| err!("{}: cannot read the profile: {e}; check the path", path.display()))?;
     Profile::from_toml_str(&text, &path.display().to_string())
         .map_err(|e| err!("{e}; see profiles/reference.toml for every key"))
 }
@@ -66,16 +62,9 @@ pub fn load_profile(path: &Path) -> Result<Profile> {
 pub fn predict(profile: &Profile, rows: &[Row], origin: &Path) -> Result<Vec<f64>> {
     rows.iter()
         .map(|r| {
-            alphaflops_core::price_kernels(profile, &r.kernels)
-                .map(|p| p.predicted_ms)
-                .map_err(|e| {
-                    err!(
-                        "{}:{}: cannot price this row with profile `{}`: {e}",
-                        origin.display(),
-                        r.line,
-                        profile.name
-                    )
-                })
+            alphaflops_core::price_kernels(profile, &r.kernels).map(|p| p.predicted_ms).map_err(|e| {
+                err!("{}:{}: cannot price this row with profile `{}`: {e}", origin.display(), r.line, profile.name)
+            })
         })
         .collect()
 }
@@ -86,10 +75,7 @@ pub fn compare(profile: &Profile, rows: &[Row], origin: &Path) -> Result<Compari
     let flops: Vec<f64> = rows.iter().map(|r| r.flops as f64).collect();
     let c = flops_only_scale(&flops, &t);
     let base: Vec<f64> = flops.iter().map(|f| c * f).collect();
-    Ok(Comparison {
-        alpha: Metrics::of(&pred, &t),
-        flops_only: Metrics::of(&base, &t),
-    })
+    Ok(Comparison { alpha: Metrics::of(&pred, &t), flops_only: Metrics::of(&base, &t) })
 }
 
 pub fn run(args: Args) -> Result<()> {
@@ -97,16 +83,9 @@ pub fn run(args: Args) -> Result<()> {
     let table = Table::read(&args.data, true)?;
     let cmp = compare(&profile, &table.rows, &args.data)?;
     if args.json {
-        println!("{}", cmp.json());
+        outln!("{}", cmp.json());
     } else {
-        print!(
-            "{}",
-            cmp.table(&format!(
-                "profile {} on {}",
-                profile.name,
-                args.data.display()
-            ))
-        );
+        out!("{}", cmp.table(&format!("profile {} on {}", profile.name, args.data.display())));
     }
     Ok(())
 }

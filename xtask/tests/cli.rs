@@ -7,19 +7,12 @@ use std::process::{Command, Output};
 use alphaflops_core::{ConvWorkload, Profile};
 
 fn xtask(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_xtask"))
-        .args(args)
-        .output()
-        .expect("run xtask")
+    Command::new(env!("CARGO_BIN_EXE_xtask")).args(args).output().expect("run xtask")
 }
 
 fn ok(args: &[&str]) -> String {
     let out = xtask(args);
-    assert!(
-        out.status.success(),
-        "{args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8(out.stdout).unwrap()
 }
 
@@ -65,10 +58,7 @@ fn workloads() -> Vec<(String, ConvWorkload)> {
     for k in 1..=7u64 {
         for &h in &[4u64, 8, 16, 32, 64] {
             for &c in &[8u64, 32, 96] {
-                v.push((
-                    format!("k{}", k.min(3)),
-                    ConvWorkload::new(h, h + 3, c, 2 * c, k, k),
-                ));
+                v.push((format!("k{}", k.min(3)), ConvWorkload::new(h, h + 3, c, 2 * c, k, k)));
             }
         }
     }
@@ -85,10 +75,7 @@ fn synthetic_csv(profile: &Profile) -> String {
     let mut csv = String::from("experiment,series,h,w,c_in,c_out,k1,k2,time_ms\n");
     for (e, w) in workloads() {
         let t = w.price(profile).unwrap().predicted_ms;
-        csv.push_str(&format!(
-            "{e},0,{},{},{},{},{},{},{t:e}\n",
-            w.h, w.w, w.c_in, w.c_out, w.k1, w.k2
-        ));
+        csv.push_str(&format!("{e},0,{},{},{},{},{},{},{t:e}\n", w.h, w.w, w.c_in, w.c_out, w.k1, w.k2));
     }
     csv
 }
@@ -100,17 +87,12 @@ fn close(a: f64, b: f64, rel: f64) -> bool {
 #[test]
 fn help_lists_every_subcommand() {
     let help = ok(&["--help"]);
-    for cmd in [
-        "measure", "fit", "validate", "crossval", "bench", "plot", "configs",
-    ] {
+    for cmd in ["measure", "fit", "validate", "crossval", "bench", "plot", "configs"] {
         let line = help
             .lines()
             .find(|l| l.trim_start().starts_with(cmd))
             .unwrap_or_else(|| panic!("{cmd} missing in:\n{help}"));
-        assert!(
-            line.trim().len() > cmd.len() + 5,
-            "{cmd} has no description: {line}"
-        );
+        assert!(line.trim().len() > cmd.len() + 5, "{cmd} has no description: {line}");
     }
 }
 
@@ -120,43 +102,15 @@ fn fit_recovers_the_paper_form() {
     let truth = Profile::from_toml_str(PAPER, "paper").unwrap();
     let data = write(dir.path(), "syn.csv", &synthetic_csv(&truth));
     let out = dir.path().join("fitted.toml");
-    ok(&[
-        "fit",
-        "--data",
-        s(&data),
-        "--out",
-        s(&out),
-        "--model",
-        "paper",
-    ]);
+    ok(&["fit", "--data", s(&data), "--out", s(&out), "--model", "paper"]);
     let text = std::fs::read_to_string(&out).unwrap();
     let p = Profile::from_toml_str(&text, "fitted").unwrap();
     assert_eq!(p.name, "fitted");
-    assert!(
-        close(p.timing.ms_per_flop, 1.875e-8, 0.02),
-        "{}",
-        p.timing.ms_per_flop
-    );
-    assert!(
-        close(p.alpha_classes[0].beta, 0.02, 0.05),
-        "{:?}",
-        p.alpha_classes
-    );
-    assert!(
-        close(p.alpha_classes[0].gamma, 0.99, 0.02),
-        "{:?}",
-        p.alpha_classes
-    );
-    assert!(
-        close(p.alpha_classes[1].beta, 0.001, 0.05),
-        "{:?}",
-        p.alpha_classes
-    );
-    assert!(
-        close(p.alpha_classes[1].gamma, 0.56, 0.02),
-        "{:?}",
-        p.alpha_classes
-    );
+    assert!(close(p.timing.ms_per_flop, 1.875e-8, 0.02), "{}", p.timing.ms_per_flop);
+    assert!(close(p.alpha_classes[0].beta, 0.02, 0.05), "{:?}", p.alpha_classes);
+    assert!(close(p.alpha_classes[0].gamma, 0.99, 0.02), "{:?}", p.alpha_classes);
+    assert!(close(p.alpha_classes[1].beta, 0.001, 0.05), "{:?}", p.alpha_classes);
+    assert!(close(p.alpha_classes[1].gamma, 0.56, 0.02), "{:?}", p.alpha_classes);
     let prov = p.provenance.unwrap();
     assert!(prov.fit_mape_pct.unwrap() < 0.5);
     assert_eq!(prov.samples, Some(workloads().len() as u64));
@@ -167,24 +121,11 @@ fn fit_recovers_the_paper_form() {
 #[test]
 fn fit_recovers_latency_and_memory_terms() {
     let dir = tempfile::tempdir().unwrap();
-    let text = PAPER.replace(
-        "ms_per_flop = 1.875e-8",
-        "ms_per_flop = 1.875e-8\nlatency_ms = 0.05\nms_per_byte = 2e-8",
-    );
+    let text = PAPER.replace("ms_per_flop = 1.875e-8", "ms_per_flop = 1.875e-8\nlatency_ms = 0.05\nms_per_byte = 2e-8");
     let truth = Profile::from_toml_str(&text, "ext").unwrap();
     let data = write(dir.path(), "syn.csv", &synthetic_csv(&truth));
     let out = dir.path().join("ext.toml");
-    ok(&[
-        "fit",
-        "--data",
-        s(&data),
-        "--out",
-        s(&out),
-        "--model",
-        "extended",
-        "--combine",
-        "sum",
-    ]);
+    ok(&["fit", "--data", s(&data), "--out", s(&out), "--model", "extended", "--combine", "sum"]);
     let p = Profile::from_toml_str(&std::fs::read_to_string(&out).unwrap(), "ext").unwrap();
     let fit_mape = p.provenance.as_ref().unwrap().fit_mape_pct.unwrap();
     assert!(fit_mape < 1.0, "fit MAPE {fit_mape}");
@@ -198,66 +139,30 @@ fn validate_json_has_exactly_the_contract_keys() {
     let profile = write(dir.path(), "paper.toml", PAPER);
     // Row 1 is exact; row 2 is measured at twice the prediction.
     let p = Profile::from_toml_str(PAPER, "paper").unwrap();
-    let a = ConvWorkload::new(10, 10, 4, 4, 3, 3)
-        .price(&p)
-        .unwrap()
-        .predicted_ms;
-    let b = ConvWorkload::new(5, 1, 64, 64, 1, 1)
-        .price(&p)
-        .unwrap()
-        .predicted_ms;
+    let a = ConvWorkload::new(10, 10, 4, 4, 3, 3).price(&p).unwrap().predicted_ms;
+    let b = ConvWorkload::new(5, 1, 64, 64, 1, 1).price(&p).unwrap().predicted_ms;
     let data = write(
         dir.path(),
         "d.csv",
-        &format!(
-            "h,w,c_in,c_out,k1,k2,time_ms\n10,10,4,4,3,3,{a:e}\n5,1,64,64,1,1,{:e}\n",
-            2.0 * b
-        ),
+        &format!("h,w,c_in,c_out,k1,k2,time_ms\n10,10,4,4,3,3,{a:e}\n5,1,64,64,1,1,{:e}\n", 2.0 * b),
     );
-    let out = ok(&[
-        "validate",
-        "--profile",
-        s(&profile),
-        "--data",
-        s(&data),
-        "--json",
-    ]);
+    let out = ok(&["validate", "--profile", s(&profile), "--data", s(&data), "--json"]);
     assert_eq!(out.trim().lines().count(), 1, "{out}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
     assert_eq!(keys, ["alpha", "flops_only", "n"]);
     assert_eq!(v["n"], 2);
     for k in ["alpha", "flops_only"] {
-        let mut ks: Vec<&str> = v[k]
-            .as_object()
-            .unwrap()
-            .keys()
-            .map(String::as_str)
-            .collect();
+        let mut ks: Vec<&str> = v[k].as_object().unwrap().keys().map(String::as_str).collect();
         ks.sort();
-        assert_eq!(
-            ks,
-            [
-                "mape_pct",
-                "median_ape_pct",
-                "pearson",
-                "spearman",
-                "within10_pct"
-            ]
-        );
+        assert_eq!(ks, ["mape_pct", "median_ape_pct", "pearson", "spearman", "within10_pct"]);
     }
     // errors 0 and 50 % → MAPE 25, median 25, within10 50
-    assert!(
-        (v["alpha"]["mape_pct"].as_f64().unwrap() - 25.0).abs() < 1e-6,
-        "{v}"
-    );
+    assert!((v["alpha"]["mape_pct"].as_f64().unwrap() - 25.0).abs() < 1e-6, "{v}");
     assert!((v["alpha"]["median_ape_pct"].as_f64().unwrap() - 25.0).abs() < 1e-6);
     assert!((v["alpha"]["within10_pct"].as_f64().unwrap() - 50.0).abs() < 1e-9);
     let table = ok(&["validate", "--profile", s(&profile), "--data", s(&data)]);
-    assert!(
-        table.contains("FLOPs only") && table.contains("MAPE"),
-        "{table}"
-    );
+    assert!(table.contains("FLOPs only") && table.contains("MAPE"), "{table}");
 }
 
 #[test]
@@ -266,48 +171,25 @@ fn malformed_csv_names_file_and_line_and_writes_nothing() {
     let profile = write(dir.path(), "paper.toml", PAPER);
     let cases = [
         ("empty.csv", "", ":1: empty file"),
-        (
-            "nocol.csv",
-            "h,w,c_in,c_out,k1,time_ms\n1,1,1,1,1,1\n",
-            ":1: missing column `k2`",
-        ),
+        ("nocol.csv", "h,w,c_in,c_out,k1,time_ms\n1,1,1,1,1,1\n", ":1: missing column `k2`"),
         (
             "text.csv",
             "h,w,c_in,c_out,k1,k2,time_ms\n1,1,1,1,1,1,1\n2,two,1,1,1,1,1\n",
             ":3: column `w`: `two` is not a whole number",
         ),
-        (
-            "zero.csv",
-            "h,w,c_in,c_out,k1,k2,time_ms\n1,1,0,1,1,1,1\n",
-            ":2: column `c_in` must be at least 1",
-        ),
-        (
-            "neg.csv",
-            "h,w,c_in,c_out,k1,k2,time_ms\n1,1,1,1,1,1,-2\n",
-            ":2: column `time_ms` must be a positive",
-        ),
+        ("zero.csv", "h,w,c_in,c_out,k1,k2,time_ms\n1,1,0,1,1,1,1\n", ":2: column `c_in` must be at least 1"),
+        ("neg.csv", "h,w,c_in,c_out,k1,k2,time_ms\n1,1,1,1,1,1,-2\n", ":2: column `time_ms` must be a positive"),
     ];
     for (name, text, want) in cases {
         let data = write(dir.path(), name, text);
         let err = fails(&["validate", "--profile", s(&profile), "--data", s(&data)]);
-        assert!(
-            err.contains(&format!("{}{want}", data.display())),
-            "{name}: {err}"
-        );
+        assert!(err.contains(&format!("{}{want}", data.display())), "{name}: {err}");
         let out = dir.path().join(format!("{name}.toml"));
         let err = fails(&["fit", "--data", s(&data), "--out", s(&out)]);
         assert!(err.contains(want), "{name}: {err}");
         assert!(!out.exists(), "{name}: fit wrote a profile from bad data");
         let out_csv = dir.path().join(format!("{name}.out.csv"));
-        fails(&[
-            "measure",
-            "--backend",
-            "cmd:cat",
-            "--configs",
-            s(&data),
-            "--out",
-            s(&out_csv),
-        ]);
+        fails(&["measure", "--backend", "cmd:cat", "--configs", s(&data), "--out", s(&out_csv)]);
         assert!(!out_csv.exists());
     }
 }
@@ -315,16 +197,8 @@ fn malformed_csv_names_file_and_line_and_writes_nothing() {
 #[test]
 fn bad_profile_is_reported_with_its_line() {
     let dir = tempfile::tempdir().unwrap();
-    let profile = write(
-        dir.path(),
-        "bad.toml",
-        &PAPER.replace("gamma = 0.56", "gamma = -1"),
-    );
-    let data = write(
-        dir.path(),
-        "d.csv",
-        "h,w,c_in,c_out,k1,k2,time_ms\n2,2,2,2,1,1,1\n",
-    );
+    let profile = write(dir.path(), "bad.toml", &PAPER.replace("gamma = 0.56", "gamma = -1"));
+    let data = write(dir.path(), "d.csv", "h,w,c_in,c_out,k1,k2,time_ms\n2,2,2,2,1,1,1\n");
     let err = fails(&["validate", "--profile", s(&profile), "--data", s(&data)]);
     assert!(err.contains("bad.toml:18:"), "{err}");
 }
@@ -333,11 +207,7 @@ fn bad_profile_is_reported_with_its_line() {
 fn fit_refuses_degenerate_data() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("p.toml");
-    let few = write(
-        dir.path(),
-        "few.csv",
-        "h,w,c_in,c_out,k1,k2,time_ms\n4,4,2,2,3,3,1\n8,8,2,2,1,1,2\n",
-    );
+    let few = write(dir.path(), "few.csv", "h,w,c_in,c_out,k1,k2,time_ms\n4,4,2,2,3,3,1\n8,8,2,2,1,1,2\n");
     assert!(fails(&["fit", "--data", s(&few), "--out", s(&out)]).contains("too few rows"));
     let mut only3 = String::from("h,w,c_in,c_out,k1,k2,time_ms\n");
     for h in 2..20 {
@@ -352,61 +222,24 @@ fn fit_refuses_degenerate_data() {
 #[test]
 fn measure_through_an_external_program() {
     let dir = tempfile::tempdir().unwrap();
-    let configs = write(
-        dir.path(),
-        "c.csv",
-        "experiment,h,w,c_in,c_out,k1,k2,note\nx,8,8,3,4,3,3,keep\ny,4,1,16,16,1,1,me\n",
-    );
+    let configs =
+        write(dir.path(), "c.csv", "experiment,h,w,c_in,c_out,k1,k2,note\nx,8,8,3,4,3,3,keep\ny,4,1,16,16,1,1,me\n");
     let out = dir.path().join("out.csv");
     let prog = r#"cmd:awk 'NR==1{print $0",time_ms";next}{print $0",0.5"}'"#;
-    ok(&[
-        "measure",
-        "--backend",
-        prog,
-        "--configs",
-        s(&configs),
-        "--out",
-        s(&out),
-    ]);
+    ok(&["measure", "--backend", prog, "--configs", s(&configs), "--out", s(&out)]);
     let text = std::fs::read_to_string(&out).unwrap();
-    assert_eq!(
-        text,
-        "experiment,h,w,c_in,c_out,k1,k2,note,time_ms\nx,8,8,3,4,3,3,keep,0.5\ny,4,1,16,16,1,1,me,0.5\n"
-    );
+    assert_eq!(text, "experiment,h,w,c_in,c_out,k1,k2,note,time_ms\nx,8,8,3,4,3,3,keep,0.5\ny,4,1,16,16,1,1,me,0.5\n");
     // A program that fails, or drops the time column, is an error and writes nothing.
     let out2 = dir.path().join("out2.csv");
-    let err = fails(&[
-        "measure",
-        "--backend",
-        "cmd:echo broken >&2; exit 3",
-        "--configs",
-        s(&configs),
-        "--out",
-        s(&out2),
-    ]);
+    let err =
+        fails(&["measure", "--backend", "cmd:echo broken >&2; exit 3", "--configs", s(&configs), "--out", s(&out2)]);
     assert!(err.contains("broken"), "{err}");
-    let err = fails(&[
-        "measure",
-        "--backend",
-        "cmd:cat",
-        "--configs",
-        s(&configs),
-        "--out",
-        s(&out2),
-    ]);
+    let err = fails(&["measure", "--backend", "cmd:cat", "--configs", s(&configs), "--out", s(&out2)]);
     assert!(err.contains("missing column `time_ms`"), "{err}");
     assert!(!out2.exists());
     assert!(
-        fails(&[
-            "measure",
-            "--backend",
-            "tpu",
-            "--configs",
-            s(&configs),
-            "--out",
-            s(&out2)
-        ])
-        .contains("unknown backend")
+        fails(&["measure", "--backend", "tpu", "--configs", s(&configs), "--out", s(&out2)])
+            .contains("unknown backend")
     );
 }
 
@@ -415,15 +248,7 @@ fn cuda_without_a_gpu_fails_with_one_clear_line() {
     let dir = tempfile::tempdir().unwrap();
     let configs = write(dir.path(), "c.csv", "h,w,c_in,c_out,k1,k2\n8,8,3,4,3,3\n");
     let out = dir.path().join("out.csv");
-    let o = xtask(&[
-        "measure",
-        "--backend",
-        "cuda",
-        "--configs",
-        s(&configs),
-        "--out",
-        s(&out),
-    ]);
+    let o = xtask(&["measure", "--backend", "cuda", "--configs", s(&configs), "--out", s(&out)]);
     if o.status.success() {
         eprintln!("SKIPPED: a CUDA GPU is present; the no-GPU path is not exercised");
         return;
@@ -434,18 +259,8 @@ fn cuda_without_a_gpu_fails_with_one_clear_line() {
     assert!(lines[0].contains("--backend cuda"), "{err}");
     assert!(!err.contains("panicked"), "{err}");
     let prof = dir.path().join("gpu.toml");
-    let err = fails(&[
-        "bench",
-        "--backend",
-        "cuda",
-        "--allow-debug",
-        "--out",
-        s(&prof),
-    ]);
-    assert!(
-        err.contains("--backend cuda") && !err.contains("panicked"),
-        "{err}"
-    );
+    let err = fails(&["bench", "--backend", "cuda", "--allow-debug", "--out", s(&prof)]);
+    assert!(err.contains("--backend cuda") && !err.contains("panicked"), "{err}");
     assert!(!prof.exists());
 }
 
@@ -461,15 +276,7 @@ fn crossval_and_plot_on_synthetic_data() {
     assert_eq!(v["folds"].as_array().unwrap().len(), 4);
     let profile = write(dir.path(), "paper.toml", PAPER);
     let svg = dir.path().join("p.svg");
-    ok(&[
-        "plot",
-        "--profile",
-        s(&profile),
-        "--data",
-        s(&data),
-        "--out",
-        s(&svg),
-    ]);
+    ok(&["plot", "--profile", s(&profile), "--data", s(&data), "--out", s(&svg)]);
     let text = std::fs::read_to_string(&svg).unwrap();
     assert!(text.starts_with("<svg"), "not an SVG");
     // Dashed lines are drawn as many short segments: far more polylines than the 4 solid lines and axes.
@@ -486,32 +293,14 @@ fn configs_grid_and_random_parse_back() {
     let grid = dir.path().join("grid.csv");
     ok(&["configs", "--quick", "--out", s(&grid)]);
     let random = dir.path().join("random.csv");
-    ok(&[
-        "configs",
-        "--random",
-        "12",
-        "--seed",
-        "3",
-        "--out",
-        s(&random),
-    ]);
+    ok(&["configs", "--random", "12", "--seed", "3", "--out", s(&random)]);
     let text = std::fs::read_to_string(&random).unwrap();
     assert_eq!(text.lines().count(), 13);
     assert!(text.starts_with("experiment,series,h,w,c_in,c_out,k1,k2,batch,stride\n"));
     // A bench in a debug build is refused with the release command to run instead.
     if cfg!(debug_assertions) {
-        let err = fails(&[
-            "bench",
-            "--backend",
-            "cpu",
-            "--quick",
-            "--out",
-            s(&dir.path().join("x.toml")),
-        ]);
-        assert!(
-            err.contains("cargo run --release -p xtask -- bench"),
-            "{err}"
-        );
+        let err = fails(&["bench", "--backend", "cpu", "--quick", "--out", s(&dir.path().join("x.toml"))]);
+        assert!(err.contains("cargo run --release -p xtask -- bench"), "{err}");
     }
 }
 
@@ -523,30 +312,13 @@ fn paper_profile_on_shared_data() {
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data"));
     let data = dir.join("asperti2021-quadro-t2000.csv");
     if !data.exists() {
-        eprintln!(
-            "SKIPPED: {} not found (set ALPHAFLOPS_DATA_DIR to the folder holding it)",
-            data.display()
-        );
+        eprintln!("SKIPPED: {} not found (set ALPHAFLOPS_DATA_DIR to the folder holding it)", data.display());
         return;
     }
-    let profile =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../profiles/quadro-t2000-asperti2021.toml");
-    let v: serde_json::Value = serde_json::from_str(&ok(&[
-        "validate",
-        "--profile",
-        s(&profile),
-        "--data",
-        s(&data),
-        "--json",
-    ]))
-    .unwrap();
+    let profile = Path::new(env!("CARGO_MANIFEST_DIR")).join("../profiles/quadro-t2000-asperti2021.toml");
+    let v: serde_json::Value =
+        serde_json::from_str(&ok(&["validate", "--profile", s(&profile), "--data", s(&data), "--json"])).unwrap();
     assert_eq!(v["n"], 537);
-    assert!(
-        (v["alpha"]["mape_pct"].as_f64().unwrap() - 17.7).abs() < 0.05,
-        "{v}"
-    );
-    assert!(
-        (v["flops_only"]["mape_pct"].as_f64().unwrap() - 92.0).abs() < 0.5,
-        "{v}"
-    );
+    assert!((v["alpha"]["mape_pct"].as_f64().unwrap() - 17.7).abs() < 0.05, "{v}");
+    assert!((v["flops_only"]["mape_pct"].as_f64().unwrap() - 92.0).abs() < 0.5, "{v}");
 }

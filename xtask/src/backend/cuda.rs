@@ -10,8 +10,7 @@ use cudarc::cublas::{CudaBlas, Gemm, GemmConfig, sys as blas_sys};
 use cudarc::cudnn::{ConvForward, Cudnn, sys as dnn_sys};
 use cudarc::driver::{CudaContext, CudaStream, sys as drv_sys};
 
-use super::{Backend, Budget, Sample, dims, is_dense};
-use crate::metrics::median;
+use super::{Backend, Budget, dims, is_dense};
 use crate::{Result, err};
 
 pub struct Cuda {
@@ -51,21 +50,16 @@ fn de(e: impl std::fmt::Debug) -> crate::Error {
 impl Cuda {
     pub fn open() -> Result<Cuda> {
         discover()?;
-        let ctx = CudaContext::new(0)
-            .map_err(|e| err!("--backend cuda: cannot open GPU 0: {e:?}; check nvidia-smi"))?;
+        let ctx =
+            CudaContext::new(0).map_err(|e| err!("--backend cuda: cannot open GPU 0: {e:?}; check nvidia-smi"))?;
         let stream = ctx.default_stream();
         let dnn = Cudnn::new(stream.clone()).map_err(de)?;
         let blas = CudaBlas::new(stream.clone()).map_err(de)?;
-        Ok(Cuda {
-            ctx,
-            stream,
-            dnn,
-            blas,
-        })
+        Ok(Cuda { ctx, stream, dnn, blas })
     }
 
     /// Median of CUDA-event times of `f` launched on the stream.
-    fn time_events(&self, budget: &Budget, mut f: impl FnMut() -> Result<()>) -> Result<Sample> {
+    fn time_events(&self, budget: &Budget, mut f: impl FnMut() -> Result<()>) -> Result<Vec<f64>> {
         for _ in 0..budget.warmup.max(1) {
             f()?;
         }
@@ -73,9 +67,7 @@ impl Cuda {
         let flags = Some(drv_sys::CUevent_flags::CU_EVENT_DEFAULT);
         let mut times = Vec::new();
         let mut total = 0.0;
-        while times.len() < budget.min_reps
-            || (times.len() < budget.max_reps && total < budget.target_s * 1e3)
-        {
+        while times.len() < budget.min_reps || (times.len() < budget.max_reps && total < budget.target_s * 1e3) {
             let start = self.stream.record_event(flags).map_err(de)?;
             f()?;
             let end = self.stream.record_event(flags).map_err(de)?;
@@ -84,18 +76,16 @@ impl Cuda {
             total += ms;
             times.push(ms);
         }
-        let _ = median(&times);
-        Ok(Sample::of(&times))
+        Ok(times)
     }
 }
 
 fn ci(v: usize) -> Result<i32> {
-    i32::try_from(v)
-        .map_err(|_| err!("size {v} is too large for cuDNN/cuBLAS (needs to fit in i32)"))
+    i32::try_from(v).map_err(|_| err!("size {v} is too large for cuDNN/cuBLAS (needs to fit in i32)"))
 }
 
 impl Backend for Cuda {
-    fn time(&mut self, w: &ConvWorkload, budget: &Budget) -> Result<Sample> {
+    fn time(&mut self, w: &ConvWorkload, budget: &Budget) -> Result<Vec<f64>> {
         let [b, c_in, h, wd, c_out, k1, k2, stride] = dims(w)?;
         if is_dense(w) {
             // Row-major y[h, c_out] = x[h, c_in] · W[c_in, c_out], as column-major yᵀ = Wᵀ·xᵀ.
@@ -122,26 +112,13 @@ impl Backend for Cuda {
         }
         // cuDNN pads symmetrically: (k-1)/2 at stride 1 ("same" for odd kernels, one row
         // smaller for even ones), k/2 at larger strides, as core's workload.
-        let (ph, pw) = if stride == 1 {
-            ((k1 - 1) / 2, (k2 - 1) / 2)
-        } else {
-            (k1 / 2, k2 / 2)
-        };
+        let (ph, pw) = if stride == 1 { ((k1 - 1) / 2, (k2 - 1) / 2) } else { (k1 / 2, k2 / 2) };
         let oh = (h + 2 * ph - k1) / stride + 1;
         let ow = (wd + 2 * pw - k2) / stride + 1;
         let nchw = dnn_sys::cudnnTensorFormat_t::CUDNN_TENSOR_NCHW;
-        let x_desc = self
-            .dnn
-            .create_4d_tensor::<f32>(nchw, [ci(b)?, ci(c_in)?, ci(h)?, ci(wd)?])
-            .map_err(de)?;
-        let w_desc = self
-            .dnn
-            .create_4d_filter::<f32>(nchw, [ci(c_out)?, ci(c_in)?, ci(k1)?, ci(k2)?])
-            .map_err(de)?;
-        let y_desc = self
-            .dnn
-            .create_4d_tensor::<f32>(nchw, [ci(b)?, ci(c_out)?, ci(oh)?, ci(ow)?])
-            .map_err(de)?;
+        let x_desc = self.dnn.create_4d_tensor::<f32>(nchw, [ci(b)?, ci(c_in)?, ci(h)?, ci(wd)?]).map_err(de)?;
+        let w_desc = self.dnn.create_4d_filter::<f32>(nchw, [ci(c_out)?, ci(c_in)?, ci(k1)?, ci(k2)?]).map_err(de)?;
+        let y_desc = self.dnn.create_4d_tensor::<f32>(nchw, [ci(b)?, ci(c_out)?, ci(oh)?, ci(ow)?]).map_err(de)?;
         let conv = self
             .dnn
             .create_conv2d::<f32>(
@@ -151,54 +128,24 @@ impl Backend for Cuda {
                 dnn_sys::cudnnConvolutionMode_t::CUDNN_CROSS_CORRELATION,
             )
             .map_err(de)?;
-        let op = ConvForward {
-            conv: &conv,
-            x: &x_desc,
-            w: &w_desc,
-            y: &y_desc,
-        };
+        let op = ConvForward { conv: &conv, x: &x_desc, w: &w_desc, y: &y_desc };
         let algo = op.pick_algorithm().map_err(de)?;
         let ws = op.get_workspace_size(algo).map_err(de)?;
         let mut workspace = self.stream.alloc_zeros::<u8>(ws.max(1)).map_err(de)?;
-        let x = self
-            .stream
-            .alloc_zeros::<f32>(b * c_in * h * wd)
-            .map_err(de)?;
-        let filt = self
-            .stream
-            .alloc_zeros::<f32>(c_out * c_in * k1 * k2)
-            .map_err(de)?;
-        let mut y = self
-            .stream
-            .alloc_zeros::<f32>(b * c_out * oh * ow)
-            .map_err(de)?;
+        let x = self.stream.alloc_zeros::<f32>(b * c_in * h * wd).map_err(de)?;
+        let filt = self.stream.alloc_zeros::<f32>(c_out * c_in * k1 * k2).map_err(de)?;
+        let mut y = self.stream.alloc_zeros::<f32>(b * c_out * oh * ow).map_err(de)?;
         self.time_events(budget, || {
             // SAFETY: buffers match the descriptors.
-            unsafe {
-                op.launch(
-                    algo,
-                    Some(&mut workspace),
-                    (1.0f32, 0.0f32),
-                    &x,
-                    &filt,
-                    &mut y,
-                )
-            }
-            .map_err(de)
+            unsafe { op.launch(algo, Some(&mut workspace), (1.0f32, 0.0f32), &x, &filt, &mut y) }.map_err(de)
         })
     }
 
     fn device(&self) -> Device {
         Device {
-            name: self
-                .ctx
-                .name()
-                .unwrap_or_else(|_| "unknown NVIDIA GPU".into()),
+            name: self.ctx.name().unwrap_or_else(|_| "unknown NVIDIA GPU".into()),
             kind: DeviceKind::Gpu,
-            backend: format!(
-                "cuDNN {} / cuBLAS via cudarc 0.19",
-                cudarc::cudnn::result::get_version()
-            ),
+            backend: format!("cuDNN {} / cuBLAS via cudarc 0.19", cudarc::cudnn::result::get_version()),
             dtype: "f32".into(),
             peak_flops_per_s: None,
             memory_bandwidth_bytes_per_s: None,
@@ -217,19 +164,10 @@ impl Backend for Cuda {
         let mut v: std::ffi::c_int = 0;
         // SAFETY: the driver library is loaded (discover() succeeded) and `v` is a valid out pointer.
         if unsafe { drv_sys::cuDriverGetVersion(&mut v) } == drv_sys::CUresult::CUDA_SUCCESS {
-            env.insert(
-                "cuda_driver_api".into(),
-                format!("{}.{}", v / 1000, (v % 1000) / 10),
-            );
+            env.insert("cuda_driver_api".into(), format!("{}.{}", v / 1000, (v % 1000) / 10));
         }
-        env.insert(
-            "cudnn".into(),
-            cudarc::cudnn::result::get_version().to_string(),
-        );
-        env.insert(
-            "timing".into(),
-            "CUDA events around each launch, median".into(),
-        );
+        env.insert("cudnn".into(), cudarc::cudnn::result::get_version().to_string());
+        env.insert("timing".into(), "CUDA events around each launch, median".into());
         env
     }
 }
@@ -246,9 +184,7 @@ mod tests {
                 assert!(e.0.contains("--backend cuda"), "{e}");
                 assert!(!e.0.contains('\n'), "one line: {e}");
             }
-            Ok(()) => eprintln!(
-                "SKIPPED: CUDA libraries are present here; the no-GPU path is not exercised"
-            ),
+            Ok(()) => eprintln!("SKIPPED: CUDA libraries are present here; the no-GPU path is not exercised"),
         }
     }
 }

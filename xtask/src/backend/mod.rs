@@ -20,24 +20,17 @@ pub struct Budget {
     pub max_reps: usize,
     /// Keep repeating (up to `max_reps`) until this many seconds of timed runs.
     pub target_s: f64,
+    /// Passes over the whole table; each configuration's runs are pooled over the passes,
+    /// so a burst of load from other processes spoils one pass, not a whole configuration.
+    pub rounds: usize,
 }
 
 impl Budget {
     pub fn full() -> Budget {
-        Budget {
-            warmup: 2,
-            min_reps: 7,
-            max_reps: 200,
-            target_s: 0.4,
-        }
+        Budget { warmup: 2, min_reps: 5, max_reps: 200, target_s: 0.6, rounds: 4 }
     }
     pub fn quick() -> Budget {
-        Budget {
-            warmup: 1,
-            min_reps: 5,
-            max_reps: 50,
-            target_s: 0.12,
-        }
+        Budget { warmup: 1, min_reps: 5, max_reps: 100, target_s: 0.2, rounds: 2 }
     }
 }
 
@@ -73,7 +66,8 @@ impl Sample {
 }
 
 /// Runs `f` per the budget with wall-clock timing; `f` must finish its work before returning.
-pub fn time_with(budget: &Budget, mut f: impl FnMut() -> Result<()>) -> Result<Sample> {
+/// Returns every timed run in milliseconds.
+pub fn time_with(budget: &Budget, mut f: impl FnMut() -> Result<()>) -> Result<Vec<f64>> {
     for _ in 0..budget.warmup {
         f()?;
     }
@@ -86,12 +80,13 @@ pub fn time_with(budget: &Budget, mut f: impl FnMut() -> Result<()>) -> Result<S
         f()?;
         times.push(t0.elapsed().as_secs_f64() * 1e3);
     }
-    Ok(Sample::of(&times))
+    Ok(times)
 }
 
 /// A device that can time conv2d forwards.
 pub trait Backend {
-    fn time(&mut self, w: &ConvWorkload, budget: &Budget) -> Result<Sample>;
+    /// Every timed run of one pass, in milliseconds.
+    fn time(&mut self, w: &ConvWorkload, budget: &Budget) -> Result<Vec<f64>>;
     /// The device as a profile describes it.
     fn device(&self) -> Device;
     /// Facts for `[provenance.environment]`.
@@ -114,18 +109,8 @@ pub fn open(kind: Kind) -> Result<Box<dyn Backend>> {
 
 /// Sizes as `usize` for a framework call.
 pub fn dims(w: &ConvWorkload) -> Result<[usize; 8]> {
-    let c =
-        |v: u64| usize::try_from(v).map_err(|_| err!("size {v} does not fit this machine's usize"));
-    Ok([
-        c(w.batch)?,
-        c(w.c_in)?,
-        c(w.h)?,
-        c(w.w)?,
-        c(w.c_out)?,
-        c(w.k1)?,
-        c(w.k2)?,
-        c(w.stride)?,
-    ])
+    let c = |v: u64| usize::try_from(v).map_err(|_| err!("size {v} does not fit this machine's usize"));
+    Ok([c(w.batch)?, c(w.c_in)?, c(w.h)?, c(w.w)?, c(w.c_out)?, c(w.k1)?, c(w.k2)?, c(w.stride)?])
 }
 
 /// Padding `(top, bottom, left, right)` that makes the framework's output match core's
