@@ -14,7 +14,7 @@ pub struct Args {
     /// cpu (candle-core) or cuda (cuDNN/cuBLAS)
     #[arg(long, value_enum)]
     pub backend: backend::Kind,
-    /// Half the grid and shorter timing (about a minute on 2 cores)
+    /// Half the grid and shorter timing (seconds to a minute on 2 cores)
     #[arg(long)]
     pub quick: bool,
     /// The profile to write, e.g. profiles/my-cpu.toml; the CSV and SVG go beside it

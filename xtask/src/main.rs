@@ -40,7 +40,7 @@ use clap::{Parser, Subcommand};
 /// Developer tasks for alphaflops (run as `cargo xtask <task>`; timing runs belong in a
 /// release build: `cargo run --release -p xtask -- <task>`).
 #[derive(Parser, Debug)]
-#[command(name = "cargo xtask", version, about, long_about = None)]
+#[command(name = "xtask", bin_name = "cargo xtask", version, about, long_about = None)]
 struct Cli {
     #[command(subcommand)]
     task: Task,
