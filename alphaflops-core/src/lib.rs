@@ -19,6 +19,7 @@
 //! ```
 
 pub mod alpha;
+pub mod budget;
 pub mod cost;
 pub mod layer;
 pub mod model;
@@ -29,6 +30,7 @@ pub mod workload;
 pub mod zoo;
 
 pub use alpha::AlphaInput;
+pub use budget::{Budget, Metric, Verdict};
 pub use cost::{KernelPrice, LayerCost, ModelCost, price_kernels};
 pub use layer::{
     Activation, Conv, ConvTranspose, Kernel, Layer, LayerError, LayerEval, Padding, Pool, PoolKind,
@@ -45,4 +47,18 @@ pub use workload::ConvWorkload;
 pub trait CostModel {
     /// The model's cost on the profile it was annotated with.
     fn cost() -> ModelCost;
+
+    /// The budgets the model was annotated with.
+    fn budgets() -> Vec<Budget> {
+        Vec::new()
+    }
+
+    /// The cost against each budget (budgets that cannot be predicted are left out).
+    fn verdicts() -> Vec<Verdict> {
+        let cost = Self::cost();
+        Self::budgets()
+            .iter()
+            .filter_map(|b| b.check(&cost))
+            .collect()
+    }
 }

@@ -1,14 +1,14 @@
 //! `#[cost_budget]`: parse, lower, price, judge, expand. On errors the struct is still emitted
 //! (without our attributes) with a placeholder impl, so users see our errors and no others.
 
-use alphaflops_core::report::{si, sig4};
-use alphaflops_core::{DEFAULT_PROFILE_NAME, LayerError, ModelCost};
+use alphaflops_core::budget::verdict_table;
+use alphaflops_core::{DEFAULT_PROFILE_NAME, LayerError, Metric, ModelCost, Verdict};
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
 
 use crate::attr;
 use crate::ctxt::{Ctxt, Range};
-use crate::lower::{self, Budget, Level, Metric};
+use crate::lower::{self, Budget, Level};
 use crate::profile::{self, Resolved};
 
 const ENV_LEVEL: &str = "ALPHAFLOPS_LEVEL";
@@ -41,6 +41,7 @@ pub fn cost_budget(args: TokenStream, input: TokenStream) -> TokenStream {
         let fallback = cost_impl(
             &item,
             quote!(::core::unreachable!("this model failed to build")),
+            &[],
         );
         return quote!(#item #fallback #tracking #errors);
     };
@@ -65,7 +66,7 @@ pub fn cost_budget(args: TokenStream, input: TokenStream) -> TokenStream {
         }
     };
     let body = quote!(::alphaflops::__private::price(#model_json, #toml, #origin));
-    let imp = cost_impl(&item, body);
+    let imp = cost_impl(&item, body, &priced.budgets);
     let diagnostics = diagnostics(&priced, &verdicts);
     quote!(#item #imp #tracking #diagnostics)
 }
@@ -153,7 +154,7 @@ fn price(cx: &Ctxt, args: TokenStream, item: &syn::ItemStruct) -> Option<Priced>
         }
     };
     for b in &args.budgets {
-        if b.metric == Metric::EnergyMj && cost.energy_j.is_none() {
+        if b.budget.metric == Metric::EnergyMj && cost.energy_j.is_none() {
             cx.error(
                 b.range,
                 format!(
@@ -174,47 +175,10 @@ fn price(cx: &Ctxt, args: TokenStream, item: &syn::ItemStruct) -> Option<Priced>
     })
 }
 
-/// One budget's outcome.
-struct Verdict<'a> {
-    budget: &'a Budget,
-    value: f64,
-}
-
-impl Verdict<'_> {
-    fn over(&self) -> bool {
-        self.value > self.budget.limit
-    }
-    /// Share of the budget used, or `None` for a zero budget.
-    fn pct(&self) -> Option<f64> {
-        (self.budget.limit > 0.0).then(|| 100.0 * self.value / self.budget.limit)
-    }
-}
-
-fn metric_value(cost: &ModelCost, metric: Metric) -> f64 {
-    match metric {
-        Metric::AlphaFlops => cost.alpha_flops,
-        Metric::Flops => cost.flops as f64,
-        Metric::Macs => cost.macs as f64,
-        Metric::Params => cost.params as f64,
-        Metric::TimeMs => cost.predicted_ms,
-        Metric::EnergyMj => cost.energy_j.unwrap_or(0.0) * 1000.0,
-    }
-}
-
-fn fmt_metric(metric: Metric, v: f64) -> String {
-    match metric {
-        Metric::TimeMs | Metric::EnergyMj => format!("{} {}", sig4(v), metric.unit()),
-        _ => format!("{} {}", si(v), metric.unit()),
-    }
-}
-
-fn judge(p: &Priced) -> Vec<Verdict<'_>> {
+fn judge(p: &Priced) -> Vec<(Verdict, Range)> {
     p.budgets
         .iter()
-        .map(|budget| Verdict {
-            budget,
-            value: metric_value(&p.cost, budget.metric),
-        })
+        .filter_map(|b| Some((b.budget.check(&p.cost)?, b.range)))
         .collect()
 }
 
@@ -225,39 +189,39 @@ fn message(p: &Priced, v: &Verdict) -> String {
         .iter()
         .map(|l| format!("{} {:.1} %", l.name, l.share_pct))
         .collect();
+    let m = v.budget.metric;
+    let used = v.used();
     format!(
         "`{}` is over its {} budget on profile `{}`: {} > {}{}; costliest layers: {}",
         p.name,
-        v.budget.metric.key(),
+        m.key(),
         p.cost.profile,
-        fmt_metric(v.budget.metric, v.value),
-        fmt_metric(v.budget.metric, v.budget.limit),
-        v.pct().map_or_else(String::new, |pct| if pct < 1000.0 {
-            format!(" ({pct:.1} % of budget)")
+        m.format(v.value),
+        m.format(v.budget.limit),
+        if used.is_empty() {
+            String::new()
         } else {
-            format!(" ({}× the budget)", si(pct / 100.0))
-        }),
+            format!(" ({used})")
+        },
         top.join(", ")
     )
 }
 
 /// Warnings (a deprecated item, the one stable way for a macro to warn) or errors for
 /// budgets exceeded; nothing when all are met.
-fn diagnostics(p: &Priced, verdicts: &[Verdict]) -> TokenStream {
+fn diagnostics(p: &Priced, verdicts: &[(Verdict, Range)]) -> TokenStream {
     let mut out = TokenStream::new();
-    for v in verdicts.iter().filter(|v| v.over()) {
+    for (v, range) in verdicts.iter().filter(|(v, _)| v.over()) {
         let text = message(p, v);
-        let range = v.budget.range;
-        let span = range.start;
         match p.level {
             Level::Deny => {
                 let text = format!("{text}; denied by {}", p.level_source);
-                out.extend(crate::ctxt::error(range, text).to_compile_error());
+                out.extend(crate::ctxt::error(*range, text).to_compile_error());
             }
             Level::Warn => {
                 let note =
                     format!("{text}; raise the budget or set level = \"deny\" to fail the build");
-                let call = quote_spanned!(span=> alphaflops_cost_budget_exceeded());
+                let call = quote_spanned!(range.start=> alphaflops_cost_budget_exceeded());
                 out.extend(quote! {
                     const _: () = {
                         #[deprecated(note = #note)]
@@ -271,7 +235,7 @@ fn diagnostics(p: &Priced, verdicts: &[Verdict]) -> TokenStream {
     out
 }
 
-fn doc_section(p: &Priced, verdicts: &[Verdict]) -> String {
+fn doc_section(p: &Priced, verdicts: &[(Verdict, Range)]) -> String {
     let mut s = String::from("\n# Cost\n\n");
     s.push_str(&p.cost.to_markdown());
     if !verdicts.is_empty() {
@@ -279,33 +243,27 @@ fn doc_section(p: &Priced, verdicts: &[Verdict]) -> String {
             Level::Warn => "warn",
             Level::Deny => "deny",
         };
-        s.push_str(&format!("\n**Budgets** (level `{level}`):\n\n| metric | predicted | budget | used | verdict |\n|---|---:|---:|---:|---|\n"));
-        for v in verdicts {
-            s.push_str(&format!(
-                "| `{}` | {} | {} | {} | {} |\n",
-                v.budget.metric.key(),
-                fmt_metric(v.budget.metric, v.value),
-                fmt_metric(v.budget.metric, v.budget.limit),
-                v.pct()
-                    .map_or_else(|| "—".to_string(), |pct| format!("{pct:.1} %")),
-                if v.over() {
-                    "**over budget**"
-                } else {
-                    "within budget"
-                }
-            ));
-        }
+        let verdicts: Vec<Verdict> = verdicts.iter().map(|(v, _)| *v).collect();
+        s.push_str(&verdict_table(&verdicts, level));
     }
     s
 }
 
-fn cost_impl(item: &syn::ItemStruct, body: TokenStream) -> TokenStream {
+fn cost_impl(item: &syn::ItemStruct, body: TokenStream, budgets: &[Budget]) -> TokenStream {
     let ident = &item.ident;
     let (impl_generics, ty_generics, where_clause) = item.generics.split_for_impl();
+    let budgets = budgets.iter().map(|b| {
+        let metric = syn::Ident::new(&format!("{:?}", b.budget.metric), Span::call_site());
+        let limit = b.budget.limit;
+        quote!(::alphaflops::Budget { metric: ::alphaflops::Metric::#metric, limit: #limit })
+    });
     quote! {
         impl #impl_generics ::alphaflops::CostModel for #ident #ty_generics #where_clause {
             fn cost() -> ::alphaflops::ModelCost {
                 #body
+            }
+            fn budgets() -> ::std::vec::Vec<::alphaflops::Budget> {
+                ::std::vec![#(#budgets),*]
             }
         }
     }

@@ -2,7 +2,7 @@
 //! [`Model`] whose nodes keep the spans they came from.
 
 use alphaflops_core::{
-    Activation, Conv, ConvTranspose, Layer, Model, Padding, Pool, PoolKind, Shape, Source,
+    Activation, Conv, ConvTranspose, Layer, Metric, Model, Padding, Pool, PoolKind, Shape, Source,
 };
 use proc_macro2::Span;
 
@@ -27,55 +27,10 @@ const BUDGET_KEYS: &[&str] = &[
     "energy_mj",
 ];
 
-/// What a budget limits.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Metric {
-    AlphaFlops,
-    Flops,
-    Macs,
-    Params,
-    TimeMs,
-    EnergyMj,
-}
-
-impl Metric {
-    pub const ALL: [Metric; 6] = [
-        Metric::AlphaFlops,
-        Metric::Flops,
-        Metric::Macs,
-        Metric::Params,
-        Metric::TimeMs,
-        Metric::EnergyMj,
-    ];
-
-    pub fn key(self) -> &'static str {
-        match self {
-            Metric::AlphaFlops => "alpha_flops",
-            Metric::Flops => "flops",
-            Metric::Macs => "macs",
-            Metric::Params => "params",
-            Metric::TimeMs => "time_ms",
-            Metric::EnergyMj => "energy_mj",
-        }
-    }
-
-    /// The unit after a number in messages.
-    pub fn unit(self) -> &'static str {
-        match self {
-            Metric::AlphaFlops => "α-FLOPs",
-            Metric::Flops => "FLOPs",
-            Metric::Macs => "MACs",
-            Metric::Params => "params",
-            Metric::TimeMs => "ms",
-            Metric::EnergyMj => "mJ",
-        }
-    }
-}
-
+/// A budget and where it was written.
 #[derive(Clone, Debug)]
 pub struct Budget {
-    pub metric: Metric,
-    pub limit: f64,
+    pub budget: alphaflops_core::Budget,
     /// The `key = value` entry, where a denied budget's error points.
     pub range: Range,
 }
@@ -168,12 +123,11 @@ pub fn args(cx: &Ctxt, items: Vec<Item>, parsed: bool) -> Args {
                 }
             }
             // alpha_flops = "2M", params = 100_000, time_ms = 0.5, …
-            _ => match Metric::ALL.iter().find(|m| m.key() == key) {
-                Some(&metric) => {
+            _ => match Metric::from_key(&key) {
+                Some(metric) => {
                     if let Some(limit) = budget_value(cx, &key, v) {
                         args.budgets.push(Budget {
-                            metric,
-                            limit,
+                            budget: alphaflops_core::Budget { metric, limit },
                             range: item.range,
                         });
                     }

@@ -27,23 +27,37 @@ pub const INPUT: [usize; 4] = [1, 1, 28, 28];
 pub const OUTPUT: [usize; 2] = [1, 10];
 
 /// LeNet-5 (with ReLU and max pooling, the common modern variant).
+#[alphaflops::cost_budget(
+    input = [1, 1, 28, 28],
+    profile = "quadro-t2000-asperti2021",
+    alpha_flops = "2M",
+    params = "100k",
+    level = "deny"
+)]
 #[derive(Module, Debug)]
 pub struct LeNet {
     /// 1 → 6 channels, 5×5 kernel, padding 2 (keeps 28×28).
+    #[layer(conv2d(channels = [1, 6], kernel_size = [5, 5], padding = [2, 2]))]
     pub conv1: Conv2d,
     /// 2×2 max pooling, stride 2.
+    #[layer(max_pool2d(kernel_size = [2, 2], strides = [2, 2]))]
     pub pool1: MaxPool2d,
     /// 6 → 16 channels, 5×5 kernel, no padding.
+    #[layer(conv2d(channels = [6, 16], kernel_size = [5, 5]))]
     pub conv2: Conv2d,
     /// 2×2 max pooling, stride 2.
+    #[layer(max_pool2d(kernel_size = [2, 2], strides = [2, 2]))]
     pub pool2: MaxPool2d,
     /// 16·5·5 = 400 → 120.
+    #[layer(linear(d_input = 400, d_output = 120))]
     pub fc1: Linear,
     /// ReLU, applied after `conv1`, `conv2`, `fc1` and `fc2`.
     pub activation: Relu,
     /// 120 → 84.
+    #[layer(linear(d_input = 120, d_output = 84))]
     pub fc2: Linear,
     /// 84 → 10.
+    #[layer(linear(d_input = 84, d_output = 10))]
     pub fc3: Linear,
 }
 
@@ -87,6 +101,25 @@ mod tests {
         let model = LeNet::new(&device);
         let out = model.forward(Tensor::zeros(INPUT, &device));
         assert_eq!(out.dims(), OUTPUT);
+    }
+
+    #[test]
+    fn macro_agrees_with_burn() {
+        use alphaflops::CostModel;
+        let cost = LeNet::cost();
+        let model = LeNet::new(&crate::burn_cpu());
+        let out = model.forward(Tensor::zeros(INPUT, &crate::burn_cpu()));
+        let dims: Vec<u64> = out.dims().iter().map(|&d| d as u64).collect();
+        assert_eq!(
+            cost.output.dims(),
+            dims.as_slice(),
+            "the macro's output shape is burn's"
+        );
+        assert_eq!(
+            cost.params,
+            model.num_params() as u64,
+            "the macro's params are burn's"
+        );
     }
 
     #[test]

@@ -46,33 +46,43 @@ impl Flatten {
 }
 
 /// The VGG-style network described in the [module docs](self).
+#[alphaflops::cost_budget(input = [1, 3, 32, 32], time_ms = 1.0, params = "1M")]
 #[derive(Module, Debug)]
 pub struct Vgg {
     /// 3 → 32, 3×3, padding 1.
+    #[layer(conv2d(channels = [3, 32], kernel_size = [3, 3], padding = [1, 1]))]
     pub conv1: Conv2d,
     /// ReLU after `conv1`.
     pub relu1: Relu,
     /// 32 → 32, 3×3, padding 1.
+    #[layer(conv2d(channels = [32, 32], kernel_size = [3, 3], padding = [1, 1]))]
     pub conv2: Conv2d,
     /// 2×2 max pooling, stride 2.
+    #[layer(max_pool2d(kernel_size = [2, 2], strides = [2, 2]))]
     pub pool1: MaxPool2d,
     /// 32 → 64, 3×3, padding 1.
+    #[layer(conv2d(channels = [32, 64], kernel_size = [3, 3], padding = [1, 1]))]
     pub conv3: Conv2d,
     /// ReLU after `conv3`.
     pub relu2: Relu,
     /// 64 → 64, 3×3, padding 1.
+    #[layer(conv2d(channels = [64, 64], kernel_size = [3, 3], padding = [1, 1]))]
     pub conv4: Conv2d,
     /// 2×2 max pooling, stride 2.
+    #[layer(max_pool2d(kernel_size = [2, 2], strides = [2, 2]))]
     pub pool2: MaxPool2d,
     /// `[1, 64, 8, 8]` → `[1, 4096]`.
+    #[layer(flatten)]
     pub flatten: Flatten,
     /// 64·8·8 = 4096 → 128.
+    #[layer(linear(d_input = 4096, d_output = 128))]
     pub fc1: Linear,
     /// ReLU after `fc1`.
     pub relu3: Relu,
     /// Dropout with probability 0.5.
     pub dropout: Dropout,
     /// 128 → 10.
+    #[layer(linear(d_input = 128, d_output = 10))]
     pub fc2: Linear,
 }
 
@@ -125,6 +135,30 @@ mod tests {
         let model = Vgg::new(&device);
         let out = model.forward(Tensor::zeros(INPUT, &device));
         assert_eq!(out.dims(), OUTPUT);
+    }
+
+    #[test]
+    fn macro_agrees_with_burn() {
+        use alphaflops::CostModel;
+        let cost = Vgg::cost();
+        let device = crate::burn_cpu();
+        let model = Vgg::new(&device);
+        let dims: Vec<u64> = model
+            .forward(Tensor::zeros(INPUT, &device))
+            .dims()
+            .iter()
+            .map(|&d| d as u64)
+            .collect();
+        assert_eq!(
+            cost.output.dims(),
+            dims.as_slice(),
+            "the macro's output shape is burn's"
+        );
+        assert_eq!(
+            cost.params,
+            model.num_params() as u64,
+            "the macro's params are burn's"
+        );
     }
 
     #[test]

@@ -51,23 +51,32 @@ impl Module for Flatten {
 }
 
 /// The CNN described in the [module docs](self).
+#[alphaflops::cost_budget(input = [1, 1, 28, 28], macs = "1M")]
 #[derive(Clone, Debug)]
 pub struct CandleCnn {
     /// 1 → 8, 3×3, padding 1.
+    #[layer(conv2d(channels = [1, 8], kernel_size = [3, 3], padding = [1, 1]))]
     pub conv1: Conv2d,
     /// ReLU after `conv1`.
+    #[layer(relu)]
     pub relu1: Activation,
     /// 2×2 max pooling.
+    #[layer(max_pool2d(kernel_size = [2, 2]))]
     pub pool1: MaxPool2d,
     /// 8 → 16, 3×3, padding 1.
+    #[layer(conv2d(channels = [8, 16], kernel_size = [3, 3], padding = [1, 1]))]
     pub conv2: Conv2d,
     /// ReLU after `conv2`.
+    #[layer(relu)]
     pub relu2: Activation,
     /// 2×2 max pooling.
+    #[layer(max_pool2d(kernel_size = [2, 2]))]
     pub pool2: MaxPool2d,
     /// `[1, 16, 7, 7]` → `[1, 784]`.
+    #[layer(flatten)]
     pub flatten: Flatten,
     /// 16·7·7 = 784 → 10.
+    #[layer(linear(d_input = 784, d_output = 10))]
     pub fc: Linear,
 }
 
@@ -129,5 +138,30 @@ mod tests {
         let x = Tensor::zeros(&INPUT, DType::F32, &Device::Cpu).unwrap();
         let out = model.forward(&x).unwrap();
         assert_eq!(out.dims(), &OUTPUT[..]);
+    }
+
+    #[test]
+    fn macro_agrees_with_candle() {
+        use alphaflops::CostModel;
+        let cost = CandleCnn::cost();
+        let (varmap, model) = CandleCnn::init_cpu().unwrap();
+        let x = Tensor::zeros(&INPUT, DType::F32, &Device::Cpu).unwrap();
+        let dims: Vec<u64> = model
+            .forward(&x)
+            .unwrap()
+            .dims()
+            .iter()
+            .map(|&d| d as u64)
+            .collect();
+        assert_eq!(
+            cost.output.dims(),
+            dims.as_slice(),
+            "the macro's output shape is candle's"
+        );
+        let params: usize = varmap.all_vars().iter().map(|v| v.elem_count()).sum();
+        assert_eq!(
+            cost.params, params as u64,
+            "the macro's params are candle's"
+        );
     }
 }
