@@ -63,7 +63,7 @@ pub fn run(args: Args) -> Result<()> {
 
     let device = b.device();
     let base = fit::template(&name, device, &args.spec.classes.0);
-    let fitted = fit::fit(&measured.rows, args.spec.model, args.spec.combine.map(fit::to_combine), &base)?;
+    let fitted = fit::fit(&measured.rows, &args.spec, &base)?;
     let m = fitted.metrics;
     let mut env = b.environment();
     env.insert("grid".into(), format!("{} configurations ({})", grid.len(), if args.quick { "quick" } else { "full" }));

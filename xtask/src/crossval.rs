@@ -64,8 +64,7 @@ pub fn crossval(rows: &[Row], group: &[String], spec: &SpecArgs) -> Result<(Comp
         let (test, train): (Vec<_>, Vec<_>) = rows.iter().zip(group).partition(|(_, gr)| *gr == g);
         let train: Vec<Row> = train.into_iter().map(|(r, _)| r.clone()).collect();
         let test: Vec<&Row> = test.into_iter().map(|(r, _)| r).collect();
-        let fitted = fit::fit(&train, spec.model, spec.combine.map(fit::to_combine), &base)
-            .map_err(|e| err!("fold holding out `{g}`: {e}"))?;
+        let fitted = fit::fit(&train, spec, &base).map_err(|e| err!("fold holding out `{g}`: {e}"))?;
         let c = flops_only_scale(
             &train.iter().map(|r| r.flops as f64).collect::<Vec<_>>(),
             &train.iter().map(Row::t).collect::<Vec<_>>(),

@@ -83,6 +83,15 @@ pub struct SpecArgs {
     /// Kernel classes by the kernel area where each starts (the paper's: 1,2 = K = 1 and K ≥ 2)
     #[arg(long, value_parser = parse_classes, default_value = "1,2")]
     pub classes: Classes,
+    /// Loss on log errors: l2 (least squares) or l1 (least absolute, by IRLS; closer to MAPE)
+    #[arg(long, value_enum, default_value = "l2")]
+    pub loss: Loss,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Loss {
+    L2,
+    L1,
 }
 
 /// A fitted profile and how well it fits its own rows.
@@ -150,6 +159,8 @@ struct Problem<'a> {
     base: Profile,
     form: Form,
     theta: DVector<f64>,
+    /// Square roots of per-row weights (all 1 for least squares; IRLS sets them for L1).
+    sqrt_w: Vec<f64>,
 }
 
 impl Problem<'_> {
@@ -188,7 +199,7 @@ impl Problem<'_> {
             if !v.is_finite() {
                 return None;
             }
-            r[i] = v;
+            r[i] = v * self.sqrt_w[i];
         }
         // A very weak prior (logit β → 0, ln γ → 0) keeps parameters the data cannot
         // determine (γ when β → 1) finite; it is far below the data's residuals.
@@ -272,7 +283,8 @@ pub fn check_rows(rows: &[Row], form: Form, base: &Profile) -> Result<()> {
 }
 
 /// Fits a model form to rows; `base` gives device, name and class boundaries.
-pub fn fit(rows: &[Row], form: Form, combine: Option<Combine>, base: &Profile) -> Result<Fitted> {
+pub fn fit(rows: &[Row], spec: &SpecArgs, base: &Profile) -> Result<Fitted> {
+    let (form, combine, loss) = (spec.model, spec.combine.map(to_combine), spec.loss);
     check_rows(rows, form, base)?;
     let nc = base.alpha_classes.len();
     let t = 2 * nc;
@@ -303,7 +315,8 @@ pub fn fit(rows: &[Row], form: Form, combine: Option<Combine>, base: &Profile) -
                     theta[2 * c + 1] = f64::ln(gamma0);
                 }
                 // Closed-form scale for this start: the geometric mean of t / (α·FLOPs).
-                let mut problem = Problem { rows, ln_t: ln_t.clone(), base: b, form, theta: theta.clone() };
+                let sqrt_w = vec![1.0; rows.len()];
+                let mut problem = Problem { rows, ln_t: ln_t.clone(), base: b, form, theta: theta.clone(), sqrt_w };
                 let unit = problem.profile(&theta);
                 let ln_scale = rows
                     .iter()
@@ -320,12 +333,26 @@ pub fn fit(rows: &[Row], form: Form, combine: Option<Combine>, base: &Profile) -
                     theta[t + 2] = (0.2 * t_med / bytes_med.max(1.0)).ln();
                 }
                 problem.theta = theta;
-                let (problem, _report) = LevenbergMarquardt::new().with_patience(200).minimize(problem);
+                let (mut problem, _report) = LevenbergMarquardt::new().with_patience(200).minimize(problem);
+                if loss == Loss::L1 {
+                    // Iteratively reweighted least squares: weights 1/|r| turn Σ r² into Σ |r|,
+                    // the least absolute log error, which tracks MAPE and shrugs off outliers.
+                    for _ in 0..10 {
+                        problem.sqrt_w = vec![1.0; rows.len()];
+                        let Some(r) = problem.residuals() else { break };
+                        problem.sqrt_w = (0..rows.len()).map(|i| 1.0 / r[i].abs().max(1e-3).sqrt()).collect();
+                        problem = LevenbergMarquardt::new().with_patience(100).minimize(problem).0;
+                    }
+                    problem.sqrt_w = vec![1.0; rows.len()];
+                }
                 starts += 1;
                 let Some(r) = problem.residuals() else {
                     continue;
                 };
-                let ss = r.rows(0, rows.len()).norm_squared();
+                let ss = match loss {
+                    Loss::L2 => r.rows(0, rows.len()).norm_squared(),
+                    Loss::L1 => r.rows(0, rows.len()).abs().sum(),
+                };
                 if ss.is_finite() && best.as_ref().is_none_or(|(b, _)| ss < *b) {
                     best = Some((ss, problem.profile(&problem.theta)));
                 }
@@ -407,16 +434,20 @@ pub fn run(args: Args) -> Result<()> {
     // Validate the device fields (dtype) through core's parser before the long fit.
     Profile::from_toml_str(&base.to_toml_string(), "the --device/--kind/--framework/--dtype flags")
         .map_err(|e| err!("{e}"))?;
-    let fitted = fit(&rows, args.spec.model, args.spec.combine.map(to_combine), &base)?;
+    let fitted = fit(&rows, &args.spec, &base)?;
     let sources: Vec<String> = args.data.iter().map(|p| p.display().to_string()).collect();
     let (m, sum_sq) = (fitted.metrics, fitted.sum_sq);
     let profile = with_provenance(fitted, sources.join(" "), args.spec.model, BTreeMap::new());
     write_profile(&args.out, &profile)?;
     outln!(
-        "wrote {} ({} rows, fit MAPE {:.2} %, sum of squared log errors {:.4})\n{}",
+        "wrote {} ({} rows, fit MAPE {:.2} %, {} loss of log errors {:.4})\n{}",
         args.out.display(),
         m.n,
         m.mape_pct,
+        match args.spec.loss {
+            Loss::L2 => "squared",
+            Loss::L1 => "absolute",
+        },
         sum_sq,
         describe(&profile)
     );

@@ -98,11 +98,17 @@ fn help_lists_every_subcommand() {
 
 #[test]
 fn fit_recovers_the_paper_form() {
+    for loss in ["l2", "l1"] {
+        recover_paper_form(loss);
+    }
+}
+
+fn recover_paper_form(loss: &str) {
     let dir = tempfile::tempdir().unwrap();
     let truth = Profile::from_toml_str(PAPER, "paper").unwrap();
     let data = write(dir.path(), "syn.csv", &synthetic_csv(&truth));
     let out = dir.path().join("fitted.toml");
-    ok(&["fit", "--data", s(&data), "--out", s(&out), "--model", "paper"]);
+    ok(&["fit", "--data", s(&data), "--out", s(&out), "--model", "paper", "--loss", loss]);
     let text = std::fs::read_to_string(&out).unwrap();
     let p = Profile::from_toml_str(&text, "fitted").unwrap();
     assert_eq!(p.name, "fitted");
