@@ -12,14 +12,18 @@ pub mod __private {
     /// compile time, priced again through the same functions. Both were checked when the
     /// macro ran, so a failure here is a bug in alphaflops, not in the user's code.
     pub fn price(model_json: &str, profile_toml: &str, origin: &str) -> ModelCost {
-        let model: Model = serde_json::from_str(model_json).unwrap_or_else(|e| {
-            panic!("alphaflops bug: the model recorded by #[cost_budget] does not read back: {e}")
-        });
         let profile = Profile::from_toml_str(profile_toml, origin).unwrap_or_else(|e| {
             panic!("alphaflops bug: a profile checked at compile time fails at run time: {e}")
         });
-        model.price(&profile).unwrap_or_else(|e| {
+        model(model_json).price(&profile).unwrap_or_else(|e| {
             panic!("alphaflops bug: a model priced at compile time fails at run time: {e}")
+        })
+    }
+
+    /// The model `#[cost_budget]` recorded (see [`price`] for why this cannot fail).
+    pub fn model(model_json: &str) -> Model {
+        serde_json::from_str(model_json).unwrap_or_else(|e| {
+            panic!("alphaflops bug: the model recorded by #[cost_budget] does not read back: {e}")
         })
     }
 }

@@ -48,6 +48,9 @@ pub trait CostModel {
     /// The model's cost on the profile it was annotated with.
     fn cost() -> ModelCost;
 
+    /// The model as annotated: one node per priced field, named after the field.
+    fn model() -> Model;
+
     /// The budgets the model was annotated with.
     fn budgets() -> Vec<Budget> {
         Vec::new()

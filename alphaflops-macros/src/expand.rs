@@ -41,6 +41,7 @@ pub fn cost_budget(args: TokenStream, input: TokenStream) -> TokenStream {
         let fallback = cost_impl(
             &item,
             quote!(::core::unreachable!("this model failed to build")),
+            quote!(::core::unreachable!("this model failed to build")),
             &[],
         );
         return quote!(#item #fallback #tracking #errors);
@@ -66,7 +67,8 @@ pub fn cost_budget(args: TokenStream, input: TokenStream) -> TokenStream {
         }
     };
     let body = quote!(::alphaflops::__private::price(#model_json, #toml, #origin));
-    let imp = cost_impl(&item, body, &priced.budgets);
+    let model = quote!(::alphaflops::__private::model(#model_json));
+    let imp = cost_impl(&item, body, model, &priced.budgets);
     let diagnostics = diagnostics(&priced, &verdicts);
     quote!(#item #imp #tracking #diagnostics)
 }
@@ -249,7 +251,12 @@ fn doc_section(p: &Priced, verdicts: &[(Verdict, Range)]) -> String {
     s
 }
 
-fn cost_impl(item: &syn::ItemStruct, body: TokenStream, budgets: &[Budget]) -> TokenStream {
+fn cost_impl(
+    item: &syn::ItemStruct,
+    body: TokenStream,
+    model: TokenStream,
+    budgets: &[Budget],
+) -> TokenStream {
     let ident = &item.ident;
     let (impl_generics, ty_generics, where_clause) = item.generics.split_for_impl();
     let budgets = budgets.iter().map(|b| {
@@ -261,6 +268,9 @@ fn cost_impl(item: &syn::ItemStruct, body: TokenStream, budgets: &[Budget]) -> T
         impl #impl_generics ::alphaflops::CostModel for #ident #ty_generics #where_clause {
             fn cost() -> ::alphaflops::ModelCost {
                 #body
+            }
+            fn model() -> ::alphaflops::Model {
+                #model
             }
             fn budgets() -> ::std::vec::Vec<::alphaflops::Budget> {
                 ::std::vec![#(#budgets),*]
