@@ -54,6 +54,9 @@ pub struct LayerCost {
     pub energy_j: Option<f64>,
     /// Share of the model's predicted time, in percent.
     pub share_pct: f64,
+    /// The layers of a nested block, whose sums this layer's numbers are.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub children: Vec<LayerCost>,
 }
 
 impl LayerCost {
@@ -76,6 +79,7 @@ impl LayerCost {
             predicted_ms: price.predicted_ms,
             energy_j: None,
             share_pct: 0.0,
+            children: Vec::new(),
         }
     }
 }
@@ -113,14 +117,19 @@ impl ModelCost {
         mut layers: Vec<LayerCost>,
     ) -> Self {
         let total_ms: f64 = layers.iter().map(|l| l.predicted_ms).sum();
-        for l in &mut layers {
-            l.share_pct = if total_ms > 0.0 {
-                100.0 * l.predicted_ms / total_ms
-            } else {
-                0.0
-            };
-            l.energy_j = profile.energy_j(l.predicted_ms);
+        // Shares and energy for every layer, nested ones included, against the model's total.
+        fn shares(layers: &mut [LayerCost], total_ms: f64, profile: &Profile) {
+            for l in layers {
+                l.share_pct = if total_ms > 0.0 {
+                    100.0 * l.predicted_ms / total_ms
+                } else {
+                    0.0
+                };
+                l.energy_j = profile.energy_j(l.predicted_ms);
+                shares(&mut l.children, total_ms, profile);
+            }
         }
+        shares(&mut layers, total_ms, profile);
         let add =
             |f: fn(&LayerCost) -> u64| layers.iter().fold(0u64, |acc, l| acc.saturating_add(f(l)));
         ModelCost {

@@ -76,6 +76,11 @@ pub enum LayerError {
         flattened: Option<u64>,
         got: Shape,
     },
+    #[error("in `{model}`: {error}")]
+    Nested {
+        model: String,
+        error: Box<crate::model::ModelError>,
+    },
     #[error("{0} overflows u64")]
     Overflow(String),
     #[error("{0}")]
@@ -328,6 +333,9 @@ pub enum Layer {
         seq_len: u64,
         dim: u64,
     },
+    /// A nested model (an annotated sub-module), run on whatever flows into it; its own
+    /// `input` is ignored. Priced as the sum of its nodes, listed under it in reports.
+    Block(Box<crate::model::Model>),
 }
 
 /// One kernel launch a layer performs, with what pricing needs.
@@ -352,6 +360,20 @@ pub struct LayerEval {
 }
 
 impl LayerEval {
+    /// A nested block's totals: the last child's output, every child's parameters and kernels.
+    pub fn of_children(input: &Shape, children: &[crate::model::Evaluated]) -> LayerEval {
+        LayerEval {
+            output: children.last().map_or(input, |c| &c.eval.output).clone(),
+            params: children
+                .iter()
+                .fold(0u64, |acc, c| acc.saturating_add(c.eval.params)),
+            kernels: children
+                .iter()
+                .flat_map(|c| c.eval.kernels.iter().cloned())
+                .collect(),
+        }
+    }
+
     pub fn macs(&self) -> u64 {
         self.kernels.iter().map(|k| k.macs).sum()
     }
@@ -519,6 +541,7 @@ impl Layer {
             Layer::MultiHeadAttention { .. } => "multi_head_attention",
             Layer::ClassToken { .. } => "class_token",
             Layer::PositionEmbedding { .. } => "position_embedding",
+            Layer::Block(_) => "module",
         }
     }
 
@@ -770,6 +793,15 @@ impl Layer {
                     params: d,
                     kernels: vec![elementwise_kernel(0, &[n_in, n_out])?],
                 })
+            }
+            Layer::Block(model) => {
+                let children = model
+                    .evaluate(Some(input))
+                    .map_err(|e| LayerError::Nested {
+                        model: model.name.clone(),
+                        error: Box::new(e),
+                    })?;
+                Ok(LayerEval::of_children(input, &children))
             }
             Layer::PositionEmbedding { seq_len, dim } => {
                 nonzero(*seq_len, "seq_len")?;

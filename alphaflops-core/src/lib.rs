@@ -35,7 +35,7 @@ pub use cost::{KernelPrice, LayerCost, ModelCost, price_kernels};
 pub use layer::{
     Activation, Conv, ConvTranspose, Kernel, Layer, LayerError, LayerEval, Padding, Pool, PoolKind,
 };
-pub use model::{Model, ModelError, Node, Source};
+pub use model::{Evaluated, Model, ModelError, Node, Source};
 pub use profile::{
     AlphaClass, Combine, DEFAULT_PROFILE_NAME, DEFAULT_PROFILE_TOML, Device, DeviceKind, Profile,
     ProfileError, Timing,

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::cost::{LayerCost, ModelCost, price_kernels};
-use crate::layer::{Layer, LayerError};
+use crate::layer::{Layer, LayerError, LayerEval};
 use crate::profile::Profile;
 use crate::shape::Shape;
 
@@ -101,10 +101,11 @@ impl Model {
             .map_or(Source::Input, |n| Source::Node(n.name.clone()))
     }
 
-    /// Shape inference and pricing of every node.
-    pub fn price(&self, profile: &Profile) -> Result<ModelCost, ModelError> {
-        let mut outputs: Vec<Shape> = Vec::with_capacity(self.nodes.len());
-        let mut layers = Vec::with_capacity(self.nodes.len());
+    /// Shape inference of every node on `input` (the model's own input when `None`),
+    /// without a profile: what [`Model::price`] and nested blocks build on.
+    pub fn evaluate(&self, input: Option<&Shape>) -> Result<Vec<Evaluated>, ModelError> {
+        let model_input = input.unwrap_or(&self.input);
+        let mut done: Vec<Evaluated> = Vec::with_capacity(self.nodes.len());
         for (index, node) in self.nodes.iter().enumerate() {
             let fail = |input: Option<Shape>, error: LayerError| ModelError {
                 index,
@@ -115,13 +116,16 @@ impl Model {
             };
             let resolve = |source: &Source| -> Result<Shape, LayerError> {
                 match source {
-                    Source::Previous => Ok(outputs.last().unwrap_or(&self.input).clone()),
-                    Source::Input => Ok(self.input.clone()),
+                    Source::Previous => {
+                        Ok(done.last().map_or(model_input, |e| &e.eval.output).clone())
+                    }
+                    Source::Input => Ok(model_input.clone()),
                     Source::Shape(s) => Ok(s.clone()),
-                    Source::Node(name) => self.nodes[..index]
+                    Source::Node(name) => done
                         .iter()
-                        .rposition(|n| &n.name == name)
-                        .map(|i| outputs[i].clone())
+                        .rev()
+                        .find(|e| &e.name == name)
+                        .map(|e| e.eval.output.clone())
                         .ok_or_else(|| {
                             LayerError::Invalid(format!("no earlier layer is named `{name}`"))
                         }),
@@ -134,22 +138,62 @@ impl Model {
                 .map(&resolve)
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(|e| fail(Some(input.clone()), e))?;
-            let eval = node
-                .layer
-                .infer_with(&input, &others)
-                .map_err(|e| fail(Some(input.clone()), e))?;
-            let price =
-                price_kernels(profile, &eval.kernels).map_err(|e| fail(Some(input.clone()), e))?;
-            outputs.push(eval.output.clone());
-            layers.push(LayerCost::new(
-                node.name.clone(),
-                node.layer.op(),
+            let (eval, children) = match &node.layer {
+                Layer::Block(model) => {
+                    let children = model.evaluate(Some(&input)).map_err(|e| {
+                        fail(
+                            Some(input.clone()),
+                            LayerError::Nested {
+                                model: model.name.clone(),
+                                error: Box::new(e),
+                            },
+                        )
+                    })?;
+                    (LayerEval::of_children(&input, &children), children)
+                }
+                layer => (
+                    layer
+                        .infer_with(&input, &others)
+                        .map_err(|e| fail(Some(input.clone()), e))?,
+                    Vec::new(),
+                ),
+            };
+            let op = match &node.layer {
+                Layer::Block(model) => model.name.clone(),
+                layer => layer.op().to_string(),
+            };
+            done.push(Evaluated {
+                name: node.name.clone(),
+                op,
                 input,
-                &eval,
-                price,
-            ));
+                eval,
+                children,
+            });
         }
-        let output = outputs.last().unwrap_or(&self.input).clone();
+        Ok(done)
+    }
+
+    /// Shape inference and pricing of every node.
+    pub fn price(&self, profile: &Profile) -> Result<ModelCost, ModelError> {
+        let evaluated = self.evaluate(None)?;
+        let layers = evaluated
+            .iter()
+            .zip(&self.nodes)
+            .enumerate()
+            .map(|(index, (e, node))| {
+                e.price(profile).map_err(|error| ModelError {
+                    index,
+                    name: e.name.clone(),
+                    op: node.layer.op(),
+                    input: Some(e.input.clone()),
+                    error,
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let output = evaluated
+            .last()
+            .map_or(&self.input, |e| &e.eval.output)
+            .clone();
         Ok(ModelCost::from_layers(
             &self.name,
             profile,
@@ -157,5 +201,36 @@ impl Model {
             output,
             layers,
         ))
+    }
+}
+
+/// One node after shape inference: what it did, and for a nested block, its own nodes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Evaluated {
+    pub name: String,
+    /// The op, or the nested model's name for a block.
+    pub op: String,
+    pub input: Shape,
+    pub eval: LayerEval,
+    pub children: Vec<Evaluated>,
+}
+
+impl Evaluated {
+    /// Prices this node (and its children) with `profile`.
+    fn price(&self, profile: &Profile) -> Result<LayerCost, LayerError> {
+        let price = price_kernels(profile, &self.eval.kernels)?;
+        let mut cost = LayerCost::new(
+            self.name.clone(),
+            &self.op,
+            self.input.clone(),
+            &self.eval,
+            price,
+        );
+        cost.children = self
+            .children
+            .iter()
+            .map(|c| c.price(profile))
+            .collect::<Result<_, _>>()?;
+        Ok(cost)
     }
 }

@@ -2,7 +2,7 @@
 
 use std::fmt::{self, Write as _};
 
-use crate::cost::ModelCost;
+use crate::cost::{LayerCost, ModelCost};
 
 /// A count with an SI suffix and two decimals (`1.81 G`); below 1000, the plain integer.
 pub fn si(value: f64) -> String {
@@ -35,8 +35,34 @@ pub fn sig4(value: f64) -> String {
     format!("{value:.digits$}")
 }
 
+/// One table row, then the rows of a nested block's layers (`3.1`, `3.2`, … with `↳`).
+fn row(s: &mut String, number: &str, indent: &str, l: &LayerCost) {
+    let _ = writeln!(
+        s,
+        "| {number} | {indent}{} | {} | {} → {} | {} | {} | {} | {} | {} | {} |{} {:.1} % |",
+        l.name,
+        l.op,
+        l.input,
+        l.output,
+        si(l.params as f64),
+        si(l.macs as f64),
+        si(l.flops as f64),
+        sig4(l.alpha),
+        si(l.alpha_flops),
+        sig4(l.predicted_ms),
+        l.energy_j
+            .map_or(String::new(), |j| format!(" {} |", sig4(j * 1000.0))),
+        l.share_pct
+    );
+    let child_indent = format!("{indent}↳ ");
+    for (i, c) in l.children.iter().enumerate() {
+        row(s, &format!("{number}.{}", i + 1), &child_indent, c);
+    }
+}
+
 impl ModelCost {
-    /// The per-layer table with totals, as Markdown.
+    /// The per-layer table with totals, as Markdown. Nested blocks show their subtotal, then
+    /// their layers indented under it.
     pub fn to_markdown(&self) -> String {
         let mut s = String::new();
         let energy = self.energy_j.is_some();
@@ -51,24 +77,7 @@ impl ModelCost {
             if energy { "---:|" } else { "" }
         );
         for (i, l) in self.layers.iter().enumerate() {
-            let _ = writeln!(
-                s,
-                "| {} | {} | {} | {} → {} | {} | {} | {} | {} | {} | {} |{} {:.1} % |",
-                i + 1,
-                l.name,
-                l.op,
-                l.input,
-                l.output,
-                si(l.params as f64),
-                si(l.macs as f64),
-                si(l.flops as f64),
-                sig4(l.alpha),
-                si(l.alpha_flops),
-                sig4(l.predicted_ms),
-                l.energy_j
-                    .map_or(String::new(), |j| format!(" {} |", sig4(j * 1000.0))),
-                l.share_pct
-            );
+            row(&mut s, &(i + 1).to_string(), "", l);
         }
         let alpha = if self.flops == 0 {
             1.0
