@@ -48,6 +48,7 @@ pub fn run(args: Args) -> Result<()> {
     }
     let name = args.name.clone().unwrap_or_else(|| util::stem(&args.out));
     fit::check_name(&name)?;
+    fit::warn_if_not_stem(&name, &args.out);
     let csv_path = beside(&args.out, "csv");
     let svg_path = beside(&args.out, "svg");
     let mut b = backend::open(args.backend)?;

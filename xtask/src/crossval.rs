@@ -110,14 +110,20 @@ pub fn run(args: Args) -> Result<()> {
     }
     let (cmp, folds) = crossval(&rows, &group, &args.spec)?;
     if args.json {
-        let mut v = cmp.json();
-        v["by"] = json!(args.by);
-        v["model"] = json!(format!("{:?}", args.spec.model).to_lowercase());
-        v["folds"] = folds
+        let folds: Vec<serde_json::Value> = folds
             .iter()
             .map(|f| json!({"held_out": f.held_out, "n": f.alpha.n, "alpha_mape_pct": f.alpha.mape_pct, "flops_only_mape_pct": f.flops_only.mape_pct}))
             .collect();
-        outln!("{v}");
+        // The validate object, then what is particular to cross-validation.
+        let base = cmp.json();
+        let model = format!("{:?}", args.spec.model).to_lowercase();
+        outln!(
+            "{},\"by\":{},\"model\":{},\"folds\":{}}}",
+            &base[..base.len() - 1],
+            json!(args.by),
+            json!(model),
+            json!(folds)
+        );
     } else {
         outln!("leave-one-{}-out cross-validation, {:?} model", args.by, args.spec.model);
         outln!("{:<28} {:>5} {:>14} {:>17}", "held out", "n", "α MAPE %", "FLOPs-only MAPE %");

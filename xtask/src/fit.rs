@@ -418,6 +418,7 @@ pub fn run(args: Args) -> Result<()> {
     let rows = Table::read_many(&args.data)?;
     let name = args.name.clone().unwrap_or_else(|| util::stem(&args.out));
     check_name(&name)?;
+    warn_if_not_stem(&name, &args.out);
     let device = Device {
         name: args.device.clone(),
         kind: match args.kind {
@@ -458,6 +459,16 @@ pub fn to_combine(c: CombineArg) -> Combine {
     match c {
         CombineArg::Sum => Combine::Sum,
         CombineArg::Max => Combine::Max,
+    }
+}
+
+/// Profiles are looked up by name, and by convention the name is the file's stem.
+pub fn warn_if_not_stem(name: &str, out: &Path) {
+    if name != util::stem(out) {
+        eprintln!(
+            "warning: profile name `{name}` differs from the file name {}; profiles/*.toml must be named after their file",
+            out.display()
+        );
     }
 }
 

@@ -1,6 +1,6 @@
 //! Accuracy metrics of predicted against measured times.
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
 /// How well predictions match measurements.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -33,15 +33,22 @@ impl Metrics {
         }
     }
 
-    pub fn json(&self) -> Value {
-        json!({
-            "mape_pct": self.mape_pct,
-            "median_ape_pct": self.median_ape_pct,
-            "within10_pct": self.within10_pct,
-            "pearson": self.pearson,
-            "spearman": self.spearman,
-        })
+    /// The metrics as a JSON object, keys in the documented order.
+    pub fn json(&self) -> String {
+        format!(
+            "{{\"mape_pct\":{},\"median_ape_pct\":{},\"within10_pct\":{},\"pearson\":{},\"spearman\":{}}}",
+            num(self.mape_pct),
+            num(self.median_ape_pct),
+            num(self.within10_pct),
+            num(self.pearson),
+            num(self.spearman)
+        )
     }
+}
+
+/// A JSON number (`null` when not finite, e.g. a correlation of constant values).
+pub fn num(v: f64) -> String {
+    Value::from(v).to_string()
 }
 
 /// The FLOPs-only baseline `t = c·FLOPs`, `c = exp(mean(ln(t / FLOPs)))`.

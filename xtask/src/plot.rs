@@ -28,10 +28,13 @@ fn pe<E: std::fmt::Debug>(e: E) -> crate::Error {
     err!("plotting: {e:?}")
 }
 
+/// (index in its series, measured ms, predicted ms)
+type Point = (f64, f64, f64);
+
 /// Renders the SVG text.
 pub fn render(profile: &Profile, rows: &[Row], pred: &[f64], title: &str) -> Result<String> {
     // experiment → series → [(index in series, measured, predicted)]
-    let mut panels: BTreeMap<String, BTreeMap<String, Vec<(f64, f64, f64)>>> = BTreeMap::new();
+    let mut panels: BTreeMap<String, BTreeMap<String, Vec<Point>>> = BTreeMap::new();
     for (row, &p) in rows.iter().zip(pred) {
         let exp = if row.experiment.is_empty() { "all rows".to_string() } else { row.experiment.clone() };
         let series = panels.entry(exp).or_default().entry(row.series.clone()).or_default();

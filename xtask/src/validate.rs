@@ -4,7 +4,6 @@
 use std::path::{Path, PathBuf};
 
 use alphaflops_core::Profile;
-use serde_json::json;
 
 use crate::data::{Row, Table};
 use crate::metrics::{Metrics, flops_only_scale};
@@ -31,8 +30,9 @@ pub struct Comparison {
 }
 
 impl Comparison {
-    pub fn json(&self) -> serde_json::Value {
-        json!({"n": self.alpha.n, "alpha": self.alpha.json(), "flops_only": self.flops_only.json()})
+    /// `{"n": …, "alpha": {…}, "flops_only": {…}}`, keys in this order.
+    pub fn json(&self) -> String {
+        format!("{{\"n\":{},\"alpha\":{},\"flops_only\":{}}}", self.alpha.n, self.alpha.json(), self.flops_only.json())
     }
 
     pub fn table(&self, title: &str) -> String {

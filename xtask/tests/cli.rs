@@ -154,6 +154,10 @@ fn validate_json_has_exactly_the_contract_keys() {
     );
     let out = ok(&["validate", "--profile", s(&profile), "--data", s(&data), "--json"]);
     assert_eq!(out.trim().lines().count(), 1, "{out}");
+    assert!(
+        out.starts_with(r#"{"n":2,"alpha":{"mape_pct":"#) && out.contains(r#","flops_only":{"#),
+        "key order: {out}"
+    );
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
     assert_eq!(keys, ["alpha", "flops_only", "n"]);
