@@ -52,8 +52,10 @@ pub fn data_dir() -> PathBuf {
     if let Some(d) = std::env::var_os("ALPHAFLOPS_DATA_DIR") {
         return PathBuf::from(d);
     }
-    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    manifest.join("..").join("..").join("shared").join("data")
+    // CARGO_MANIFEST_DIR is <repo>/xtask; the data sits beside the repository.
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let beside_repo = manifest.parent().and_then(Path::parent).unwrap_or(manifest);
+    beside_repo.join("shared").join("data")
 }
 
 /// Facts about this CPU for `[provenance.environment]`.
