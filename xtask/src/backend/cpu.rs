@@ -8,6 +8,9 @@ use candle_core::{Device as CDevice, Tensor};
 use super::{Backend, Budget, dims, is_dense, padding, time_with};
 use crate::{Result, err, util};
 
+/// At most 4 GiB of f32 buffers per configuration.
+const MAX_ELEMENTS: u64 = 1 << 30;
+
 pub const FRAMEWORK: &str = "candle-core 0.11.1 (CPU, f32)";
 
 pub struct Cpu {
@@ -28,6 +31,20 @@ impl Backend for Cpu {
     fn time(&mut self, w: &ConvWorkload, budget: &Budget) -> Result<Vec<f64>> {
         let [b, c_in, h, wd, c_out, k1, k2, stride] = dims(w)?;
         let expected = w.eval().map_err(|e| err!("{e}"))?.output;
+        // The largest buffers: padded input, im2col matrix, output, weights (f32 each).
+        let mul = |v: &[u64]| v.iter().fold(1u64, |a, &b| a.saturating_mul(b));
+        let out_elems = mul(&expected.0);
+        let padded = mul(&[w.batch, w.c_in, w.h.saturating_add(w.k1), w.w.saturating_add(w.k2)]);
+        let im2col = mul(&[out_elems / w.c_out.max(1), w.c_in, w.k1, w.k2]);
+        let weights = mul(&[w.c_in, w.c_out, w.k1, w.k2]);
+        let elems = padded.saturating_add(im2col).saturating_add(out_elems).saturating_add(weights);
+        if elems > MAX_ELEMENTS {
+            return Err(err!(
+                "this layer needs about {} GiB of buffers, more than the CPU backend allows ({} GiB); use smaller sizes",
+                elems.saturating_mul(4) >> 30,
+                MAX_ELEMENTS * 4 >> 30
+            ));
+        }
         if is_dense(w) {
             let x = Tensor::randn(0f32, 1f32, (h, c_in), &self.dev).map_err(ce)?;
             let wt = Tensor::randn(0f32, 1f32, (c_in, c_out), &self.dev).map_err(ce)?;
@@ -97,5 +114,7 @@ mod tests {
             assert!(s.iter().all(|&t| t >= 0.0));
         }
         assert!(cpu.environment().contains_key("threads"));
+        let huge = ConvWorkload::new(100_000, 100_000, 64, 64, 3, 3);
+        assert!(cpu.time(&huge, &budget).unwrap_err().0.contains("GiB"));
     }
 }
