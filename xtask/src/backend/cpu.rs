@@ -42,7 +42,7 @@ impl Backend for Cpu {
             return Err(err!(
                 "this layer needs about {} GiB of buffers, more than the CPU backend allows ({} GiB); use smaller sizes",
                 elems.saturating_mul(4) >> 30,
-                MAX_ELEMENTS * 4 >> 30
+                (MAX_ELEMENTS * 4) >> 30
             ));
         }
         if is_dense(w) {
