@@ -90,7 +90,8 @@ pub fn measure_table(backend: &mut dyn Backend, table: &Table, budget: &Budget, 
 }
 
 /// Runs an external timing program and checks what it returns.
-pub fn run_cmd(program: &str, configs: &Path, input: &str, n_rows: usize) -> Result<Table> {
+pub fn run_cmd(program: &str, configs: &Path, input: &str, sent: &Table) -> Result<Table> {
+    let n_rows = sent.rows.len();
     let mut child = Command::new("sh")
         .arg("-c")
         .arg(program)
@@ -124,6 +125,18 @@ pub fn run_cmd(program: &str, configs: &Path, input: &str, n_rows: usize) -> Res
             n_rows
         ));
     }
+    for (k, (got, want)) in table.rows.iter().zip(&sent.rows).enumerate() {
+        if got.workload != want.workload {
+            return Err(err!(
+                "cmd:{program}: row {} of its output ({:?}) is not configuration {} of {} ({:?}); write the rows back in the order given",
+                k + 1,
+                got.workload,
+                k + 1,
+                configs.display(),
+                want.workload
+            ));
+        }
+    }
     Ok(table)
 }
 
@@ -133,7 +146,7 @@ pub fn run(args: Args) -> Result<()> {
     let text = match &args.backend {
         BackendArg::Cmd(program) => {
             let input = std::fs::read_to_string(&args.configs).map_err(|e| err!("{}: {e}", args.configs.display()))?;
-            let back = run_cmd(program, &args.configs, &input, table.rows.len())?;
+            let back = run_cmd(program, &args.configs, &input, &table)?;
             let i = back.column("time_ms").ok_or_else(|| err!("internal: no time_ms"))?;
             back.render_with(&["time_ms"], |r| vec![back.rows[r].fields[i].clone()])
         }

@@ -244,6 +244,9 @@ fn measure_through_an_external_program() {
     let err =
         fails(&["measure", "--backend", "cmd:echo broken >&2; exit 3", "--configs", s(&configs), "--out", s(&out2)]);
     assert!(err.contains("broken"), "{err}");
+    let reorder = r#"cmd:awk 'NR==1{print $0",time_ms";next}{a[NR]=$0}END{for(i=NR;i>1;i--)print a[i]",1"}'"#;
+    let err = fails(&["measure", "--backend", reorder, "--configs", s(&configs), "--out", s(&out2)]);
+    assert!(err.contains("in the order given"), "{err}");
     let err = fails(&["measure", "--backend", "cmd:cat", "--configs", s(&configs), "--out", s(&out2)]);
     assert!(err.contains("missing column `time_ms`"), "{err}");
     assert!(!out2.exists());

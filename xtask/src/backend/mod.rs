@@ -47,12 +47,7 @@ impl Sample {
     pub const COLUMNS: [&str; 4] = ["time_ms", "p10_ms", "p90_ms", "reps"];
 
     pub fn fields(&self) -> Vec<String> {
-        vec![
-            format!("{:.6}", self.median_ms),
-            format!("{:.6}", self.p10_ms),
-            format!("{:.6}", self.p90_ms),
-            self.reps.to_string(),
-        ]
+        vec![ms(self.median_ms), ms(self.p10_ms), ms(self.p90_ms), self.reps.to_string()]
     }
 
     pub fn of(times_ms: &[f64]) -> Sample {
@@ -63,6 +58,11 @@ impl Sample {
             reps: times_ms.len(),
         }
     }
+}
+
+/// Milliseconds with six decimals, or six significant digits below a microsecond.
+fn ms(v: f64) -> String {
+    if v != 0.0 && v.abs() < 1e-3 { format!("{v:.5e}") } else { format!("{v:.6}") }
 }
 
 /// Runs `f` per the budget with wall-clock timing; `f` must finish its work before returning.
@@ -149,6 +149,12 @@ mod tests {
             let out = w.eval().unwrap().output;
             assert_eq!(out.0, vec![1, 2, 10, 7]);
         }
+    }
+
+    #[test]
+    fn tiny_times_keep_their_digits() {
+        assert_eq!(ms(0.25), "0.250000");
+        assert_eq!(ms(0.0000123456), "1.23456e-5");
     }
 
     #[test]
