@@ -1,16 +1,18 @@
 //! `cargo xtask fit`: nonlinear least squares for a device profile.
 //!
-//! Parameters: β and γ of each kernel class (K = 1 and K ≥ 2, the paper's split), the scale
-//! `ms_per_flop`, and in the extended form a per-launch latency floor `latency_ms` and a
-//! memory term `ms_per_byte` (combined by `sum` or `max`). Predictions always come from
-//! core's pricing (`price_kernels`), never a copy of the formula.
+//! Parameters: β and γ of each kernel class (by default the paper's split, K = 1 and K ≥ 2;
+//! `--classes` sets others), the scale `ms_per_flop`, and in the extended form a per-launch
+//! latency `latency_ms` and a memory term `ms_per_byte` (combined by `sum` or `max`).
+//! Predictions always come from core's pricing (`price_kernels`), never a copy of the formula.
 //!
 //! Residuals are `ln(pred) − ln(t)`: relative error, so a 0.05 ms layer weighs as much as a
 //! 50 ms one. Constraints are handled by reparametrisation: β = logistic(u) ∈ (0, 1),
-//! γ = exp(v), and every timing constant = exp(·) > 0. The solver is the
-//! `levenberg-marquardt` crate (MINPACK's algorithm on nalgebra); its Jacobian is taken by
-//! forward differences because the model is evaluated through core. Several starting points
-//! are tried and the lowest sum of squares wins, since β/γ surfaces have local minima.
+//! γ = exp(v), and every timing constant = exp(·) > 0; a very weak prior on u and ln γ keeps
+//! parameters the data cannot see finite. The solver is the `levenberg-marquardt` crate
+//! (MINPACK's algorithm on nalgebra); its Jacobian is taken by forward differences because
+//! the model is evaluated through core. Several starting points are tried and the lowest loss
+//! wins, since β/γ surfaces have local minima. `--loss l1` minimises Σ|ln pred − ln t| instead,
+//! by iteratively reweighted least squares on the same solver.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
