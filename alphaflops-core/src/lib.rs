@@ -23,6 +23,7 @@ pub mod budget;
 pub mod cost;
 pub mod layer;
 pub mod model;
+pub mod params;
 pub mod profile;
 pub mod report;
 pub mod shape;
@@ -36,6 +37,7 @@ pub use layer::{
     Activation, Conv, ConvTranspose, Kernel, Layer, LayerError, LayerEval, Padding, Pool, PoolKind,
 };
 pub use model::{Evaluated, Model, ModelError, Node, Source};
+pub use params::{NodeParams, ParamShape};
 pub use profile::{
     AlphaClass, Combine, DEFAULT_PROFILE_NAME, DEFAULT_PROFILE_TOML, Device, DeviceKind, Profile,
     ProfileError, Timing,

@@ -1,0 +1,506 @@
+//! The trainable parameter tensors each layer allocates, by name and shape: what
+//! `alphaflops::verify` compares with the weights a framework actually holds.
+//!
+//! Shapes are in **PyTorch's layout**:
+//!
+//! | layer | tensors |
+//! | --- | --- |
+//! | `conv1d`/`conv2d` | `weight [out, in/groups, k…]`, `bias [out]` |
+//! | `conv_transpose2d` | `weight [in, out/groups, kh, kw]`, `bias [out]` |
+//! | `linear` | `weight [d_output, d_input]`, `bias [d_output]` |
+//! | `batch_norm`, `group_norm` | `weight [C]`, `bias [C]` (running statistics are buffers) |
+//! | `layer_norm` | `weight [D]`, `bias [D]` (burn calls them `gamma` and `beta`) |
+//! | `embedding` | `weight [num_embeddings, embedding_dim]` |
+//! | `multi_head_attention` | burn's four projections: `query`, `key`, `value` and `output`, each `.weight [D, D]` and `.bias [D]` |
+//! | `class_token` | `weight [1, 1, D]` |
+//! | `position_embedding` | `weight [1, seq_len, D]` |
+//! | a nested block | its nodes' tensors, named `<node>.<tensor>` |
+//!
+//! Biases are listed only when the layer has one (`bias = false` drops them). Every other
+//! layer has no parameters. The element counts always add up to [`LayerEval::params`].
+//!
+//! [`LayerEval::params`]: crate::LayerEval::params
+
+use crate::layer::{Layer, LayerError};
+use crate::model::{Model, ModelError};
+use crate::shape::Shape;
+
+/// A parameter tensor: its name within the layer and its shape.
+pub type ParamShape = (String, Vec<u64>);
+
+/// The parameters of one leaf node of a model (a layer that is not a nested block).
+#[derive(Clone, Debug, PartialEq)]
+pub struct NodeParams {
+    /// The node's dotted path: a nested block's name joined with its nodes' names
+    /// (`encoder.fc1`), the same path a framework gives the weights of that field.
+    pub path: String,
+    /// The layer's op (`linear`, `conv2d`, …).
+    pub op: &'static str,
+    /// The tensors it allocates, in PyTorch's layout.
+    pub params: Vec<ParamShape>,
+    /// Its parameter count as pricing counts it (the sum of the tensors' elements).
+    pub count: u64,
+}
+
+fn tensor(name: &str, dims: Vec<u64>) -> ParamShape {
+    (name.to_string(), dims)
+}
+
+fn divide(value: u64, groups: u64) -> Result<u64, LayerError> {
+    value
+        .checked_div(groups)
+        .ok_or_else(|| LayerError::Zero("groups".into()))
+}
+
+impl Layer {
+    /// The trainable parameter tensors this layer allocates when it reads `input`, in
+    /// PyTorch's layout (see the [module docs](crate::params)).
+    ///
+    /// Layers with parameters are checked against `input` as [`Layer::infer`] checks them, so
+    /// an annotation that cannot be priced cannot be listed either. A nested block lists its
+    /// nodes' tensors as `<node>.<tensor>`.
+    pub fn param_shapes(&self, input: &Shape) -> Result<Vec<ParamShape>, LayerError> {
+        let has_params = !matches!(
+            self,
+            Layer::Pool(_)
+                | Layer::AdaptiveAvgPool { .. }
+                | Layer::Activation(_)
+                | Layer::Softmax { .. }
+                | Layer::Dropout
+                | Layer::Flatten { .. }
+                | Layer::Transpose { .. }
+                | Layer::Select { .. }
+                | Layer::Add
+                | Layer::Concat { .. }
+        );
+        if !has_params {
+            return Ok(Vec::new());
+        }
+        if let Layer::Block(model) = self {
+            let leaves = model
+                .leaf_params(Some(input))
+                .map_err(|e| LayerError::Nested {
+                    model: model.name.clone(),
+                    error: Box::new(e),
+                })?;
+            return Ok(leaves
+                .into_iter()
+                .flat_map(|leaf| {
+                    let path = leaf.path;
+                    leaf.params
+                        .into_iter()
+                        .map(move |(name, dims)| (format!("{path}.{name}"), dims))
+                })
+                .collect());
+        }
+        // Validates the annotation against its input exactly as pricing does.
+        self.infer(input)?;
+        let with_bias = |mut v: Vec<ParamShape>, bias: bool, n: u64| {
+            if bias {
+                v.push(tensor("bias", vec![n]));
+            }
+            v
+        };
+        Ok(match self {
+            Layer::Conv(c) => {
+                let mut weight = vec![c.out_channels, divide(c.in_channels, c.groups)?];
+                weight.extend_from_slice(&c.kernel);
+                with_bias(vec![tensor("weight", weight)], c.bias, c.out_channels)
+            }
+            Layer::ConvTranspose(c) => {
+                let mut weight = vec![c.in_channels, divide(c.out_channels, c.groups)?];
+                weight.extend_from_slice(&c.kernel);
+                with_bias(vec![tensor("weight", weight)], c.bias, c.out_channels)
+            }
+            Layer::Linear {
+                d_input,
+                d_output,
+                bias,
+            } => with_bias(
+                vec![tensor("weight", vec![*d_output, *d_input])],
+                *bias,
+                *d_output,
+            ),
+            Layer::BatchNorm { num_features: c }
+            | Layer::GroupNorm {
+                num_channels: c, ..
+            }
+            | Layer::LayerNorm { d_model: c } => {
+                vec![tensor("weight", vec![*c]), tensor("bias", vec![*c])]
+            }
+            Layer::Embedding {
+                num_embeddings,
+                embedding_dim,
+            } => vec![tensor("weight", vec![*num_embeddings, *embedding_dim])],
+            Layer::MultiHeadAttention { d_model, bias, .. } => {
+                let mut v = Vec::new();
+                for proj in ["query", "key", "value", "output"] {
+                    v.push(tensor(&format!("{proj}.weight"), vec![*d_model, *d_model]));
+                    if *bias {
+                        v.push(tensor(&format!("{proj}.bias"), vec![*d_model]));
+                    }
+                }
+                v
+            }
+            Layer::ClassToken { dim } => vec![tensor("weight", vec![1, 1, *dim])],
+            Layer::PositionEmbedding { seq_len, dim } => {
+                vec![tensor("weight", vec![1, *seq_len, *dim])]
+            }
+            // Parameter-free layers and blocks returned above.
+            _ => Vec::new(),
+        })
+    }
+}
+
+impl Model {
+    /// Every leaf node (nested blocks opened) with the parameter tensors it allocates, in
+    /// forward order, on the model's own input. Parameter-free nodes are listed too, with no
+    /// tensors: a framework holding weights under such a node's path is a mismatch.
+    pub fn node_params(&self) -> Result<Vec<NodeParams>, ModelError> {
+        self.leaf_params(None)
+    }
+
+    fn leaf_params(&self, input: Option<&Shape>) -> Result<Vec<NodeParams>, ModelError> {
+        let evaluated = self.evaluate(input)?;
+        let mut out = Vec::new();
+        for (index, (node, eval)) in self.nodes.iter().zip(&evaluated).enumerate() {
+            let fail = |error: LayerError| ModelError {
+                index,
+                name: node.name.clone(),
+                op: node.layer.op(),
+                input: Some(eval.input.clone()),
+                error,
+            };
+            match &node.layer {
+                Layer::Block(model) => {
+                    let children = model.leaf_params(Some(&eval.input)).map_err(|e| {
+                        fail(LayerError::Nested {
+                            model: model.name.clone(),
+                            error: Box::new(e),
+                        })
+                    })?;
+                    out.extend(children.into_iter().map(|mut c| {
+                        c.path = format!("{}.{}", node.name, c.path);
+                        c
+                    }));
+                }
+                layer => out.push(NodeParams {
+                    path: node.name.clone(),
+                    op: layer.op(),
+                    params: layer.param_shapes(&eval.input).map_err(fail)?,
+                    count: eval.eval.params,
+                }),
+            }
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::layer::{Activation, Conv, ConvTranspose, Padding, Pool, PoolKind};
+    use proptest::prelude::*;
+
+    fn elements(params: &[ParamShape]) -> u64 {
+        params.iter().map(|(_, d)| d.iter().product::<u64>()).sum()
+    }
+
+    /// A position per variant: the match has no wildcard, so a new layer kind does not
+    /// compile until the table below covers it.
+    fn kind(layer: &Layer) -> usize {
+        match layer {
+            Layer::Conv(_) => 0,
+            Layer::ConvTranspose(_) => 1,
+            Layer::Linear { .. } => 2,
+            Layer::Pool(_) => 3,
+            Layer::AdaptiveAvgPool { .. } => 4,
+            Layer::BatchNorm { .. } => 5,
+            Layer::LayerNorm { .. } => 6,
+            Layer::GroupNorm { .. } => 7,
+            Layer::Activation(_) => 8,
+            Layer::Softmax { .. } => 9,
+            Layer::Dropout => 10,
+            Layer::Flatten { .. } => 11,
+            Layer::Transpose { .. } => 12,
+            Layer::Select { .. } => 13,
+            Layer::Embedding { .. } => 14,
+            Layer::Add => 15,
+            Layer::Concat { .. } => 16,
+            Layer::MultiHeadAttention { .. } => 17,
+            Layer::ClassToken { .. } => 18,
+            Layer::PositionEmbedding { .. } => 19,
+            Layer::Block(_) => 20,
+        }
+    }
+    const KINDS: usize = 21;
+
+    fn block() -> Layer {
+        let mut m = Model::new("Inner", [1, 8, 6, 6]);
+        m.push("conv", Layer::Conv(Conv::new(8, 4, &[3, 3])));
+        m.push("bn", Layer::BatchNorm { num_features: 4 });
+        m.push("relu", Layer::Activation(Activation::Relu));
+        Layer::Block(Box::new(m))
+    }
+
+    /// Every layer kind with an input it accepts and the tensors it should list.
+    fn table() -> Vec<(Layer, Shape, Vec<(&'static str, Vec<u64>)>)> {
+        let img = Shape::from([2, 8, 6, 6]);
+        let seq = Shape::from([2, 5, 16]);
+        vec![
+            (
+                Layer::Conv(Conv::new(8, 12, &[3, 3]).groups(4)),
+                img.clone(),
+                vec![("weight", vec![12, 2, 3, 3]), ("bias", vec![12])],
+            ),
+            (
+                Layer::Conv(Conv::new(8, 4, &[3]).bias(false)),
+                Shape::from([2, 8, 10]),
+                vec![("weight", vec![4, 8, 3])],
+            ),
+            (
+                Layer::ConvTranspose(ConvTranspose {
+                    in_channels: 8,
+                    out_channels: 6,
+                    kernel: vec![2, 3],
+                    stride: vec![2, 2],
+                    padding: vec![0, 0],
+                    output_padding: vec![0, 0],
+                    dilation: vec![1, 1],
+                    groups: 2,
+                    bias: true,
+                }),
+                img.clone(),
+                vec![("weight", vec![8, 3, 2, 3]), ("bias", vec![6])],
+            ),
+            (
+                Layer::Linear {
+                    d_input: 16,
+                    d_output: 7,
+                    bias: true,
+                },
+                seq.clone(),
+                vec![("weight", vec![7, 16]), ("bias", vec![7])],
+            ),
+            (
+                Layer::Linear {
+                    d_input: 288,
+                    d_output: 3,
+                    bias: false,
+                },
+                img.clone(),
+                vec![("weight", vec![3, 288])],
+            ),
+            (
+                Layer::Pool(Pool::new(PoolKind::Max, &[2, 2])),
+                img.clone(),
+                vec![],
+            ),
+            (
+                Layer::AdaptiveAvgPool { output: vec![1, 1] },
+                img.clone(),
+                vec![],
+            ),
+            (
+                Layer::BatchNorm { num_features: 8 },
+                img.clone(),
+                vec![("weight", vec![8]), ("bias", vec![8])],
+            ),
+            (
+                Layer::LayerNorm { d_model: 16 },
+                seq.clone(),
+                vec![("weight", vec![16]), ("bias", vec![16])],
+            ),
+            (
+                Layer::GroupNorm {
+                    num_groups: 2,
+                    num_channels: 8,
+                },
+                img.clone(),
+                vec![("weight", vec![8]), ("bias", vec![8])],
+            ),
+            (Layer::Activation(Activation::Gelu), seq.clone(), vec![]),
+            (Layer::Softmax { dim: -1 }, seq.clone(), vec![]),
+            (Layer::Dropout, seq.clone(), vec![]),
+            (
+                Layer::Flatten {
+                    start_dim: 1,
+                    end_dim: -1,
+                },
+                img.clone(),
+                vec![],
+            ),
+            (Layer::Transpose { dim0: 1, dim1: 2 }, seq.clone(), vec![]),
+            (Layer::Select { dim: 1, index: 0 }, seq.clone(), vec![]),
+            (
+                Layer::Embedding {
+                    num_embeddings: 100,
+                    embedding_dim: 16,
+                },
+                Shape::from([2, 5]),
+                vec![("weight", vec![100, 16])],
+            ),
+            (Layer::Add, seq.clone(), vec![]),
+            (Layer::Concat { dim: 1 }, seq.clone(), vec![]),
+            (
+                Layer::MultiHeadAttention {
+                    d_model: 16,
+                    n_heads: 4,
+                    bias: true,
+                },
+                seq.clone(),
+                vec![
+                    ("query.weight", vec![16, 16]),
+                    ("query.bias", vec![16]),
+                    ("key.weight", vec![16, 16]),
+                    ("key.bias", vec![16]),
+                    ("value.weight", vec![16, 16]),
+                    ("value.bias", vec![16]),
+                    ("output.weight", vec![16, 16]),
+                    ("output.bias", vec![16]),
+                ],
+            ),
+            (
+                Layer::MultiHeadAttention {
+                    d_model: 16,
+                    n_heads: 2,
+                    bias: false,
+                },
+                seq.clone(),
+                vec![
+                    ("query.weight", vec![16, 16]),
+                    ("key.weight", vec![16, 16]),
+                    ("value.weight", vec![16, 16]),
+                    ("output.weight", vec![16, 16]),
+                ],
+            ),
+            (
+                Layer::ClassToken { dim: 16 },
+                seq.clone(),
+                vec![("weight", vec![1, 1, 16])],
+            ),
+            (
+                Layer::PositionEmbedding {
+                    seq_len: 5,
+                    dim: 16,
+                },
+                seq.clone(),
+                vec![("weight", vec![1, 5, 16])],
+            ),
+            (
+                block(),
+                img.clone(),
+                vec![
+                    ("conv.weight", vec![4, 8, 3, 3]),
+                    ("conv.bias", vec![4]),
+                    ("bn.weight", vec![4]),
+                    ("bn.bias", vec![4]),
+                ],
+            ),
+        ]
+    }
+
+    #[test]
+    fn every_layer_kind_lists_tensors_that_add_up_to_its_params() {
+        let mut seen = [false; KINDS];
+        for (layer, input, expected) in table() {
+            seen[kind(&layer)] = true;
+            let shapes = layer.param_shapes(&input).unwrap();
+            let expected: Vec<ParamShape> = expected
+                .into_iter()
+                .map(|(n, d)| (n.to_string(), d))
+                .collect();
+            assert_eq!(shapes, expected, "{}", layer.op());
+            // Add and concat need their second input to be inferred.
+            let others: &[Shape] = if matches!(layer, Layer::Add | Layer::Concat { .. }) {
+                std::slice::from_ref(&input)
+            } else {
+                &[]
+            };
+            let params = layer.infer_with(&input, others).unwrap().params;
+            assert_eq!(elements(&shapes), params, "{}", layer.op());
+        }
+        let missing: Vec<usize> = (0..KINDS).filter(|&k| !seen[k]).collect();
+        assert!(missing.is_empty(), "kinds without a case: {missing:?}");
+    }
+
+    #[test]
+    fn an_annotation_that_cannot_take_its_input_is_an_error() {
+        let layer = Layer::Linear {
+            d_input: 10,
+            d_output: 2,
+            bias: true,
+        };
+        assert!(matches!(
+            layer.param_shapes(&Shape::from([1, 11])),
+            Err(LayerError::Features { .. })
+        ));
+        let conv = Layer::Conv(Conv::new(6, 4, &[3, 3]).groups(4));
+        assert!(conv.param_shapes(&Shape::from([1, 6, 8, 8])).is_err());
+    }
+
+    #[test]
+    fn node_params_open_blocks_with_dotted_paths() {
+        let mut m = Model::new("Outer", [1, 8, 6, 6]);
+        m.push("stem", block());
+        m.push(
+            "flatten",
+            Layer::Flatten {
+                start_dim: 1,
+                end_dim: -1,
+            },
+        );
+        m.push(
+            "fc",
+            Layer::Linear {
+                d_input: 64,
+                d_output: 10,
+                bias: true,
+            },
+        );
+        let leaves = m.node_params().unwrap();
+        let paths: Vec<&str> = leaves.iter().map(|l| l.path.as_str()).collect();
+        assert_eq!(
+            paths,
+            ["stem.conv", "stem.bn", "stem.relu", "flatten", "fc"]
+        );
+        assert_eq!(leaves[0].op, "conv2d");
+        assert_eq!(leaves[0].count, 4 * 8 * 9 + 4);
+        assert_eq!(leaves[4].params[0], ("weight".to_string(), vec![10, 64]));
+        let total: u64 = leaves.iter().map(|l| l.count).sum();
+        assert_eq!(
+            total,
+            m.evaluate(None)
+                .unwrap()
+                .iter()
+                .map(|e| e.eval.params)
+                .sum::<u64>()
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn conv_and_linear_tensors_add_up(
+            cin_g in 1u64..5, cout_g in 1u64..5, groups in 1u64..4,
+            k0 in 1u64..4, k1 in 1u64..4, bias: bool, two_d: bool,
+            d_in in 1u64..50, d_out in 1u64..50,
+        ) {
+            let (cin, cout) = (cin_g * groups, cout_g * groups);
+            let (kernel, input) = if two_d {
+                (vec![k0, k1], Shape::from([1, cin, 8, 8]))
+            } else {
+                (vec![k0], Shape::from([1, cin, 8]))
+            };
+            let conv = Layer::Conv(Conv {
+                padding: Padding::Valid,
+                ..Conv::new(cin, cout, &kernel).groups(groups).bias(bias)
+            });
+            let shapes = conv.param_shapes(&input).unwrap();
+            prop_assert_eq!(elements(&shapes), conv.infer(&input).unwrap().params);
+            let linear = Layer::Linear { d_input: d_in, d_output: d_out, bias };
+            let input = Shape::from([3, d_in]);
+            let shapes = linear.param_shapes(&input).unwrap();
+            prop_assert_eq!(elements(&shapes), linear.infer(&input).unwrap().params);
+        }
+    }
+}
