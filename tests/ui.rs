@@ -16,7 +16,7 @@
 fn ui() {
     let t = trybuild::TestCases::new();
     for topic in [
-        "args", "layer", "field", "profile", "shape", "budget", "item",
+        "args", "layer", "field", "profile", "shape", "budget", "item", "nested",
     ] {
         t.compile_fail(format!("tests/ui/{topic}/*.rs"));
     }

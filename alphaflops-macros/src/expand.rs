@@ -3,8 +3,10 @@
 
 use alphaflops_core::budget::verdict_table;
 use alphaflops_core::{DEFAULT_PROFILE_NAME, LayerError, Metric, ModelCost, Verdict};
+use std::collections::HashMap;
+
 use proc_macro2::{Span, TokenStream};
-use quote::{quote, quote_spanned};
+use quote::{ToTokens, quote, quote_spanned};
 
 use crate::attr;
 use crate::ctxt::{Ctxt, Range};
@@ -14,17 +16,45 @@ use crate::profile::{self, Resolved};
 const ENV_LEVEL: &str = "ALPHAFLOPS_LEVEL";
 const ENV_PROFILE: &str = "ALPHAFLOPS_PROFILE";
 
-pub fn cost_budget(args: TokenStream, input: TokenStream) -> TokenStream {
-    let mut item = match syn::parse2::<syn::Item>(input.clone()) {
+/// Which attribute: `#[cost_budget]` (a model: needs `input`, may carry budgets) or
+/// `#[cost_model]` (a block other models nest; `input` optional, no budgets without it).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Attr {
+    Budget,
+    Model,
+}
+
+impl Attr {
+    fn name(self) -> &'static str {
+        match self {
+            Attr::Budget => "cost_budget",
+            Attr::Model => "cost_model",
+        }
+    }
+
+    fn parse(ident: &syn::Ident) -> Option<Attr> {
+        match ident.to_string().as_str() {
+            "cost_budget" => Some(Attr::Budget),
+            "cost_model" => Some(Attr::Model),
+            _ => None,
+        }
+    }
+}
+
+type Children = HashMap<String, alphaflops_core::Model>;
+
+/// `#[cost_budget(...)]` or `#[cost_model(...)]` on `input`.
+pub fn attribute(attr: Attr, args: TokenStream, input: TokenStream) -> TokenStream {
+    let item = match syn::parse2::<syn::Item>(input.clone()) {
         Ok(syn::Item::Struct(item)) => item,
         Ok(mut other) => {
             // Still emit the item, without our field attributes, so this is the only error.
             strip_from_other(&mut other);
-            let err = syn::Error::new(
-                Span::call_site(),
-                "#[cost_budget] goes on a struct whose fields are the model's layers",
-            )
-            .to_compile_error();
+            let message = format!(
+                "#[{}] goes on a struct whose fields are the model's layers",
+                attr.name()
+            );
+            let err = syn::Error::new(Span::call_site(), message).to_compile_error();
             return quote!(#err #other);
         }
         Err(e) => {
@@ -32,19 +62,160 @@ pub fn cost_budget(args: TokenStream, input: TokenStream) -> TokenStream {
             return quote!(#err #input);
         }
     };
+    // A struct with `#[layer(module)]` fields first collects its modules, here where their
+    // paths resolve: each module's exporter appends its model and calls `__cost_resolve!`.
+    if let Some(first) = first_missing_module(attr, &args, &item, &Children::new()) {
+        let attr_ident = syn::Ident::new(attr.name(), Span::call_site());
+        return invoke(&first, quote!([root #attr_ident (#args) #input]));
+    }
+    expand(attr, args, item, &Children::new())
+}
+
+/// The macro every annotated struct exports under its own name, so a model nesting it (in
+/// this crate or another) can reach its lowered model: it appends it and calls back. A
+/// struct whose annotations have errors exports `broken` instead.
+fn exporter(item: &syn::ItemStruct, model: Option<&alphaflops_core::Model>) -> TokenStream {
+    let ident = &item.ident;
+    let payload = match model.and_then(|m| serde_json::to_string(m).ok()) {
+        Some(json) => quote!(#json),
+        None => quote!(broken),
+    };
+    // FNV-1a of the payload and the struct: a stable, unique-enough crate-root macro name.
+    let text = format!("{ident}{payload}{}", quote!(#item));
+    let hash = text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+    });
+    let hidden = syn::Ident::new(
+        &format!("__alphaflops_export_{ident}_{hash:016x}"),
+        Span::call_site(),
+    );
+    let name = ident.to_string();
+    quote! {
+        #[doc(hidden)]
+        #[macro_export]
+        macro_rules! #hidden {
+            ($($acc:tt)*) => { ::alphaflops::__cost_resolve! { $($acc)* [child #name #payload] } };
+        }
+        #[doc(hidden)]
+        #[allow(unused_imports)]
+        pub use #hidden as #ident;
+    }
+}
+
+/// Calls a module's exporter with what has been collected so far.
+fn invoke(module: &lower::ModuleRef, collected: TokenStream) -> TokenStream {
+    let path = &module.path;
+    quote_spanned!(module.range.start=> #path! { #collected })
+}
+
+/// The first `#[layer(module)]` not in `children`, when everything else about the struct
+/// lowers cleanly (otherwise expand now and report the errors).
+fn first_missing_module(
+    attr: Attr,
+    args: &TokenStream,
+    item: &syn::ItemStruct,
+    children: &Children,
+) -> Option<lower::ModuleRef> {
     let cx = Ctxt::default();
-    let result = price(&cx, args, &item);
+    let items = attr::items(args.clone()).ok()?;
+    let a = lower::args(&cx, items, true, attr == Attr::Budget);
+    let lowered = lower::model(&cx, "", a.input.clone(), &fields_of(item), children);
+    if cx.has_errors() {
+        return None;
+    }
+    lowered
+        .missing
+        .into_iter()
+        .find(|m| !children.contains_key(&m.ident))
+}
+
+fn fields_of(item: &syn::ItemStruct) -> Vec<lower::Field<'_>> {
+    item.fields
+        .iter()
+        .enumerate()
+        .map(|(i, field)| lower::Field {
+            name: field
+                .ident
+                .as_ref()
+                .map_or_else(|| i.to_string(), ToString::to_string),
+            field,
+        })
+        .collect()
+}
+
+/// `__cost_resolve! { [root cost_budget (args) item] [child "Name" "json"] … }`: fetches the
+/// next module still missing, or expands the root with all of them.
+pub fn cost_resolve(input: TokenStream) -> TokenStream {
+    let mut groups = input.clone().into_iter().filter_map(|t| match t {
+        proc_macro2::TokenTree::Group(g) => Some(g),
+        _ => None,
+    });
+    let Some(root) = groups.next() else {
+        return TokenStream::new();
+    };
+    let root = match syn::parse::Parser::parse2(parse_root, root.stream()) {
+        Ok(root) => root,
+        Err(e) => return e.to_compile_error(),
+    };
+    let mut children = Children::new();
+    for g in groups {
+        let mut tokens = g.stream().into_iter().skip(1);
+        let (Some(proc_macro2::TokenTree::Literal(name)), Some(payload)) =
+            (tokens.next(), tokens.next())
+        else {
+            continue;
+        };
+        let name = name.to_string().trim_matches('"').to_string();
+        let model = syn::parse2::<syn::LitStr>(payload.into_token_stream())
+            .ok()
+            .and_then(|json| serde_json::from_str::<alphaflops_core::Model>(&json.value()).ok());
+        // A broken module is recorded as absent; `price` reports it on the field.
+        children.insert(
+            name,
+            model.unwrap_or_else(|| alphaflops_core::Model::new(BROKEN, [1])),
+        );
+    }
+    if let Some(next) = first_missing_module(root.0, &root.1, &root.2, &children) {
+        return invoke(&next, input);
+    }
+    expand(root.0, root.1, root.2, &children)
+}
+
+/// The name a broken module's placeholder model carries.
+const BROKEN: &str = "\u{0}broken";
+
+fn parse_root(input: syn::parse::ParseStream) -> syn::Result<(Attr, TokenStream, syn::ItemStruct)> {
+    let _role: syn::Ident = input.parse()?;
+    let attr_ident: syn::Ident = input.parse()?;
+    let attr = Attr::parse(&attr_ident).ok_or_else(|| {
+        syn::Error::new(attr_ident.span(), "alphaflops: unexpected collected item")
+    })?;
+    let content;
+    syn::parenthesized!(content in input);
+    let args: TokenStream = content.parse()?;
+    let item: syn::ItemStruct = input.parse()?;
+    Ok((attr, args, item))
+}
+
+/// The whole expansion of a struct whose modules are all in `children`.
+fn expand(
+    attr: Attr,
+    args: TokenStream,
+    mut item: syn::ItemStruct,
+    children: &Children,
+) -> TokenStream {
+    let cx = Ctxt::default();
+    let (model, result) = price(&cx, attr, args, &item, children);
     strip_layer_attrs(&mut item);
+    let exporter = exporter(&item, model.as_ref().filter(|_| !cx.has_errors()));
     let tracking = tracking(result.as_ref().and_then(|r| r.resolved.file.as_deref()));
     let errors = cx.check().err().map(|e| e.to_compile_error());
     let Some(priced) = result.filter(|_| errors.is_none()) else {
-        let fallback = cost_impl(
-            &item,
-            quote!(::core::unreachable!("this model failed to build")),
-            quote!(::core::unreachable!("this model failed to build")),
-            &[],
-        );
-        return quote!(#item #fallback #tracking #errors);
+        let fallback = (errors.is_some() || attr == Attr::Budget).then(|| {
+            let unreachable = quote!(::core::unreachable!("this model failed to build"));
+            cost_impl(&item, unreachable.clone(), unreachable, &[])
+        });
+        return quote!(#item #fallback #tracking #errors #exporter);
     };
     let verdicts = judge(&priced);
     for line in doc_section(&priced, &verdicts).lines() {
@@ -70,7 +241,7 @@ pub fn cost_budget(args: TokenStream, input: TokenStream) -> TokenStream {
     let model = quote!(::alphaflops::__private::model(#model_json));
     let imp = cost_impl(&item, body, model, &priced.budgets);
     let diagnostics = diagnostics(&priced, &verdicts);
-    quote!(#item #imp #tracking #diagnostics)
+    quote!(#item #imp #tracking #diagnostics #exporter)
 }
 
 /// The priced model and what judging it needs.
@@ -84,7 +255,15 @@ struct Priced {
     level_source: String,
 }
 
-fn price(cx: &Ctxt, args: TokenStream, item: &syn::ItemStruct) -> Option<Priced> {
+/// Lowers and prices the struct. Returns the lowered model (what the exporter publishes) and,
+/// when the struct has an input and no errors, its pricing.
+fn price(
+    cx: &Ctxt,
+    attr: Attr,
+    args: TokenStream,
+    item: &syn::ItemStruct,
+    children: &Children,
+) -> (Option<alphaflops_core::Model>, Option<Priced>) {
     let (items, parsed) = match attr::items(args) {
         Ok(items) => (items, true),
         Err(e) => {
@@ -92,7 +271,18 @@ fn price(cx: &Ctxt, args: TokenStream, item: &syn::ItemStruct) -> Option<Priced>
             (Vec::new(), false)
         }
     };
-    let args = lower::args(cx, items, parsed);
+    let args = lower::args(cx, items, parsed, attr == Attr::Budget);
+    let fields = fields_of(item);
+    let name = item.ident.to_string();
+    if attr == Attr::Model && args.input.is_none() {
+        // A block priced only inside the models that nest it: check its annotations, no more.
+        if let Some(b) = args.budgets.first() {
+            cx.error(b.range, "budgets need `input`: a #[cost_model] without it is only priced inside the models that nest it");
+        }
+        let lowered = lower::model(cx, &name, None, &fields, children);
+        check_modules(cx, &lowered);
+        return (Some(lowered.model), None);
+    }
 
     // ALPHAFLOPS_LEVEL=warn|deny overrides `level`.
     let (mut level, mut level_source) = (args.level, "level = \"deny\"".to_string());
@@ -121,24 +311,11 @@ fn price(cx: &Ctxt, args: TokenStream, item: &syn::ItemStruct) -> Option<Priced>
     };
     let resolved = resolved.map_err(|(e, range)| cx.error(range, e)).ok();
 
-    let fields: Vec<lower::Field> = item
-        .fields
-        .iter()
-        .enumerate()
-        .map(|(i, field)| lower::Field {
-            name: field
-                .ident
-                .as_ref()
-                .map_or_else(|| i.to_string(), ToString::to_string),
-            field,
-        })
-        .collect();
-    let name = item.ident.to_string();
-    let lowered = lower::model(cx, &name, args.input.clone(), &fields);
-    let resolved = resolved?;
-    if cx.has_errors() {
-        return None;
-    }
+    let lowered = lower::model(cx, &name, args.input.clone(), &fields, children);
+    check_modules(cx, &lowered);
+    let Some(resolved) = resolved.filter(|_| !cx.has_errors()) else {
+        return (Some(lowered.model), None);
+    };
     let cost = match lowered.model.price(&resolved.profile) {
         Ok(cost) => cost,
         Err(e) => {
@@ -152,7 +329,7 @@ fn price(cx: &Ctxt, args: TokenStream, item: &syn::ItemStruct) -> Option<Priced>
                     hint(&e.error)
                 ),
             );
-            return None;
+            return (Some(lowered.model), None);
         }
     };
     for b in &args.budgets {
@@ -166,15 +343,36 @@ fn price(cx: &Ctxt, args: TokenStream, item: &syn::ItemStruct) -> Option<Priced>
             );
         }
     }
-    Some(Priced {
-        name,
-        model: lowered.model,
-        cost,
-        resolved,
-        budgets: args.budgets,
-        level,
-        level_source,
-    })
+    (
+        Some(lowered.model.clone()),
+        Some(Priced {
+            name,
+            model: lowered.model,
+            cost,
+            resolved,
+            budgets: args.budgets,
+            level,
+            level_source,
+        }),
+    )
+}
+
+/// Errors for modules that could not be lowered: broken ones (their own errors are shown
+/// where they are defined) and ones never collected (a struct that nests itself).
+fn check_modules(cx: &Ctxt, lowered: &lower::Lowered) {
+    if cx.has_errors() {
+        return;
+    }
+    for (node, range) in lowered.model.nodes.iter().zip(&lowered.ranges) {
+        if let alphaflops_core::Layer::Block(m) = &node.layer {
+            if m.name == BROKEN {
+                cx.error(*range, format!("field `{}` nests a struct whose own annotations have errors; fix those first", node.name));
+            }
+        }
+    }
+    for m in &lowered.missing {
+        cx.error(m.range, format!("`{}` cannot be priced as a module here: it contains itself, directly or through other modules", m.ident));
+    }
 }
 
 fn judge(p: &Priced) -> Vec<(Verdict, Range)> {
@@ -297,6 +495,7 @@ fn tracking(file: Option<&std::path::Path>) -> TokenStream {
 /// How to fix a shape error, where the rule broken says.
 fn hint(error: &LayerError) -> String {
     match error {
+        LayerError::Nested { error, .. } => hint(&error.error),
         LayerError::Mismatch {
             what: "input channels",
             actual,
@@ -384,7 +583,8 @@ mod tests {
                 fc3: Linear,
             }
         };
-        syn::parse2(super::cost_budget(args, item)).expect("the expansion parses")
+        syn::parse2(super::attribute(super::Attr::Budget, args, item))
+            .expect("the expansion parses")
     }
 
     fn docs(file: &syn::File) -> String {

@@ -14,5 +14,20 @@ use proc_macro::TokenStream;
 /// cost table to the struct's documentation. See the `alphaflops` crate for the syntax.
 #[proc_macro_attribute]
 pub fn cost_budget(args: TokenStream, item: TokenStream) -> TokenStream {
-    expand::cost_budget(args.into(), item.into()).into()
+    expand::attribute(expand::Attr::Budget, args.into(), item.into()).into()
+}
+
+/// Marks a struct as a block other models nest with `#[layer(module)]`: the same field
+/// annotations as `#[cost_budget]`; `input` is optional (with it, the block is also priced on
+/// its own and implements `alphaflops::CostModel`).
+#[proc_macro_attribute]
+pub fn cost_model(args: TokenStream, item: TokenStream) -> TokenStream {
+    expand::attribute(expand::Attr::Model, args.into(), item.into()).into()
+}
+
+/// Internal: the end of the chain that collects nested modules' annotations.
+#[doc(hidden)]
+#[proc_macro]
+pub fn __cost_resolve(input: TokenStream) -> TokenStream {
+    expand::cost_resolve(input.into()).into()
 }

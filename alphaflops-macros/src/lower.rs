@@ -2,7 +2,8 @@
 //! [`Model`] whose nodes keep the spans they came from.
 
 use alphaflops_core::{
-    Activation, Conv, ConvTranspose, Layer, Metric, Model, Padding, Pool, PoolKind, Shape, Source,
+    Activation, Conv, ConvTranspose, Layer, Metric, Model, Node, Padding, Pool, PoolKind, Shape,
+    Source,
 };
 use proc_macro2::Span;
 
@@ -64,7 +65,7 @@ pub struct Args {
 
 /// Reads the arguments in source order, so errors come out in the order they are written.
 /// `parsed` is false when the tokens did not parse: then nothing is reported as missing.
-pub fn args(cx: &Ctxt, items: Vec<Item>, parsed: bool) -> Args {
+pub fn args(cx: &Ctxt, items: Vec<Item>, parsed: bool, input_required: bool) -> Args {
     let mut args = Args {
         input: None,
         profile: None,
@@ -142,7 +143,7 @@ pub fn args(cx: &Ctxt, items: Vec<Item>, parsed: bool) -> Args {
             "give either `profile = \"name\"` or `path = \"file.toml\"`, not both",
         );
     }
-    if parsed && !seen_input {
+    if parsed && !seen_input && input_required {
         cx.error(
             Span::call_site(),
             "#[cost_budget] needs `input`: add `input = [N, C, H, W]` (or `[N, D]`, `[N, T, D]`), the shape the model's forward takes",
@@ -252,6 +253,8 @@ pub struct Field<'a> {
 pub struct Lowered {
     pub model: Model,
     pub ranges: Vec<Range>,
+    /// `#[layer(module)]` types whose models were not given.
+    pub missing: Vec<ModuleRef>,
 }
 
 /// Parameter-free types that need no annotation, by their last path segment.
@@ -275,82 +278,281 @@ fn known_type(ty: &syn::Type) -> Option<Option<Layer>> {
 pub const LAYER_ATTR: &str = "layer";
 const SKIP: &str = "skip";
 
-/// Lowers every field. Without an `input` (already reported) the fields are still read, so
-/// all their errors show at once; the model is then not priced.
-pub fn model(cx: &Ctxt, name: &str, input: Option<Shape>, fields: &[Field]) -> Lowered {
-    let mut model = Model::new(name, input.unwrap_or_else(|| Shape(vec![1])));
-    let mut ranges = Vec::new();
-    for f in fields {
-        let attrs: Vec<&syn::Attribute> = f
-            .field
-            .attrs
-            .iter()
-            .filter(|a| a.path().is_ident(LAYER_ATTR))
-            .collect();
-        for extra in attrs.iter().skip(1) {
-            cx.error(
-                Range::of(extra),
-                format!(
-                    "field `{}` has more than one #[layer] attribute; merge them into one",
-                    f.name
-                ),
-            );
-        }
-        let Some(attr) = attrs.first() else {
-            match known_type(&f.field.ty) {
-                Some(Some(layer)) => {
-                    model.push(f.name.clone(), layer);
-                    ranges.push(Range::of(&f.field.ty));
-                }
-                Some(None) => {}
-                None => cx.error(
-                    Range::of(&f.field.ty),
-                    format!(
-                        "field `{}` is not a known parameter-free layer: add #[layer(...)] to price it or #[layer(skip)] to leave it out",
-                        f.name
-                    ),
-                ),
-            }
-            continue;
-        };
-        let tokens = match &attr.meta {
-            syn::Meta::List(list) => list.tokens.clone(),
-            _ => {
-                cx.error(
-                    Range::of(attr),
-                    "expected #[layer(kind(key = value, …))] or #[layer(skip)]",
-                );
-                continue;
-            }
-        };
-        match attr::items(tokens) {
-            Ok(items) => {
-                if let Some((layer, source, range)) = field_layer(cx, f, Range::of(attr), items) {
-                    model.push_from(f.name.clone(), layer, source);
-                    ranges.push(range);
-                }
-            }
-            Err(e) => cx.syn_error(e),
-        }
-    }
-    Lowered { model, ranges }
+/// A field whose type is another annotated struct: `#[layer(module)]`.
+#[derive(Clone)]
+pub struct ModuleRef {
+    /// The type's path without generic arguments: also the path of its exporter macro.
+    pub path: syn::Path,
+    /// The struct's name, the key children are found by.
+    pub ident: String,
+    /// The field's type, where errors about the module point.
+    pub range: Range,
 }
 
-/// `#[layer(kind(...), input = ...)]` or `#[layer(skip)]`; `None` for skipped or broken
-/// fields. The range returned is the layer's, where shape errors point.
-fn field_layer(
+/// What one field becomes.
+enum Planned {
+    Layer(Layer),
+    Module(ModuleRef),
+}
+
+/// A field's annotation, read.
+struct FieldSpec {
+    planned: Planned,
+    input: Option<Ref>,
+    with: Vec<Ref>,
+    repeat: u64,
+    /// Layers after the field's own, with the extra inputs of `add`/`concat`.
+    then: Vec<(Layer, Vec<Ref>)>,
+    range: Range,
+}
+
+/// A reference to where data comes from: a shape, or a field (or `"input"`) by name.
+#[derive(Clone)]
+enum Ref {
+    Shape(Shape),
+    Name(String, Range),
+}
+
+/// Lowers every field. Without an `input` (already reported) the fields are still read, so
+/// all their errors show at once; the model is then not priced. `children` are the models of
+/// annotated structs used as `#[layer(module)]` fields, by struct name; the ones not there yet
+/// are returned in `missing`.
+pub fn model(
     cx: &Ctxt,
-    f: &Field,
-    attr: Range,
-    items: Vec<Item>,
-) -> Option<(Layer, Source, Range)> {
+    name: &str,
+    input: Option<Shape>,
+    fields: &[Field],
+    children: &std::collections::HashMap<String, Model>,
+) -> Lowered {
+    let mut model = Model::new(name, input.unwrap_or_else(|| Shape(vec![1])));
+    let mut ranges = Vec::new();
+    let mut missing: Vec<ModuleRef> = Vec::new();
+    // Field name → the name of the last node it produced (what `input = "field"` reads).
+    let mut last_node: std::collections::HashMap<String, String> = std::collections::HashMap::new();
+    let has_input_field = fields.iter().any(|f| f.name == INPUT);
+    for f in fields {
+        let Some(spec) = field_spec(cx, f) else {
+            continue;
+        };
+        let source = |r: &Ref,
+                      cx: &Ctxt,
+                      last_node: &std::collections::HashMap<String, String>|
+         -> Option<Source> {
+            match r {
+                Ref::Shape(s) => Some(Source::Shape(s.clone())),
+                Ref::Name(n, _) if n == INPUT && !has_input_field => Some(Source::Input),
+                Ref::Name(n, range) => match last_node.get(n) {
+                    Some(node) => Some(Source::Node(node.clone())),
+                    None => {
+                        cx.error(*range, format!("no field before `{}` is named `{n}`; name an earlier field or \"input\"", f.name));
+                        None
+                    }
+                },
+            }
+        };
+        let first_input = match &spec.input {
+            Some(r) => match source(r, cx, &last_node) {
+                Some(s) => s,
+                None => continue,
+            },
+            None => Source::Previous,
+        };
+        let Some(with) = spec
+            .with
+            .iter()
+            .map(|r| source(r, cx, &last_node))
+            .collect::<Option<Vec<_>>>()
+        else {
+            continue;
+        };
+        let layer = match &spec.planned {
+            Planned::Layer(layer) => layer.clone(),
+            Planned::Module(m) => match children.get(&m.ident) {
+                Some(child) => Layer::Block(Box::new(child.clone())),
+                None => {
+                    if !missing.iter().any(|x| x.ident == m.ident) {
+                        missing.push(m.clone());
+                    }
+                    continue;
+                }
+            },
+        };
+        let mut last = String::new();
+        for r in 0..spec.repeat {
+            let prefix = if spec.repeat > 1 {
+                format!("{}.{r}", f.name)
+            } else {
+                f.name.clone()
+            };
+            let input = if r == 0 {
+                first_input.clone()
+            } else {
+                Source::Previous
+            };
+            model.nodes.push(Node {
+                name: prefix.clone(),
+                layer: layer.clone(),
+                input,
+                with: with.clone(),
+            });
+            ranges.push(spec.range);
+            last = prefix.clone();
+            for (i, (then, refs)) in spec.then.iter().enumerate() {
+                let op = then.op();
+                let clash = spec.then.iter().filter(|(t, _)| t.op() == op).count() > 1;
+                let name = if clash {
+                    format!("{prefix}.{op}{i}")
+                } else {
+                    format!("{prefix}.{op}")
+                };
+                // `then` references see this field's earlier nodes under the field's name.
+                last_node.insert(f.name.clone(), last.clone());
+                let Some(with) = refs
+                    .iter()
+                    .map(|r| source(r, cx, &last_node))
+                    .collect::<Option<Vec<_>>>()
+                else {
+                    break;
+                };
+                model.nodes.push(Node {
+                    name: name.clone(),
+                    layer: then.clone(),
+                    input: Source::Previous,
+                    with,
+                });
+                ranges.push(spec.range);
+                last = name;
+            }
+        }
+        last_node.insert(f.name.clone(), last);
+    }
+    Lowered {
+        model,
+        ranges,
+        missing,
+    }
+}
+
+/// The `#[layer]` of one field, or what its type implies; `None` for skipped or broken fields.
+fn field_spec(cx: &Ctxt, f: &Field) -> Option<FieldSpec> {
+    let attrs: Vec<&syn::Attribute> = f
+        .field
+        .attrs
+        .iter()
+        .filter(|a| a.path().is_ident(LAYER_ATTR))
+        .collect();
+    for extra in attrs.iter().skip(1) {
+        cx.error(
+            Range::of(extra),
+            format!(
+                "field `{}` has more than one #[layer] attribute; merge them into one",
+                f.name
+            ),
+        );
+    }
+    let Some(attr) = attrs.first() else {
+        return match known_type(&f.field.ty) {
+            Some(Some(layer)) => Some(FieldSpec {
+                planned: Planned::Layer(layer),
+                input: None,
+                with: Vec::new(),
+                repeat: 1,
+                then: Vec::new(),
+                range: Range::of(&f.field.ty),
+            }),
+            Some(None) => None,
+            None => {
+                cx.error(
+                    Range::of(&f.field.ty),
+                    format!(
+                        "field `{}` is not a known parameter-free layer: add #[layer(...)] to price it, #[layer(module)] if its type is a #[cost_model] struct, or #[layer(skip)] to leave it out",
+                        f.name
+                    ),
+                );
+                None
+            }
+        };
+    };
+    let tokens = match &attr.meta {
+        syn::Meta::List(list) => list.tokens.clone(),
+        _ => {
+            cx.error(
+                Range::of(attr),
+                "expected #[layer(kind(key = value, …))] or #[layer(skip)]",
+            );
+            return None;
+        }
+    };
+    match attr::items(tokens) {
+        Ok(items) => field_layer(cx, f, Range::of(attr), items),
+        Err(e) => {
+            cx.syn_error(e);
+            None
+        }
+    }
+}
+
+/// The type a `#[layer(module)]` field holds, through `Vec`, `Option`, `Box` and arrays;
+/// and an array's length, the default repeat.
+fn module_type(ty: &syn::Type) -> Option<(syn::Path, Option<u64>)> {
+    match ty {
+        syn::Type::Array(a) => {
+            let len = match &a.len {
+                syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Int(i),
+                    ..
+                }) => i.base10_parse().ok(),
+                _ => None,
+            };
+            module_type(&a.elem).map(|(p, _)| (p, len))
+        }
+        syn::Type::Path(p) => {
+            let last = p.path.segments.last()?;
+            if let ("Vec" | "Option" | "Box", syn::PathArguments::AngleBracketed(args)) =
+                (last.ident.to_string().as_str(), &last.arguments)
+            {
+                if let Some(syn::GenericArgument::Type(inner)) = args.args.first() {
+                    return module_type(inner);
+                }
+            }
+            let mut path = p.path.clone();
+            if let Some(seg) = path.segments.last_mut() {
+                seg.arguments = syn::PathArguments::None;
+            }
+            Some((path, None))
+        }
+        syn::Type::Group(g) => module_type(&g.elem),
+        _ => None,
+    }
+}
+
+const MODULE: &str = "module";
+const REPEAT: &str = "repeat";
+const THEN: &str = "then";
+const WITH: &str = "with";
+
+/// `input = [..]` or `input = "field"`.
+fn reference(cx: &Ctxt, key: &str, v: &Value) -> Option<Ref> {
+    match &v.kind {
+        ValueKind::Str(name) => Some(Ref::Name(name.clone(), v.range)),
+        _ => shape(cx, key, v).map(Ref::Shape),
+    }
+}
+
+/// `#[layer(kind(...), input = ..., repeat = N, then(...))]`, `#[layer(module)]` or
+/// `#[layer(skip)]`.
+fn field_layer(cx: &Ctxt, f: &Field, attr: Range, items: Vec<Item>) -> Option<FieldSpec> {
     let errors_before = cx.count();
     let mut kind: Option<Item> = None;
-    let mut source = Source::Previous;
+    let mut input = None;
+    let mut repeat: Option<u64> = None;
+    let mut then = Vec::new();
     let mut skip = false;
     for (i, item) in items.iter().enumerate() {
         let key = item.key.to_string();
-        if (key == INPUT || key == SKIP) && items[..i].iter().any(|e| e.key == item.key) {
+        if [INPUT, SKIP, REPEAT, THEN].contains(&key.as_str())
+            && items[..i].iter().any(|e| e.key == item.key)
+        {
             cx.error(
                 item.key.span(),
                 format!("duplicate key `{key}` in #[layer]; give it once"),
@@ -363,25 +565,32 @@ fn field_layer(
             (SKIP, Body::Value(_)) => cx.error(item.range, "`skip` takes no value: write #[layer(skip)]"),
             (SKIP, Body::List(_)) => cx.error(item.range, "`skip` takes no arguments: write #[layer(skip)]"),
             // input = [1, 16, 5, 5]  (a shape)  or  input = "conv1"  (an earlier field's output)
-            (INPUT, Body::Value(v)) => match &v.kind {
-                ValueKind::Str(field) => source = Source::Node(field.clone()),
-                _ => {
-                    if let Some(s) = shape(cx, INPUT, v) {
-                        source = Source::Shape(s);
-                    }
-                }
-            },
+            (INPUT, Body::Value(v)) => input = reference(cx, INPUT, v),
             (INPUT, _) => cx.error(
                 item.range,
                 "`input` takes a value: write `input = [N, …]` (a shape) or `input = \"field\"` (an earlier field's output)",
             ),
-            // conv2d(...) or relu
+            // repeat = 4
+            (REPEAT, Body::Value(v)) => repeat = attr::positive(cx, REPEAT, v),
+            (REPEAT, _) => cx.error(item.range, "`repeat` takes a count: write `repeat = 4`"),
+            // then(add(with = "input"), relu)
+            (THEN, Body::List(ops)) => {
+                for op in ops {
+                    match &op.body {
+                        Body::Flag | Body::List(_) if KINDS.contains(&op.key.to_string().as_str()) || op.key == MODULE => {
+                            if let Some(layer) = kind_layer(cx, op) {
+                                then.push(layer);
+                            }
+                        }
+                        _ => cx.error(op.range, format!("`then` lists layers, e.g. `then(add(with = \"input\"), relu)`; `{}` is not one", op.key)),
+                    }
+                }
+            }
+            (THEN, _) => cx.error(item.range, "`then` lists layers: write `then(relu)` or `then(add(with = \"input\"), relu)`"),
+            // conv2d(...), relu or module
             (_, Body::List(_) | Body::Flag) => {
                 if let Some(first) = &kind {
-                    cx.error(
-                        item.key.span(),
-                        format!("field `{}` names two layers, `{}` and `{}`; one field is one layer", f.name, first.key, item.key),
-                    );
+                    cx.error(item.key.span(), format!("field `{}` names two layers, `{}` and `{}`; one field is one layer", f.name, first.key, item.key));
                 } else {
                     kind = Some(item.clone());
                 }
@@ -391,7 +600,7 @@ fn field_layer(
             }
             (_, Body::Value(_)) => cx.error(
                 item.key.span(),
-                format!("unknown key `{key}` in #[layer]; expected a layer such as `conv2d(...)`, `input = ...` or `skip`"),
+                format!("unknown key `{key}` in #[layer]; expected a layer such as `conv2d(...)`, `module`, `input = ...`, `repeat = N`, `then(...)` or `skip`"),
             ),
         }
     }
@@ -413,13 +622,103 @@ fn field_layer(
         }
         return None;
     };
+    let (planned, with, range) = if kind.key == MODULE {
+        if !matches!(kind.body, Body::Flag) {
+            cx.error(
+                kind.range,
+                "`module` takes no arguments: the field's type says which struct it is",
+            );
+            return None;
+        }
+        let Some((path, len)) = module_type(&f.field.ty) else {
+            cx.error(
+                Range::of(&f.field.ty),
+                format!(
+                    "`module` needs a struct type (or Vec, Option, Box or an array of one) on `{}`",
+                    f.name
+                ),
+            );
+            return None;
+        };
+        if let (Some(n), Some(r)) = (len, repeat) {
+            if n != r {
+                cx.error(attr, format!("`repeat = {r}` but the field holds an array of {n}; drop `repeat` or make them agree"));
+            }
+        }
+        repeat = repeat.or(len);
+        let ident = path
+            .segments
+            .last()
+            .map(|s| s.ident.to_string())
+            .unwrap_or_default();
+        let range = Range::of(&f.field.ty);
+        (
+            Planned::Module(ModuleRef { path, ident, range }),
+            Vec::new(),
+            range,
+        )
+    } else {
+        let (layer, with) = kind_layer(cx, &kind)?;
+        (Planned::Layer(layer), with, kind.range)
+    };
+    if cx.count() > errors_before {
+        return None;
+    }
+    Some(FieldSpec {
+        planned,
+        input,
+        with,
+        repeat: repeat.unwrap_or(1),
+        then,
+        range,
+    })
+}
+
+/// One layer kind with its keys: `conv2d(...)`, `relu`, `add(with = "x")`, …, and the extra
+/// inputs of `add`/`concat`.
+fn kind_layer(cx: &Ctxt, kind: &Item) -> Option<(Layer, Vec<Ref>)> {
     let op = kind.key.to_string();
-    let entries = match kind.body {
-        Body::List(entries) => entries,
+    let entries = match &kind.body {
+        Body::List(entries) => entries.clone(),
         _ => Vec::new(),
     };
-    let keys = Keys::new(cx, kind.key.span(), op.clone(), entries);
-    layer(keys, &op, kind.key.span()).map(|l| (l, source, kind.range))
+    let mut keys = Keys::new(cx, kind.key.span(), op.clone(), entries);
+    match op.as_str() {
+        // add(with = "input") or add(with = ["a", "b"])
+        // concat(with = ["a", "b"], dim = 1)
+        "add" | "concat" => {
+            let with = match keys.value(WITH) {
+                Some(v) => match &v.kind {
+                    ValueKind::List(items) => items
+                        .iter()
+                        .map(|i| reference(cx, WITH, i))
+                        .collect::<Option<Vec<_>>>(),
+                    _ => reference(cx, WITH, &v).map(|r| vec![r]),
+                },
+                None => {
+                    keys.missing(WITH, "with = \"field\"");
+                    None
+                }
+            };
+            let layer = if op == "add" {
+                keys.finish(&[WITH]);
+                Some(Layer::Add)
+            } else {
+                let dim = optional(&mut keys, "dim", 1, |cx, v| attr::int(cx, "dim", v));
+                keys.finish(&[WITH, "dim"]);
+                dim.map(|dim| Layer::Concat { dim })
+            };
+            Some((layer?, with?))
+        }
+        MODULE => {
+            cx.error(
+                kind.range,
+                "`module` is a field's own layer: put it first, as #[layer(module)]",
+            );
+            None
+        }
+        _ => layer(keys, &op, kind.key.span()).map(|l| (l, Vec::new())),
+    }
 }
 
 /// Layer kinds the attribute accepts, for "unknown layer" hints.
@@ -448,6 +747,8 @@ pub const KINDS: &[&str] = &[
     "flatten",
     "embedding",
     "multi_head_attention",
+    "add",
+    "concat",
 ];
 
 /// A required value read with `read`, or a "missing" error with `example`.

@@ -1,0 +1,122 @@
+//! Nested modules: torchvision's ResNet-18 written as burn writes it — a model struct whose
+//! stages are `Vec`s of an annotated `BasicBlock` defined in another module — priced through
+//! `#[layer(module)]`, gives torchvision's parameter count exactly and its MACs.
+
+#![allow(dead_code)]
+
+use alphaflops::{CostModel, Profile, cost_budget, zoo};
+
+pub struct Conv2d;
+pub struct BatchNorm;
+pub struct MaxPool2d;
+pub struct AdaptiveAvgPool2d;
+pub struct Linear;
+pub struct Relu;
+
+mod blocks {
+    use super::*;
+    use alphaflops::cost_model;
+
+    /// The downsampling branch of a stage's first block: reads the block's input.
+    #[cost_model]
+    pub struct Downsample {
+        #[layer(conv2d(channels = [64, 128], kernel_size = 1, stride = 2, bias = false))]
+        pub conv: Conv2d,
+        #[layer(batch_norm(num_features = 128))]
+        pub bn: BatchNorm,
+    }
+
+    /// A stride-1 block: the residual adds the block's input.
+    #[cost_model]
+    pub struct BasicBlock64 {
+        #[layer(conv2d(channels = [64, 64], kernel_size = 3, padding = 1, bias = false))]
+        pub conv1: Conv2d,
+        #[layer(batch_norm(num_features = 64))]
+        pub bn1: BatchNorm,
+        pub relu: Relu,
+        #[layer(conv2d(channels = [64, 64], kernel_size = 3, padding = 1, bias = false))]
+        pub conv2: Conv2d,
+        #[layer(batch_norm(num_features = 64), then(add(with = "input"), relu))]
+        pub bn2: BatchNorm,
+    }
+
+    /// The first block of stage 2: stride 2, with a downsample branch.
+    #[cost_model(input = [1, 64, 56, 56])]
+    pub struct BasicBlockDown128 {
+        #[layer(conv2d(channels = [64, 128], kernel_size = 3, stride = 2, padding = 1, bias = false))]
+        pub conv1: Conv2d,
+        #[layer(batch_norm(num_features = 128))]
+        pub bn1: BatchNorm,
+        pub relu: Relu,
+        #[layer(conv2d(channels = [128, 128], kernel_size = 3, padding = 1, bias = false))]
+        pub conv2: Conv2d,
+        #[layer(batch_norm(num_features = 128))]
+        pub bn2: BatchNorm,
+        #[layer(module, input = "input", then(add(with = "bn2"), relu))]
+        pub downsample: Option<Downsample>,
+    }
+}
+
+/// Generic blocks, so one definition serves every stage width.
+#[alphaflops::cost_model]
+pub struct Block128 {
+    #[layer(conv2d(channels = [128, 128], kernel_size = 3, padding = 1, bias = false))]
+    conv1: Conv2d,
+    #[layer(batch_norm(num_features = 128))]
+    bn1: BatchNorm,
+    relu: Relu,
+    #[layer(conv2d(channels = [128, 128], kernel_size = 3, padding = 1, bias = false))]
+    conv2: Conv2d,
+    #[layer(batch_norm(num_features = 128), then(add(with = "input"), relu))]
+    bn2: BatchNorm,
+}
+
+/// The first two stages of ResNet-18, nested (stages 3 and 4 have the same shape).
+#[cost_budget(input = [1, 3, 224, 224], params = "1M")]
+pub struct ResNetHead {
+    #[layer(conv2d(channels = [3, 64], kernel_size = 7, stride = 2, padding = 3, bias = false))]
+    conv1: Conv2d,
+    #[layer(batch_norm(num_features = 64))]
+    bn1: BatchNorm,
+    relu: Relu,
+    #[layer(max_pool2d(kernel_size = 3, stride = 2, padding = 1))]
+    maxpool: MaxPool2d,
+    #[layer(module, repeat = 2)]
+    layer1: Vec<blocks::BasicBlock64>,
+    #[layer(module)]
+    layer2_0: blocks::BasicBlockDown128,
+    #[layer(module)]
+    layer2_1: Block128,
+    #[layer(adaptive_avg_pool2d(output_size = [1, 1]))]
+    avgpool: AdaptiveAvgPool2d,
+    #[layer(linear(d_input = 128, d_output = 10))]
+    fc: Linear,
+}
+
+#[test]
+fn nested_model_prices_like_the_flat_layers() {
+    let cost = ResNetHead::cost();
+    // The same layers from torchvision's resnet18, flat, up to layer2 (inclusive).
+    let flat = zoo::resnet18(1).price(&Profile::default_profile()).unwrap();
+    let upto = flat.layers.iter().position(|l| l.name == "layer3.0.conv1").unwrap();
+    let params: u64 = flat.layers[..upto].iter().map(|l| l.params).sum::<u64>() + 128 * 10 + 10;
+    let macs: u64 = flat.layers[..upto].iter().map(|l| l.macs).sum::<u64>() + 128 * 10;
+    assert_eq!(cost.params, params);
+    assert_eq!(cost.macs, macs);
+    assert_eq!(cost.output.dims(), &[1, 10]);
+    let names: Vec<&str> = cost.layers.iter().map(|l| l.name.as_str()).collect();
+    assert_eq!(names, ["conv1", "bn1", "relu", "maxpool", "layer1.0", "layer1.1", "layer2_0", "layer2_1", "avgpool", "fc"]);
+    let down = &cost.layers[6];
+    assert_eq!(down.op, "BasicBlockDown128");
+    let inner: Vec<&str> = down.children.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(inner, ["conv1", "bn1", "relu", "conv2", "bn2", "downsample", "downsample.add", "downsample.relu"]);
+    assert_eq!(down.children[5].children.len(), 2, "the downsample module nests too");
+    assert!(cost.to_markdown().contains("| 7.6.1 | ↳ ↳ conv |"));
+}
+
+#[test]
+fn a_module_with_its_own_input_is_a_model_too() {
+    let block = blocks::BasicBlockDown128::cost();
+    assert_eq!(block.output.dims(), &[1, 128, 28, 28]);
+    assert_eq!(block.params, 64 * 128 * 9 + 256 + 128 * 128 * 9 + 256 + 64 * 128 + 256);
+}
