@@ -440,7 +440,11 @@ pub fn run(args: Args) -> Result<()> {
     let fitted = fit(&rows, &args.spec, &base)?;
     let sources: Vec<String> = args.data.iter().map(|p| p.display().to_string()).collect();
     let (m, sum_sq) = (fitted.metrics, fitted.sum_sq);
-    let profile = with_provenance(fitted, sources.join(" "), args.spec.model, BTreeMap::new());
+    let mut env = BTreeMap::new();
+    env.insert("data".to_string(), sources.join(" "));
+    env.insert("fitted_with".to_string(), format!("cargo xtask fit (alphaflops {})", env!("CARGO_PKG_VERSION")));
+    env.insert("classes_start_at_kernel_area".to_string(), format!("{:?}", args.spec.classes.0));
+    let profile = with_provenance(fitted, sources.join(" "), args.spec.model, env);
     write_profile(&args.out, &profile)?;
     outln!(
         "wrote {} ({} rows, fit MAPE {:.2} %, {} loss of log errors {:.4})\n{}",

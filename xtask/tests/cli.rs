@@ -122,6 +122,7 @@ fn recover_paper_form(loss: &str) {
     assert_eq!(prov.samples, Some(workloads().len() as u64));
     assert!(prov.method.contains("Levenberg"));
     assert!(prov.date.is_some());
+    assert!(prov.environment.contains_key("data"), "{:?}", prov.environment);
 }
 
 #[test]
