@@ -19,6 +19,7 @@
 //! ```
 
 pub mod alpha;
+pub mod baseline;
 pub mod budget;
 pub mod cost;
 pub mod layer;

@@ -1,0 +1,170 @@
+//! Regression baselines: the committed cost of each model, so a build can fail when a model
+//! got more expensive. `cargo xtask bless` writes the file; `#[cost_budget]` reads it.
+//!
+//! ```toml
+//! format = 1
+//! tolerance_pct = 1.0     # a rise of up to 1 % is noise, not a regression
+//!
+//! [[model]]
+//! package = "my-models"
+//! model = "LeNet"
+//! profile = "quadro-t2000-asperti2021"
+//! params = 61706
+//! macs = 416520
+//! alpha_flops = 220702.4
+//! predicted_ms = 0.004138
+//! ```
+
+use serde::{Deserialize, Serialize};
+
+use crate::cost::ModelCost;
+use crate::profile::{ProfileError, line_col};
+
+/// The file name `cargo xtask bless` writes at the workspace root.
+pub const BASELINE_FILE: &str = "alphaflops-baseline.toml";
+pub const FORMAT: u32 = 1;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Baseline {
+    pub format: u32,
+    /// Rises up to this percentage are not regressions.
+    #[serde(default)]
+    pub tolerance_pct: f64,
+    #[serde(default, rename = "model")]
+    pub models: Vec<Entry>,
+}
+
+/// One model's committed cost on one profile.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Entry {
+    pub package: String,
+    pub model: String,
+    pub profile: String,
+    pub params: u64,
+    pub macs: u64,
+    pub alpha_flops: f64,
+    pub predicted_ms: f64,
+}
+
+/// One metric, baseline against head.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Change {
+    /// `params`, `macs`, `alpha_flops` or `predicted_ms`.
+    pub metric: String,
+    pub base: f64,
+    pub head: f64,
+    /// `100·(head − base)/base`; infinite when the base is 0 and the head is not.
+    pub change_pct: f64,
+    /// Above `base × (1 + tolerance)`.
+    pub regression: bool,
+}
+
+impl Entry {
+    /// The entry for a priced model.
+    pub fn of(package: &str, cost: &ModelCost) -> Entry {
+        Entry {
+            package: package.to_string(),
+            model: cost.model.clone(),
+            profile: cost.profile.clone(),
+            params: cost.params,
+            macs: cost.macs,
+            alpha_flops: cost.alpha_flops,
+            predicted_ms: cost.predicted_ms,
+        }
+    }
+
+    /// Each metric of `head` against this baseline.
+    pub fn compare(&self, head: &ModelCost, tolerance_pct: f64) -> Vec<Change> {
+        let pairs = [
+            ("params", self.params as f64, head.params as f64),
+            ("macs", self.macs as f64, head.macs as f64),
+            ("alpha_flops", self.alpha_flops, head.alpha_flops),
+            ("predicted_ms", self.predicted_ms, head.predicted_ms),
+        ];
+        pairs
+            .into_iter()
+            .map(|(metric, base, head)| {
+                let change_pct = if base == 0.0 {
+                    if head == 0.0 { 0.0 } else { f64::INFINITY }
+                } else {
+                    100.0 * (head - base) / base
+                };
+                // Relative slack on the stored value keeps float round-trips from flagging.
+                let limit = base * (1.0 + tolerance_pct / 100.0) + base.abs() * 1e-9;
+                Change {
+                    metric: metric.to_string(),
+                    base,
+                    head,
+                    change_pct,
+                    regression: head > limit,
+                }
+            })
+            .collect()
+    }
+}
+
+impl Baseline {
+    pub fn new(tolerance_pct: f64) -> Baseline {
+        Baseline {
+            format: FORMAT,
+            tolerance_pct,
+            models: Vec::new(),
+        }
+    }
+
+    /// Parses a baseline; errors name `origin:line:col` like a profile's.
+    pub fn from_toml_str(text: &str, origin: &str) -> Result<Baseline, ProfileError> {
+        let error = |line, column, message: String| ProfileError {
+            origin: origin.to_string(),
+            line,
+            column,
+            message,
+        };
+        let baseline: Baseline = toml::from_str(text).map_err(|e: toml::de::Error| {
+            let (line, column) = e.span().map_or((1, 1), |span| line_col(text, span.start));
+            error(line, column, e.message().to_string())
+        })?;
+        if baseline.format != FORMAT {
+            return Err(error(
+                1,
+                1,
+                format!(
+                    "this alphaflops reads baseline format {FORMAT}, the file says {}",
+                    baseline.format
+                ),
+            ));
+        }
+        if !(baseline.tolerance_pct.is_finite() && baseline.tolerance_pct >= 0.0) {
+            return Err(error(
+                1,
+                1,
+                format!(
+                    "tolerance_pct must be a non-negative number, got {}",
+                    baseline.tolerance_pct
+                ),
+            ));
+        }
+        Ok(baseline)
+    }
+
+    /// The TOML `cargo xtask bless` writes: entries sorted, so diffs stay small.
+    pub fn to_toml_string(&self) -> String {
+        let mut sorted = self.clone();
+        sorted.models.sort_by(|a, b| {
+            (&a.package, &a.model, &a.profile).cmp(&(&b.package, &b.model, &b.profile))
+        });
+        let body = toml::to_string(&sorted)
+            .unwrap_or_else(|e| unreachable!("a baseline always serializes: {e}"));
+        format!(
+            "# Written by `cargo xtask bless`: the accepted cost of every annotated model.\n{body}"
+        )
+    }
+
+    pub fn find(&self, package: &str, model: &str, profile: &str) -> Option<&Entry> {
+        self.models
+            .iter()
+            .find(|e| e.package == package && e.model == model && e.profile == profile)
+    }
+}

@@ -1,0 +1,74 @@
+//! Baselines: round trip, comparisons with tolerance, errors with positions.
+
+use alphaflops_core::baseline::{Baseline, Entry};
+use alphaflops_core::*;
+
+fn cost(d_output: u64) -> ModelCost {
+    let mut m = Model::new("Mlp", [8, 64]);
+    m.push(
+        "fc",
+        Layer::Linear {
+            d_input: 64,
+            d_output,
+            bias: true,
+        },
+    );
+    m.price(&Profile::default_profile()).unwrap()
+}
+
+#[test]
+fn round_trip_and_lookup() {
+    let mut b = Baseline::new(1.0);
+    b.models.push(Entry::of("pkg", &cost(64)));
+    let text = b.to_toml_string();
+    let back = Baseline::from_toml_str(&text, "alphaflops-baseline.toml").unwrap();
+    assert_eq!(back, b);
+    assert!(
+        back.find("pkg", "Mlp", "quadro-t2000-asperti2021")
+            .is_some()
+    );
+    assert!(back.find("pkg", "Mlp", "other").is_none());
+}
+
+#[test]
+fn regressions_respect_the_tolerance() {
+    let base = Entry::of("pkg", &cost(64));
+    let same = base.compare(&cost(64), 0.0);
+    assert!(
+        same.iter().all(|c| !c.regression && c.change_pct == 0.0),
+        "{same:?}"
+    );
+    let bigger = base.compare(&cost(66), 1.0);
+    let params = bigger.iter().find(|c| c.metric == "params").unwrap();
+    assert!(
+        params.regression
+            && (params.change_pct - 100.0 * (64.0 * 66.0 + 66.0 - 4160.0) / 4160.0).abs() < 1e-9
+    );
+    assert!(
+        base.compare(&cost(66), 5.0).iter().all(|c| !c.regression),
+        "within 5 %"
+    );
+    assert!(
+        base.compare(&cost(32), 0.0)
+            .iter()
+            .all(|c| !c.regression && c.change_pct < 0.0),
+        "a drop is never a regression"
+    );
+}
+
+#[test]
+fn errors_name_the_position() {
+    let e =
+        Baseline::from_toml_str("format = 1\n[[model]]\npackage = \"p\"\n", "b.toml").unwrap_err();
+    assert!(
+        e.to_string().starts_with("b.toml:2:1: missing field"),
+        "{e}"
+    );
+    let e = Baseline::from_toml_str("format = 2\n", "b.toml").unwrap_err();
+    assert!(e.message.contains("baseline format 1"), "{e}");
+    let e = Baseline::from_toml_str("format = 1\ntolerance = 3\n", "b.toml").unwrap_err();
+    assert!(
+        e.message.contains("unknown field `tolerance`") && e.line == 2,
+        "{e}"
+    );
+}
