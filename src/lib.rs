@@ -6,6 +6,13 @@ pub use alphaflops_macros::{cost_budget, cost_model};
 #[doc(hidden)]
 pub use alphaflops_macros::__cost_resolve;
 
+pub mod verify;
+pub use verify::{Layout, Mismatch, VerifyError, check};
+#[cfg(feature = "burn")]
+pub use verify::verify;
+#[cfg(feature = "candle")]
+pub use verify::verify_candle;
+
 #[doc(hidden)]
 pub mod __private {
     use alphaflops_core::{Model, ModelCost, Profile};

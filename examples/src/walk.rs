@@ -1,94 +1,29 @@
 //! Weight-shape walkers: list every parameter of a live model with its shape.
 //!
-//! These are the building blocks of a future `alphaflops::verify(&model)` that checks the
-//! `#[layer(...)]` annotations against the weights the framework actually allocated.
+//! The walkers live in the facade (`alphaflops::verify`, features `burn` and `candle`), where
+//! [`alphaflops::verify()`] and [`alphaflops::verify_candle()`] use them to check the
+//! `#[layer(...)]` annotations against the weights the framework actually allocated; they are
+//! re-exported here.
 //!
 //! Both walkers return `(path, shape)` pairs with `.`-joined paths, e.g.
 //! `("conv1.weight", vec![6, 1, 5, 5])`.
 //!
-//! * **burn**: paths are built from [`ModuleVisitor::enter_module`] names, which the
+//! * **burn**: paths are built from `ModuleVisitor::enter_module` names, which the
 //!   `#[derive(Module)]` code emits once per struct field (the field's name), once per `Vec` /
 //!   array / tuple element (its index) and once per enum variant (the variant's name);
 //!   `Option` adds no segment. Parameters come out in field declaration order. Layouts are
 //!   burn's: `Conv2d.weight` is `[c_out, c_in/groups, k1, k2]` and `Linear.weight` is
 //!   **`[d_input, d_output]`** (the default `LinearLayout::Row`).
-//! * **candle**: the [`VarMap`]'s variable names are the [`VarBuilder::pp`] prefixes joined with
+//! * **candle**: the `VarMap`'s variable names are the `VarBuilder::pp` prefixes joined with
 //!   `.`, e.g. `conv1.weight`; they are returned sorted by name (the map is a `HashMap`).
 //!   candle's `Linear.weight` is **`[d_output, d_input]`** (PyTorch's layout).
-//!
-//! [`VarBuilder::pp`]: candle_nn::VarBuilder::pp
 
-use burn::module::{Module, ModuleVisitor, Param, Parameter};
-use burn::tensor::{Bool, Int, Tensor};
-use candle_nn::VarMap;
-
-/// Collects `(path, shape)` for every tensor parameter (float, int and bool) of a burn module,
-/// in visiting order (field declaration order).
-///
-/// Shapes are read with [`Param::lazy_shape`], so lazily-initialised parameters are not
-/// materialised by the walk. Non-tensor state such as `Dropout`'s training flag
-/// (a `Param<Flag>`) is not a weight and is skipped.
-pub fn burn_param_shapes<M: Module>(m: &M) -> Vec<(String, Vec<usize>)> {
-    let mut walker = ShapeWalker::default();
-    m.visit(&mut walker);
-    walker.found
-}
-
-#[derive(Default)]
-struct ShapeWalker {
-    path: Vec<String>,
-    found: Vec<(String, Vec<usize>)>,
-}
-
-impl ShapeWalker {
-    fn record<T: Parameter>(&mut self, param: &Param<T>) {
-        let shape = param.lazy_shape().to_vec();
-        self.found.push((self.path.join("."), shape));
-    }
-}
-
-impl ModuleVisitor for ShapeWalker {
-    fn enter_module(&mut self, name: &str, _container_type: &str) {
-        self.path.push(name.to_string());
-    }
-
-    fn exit_module(&mut self, _name: &str, _container_type: &str) {
-        self.path.pop();
-    }
-
-    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
-        self.record(param);
-    }
-
-    fn visit_int<const D: usize>(&mut self, param: &Param<Tensor<D, Int>>) {
-        self.record(param);
-    }
-
-    fn visit_bool<const D: usize>(&mut self, param: &Param<Tensor<D, Bool>>) {
-        self.record(param);
-    }
-}
-
-/// Lists the variables of a candle [`VarMap`] as `(name, shape)`, sorted by name.
-///
-/// A poisoned lock (another thread panicked while holding it) is read through: listing
-/// shapes cannot corrupt anything.
-pub fn candle_param_shapes(vm: &VarMap) -> Vec<(String, Vec<usize>)> {
-    let data = vm
-        .data()
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    let mut out: Vec<(String, Vec<usize>)> = data
-        .iter()
-        .map(|(name, var)| (name.clone(), var.dims().to_vec()))
-        .collect();
-    out.sort();
-    out
-}
+pub use alphaflops::verify::{burn_param_shapes, candle_param_shapes};
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use burn::module::Module;
     use crate::burn_lenet::LeNet;
     use crate::burn_vgg::Vgg;
     use crate::candle_cnn::CandleCnn;

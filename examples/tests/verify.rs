@@ -1,0 +1,144 @@
+//! `alphaflops::verify` on the real burn and candle models: the annotations of the examples
+//! hold, and an annotation that drifted from the code is caught with the field and both shapes.
+
+use alphaflops::{Mismatch, verify, verify_candle};
+use alphaflops_examples::burn_cpu;
+use alphaflops_examples::burn_lenet::LeNet;
+use alphaflops_examples::burn_vgg::Vgg;
+use alphaflops_examples::candle_cnn::CandleCnn;
+use burn::nn::{Linear, LinearConfig, Relu};
+use burn::prelude::*;
+
+#[test]
+fn lenet_annotations_match_its_weights() {
+    let model = LeNet::new(&burn_cpu());
+    if let Err(e) = verify(&model) {
+        panic!("{e}");
+    }
+}
+
+#[test]
+fn vgg_annotations_match_its_weights() {
+    let model = Vgg::new(&burn_cpu());
+    if let Err(e) = verify(&model) {
+        panic!("{e}");
+    }
+}
+
+#[test]
+fn candle_cnn_annotations_match_its_weights() {
+    let (varmap, _model) = CandleCnn::init_cpu().unwrap();
+    if let Err(e) = verify_candle::<CandleCnn>(&varmap) {
+        panic!("{e}");
+    }
+}
+
+/// LeNet's head annotated as 400 → 100 → 10 while the code builds 400 → 120 → 10. It still
+/// compiles and prices (the annotation is self-consistent); only `verify` sees the lie.
+#[alphaflops::cost_budget(input = [1, 400], params = "1M")]
+#[derive(Module, Debug)]
+struct DriftedHead {
+    #[layer(linear(d_input = 400, d_output = 100))]
+    fc1: Linear,
+    relu: Relu,
+    #[layer(linear(d_input = 100, d_output = 10))]
+    fc2: Linear,
+}
+
+impl DriftedHead {
+    fn new(device: &Device) -> Self {
+        Self {
+            fc1: LinearConfig::new(400, 120).init(device),
+            relu: Relu::new(),
+            fc2: LinearConfig::new(120, 10).init(device),
+        }
+    }
+}
+
+#[test]
+fn a_drifted_burn_annotation_fails_with_the_field_and_both_shapes() {
+    let err = verify(&DriftedHead::new(&burn_cpu())).unwrap_err();
+    let fields: Vec<&str> = err.mismatches.iter().map(Mismatch::field).collect();
+    assert_eq!(fields, ["fc1", "fc1", "fc1", "fc2", "fc2"], "{err}");
+    assert_eq!(
+        err.mismatches[0],
+        Mismatch::Shape {
+            field: "fc1".into(),
+            op: "linear",
+            param: "fc1.weight".into(),
+            // burn stores linear weights as [d_input, d_output].
+            expected: vec![400, 100],
+            live: vec![400, 120],
+        }
+    );
+    let text = err.to_string();
+    println!("{text}");
+    for line in [
+        "`DriftedHead`'s #[layer] annotations disagree with its live weights (burn layout: linear weights are [d_input, d_output]); 5 mismatches:",
+        "  - `fc1` (linear) `fc1.weight`: annotated [400, 100], live [400, 120]",
+        "  - `fc1` (linear) `fc1.bias`: annotated [100], live [120]",
+        "  - `fc1` (linear): annotated 40100 parameters, live 48120",
+        "  - `fc2` (linear) `fc2.weight`: annotated [100, 10], live [120, 10]",
+        "  - `fc2` (linear): annotated 1010 parameters, live 1210",
+    ] {
+        assert!(
+            text.lines().any(|l| l == line),
+            "missing {line:?} in\n{text}"
+        );
+    }
+}
+
+/// A field left out with `#[layer(skip)]` although it holds weights: they are not priced.
+#[alphaflops::cost_budget(input = [1, 84], params = "1M")]
+#[derive(Module, Debug)]
+struct SkippedHead {
+    #[layer(linear(d_input = 84, d_output = 10))]
+    fc: Linear,
+    #[layer(skip)]
+    aux: Linear,
+}
+
+#[test]
+fn weights_under_a_skipped_field_are_reported() {
+    let device = burn_cpu();
+    let model = SkippedHead {
+        fc: LinearConfig::new(84, 10).init(&device),
+        aux: LinearConfig::new(84, 2).init(&device),
+    };
+    let err = verify(&model).unwrap_err();
+    assert_eq!(
+        err.mismatches,
+        [Mismatch::Unannotated {
+            field: "aux".into(),
+            live: vec![
+                ("aux.weight".into(), vec![84, 2]),
+                ("aux.bias".into(), vec![2]),
+            ],
+        }],
+        "{err}"
+    );
+}
+
+/// The candle CNN's annotations checked against a VarMap built with a narrower `fc`: candle's
+/// layout is [d_output, d_input].
+#[test]
+fn a_drifted_candle_model_fails_in_pytorch_layout() {
+    use candle_core::{DType, Device};
+    use candle_nn::{VarBuilder, VarMap};
+    let varmap = VarMap::new();
+    let vb = VarBuilder::from_varmap(&varmap, DType::F32, &Device::Cpu);
+    let pad1 = candle_nn::Conv2dConfig {
+        padding: 1,
+        ..Default::default()
+    };
+    candle_nn::conv2d(1, 8, 3, pad1, vb.pp("conv1")).unwrap();
+    candle_nn::conv2d(8, 16, 3, pad1, vb.pp("conv2")).unwrap();
+    candle_nn::linear(16 * 7 * 7, 5, vb.pp("fc")).unwrap();
+    let err = verify_candle::<CandleCnn>(&varmap).unwrap_err();
+    println!("{err}");
+    assert!(
+        err.to_string()
+            .contains("`fc` (linear) `fc.weight`: annotated [10, 784], live [5, 784]"),
+        "{err}"
+    );
+}
