@@ -50,12 +50,17 @@ fn build(dir: &Path, env: &[(&str, &str)]) -> Build {
 }
 
 fn scratch() -> PathBuf {
+    scratch_named("scratch")
+}
+
+/// A scratch crate named after its folder, so tests can run in parallel on one target dir.
+fn scratch_named(folder: &str) -> PathBuf {
     let repo = env!("CARGO_MANIFEST_DIR");
-    let dir = Path::new(repo).join("target/tracking/scratch");
+    let dir = Path::new(repo).join("target/tracking").join(folder);
     std::fs::create_dir_all(dir.join("src")).unwrap();
     std::fs::create_dir_all(dir.join("profiles")).unwrap();
     let manifest = format!(
-        "[package]\nname = \"scratch\"\nversion = \"0.0.0\"\nedition = \"2024\"\n\n[dependencies]\nalphaflops = {{ path = {repo:?} }}\n\n[workspace]\n"
+        "[package]\nname = \"{folder}\"\nversion = \"0.0.0\"\nedition = \"2024\"\n\n[dependencies]\nalphaflops = {{ path = {repo:?} }}\n\n[workspace]\n"
     );
     std::fs::write(dir.join("Cargo.toml"), manifest).unwrap();
     if let Ok(lock) = std::fs::read(Path::new(repo).join("Cargo.lock")) {
@@ -128,4 +133,69 @@ fn env_overrides_and_profile_edits_rebuild() {
         "{}",
         b.stderr
     );
+}
+
+/// A baseline entry for the scratch model with the given parameter count.
+fn baseline(params: u64) -> String {
+    format!(
+        "format = 1\ntolerance_pct = 1.0\n\n[[model]]\npackage = \"baseline\"\nmodel = \"Mlp\"\nprofile = \"dev\"\nparams = {params}\nmacs = 16777216\nalpha_flops = 1.0e12\npredicted_ms = 1.0e3\n"
+    )
+}
+
+#[test]
+fn baselines_warn_deny_and_rebuild() {
+    let dir = scratch_named("baseline");
+    std::fs::write(dir.join("profiles/dev.toml"), profile("dev", 1.875e-8)).unwrap();
+    let file = dir.join("alphaflops-baseline.toml");
+
+    // 512·512 + 512 = 262,656 params; a baseline of 200,000 makes it a regression.
+    std::fs::write(&file, baseline(200_000)).unwrap();
+    let b = build(&dir, &[]);
+    assert!(b.ok, "{}", b.stderr);
+    assert!(
+        b.stderr.contains("`Mlp` got more expensive than its baseline on profile `dev`: params 200.00 k params → 262.66 k params (+31.3 %)")
+            && b.stderr.contains("accept the change with `cargo xtask bless`"),
+        "{}",
+        b.stderr
+    );
+    let b = build(&dir, &[("ALPHAFLOPS_LEVEL", "deny")]);
+    assert!(
+        !b.ok && b.stderr.contains("got more expensive than its baseline"),
+        "{}",
+        b.stderr
+    );
+
+    // The baseline file is tracked: blessing the current cost silences the build.
+    std::fs::write(&file, baseline(262_656)).unwrap();
+    let b = build(&dir, &[]);
+    assert!(b.ok && !b.stderr.contains("baseline"), "{}", b.stderr);
+
+    // A malformed baseline is an error with its position and the command that fixes it.
+    std::fs::write(&file, "format = 1\ntolerance = 3\n").unwrap();
+    let b = build(&dir, &[]);
+    assert!(
+        !b.ok
+            && b.stderr.contains("invalid baseline")
+            && b.stderr
+                .contains("alphaflops-baseline.toml:2:1: unknown field `tolerance`")
+            && b.stderr.contains("regenerate it with `cargo xtask bless`"),
+        "{}",
+        b.stderr
+    );
+
+    // ALPHAFLOPS_REPORT_DIR makes every model write its cost for `cargo xtask check`.
+    std::fs::write(&file, baseline(262_656)).unwrap();
+    let reports = dir.join("reports");
+    let _ = std::fs::remove_dir_all(&reports);
+    let b = build(
+        &dir,
+        &[("ALPHAFLOPS_REPORT_DIR", reports.to_str().unwrap())],
+    );
+    assert!(b.ok, "{}", b.stderr);
+    let json =
+        std::fs::read_to_string(reports.join("baseline__Mlp__dev.json")).expect("report written");
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["cost"]["params"], 262_656);
+    assert_eq!(v["verdicts"][0]["budget"]["metric"], "time_ms");
+    assert_eq!(v["baseline"][0]["metric"], "params");
 }

@@ -1,6 +1,7 @@
 //! `#[cost_budget]`: parse, lower, price, judge, expand. On errors the struct is still emitted
 //! (without our attributes) with a placeholder impl, so users see our errors and no others.
 
+use alphaflops_core::baseline::Change;
 use alphaflops_core::budget::verdict_table;
 use alphaflops_core::{DEFAULT_PROFILE_NAME, LayerError, Metric, ModelCost, Verdict};
 use std::collections::HashMap;
@@ -15,6 +16,7 @@ use crate::profile::{self, Resolved};
 
 const ENV_LEVEL: &str = "ALPHAFLOPS_LEVEL";
 const ENV_PROFILE: &str = "ALPHAFLOPS_PROFILE";
+const ENV_REPORT: &str = "ALPHAFLOPS_REPORT_DIR";
 
 /// Which attribute: `#[cost_budget]` (a model: needs `input`, may carry budgets) or
 /// `#[cost_model]` (a block other models nest; `input` optional, no budgets without it).
@@ -208,7 +210,17 @@ fn expand(
     let (model, result) = price(&cx, attr, args, &item, children);
     strip_layer_attrs(&mut item);
     let exporter = exporter(&item, model.as_ref().filter(|_| !cx.has_errors()));
-    let tracking = tracking(result.as_ref().and_then(|r| r.resolved.file.as_deref()));
+    let files: Vec<&std::path::Path> = result
+        .iter()
+        .flat_map(|r| {
+            r.resolved
+                .file
+                .as_deref()
+                .into_iter()
+                .chain(r.baseline.as_ref().map(|(f, _)| f.as_path()))
+        })
+        .collect();
+    let tracking = tracking(&files);
     let errors = cx.check().err().map(|e| e.to_compile_error());
     let Some(priced) = result.filter(|_| errors.is_none()) else {
         let fallback = (errors.is_some() || attr == Attr::Budget).then(|| {
@@ -241,11 +253,18 @@ fn expand(
     let model = quote!(::alphaflops::__private::model(#model_json));
     let imp = cost_impl(&item, body, model, &priced.budgets);
     let diagnostics = diagnostics(&priced, &verdicts);
-    quote!(#item #imp #tracking #diagnostics #exporter)
+    let report = write_report(&priced, &verdicts)
+        .err()
+        .map(|e| syn::Error::new(Span::call_site(), e).to_compile_error());
+    quote!(#item #imp #tracking #diagnostics #report #exporter)
 }
 
 /// The priced model and what judging it needs.
 struct Priced {
+    /// The package the model is in (`CARGO_PKG_NAME`), the baseline's key with its name.
+    package: String,
+    /// The baseline file, and this model's changes against its entry (empty when it has none).
+    baseline: Option<(std::path::PathBuf, Vec<Change>)>,
     name: String,
     model: alphaflops_core::Model,
     cost: ModelCost,
@@ -343,9 +362,26 @@ fn price(
             );
         }
     }
+    let package = std::env::var("CARGO_PKG_NAME").unwrap_or_default();
+    let baseline = match profile::baseline() {
+        Ok(Some((file, b))) => {
+            let changes = b
+                .find(&package, &name, &cost.profile)
+                .map(|e| e.compare(&cost, b.tolerance_pct))
+                .unwrap_or_default();
+            Some((file, changes))
+        }
+        Ok(None) => None,
+        Err(e) => {
+            cx.error(Span::call_site(), e);
+            return (Some(lowered.model), None);
+        }
+    };
     (
         Some(lowered.model.clone()),
         Some(Priced {
+            package,
+            baseline,
             name,
             model: lowered.model,
             cost,
@@ -408,31 +444,77 @@ fn message(p: &Priced, v: &Verdict) -> String {
 }
 
 /// Warnings (a deprecated item, the one stable way for a macro to warn) or errors for
-/// budgets exceeded; nothing when all are met.
+/// budgets exceeded and regressions against the baseline; nothing when all is well.
 fn diagnostics(p: &Priced, verdicts: &[(Verdict, Range)]) -> TokenStream {
     let mut out = TokenStream::new();
     for (v, range) in verdicts.iter().filter(|(v, _)| v.over()) {
-        let text = message(p, v);
-        match p.level {
-            Level::Deny => {
-                let text = format!("{text}; denied by {}", p.level_source);
-                out.extend(crate::ctxt::error(*range, text).to_compile_error());
-            }
-            Level::Warn => {
-                let note =
-                    format!("{text}; raise the budget or set level = \"deny\" to fail the build");
-                let call = quote_spanned!(range.start=> alphaflops_cost_budget_exceeded());
-                out.extend(quote! {
-                    const _: () = {
-                        #[deprecated(note = #note)]
-                        const fn alphaflops_cost_budget_exceeded() {}
-                        #call
-                    };
-                });
+        out.extend(emit(p, *range, message(p, v), "raise the budget"));
+    }
+    let regressions: Vec<&Change> = p
+        .baseline
+        .iter()
+        .flat_map(|(_, changes)| changes)
+        .filter(|c| c.regression)
+        .collect();
+    if !regressions.is_empty() {
+        let list: Vec<String> = regressions
+            .iter()
+            .map(|c| {
+                format!(
+                    "{} {} → {} ({:+.1} %)",
+                    c.metric,
+                    fmt_change(&c.metric, c.base),
+                    fmt_change(&c.metric, c.head),
+                    c.change_pct
+                )
+            })
+            .collect();
+        let text = format!(
+            "`{}` got more expensive than its baseline on profile `{}`: {}",
+            p.name,
+            p.cost.profile,
+            list.join(", ")
+        );
+        out.extend(emit(
+            p,
+            Span::call_site().into(),
+            text,
+            "accept the change with `cargo xtask bless`",
+        ));
+    }
+    out
+}
+
+/// One warning or error at `range`, per the level.
+fn emit(p: &Priced, range: Range, text: String, fix: &str) -> TokenStream {
+    match p.level {
+        Level::Deny => crate::ctxt::error(
+            range,
+            format!("{text}; denied by {}; {fix}", p.level_source),
+        )
+        .to_compile_error(),
+        Level::Warn => {
+            let note = format!("{text}; {fix}, or set level = \"deny\" to fail the build");
+            let call = quote_spanned!(range.start=> alphaflops_cost_budget_exceeded());
+            quote! {
+                const _: () = {
+                    #[deprecated(note = #note)]
+                    const fn alphaflops_cost_budget_exceeded() {}
+                    #call
+                };
             }
         }
     }
-    out
+}
+
+/// A baseline metric's value with its unit.
+fn fmt_change(metric: &str, v: f64) -> String {
+    match metric {
+        "params" => Metric::Params.format(v),
+        "macs" => Metric::Macs.format(v),
+        "alpha_flops" => Metric::AlphaFlops.format(v),
+        _ => Metric::TimeMs.format(v),
+    }
 }
 
 fn doc_section(p: &Priced, verdicts: &[(Verdict, Range)]) -> String {
@@ -446,7 +528,63 @@ fn doc_section(p: &Priced, verdicts: &[(Verdict, Range)]) -> String {
         let verdicts: Vec<Verdict> = verdicts.iter().map(|(v, _)| *v).collect();
         s.push_str(&verdict_table(&verdicts, level));
     }
+    if let Some((file, changes)) = &p.baseline {
+        let name = file
+            .file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+        if changes.is_empty() {
+            s.push_str(&format!("\n**Baseline**: `{name}` has no entry for this model; add one with `cargo xtask bless`.\n"));
+        } else {
+            s.push_str(&format!("\n**Baseline** (`{name}`):\n\n| metric | baseline | now | change | verdict |\n|---|---:|---:|---:|---|\n"));
+            for c in changes {
+                let verdict = if c.regression {
+                    "**regression**"
+                } else if c.change_pct < 0.0 {
+                    "improved"
+                } else {
+                    "unchanged"
+                };
+                s.push_str(&format!(
+                    "| `{}` | {} | {} | {:+.1} % | {verdict} |\n",
+                    c.metric,
+                    fmt_change(&c.metric, c.base),
+                    fmt_change(&c.metric, c.head),
+                    c.change_pct
+                ));
+            }
+        }
+    }
     s
+}
+
+/// With `ALPHAFLOPS_REPORT_DIR` set (by `cargo xtask check`, `bless` and `report`), writes the
+/// model's cost, verdicts and baseline changes there as JSON.
+fn write_report(p: &Priced, verdicts: &[(Verdict, Range)]) -> Result<(), String> {
+    let Some(dir) = std::env::var_os(ENV_REPORT) else {
+        return Ok(());
+    };
+    let dir = std::path::PathBuf::from(dir);
+    let verdicts: Vec<&Verdict> = verdicts.iter().map(|(v, _)| v).collect();
+    let report = serde_json::json!({
+        "package": p.package,
+        "model": p.name,
+        "level": match p.level { Level::Warn => "warn", Level::Deny => "deny" },
+        "cost": p.cost,
+        "verdicts": verdicts,
+        "baseline": p.baseline.as_ref().map(|(_, changes)| changes),
+    });
+    let file = dir.join(format!(
+        "{}__{}__{}.json",
+        p.package, p.name, p.cost.profile
+    ));
+    std::fs::create_dir_all(&dir)
+        .and_then(|()| std::fs::write(&file, report.to_string()))
+        .map_err(|e| {
+            format!(
+                "cannot write the cost report {} ({ENV_REPORT}): {e}",
+                file.display()
+            )
+        })
 }
 
 fn cost_impl(
@@ -477,9 +615,10 @@ fn cost_impl(
     }
 }
 
-/// Makes edits to the profile file and changes of the environment overrides rebuild.
-fn tracking(file: Option<&std::path::Path>) -> TokenStream {
-    let file = file.map(|f| {
+/// Makes edits to the files read (profile, baseline) and changes of the environment
+/// variables read rebuild.
+fn tracking(files: &[&std::path::Path]) -> TokenStream {
+    let files = files.iter().map(|f| {
         let path = f.display().to_string();
         quote!(
             const _: &[u8] = ::core::include_bytes!(#path);
@@ -488,7 +627,8 @@ fn tracking(file: Option<&std::path::Path>) -> TokenStream {
     quote! {
         const _: ::core::option::Option<&str> = ::core::option_env!(#ENV_LEVEL);
         const _: ::core::option::Option<&str> = ::core::option_env!(#ENV_PROFILE);
-        #file
+        const _: ::core::option::Option<&str> = ::core::option_env!(#ENV_REPORT);
+        #(#files)*
     }
 }
 

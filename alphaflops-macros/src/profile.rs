@@ -85,3 +85,21 @@ pub fn by_path(path: &str) -> Result<Resolved, String> {
     }
     load(&file)
 }
+
+/// The regression baseline: `alphaflops-baseline.toml` in the crate or the nearest parent
+/// directory (the workspace), if there is one.
+pub fn baseline() -> Result<Option<(PathBuf, alphaflops_core::baseline::Baseline)>, String> {
+    use alphaflops_core::baseline::{BASELINE_FILE, Baseline};
+    let Some(file) = manifest_dir()
+        .ancestors()
+        .map(|a| a.join(BASELINE_FILE))
+        .find(|f| f.is_file())
+    else {
+        return Ok(None);
+    };
+    let text = std::fs::read_to_string(&file)
+        .map_err(|e| format!("cannot read baseline {}: {e}", file.display()))?;
+    let baseline = Baseline::from_toml_str(&text, &file.display().to_string())
+        .map_err(|e| format!("invalid baseline {e}; regenerate it with `cargo xtask bless`"))?;
+    Ok(Some((file, baseline)))
+}
