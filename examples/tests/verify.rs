@@ -142,3 +142,139 @@ fn a_drifted_candle_model_fails_in_pytorch_layout() {
         "{err}"
     );
 }
+
+/// Real burn modules of every other kind with parameters: their paths, names (`gamma`/`beta`,
+/// `query`/`key`/`value`/`output`), layouts and buffers (batch norm's running statistics)
+/// line up with the annotations.
+#[alphaflops::cost_budget(input = [1, 4, 8, 8], params = "1M")]
+#[derive(Module, Debug)]
+struct ImageLayers {
+    #[layer(conv_transpose2d(channels = [4, 6], kernel_size = [2, 2], stride = [2, 2], groups = 2))]
+    up: burn::nn::conv::ConvTranspose2d,
+    #[layer(batch_norm(num_features = 6))]
+    bn: burn::nn::BatchNorm,
+    #[layer(group_norm(num_groups = 2, num_channels = 6))]
+    gn: burn::nn::GroupNorm,
+}
+
+#[alphaflops::cost_budget(input = [1, 5, 16], params = "1M")]
+#[derive(Module, Debug)]
+struct SequenceLayers {
+    #[layer(layer_norm(d_model = 16))]
+    norm: burn::nn::LayerNorm,
+    #[layer(multi_head_attention(d_model = 16, n_heads = 4))]
+    attn: burn::nn::attention::MultiHeadAttention,
+}
+
+#[alphaflops::cost_budget(input = [1, 5], params = "1M")]
+#[derive(Module, Debug)]
+struct Lookup {
+    #[layer(embedding(n_embedding = 100, d_model = 16))]
+    emb: burn::nn::Embedding,
+}
+
+#[test]
+fn burn_norms_attention_embedding_and_transposed_convs_verify() {
+    let device = burn_cpu();
+    let image = ImageLayers {
+        up: burn::nn::conv::ConvTranspose2dConfig::new([4, 6], [2, 2])
+            .with_stride([2, 2])
+            .with_groups(2)
+            .init(&device),
+        bn: burn::nn::BatchNormConfig::new(6).init(&device),
+        gn: burn::nn::GroupNormConfig::new(2, 6).init(&device),
+    };
+    if let Err(e) = verify(&image) {
+        panic!("{e}");
+    }
+    let seq = SequenceLayers {
+        norm: burn::nn::LayerNormConfig::new(16).init(&device),
+        attn: burn::nn::attention::MultiHeadAttentionConfig::new(16, 4).init(&device),
+    };
+    if let Err(e) = verify(&seq) {
+        panic!("{e}");
+    }
+    let lookup = Lookup {
+        emb: burn::nn::EmbeddingConfig::new(100, 16).init(&device),
+    };
+    if let Err(e) = verify(&lookup) {
+        panic!("{e}");
+    }
+    // The same modules one size off are caught.
+    let wrong = Lookup {
+        emb: burn::nn::EmbeddingConfig::new(100, 8).init(&device),
+    };
+    let err = verify(&wrong).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("`emb` (embedding) `emb.weight`: annotated [100, 16], live [100, 8]"),
+        "{err}"
+    );
+}
+
+/// A residual block as burn writes it, nested with `#[layer(module)]` and repeated: burn's
+/// paths (`blocks.1.bn.gamma`) are the annotated graph's dotted node paths.
+#[alphaflops::cost_model]
+#[derive(Module, Debug)]
+struct ConvBlock {
+    #[layer(conv2d(channels = [8, 8], kernel_size = [3, 3], padding = [1, 1], bias = false))]
+    conv: burn::nn::conv::Conv2d,
+    #[layer(batch_norm(num_features = 8), then(add(with = "input"), relu))]
+    bn: burn::nn::BatchNorm,
+}
+
+#[alphaflops::cost_budget(input = [1, 8, 16, 16], params = "1M")]
+#[derive(Module, Debug)]
+struct Stack {
+    #[layer(module, repeat = 2)]
+    blocks: Vec<ConvBlock>,
+    #[layer(flatten)]
+    flatten: alphaflops_examples::burn_vgg::Flatten,
+    #[layer(linear(d_input = 2048, d_output = 10))]
+    head: Linear,
+}
+
+fn conv_block(device: &Device, channels: usize) -> ConvBlock {
+    ConvBlock {
+        conv: burn::nn::conv::Conv2dConfig::new([8, channels], [3, 3])
+            .with_padding(burn::nn::PaddingConfig2d::Explicit(1, 1, 1, 1))
+            .with_bias(false)
+            .init(device),
+        bn: burn::nn::BatchNormConfig::new(channels).init(device),
+    }
+}
+
+#[test]
+fn nested_repeated_burn_blocks_verify_by_path() {
+    let device = burn_cpu();
+    let stack = Stack {
+        blocks: vec![conv_block(&device, 8), conv_block(&device, 8)],
+        flatten: alphaflops_examples::burn_vgg::Flatten,
+        head: LinearConfig::new(2048, 10).init(&device),
+    };
+    if let Err(e) = verify(&stack) {
+        panic!("{e}");
+    }
+    let drifted = Stack {
+        blocks: vec![conv_block(&device, 8), conv_block(&device, 4)],
+        ..stack
+    };
+    let err = verify(&drifted).unwrap_err();
+    let fields: Vec<&str> = err.mismatches.iter().map(Mismatch::field).collect();
+    assert_eq!(
+        fields,
+        [
+            "blocks.1.conv",
+            "blocks.1.conv",
+            "blocks.1.bn",
+            "blocks.1.bn",
+            "blocks.1.bn"
+        ],
+        "{err}"
+    );
+    assert!(
+        err.to_string()
+            .contains("`blocks.1.conv` (conv2d) `blocks.1.conv.weight`: annotated [8, 8, 3, 3], live [4, 8, 3, 3]"),
+        "{err}"
+    );
+}
