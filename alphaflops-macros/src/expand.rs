@@ -66,7 +66,10 @@ pub fn attribute(attr: Attr, args: TokenStream, input: TokenStream) -> TokenStre
     };
     // A struct with `#[layer(module)]` fields first collects its modules, here where their
     // paths resolve: each module's exporter appends its model and calls `__cost_resolve!`.
-    if let Some(first) = first_missing_module(attr, &args, &item, &Children::new()) {
+    if let Some(first) = mentions_module(&item)
+        .then(|| first_missing_module(attr, &args, &item, &Children::new()))
+        .flatten()
+    {
         let attr_ident = syn::Ident::new(attr.name(), Span::call_site());
         return invoke(&first, quote!([root #attr_ident (#args) #input]));
     }
@@ -108,6 +111,22 @@ fn exporter(item: &syn::ItemStruct, model: Option<&alphaflops_core::Model>) -> T
 fn invoke(module: &lower::ModuleRef, collected: TokenStream) -> TokenStream {
     let path = &module.path;
     quote_spanned!(module.range.start=> #path! { #collected })
+}
+
+/// Whether any field's `#[layer]` names `module` (a cheap test before lowering twice).
+fn mentions_module(item: &syn::ItemStruct) -> bool {
+    fn has(tokens: TokenStream) -> bool {
+        tokens.into_iter().any(|t| match t {
+            proc_macro2::TokenTree::Ident(i) => i == "module",
+            proc_macro2::TokenTree::Group(g) => has(g.stream()),
+            _ => false,
+        })
+    }
+    item.fields
+        .iter()
+        .flat_map(|f| &f.attrs)
+        .filter(|a| a.path().is_ident(lower::LAYER_ATTR))
+        .any(|a| has(a.meta.to_token_stream()))
 }
 
 /// The first `#[layer(module)]` not in `children`, when everything else about the struct
@@ -230,10 +249,9 @@ fn expand(
         return quote!(#item #fallback #tracking #errors #exporter);
     };
     let verdicts = judge(&priced);
-    for line in doc_section(&priced, &verdicts).lines() {
-        let line = format!(" {line}");
-        item.attrs.push(syn::parse_quote!(#[doc = #line]));
-    }
+    // One attribute for the whole section: rustdoc joins it with the struct's own docs.
+    let docs = doc_section(&priced, &verdicts);
+    item.attrs.push(syn::parse_quote!(#[doc = #docs]));
     let model_json = serde_json::to_string(&priced.model).unwrap_or_default();
     let origin = priced.resolved.file.as_ref().map_or_else(
         || format!("<shipped profile {}>", priced.resolved.profile.name),
@@ -797,5 +815,73 @@ mod tests {
             text.contains("compile_error") && text.contains("61.71 k params > 50.00 k params"),
             "{text}"
         );
+    }
+}
+
+#[cfg(test)]
+mod bench {
+    /// Not a test: `cargo test -p alphaflops-macros --release -- --ignored --nocapture
+    /// expansion_time` prints how long one expansion of a 100-layer model takes (the figure
+    /// BENCHMARKS.md puts beside `cargo check`). It asserts nothing.
+    #[test]
+    #[ignore]
+    fn expansion_time() {
+        let fields = (0..100).map(|i| {
+            let name = quote::format_ident!("fc{i}");
+            quote::quote!(#[layer(linear(d_input = 256, d_output = 256))] #name: Linear,)
+        });
+        let item = quote::quote!(pub struct Deep { #(#fields)* });
+        let args = quote::quote!(input = [8, 256]);
+        let runs = 50;
+        let start = std::time::Instant::now();
+        for _ in 0..runs {
+            std::hint::black_box(super::attribute(
+                super::Attr::Budget,
+                args.clone(),
+                item.clone(),
+            ));
+        }
+        println!(
+            "one expansion of a 100-layer model: {:.2} ms",
+            start.elapsed().as_secs_f64() * 1e3 / runs as f64
+        );
+        let parsed: syn::ItemStruct = syn::parse2(item.clone()).unwrap();
+        let time = |what: &str, f: &dyn Fn()| {
+            let start = std::time::Instant::now();
+            for _ in 0..runs {
+                f();
+            }
+            println!(
+                "  {what}: {:.2} ms",
+                start.elapsed().as_secs_f64() * 1e3 / runs as f64
+            );
+        };
+        time("parse", &|| {
+            std::hint::black_box(syn::parse2::<syn::Item>(item.clone()).unwrap());
+        });
+        time("first_missing_module", &|| {
+            std::hint::black_box(super::first_missing_module(
+                super::Attr::Budget,
+                &args,
+                &parsed,
+                &super::Children::new(),
+            ));
+        });
+        time("price", &|| {
+            let cx = crate::ctxt::Ctxt::default();
+            std::hint::black_box(super::price(
+                &cx,
+                super::Attr::Budget,
+                args.clone(),
+                &parsed,
+                &super::Children::new(),
+            ));
+        });
+        time("exporter", &|| {
+            std::hint::black_box(super::exporter(&parsed, None));
+        });
+        time("profile", &|| {
+            std::hint::black_box(crate::profile::by_name("quadro-t2000-asperti2021").ok());
+        });
     }
 }
