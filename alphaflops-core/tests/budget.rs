@@ -3,6 +3,10 @@
 use alphaflops_core::*;
 
 fn mlp() -> ModelCost {
+    mlp_on(&Profile::default_profile())
+}
+
+fn mlp_on(profile: &Profile) -> ModelCost {
     let mut m = Model::new("mlp", [64, 512]);
     m.push(
         "fc",
@@ -12,7 +16,7 @@ fn mlp() -> ModelCost {
             bias: true,
         },
     );
-    m.price(&Profile::default_profile()).unwrap()
+    m.price(profile).unwrap()
 }
 
 #[test]
@@ -65,16 +69,7 @@ fn energy_needs_power() {
     );
     let mut p = Profile::default_profile();
     p.device.power_w = Some(50.0);
-    let mut m = Model::new("mlp", [64, 512]);
-    m.push(
-        "fc",
-        Layer::Linear {
-            d_input: 512,
-            d_output: 512,
-            bias: true,
-        },
-    );
-    let cost = m.price(&p).unwrap();
+    let cost = mlp_on(&p);
     let v = Budget {
         metric: Metric::EnergyMj,
         limit: 1.0,

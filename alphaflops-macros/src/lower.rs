@@ -780,6 +780,13 @@ fn optional<T>(
     }
 }
 
+/// `groups = 1` and `bias = true`, shared by the convolutions.
+fn groups_and_bias(keys: &mut Keys) -> (Option<u64>, Option<bool>) {
+    let groups = optional(keys, "groups", 1, |cx, v| attr::positive(cx, "groups", v));
+    let bias = optional(keys, "bias", true, |cx, v| attr::boolean(cx, "bias", v));
+    (groups, bias)
+}
+
 /// `channels = [in, out]`.
 fn channels(keys: &mut Keys) -> Option<(u64, u64)> {
     required(keys, "channels", "channels = [in, out]", |cx, v| {
@@ -838,12 +845,7 @@ fn layer(mut keys: Keys, op: &str, op_span: Span) -> Option<Layer> {
                 conv_padding(cx, v, dims)
             });
             let dilation = optional(&mut keys, "dilation", ones.clone(), per_dim("dilation"));
-            let groups = optional(&mut keys, "groups", 1, |cx, v| {
-                attr::positive(cx, "groups", v)
-            });
-            let bias = optional(&mut keys, "bias", true, |cx, v| {
-                attr::boolean(cx, "bias", v)
-            });
+            let (groups, bias) = groups_and_bias(&mut keys);
             let layer = (|| {
                 let (i, o) = ch?;
                 Some(Layer::Conv(Conv {
@@ -883,12 +885,7 @@ fn layer(mut keys: Keys, op: &str, op_span: Span) -> Option<Layer> {
             let padding = optional(&mut keys, "padding", vec![0; 2], pads("padding"));
             let padding_out = optional(&mut keys, "padding_out", vec![0; 2], pads("padding_out"));
             let dilation = optional(&mut keys, "dilation", ones.clone(), per_dim("dilation"));
-            let groups = optional(&mut keys, "groups", 1, |cx, v| {
-                attr::positive(cx, "groups", v)
-            });
-            let bias = optional(&mut keys, "bias", true, |cx, v| {
-                attr::boolean(cx, "bias", v)
-            });
+            let (groups, bias) = groups_and_bias(&mut keys);
             let layer = (|| {
                 let (i, o) = ch?;
                 Some(Layer::ConvTranspose(ConvTranspose {

@@ -18,14 +18,16 @@ fn manifest_dir() -> PathBuf {
 }
 
 fn load(file: &Path) -> Result<Resolved, String> {
-    let toml = std::fs::read_to_string(file)
+    // Resolved, so messages show where the file is rather than how it was reached.
+    let file = std::fs::canonicalize(file).unwrap_or_else(|_| file.to_path_buf());
+    let toml = std::fs::read_to_string(&file)
         .map_err(|e| format!("cannot read profile {}: {e}", file.display()))?;
-    let profile =
-        Profile::from_toml_str(&toml, &file.display().to_string()).map_err(|e| e.to_string())?;
+    let profile = Profile::from_toml_str(&toml, &file.display().to_string())
+        .map_err(|e| format!("invalid profile {e}"))?;
     Ok(Resolved {
         profile,
         toml,
-        file: Some(file.to_path_buf()),
+        file: Some(file),
     })
 }
 
