@@ -2,16 +2,16 @@
 #![doc = include_str!("../README.md")]
 
 pub use alphaflops_core::*;
-pub use alphaflops_macros::{cost_budget, cost_model};
 #[doc(hidden)]
 pub use alphaflops_macros::__cost_resolve;
+pub use alphaflops_macros::{cost_budget, cost_model};
 
 pub mod verify;
-pub use verify::{Layout, Mismatch, VerifyError, check};
 #[cfg(feature = "burn")]
 pub use verify::verify;
 #[cfg(feature = "candle")]
 pub use verify::verify_candle;
+pub use verify::{Layout, Mismatch, VerifyError, check};
 
 #[doc(hidden)]
 pub mod __private {

@@ -98,19 +98,45 @@ fn nested_model_prices_like_the_flat_layers() {
     let cost = ResNetHead::cost();
     // The same layers from torchvision's resnet18, flat, up to layer2 (inclusive).
     let flat = zoo::resnet18(1).price(&Profile::default_profile()).unwrap();
-    let upto = flat.layers.iter().position(|l| l.name == "layer3.0.conv1").unwrap();
+    let upto = flat
+        .layers
+        .iter()
+        .position(|l| l.name == "layer3.0.conv1")
+        .unwrap();
     let params: u64 = flat.layers[..upto].iter().map(|l| l.params).sum::<u64>() + 128 * 10 + 10;
     let macs: u64 = flat.layers[..upto].iter().map(|l| l.macs).sum::<u64>() + 128 * 10;
     assert_eq!(cost.params, params);
     assert_eq!(cost.macs, macs);
     assert_eq!(cost.output.dims(), &[1, 10]);
     let names: Vec<&str> = cost.layers.iter().map(|l| l.name.as_str()).collect();
-    assert_eq!(names, ["conv1", "bn1", "relu", "maxpool", "layer1.0", "layer1.1", "layer2_0", "layer2_1", "avgpool", "fc"]);
+    assert_eq!(
+        names,
+        [
+            "conv1", "bn1", "relu", "maxpool", "layer1.0", "layer1.1", "layer2_0", "layer2_1",
+            "avgpool", "fc"
+        ]
+    );
     let down = &cost.layers[6];
     assert_eq!(down.op, "BasicBlockDown128");
     let inner: Vec<&str> = down.children.iter().map(|c| c.name.as_str()).collect();
-    assert_eq!(inner, ["conv1", "bn1", "relu", "conv2", "bn2", "downsample", "downsample.add", "downsample.relu"]);
-    assert_eq!(down.children[5].children.len(), 2, "the downsample module nests too");
+    assert_eq!(
+        inner,
+        [
+            "conv1",
+            "bn1",
+            "relu",
+            "conv2",
+            "bn2",
+            "downsample",
+            "downsample.add",
+            "downsample.relu"
+        ]
+    );
+    assert_eq!(
+        down.children[5].children.len(),
+        2,
+        "the downsample module nests too"
+    );
     assert!(cost.to_markdown().contains("| 7.6.1 | ↳ ↳ conv |"));
 }
 
@@ -118,5 +144,8 @@ fn nested_model_prices_like_the_flat_layers() {
 fn a_module_with_its_own_input_is_a_model_too() {
     let block = blocks::BasicBlockDown128::cost();
     assert_eq!(block.output.dims(), &[1, 128, 28, 28]);
-    assert_eq!(block.params, 64 * 128 * 9 + 256 + 128 * 128 * 9 + 256 + 64 * 128 + 256);
+    assert_eq!(
+        block.params,
+        64 * 128 * 9 + 256 + 128 * 128 * 9 + 256 + 64 * 128 + 256
+    );
 }

@@ -23,10 +23,10 @@ pub use alphaflops::verify::{burn_param_shapes, candle_param_shapes};
 #[cfg(test)]
 mod tests {
     use super::*;
-    use burn::module::Module;
     use crate::burn_lenet::LeNet;
     use crate::burn_vgg::Vgg;
     use crate::candle_cnn::CandleCnn;
+    use burn::module::Module;
 
     fn owned(v: &[(&str, &[usize])]) -> Vec<(String, Vec<usize>)> {
         v.iter().map(|(n, s)| (n.to_string(), s.to_vec())).collect()
