@@ -29,7 +29,7 @@ pub fn price_kernels(profile: &Profile, kernels: &[Kernel]) -> Result<KernelPric
         };
         let alpha_flops = alpha * k.flops as f64;
         total.alpha_flops += alpha_flops;
-        total.predicted_ms += profile.kernel_ms(alpha_flops, k.elements_moved);
+        total.predicted_ms += profile.kernel_ms(alpha_flops, profile.memory_elements(k));
     }
     Ok(total)
 }

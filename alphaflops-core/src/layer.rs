@@ -349,6 +349,13 @@ pub struct Kernel {
     pub alpha: Option<AlphaInput>,
     /// Elements read and written (inputs, outputs and weights), for the memory term.
     pub elements_moved: u64,
+    /// The GEMM's input matrix when the kernel runs as im2col + GEMM (candle and most CPU
+    /// backends): for a convolution the unfolded input, `N · output positions · c_in · K1·K2`
+    /// elements (every group's columns); for a dense layer its input (a 1×1 convolution's
+    /// unfolding). Profiles with `memory = "im2col"` price these elements instead of
+    /// `elements_moved`; `None` for kernels without such a matrix.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unfolded_elements: Option<u64>,
 }
 
 /// What a layer does to a given input.
@@ -407,6 +414,7 @@ fn matmul_kernel(
         flops: sum(&[twice(macs)?, extra_flops], "the FLOP count")?,
         alpha: Some(alpha),
         elements_moved: sum(moved, "the elements moved")?,
+        unfolded_elements: None,
     })
 }
 
@@ -417,6 +425,7 @@ fn elementwise_kernel(flops: u64, moved: &[u64]) -> Result<Kernel, LayerError> {
         flops,
         alpha: None,
         elements_moved: sum(moved, "the elements moved")?,
+        unfolded_elements: None,
     })
 }
 
@@ -972,12 +981,15 @@ fn conv(c: &Conv, input: &Shape) -> Result<LayerEval, LayerError> {
     let n_out = out.numel()?;
     let macs = product(&[n_out, cin_per_group, kernel_area], "the MAC count")?;
     let s = product(&[n, product(&out_spatial, "the output size")?], "S")?;
-    let kernel = matmul_kernel(
+    let mut kernel = matmul_kernel(
         macs,
         0,
         AlphaInput { kernel_area, s },
         &[input.numel()?, n_out, params],
     )?;
+    // im2col: one column of c_in/groups · K1·K2 elements per output position and group.
+    // Left out (None) rather than failing the layer if it overflows.
+    kernel.unfolded_elements = product(&[s, c.in_channels, kernel_area], "the unfolded input").ok();
     Ok(LayerEval {
         output: out,
         params,
@@ -1095,7 +1107,7 @@ fn linear(d_input: u64, d_output: u64, bias: bool, input: &Shape) -> Result<Laye
         "the parameter count",
     )?;
     let macs = product(&[rows, d_input, d_output], "the MAC count")?;
-    let kernel = matmul_kernel(
+    let mut kernel = matmul_kernel(
         macs,
         0,
         AlphaInput {
@@ -1104,6 +1116,8 @@ fn linear(d_input: u64, d_output: u64, bias: bool, input: &Shape) -> Result<Laye
         },
         &[input.numel()?, out.numel()?, params],
     )?;
+    // The GEMM reads the input as it is: what a 1×1 convolution unfolds to.
+    kernel.unfolded_elements = Some(input.numel()?);
     Ok(LayerEval {
         output: out,
         params,

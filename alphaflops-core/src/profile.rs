@@ -8,6 +8,7 @@ use std::fmt;
 use serde::{Deserialize, Deserializer, Serialize, de::Error as _};
 
 use crate::alpha::{AlphaInput, alpha};
+use crate::layer::Kernel;
 
 /// The profile format this version reads and writes.
 pub const FORMAT: u32 = 1;
@@ -78,9 +79,10 @@ pub struct Device {
 }
 
 /// How α-FLOPs become time: per kernel launch,
-/// `t = latency_ms + ms_per_flop·α·FLOPs + ms_per_byte·bytes` (`combine = "sum"`), or
-/// `t = latency_ms + max(ms_per_flop·α·FLOPs, ms_per_byte·bytes)` (`combine = "max"`).
-/// The paper's model is `latency_ms = 0`, `ms_per_byte = 0`.
+/// `t = max(floor_ms, latency_ms + ms_per_flop·α·FLOPs + ms_per_byte·bytes)` (`combine = "sum"`),
+/// or `t = max(floor_ms, latency_ms + max(ms_per_flop·α·FLOPs, ms_per_byte·bytes))`
+/// (`combine = "max"`), where `bytes` counts the elements [`Memory`] selects.
+/// The paper's model is `latency_ms = 0`, `ms_per_byte = 0`, `floor_ms = 0`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Timing {
@@ -100,6 +102,35 @@ pub struct Timing {
     pub ms_per_byte: f64,
     #[serde(default, skip_serializing_if = "Combine::is_sum")]
     pub combine: Combine,
+    /// A floor under every launch: no kernel takes less than `floor_ms` (0: no floor).
+    #[serde(
+        default,
+        deserialize_with = "non_negative",
+        skip_serializing_if = "is_zero"
+    )]
+    pub floor_ms: f64,
+    /// Which elements the memory term counts.
+    #[serde(default, skip_serializing_if = "Memory::is_tensors")]
+    pub memory: Memory,
+}
+
+/// The traffic the memory term prices.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Memory {
+    /// Inputs, outputs and weights of each kernel ([`Kernel::elements_moved`]).
+    #[default]
+    Tensors,
+    /// Convolutions lowered to im2col + GEMM (candle, many CPU backends): the GEMM's input
+    /// matrix, i.e. a convolution's unfolded input ([`Kernel::unfolded_elements`]); kernels
+    /// without one count their tensors.
+    Im2col,
+}
+
+impl Memory {
+    fn is_tensors(&self) -> bool {
+        *self == Memory::Tensors
+    }
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -230,17 +261,26 @@ impl Profile {
         }
     }
 
+    /// The elements a kernel moves as the profile's memory term counts them.
+    pub fn memory_elements(&self, kernel: &Kernel) -> u64 {
+        match self.timing.memory {
+            Memory::Tensors => kernel.elements_moved,
+            Memory::Im2col => kernel.unfolded_elements.unwrap_or(kernel.elements_moved),
+        }
+    }
+
     /// Predicted milliseconds of one kernel launch doing `alpha_flops` α-FLOPs and moving
-    /// `elements` elements.
+    /// `elements` elements (as [`Profile::memory_elements`] counts them).
     pub fn kernel_ms(&self, alpha_flops: f64, elements: u64) -> f64 {
         let t = &self.timing;
         let compute = t.ms_per_flop * alpha_flops;
         let memory = t.ms_per_byte * (elements as f64) * (self.dtype_bytes() as f64);
-        t.latency_ms
+        let ms = t.latency_ms
             + match t.combine {
                 Combine::Sum => compute + memory,
                 Combine::Max => compute.max(memory),
-            }
+            };
+        ms.max(t.floor_ms)
     }
 
     /// Energy in joules for `ms` milliseconds, if the profile knows the device's power.

@@ -86,7 +86,7 @@ pub fn run(args: Args) -> Result<()> {
         csv_path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default()
     )
     .to_lowercase();
-    let profile = fit::with_provenance(fitted, source, args.spec.model, env);
+    let profile = fit::with_provenance(fitted, source, &args.spec, env);
     fit::write_profile(&args.out, &profile)?;
     let pred = crate::validate::predict(&profile, &measured.rows, &csv_path)?;
     let svg = plot::render(&profile, &measured.rows, &pred, &name)?;

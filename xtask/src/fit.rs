@@ -17,7 +17,8 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use alphaflops_core::{AlphaClass, Combine, Device, DeviceKind, Profile, Timing, price_kernels, profile::Provenance};
+use alphaflops_core::profile::{Memory, Provenance};
+use alphaflops_core::{AlphaClass, Combine, Device, DeviceKind, Profile, Timing, price_kernels};
 use levenberg_marquardt::{LeastSquaresProblem, LevenbergMarquardt};
 use nalgebra::{DMatrix, DVector, Dyn, Owned};
 
@@ -38,6 +39,15 @@ pub enum Form {
 pub enum CombineArg {
     Sum,
     Max,
+}
+
+/// Which elements the memory term counts (core's `memory` key).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum MemoryArg {
+    /// Inputs, outputs and weights of each kernel
+    Tensors,
+    /// Convolutions as im2col + GEMM: the unfolded input, outputs and weights
+    Im2col,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -88,6 +98,36 @@ pub struct SpecArgs {
     /// Loss on log errors: l2 (least squares) or l1 (least absolute, by IRLS; closer to MAPE)
     #[arg(long, value_enum, default_value = "l2")]
     pub loss: Loss,
+    /// Fit a true floor, t = max(floor_ms, …), instead of the added latency of the extended
+    /// form (with --model paper: t = max(floor_ms, ms_per_flop·α·FLOPs))
+    #[arg(long)]
+    pub floor: bool,
+    /// What the extended form's memory term counts: tensors (inputs + outputs + weights) or
+    /// im2col (the unfolded input of a convolution, + outputs + weights)
+    #[arg(long, value_enum, default_value = "tensors")]
+    pub memory: MemoryArg,
+}
+
+impl SpecArgs {
+    /// Core's memory mode for `--memory`.
+    pub fn memory_mode(&self) -> Memory {
+        match self.memory {
+            MemoryArg::Tensors => Memory::Tensors,
+            MemoryArg::Im2col => Memory::Im2col,
+        }
+    }
+
+    /// The model form in words, as written into provenance and tables.
+    pub fn describe(&self) -> String {
+        let mut s = format!("{:?}", self.model).to_lowercase();
+        if self.floor {
+            s.push_str(" + floor");
+        }
+        if self.model == Form::Extended && self.memory == MemoryArg::Im2col {
+            s.push_str(", im2col memory");
+        }
+        s
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -122,7 +162,14 @@ pub fn template(name: &str, device: Device, starts: &[u64]) -> Profile {
         format: alphaflops_core::profile::FORMAT,
         name: name.to_string(),
         device,
-        timing: Timing { ms_per_flop: 1e-8, latency_ms: 0.0, ms_per_byte: 0.0, combine: Combine::Sum },
+        timing: Timing {
+            ms_per_flop: 1e-8,
+            latency_ms: 0.0,
+            ms_per_byte: 0.0,
+            combine: Combine::Sum,
+            floor_ms: 0.0,
+            memory: Memory::Tensors,
+        },
         alpha_classes,
         provenance: None,
     }
@@ -160,18 +207,41 @@ struct Problem<'a> {
     ln_t: Vec<f64>,
     base: Profile,
     form: Form,
+    floor: bool,
     theta: DVector<f64>,
     /// Square roots of per-row weights (all 1 for least squares; IRLS sets them for L1).
     sqrt_w: Vec<f64>,
 }
 
+/// Where each timing constant sits in the parameter vector, after the 2 per class.
+#[derive(Clone, Copy, Debug)]
+struct Layout {
+    scale: usize,
+    latency: Option<usize>,
+    floor: Option<usize>,
+    per_byte: Option<usize>,
+    len: usize,
+}
+
+impl Layout {
+    /// Paper: scale (+ floor). Extended: scale, latency or (with `floor`) floor, memory.
+    fn new(form: Form, floor: bool, classes: usize) -> Layout {
+        let mut next = 2 * classes;
+        let mut take = || {
+            next += 1;
+            next - 1
+        };
+        let scale = take();
+        let latency = (form == Form::Extended && !floor).then(&mut take);
+        let floor = floor.then(&mut take);
+        let per_byte = (form == Form::Extended).then(&mut take);
+        Layout { scale, latency, floor, per_byte, len: next }
+    }
+}
+
 impl Problem<'_> {
-    fn n_params(form: Form, classes: usize) -> usize {
-        2 * classes
-            + match form {
-                Form::Paper => 1,
-                Form::Extended => 3,
-            }
+    fn layout(&self) -> Layout {
+        Layout::new(self.form, self.floor, self.base.alpha_classes.len())
     }
 
     /// The profile for a parameter vector.
@@ -182,11 +252,16 @@ impl Problem<'_> {
             class.beta = logistic(theta[2 * c]).clamp(1e-12, 1.0);
             class.gamma = theta[2 * c + 1].exp();
         }
-        let t = 2 * p.alpha_classes.len();
-        p.timing.ms_per_flop = theta[t].exp();
-        if self.form == Form::Extended {
-            p.timing.latency_ms = theta[t + 1].exp();
-            p.timing.ms_per_byte = theta[t + 2].exp();
+        let l = self.layout();
+        p.timing.ms_per_flop = theta[l.scale].exp();
+        if let Some(i) = l.latency {
+            p.timing.latency_ms = theta[i].exp();
+        }
+        if let Some(i) = l.floor {
+            p.timing.floor_ms = theta[i].exp();
+        }
+        if let Some(i) = l.per_byte {
+            p.timing.ms_per_byte = theta[i].exp();
         }
         p
     }
@@ -244,8 +319,8 @@ impl LeastSquaresProblem<f64, Dyn, Dyn> for Problem<'_> {
 }
 
 /// Refuses data that cannot determine the parameters, saying what to add.
-pub fn check_rows(rows: &[Row], form: Form, base: &Profile) -> Result<()> {
-    let n_params = Problem::n_params(form, base.alpha_classes.len());
+pub fn check_rows(rows: &[Row], form: Form, floor: bool, base: &Profile) -> Result<()> {
+    let n_params = Layout::new(form, floor, base.alpha_classes.len()).len;
     let need = n_params + 3;
     if rows.len() < need {
         return Err(err!(
@@ -287,9 +362,12 @@ pub fn check_rows(rows: &[Row], form: Form, base: &Profile) -> Result<()> {
 /// Fits a model form to rows; `base` gives device, name and class boundaries.
 pub fn fit(rows: &[Row], spec: &SpecArgs, base: &Profile) -> Result<Fitted> {
     let (form, combine, loss) = (spec.model, spec.combine.map(to_combine), spec.loss);
-    check_rows(rows, form, base)?;
+    let (floor, memory) = (spec.floor, spec.memory_mode());
+    check_rows(rows, form, floor, base)?;
     let nc = base.alpha_classes.len();
-    let t = 2 * nc;
+    let layout = Layout::new(form, floor, nc);
+    let mut counting = base.clone();
+    counting.timing.memory = memory;
     let ln_t: Vec<f64> = rows.iter().map(|r| r.t().ln()).collect();
     let combines: Vec<Combine> = match (form, combine) {
         (Form::Paper, _) => vec![Combine::Sum],
@@ -301,7 +379,9 @@ pub fn fit(rows: &[Row], spec: &SpecArgs, base: &Profile) -> Result<Fitted> {
     let bytes_med = crate::metrics::median(
         &rows
             .iter()
-            .map(|r| r.kernels.iter().map(|k| k.elements_moved).sum::<u64>() as f64 * base.dtype_bytes() as f64)
+            .map(|r| {
+                r.kernels.iter().map(|k| counting.memory_elements(k)).sum::<u64>() as f64 * base.dtype_bytes() as f64
+            })
             .collect::<Vec<_>>(),
     );
     let mut best: Option<(f64, Profile)> = None;
@@ -310,15 +390,23 @@ pub fn fit(rows: &[Row], spec: &SpecArgs, base: &Profile) -> Result<Fitted> {
         for &beta0 in &[0.001, 0.02, 0.2] {
             for &gamma0 in &[0.5, 1.0] {
                 let mut b = base.clone();
-                b.timing = Timing { ms_per_flop: 1.0, latency_ms: 0.0, ms_per_byte: 0.0, combine: comb };
-                let mut theta = DVector::zeros(Problem::n_params(form, nc));
+                b.timing = Timing {
+                    ms_per_flop: 1.0,
+                    latency_ms: 0.0,
+                    ms_per_byte: 0.0,
+                    combine: comb,
+                    floor_ms: 0.0,
+                    memory,
+                };
+                let mut theta = DVector::zeros(layout.len);
                 for c in 0..nc {
                     theta[2 * c] = logit(beta0);
                     theta[2 * c + 1] = f64::ln(gamma0);
                 }
                 // Closed-form scale for this start: the geometric mean of t / (α·FLOPs).
                 let sqrt_w = vec![1.0; rows.len()];
-                let mut problem = Problem { rows, ln_t: ln_t.clone(), base: b, form, theta: theta.clone(), sqrt_w };
+                let mut problem =
+                    Problem { rows, ln_t: ln_t.clone(), base: b, form, floor, theta: theta.clone(), sqrt_w };
                 let unit = problem.profile(&theta);
                 let ln_scale = rows
                     .iter()
@@ -328,11 +416,18 @@ pub fn fit(rows: &[Row], spec: &SpecArgs, base: &Profile) -> Result<Fitted> {
                     })
                     .sum::<f64>()
                     / rows.len() as f64;
-                theta[t] = ln_scale;
+                theta[layout.scale] = ln_scale;
                 if form == Form::Extended {
-                    theta[t] = ln_scale + f64::ln(0.7);
-                    theta[t + 1] = (0.5 * t_min).ln();
-                    theta[t + 2] = (0.2 * t_med / bytes_med.max(1.0)).ln();
+                    theta[layout.scale] = ln_scale + f64::ln(0.7);
+                }
+                if let Some(i) = layout.latency {
+                    theta[i] = (0.5 * t_min).ln();
+                }
+                if let Some(i) = layout.floor {
+                    theta[i] = t_min.ln();
+                }
+                if let Some(i) = layout.per_byte {
+                    theta[i] = (0.2 * t_med / bytes_med.max(1.0)).ln();
                 }
                 problem.theta = theta;
                 let (mut problem, _report) = LevenbergMarquardt::new().with_patience(200).minimize(problem);
@@ -376,15 +471,17 @@ pub fn fit(rows: &[Row], spec: &SpecArgs, base: &Profile) -> Result<Fitted> {
 pub fn with_provenance(
     mut fitted: Fitted,
     source: String,
-    form: Form,
+    spec: &SpecArgs,
     environment: BTreeMap<String, String>,
 ) -> Profile {
     let t = &fitted.profile.timing;
-    let form_text = match form {
-        Form::Paper => "paper form (t = ms_per_flop·α·FLOPs)".to_string(),
-        Form::Extended => {
-            format!("extended form (latency + compute {} memory)", if t.combine == Combine::Max { "max" } else { "+" })
-        }
+    let op = if t.combine == Combine::Max { "max" } else { "+" };
+    let memory = if t.memory == Memory::Im2col { "im2col memory" } else { "memory" };
+    let form_text = match (spec.model, spec.floor) {
+        (Form::Paper, false) => "paper form (t = ms_per_flop·α·FLOPs)".to_string(),
+        (Form::Paper, true) => "paper form with a floor (t = max(floor, ms_per_flop·α·FLOPs))".to_string(),
+        (Form::Extended, false) => format!("extended form (latency + compute {op} {memory})"),
+        (Form::Extended, true) => format!("extended form with a floor (max(floor, compute {op} {memory}))"),
     };
     fitted.profile.provenance = Some(Provenance {
         source,
@@ -402,8 +499,13 @@ pub fn with_provenance(
 
 pub fn describe(p: &Profile) -> String {
     let mut s = format!(
-        "ms_per_flop = {:.4e}, latency_ms = {:.4}, ms_per_byte = {:.4e}, combine = {:?}\n",
-        p.timing.ms_per_flop, p.timing.latency_ms, p.timing.ms_per_byte, p.timing.combine
+        "ms_per_flop = {:.4e}, latency_ms = {:.4}, floor_ms = {:.4}, ms_per_byte = {:.4e}, combine = {:?}, memory = {:?}\n",
+        p.timing.ms_per_flop,
+        p.timing.latency_ms,
+        p.timing.floor_ms,
+        p.timing.ms_per_byte,
+        p.timing.combine,
+        p.timing.memory
     );
     for c in &p.alpha_classes {
         let range = match c.max_kernel_area {
@@ -444,7 +546,8 @@ pub fn run(args: Args) -> Result<()> {
     env.insert("data".to_string(), sources.join(" "));
     env.insert("fitted_with".to_string(), format!("cargo xtask fit (alphaflops {})", env!("CARGO_PKG_VERSION")));
     env.insert("classes_start_at_kernel_area".to_string(), format!("{:?}", args.spec.classes.0));
-    let profile = with_provenance(fitted, sources.join(" "), args.spec.model, env);
+    env.insert("model".to_string(), args.spec.describe());
+    let profile = with_provenance(fitted, sources.join(" "), &args.spec, env);
     write_profile(&args.out, &profile)?;
     outln!(
         "wrote {} ({} rows, fit MAPE {:.2} %, {} loss of log errors {:.4})\n{}",
