@@ -117,15 +117,18 @@ pub fn run(args: Args) -> Result<()> {
         // The validate object, then what is particular to cross-validation.
         let base = cmp.json();
         let model = format!("{:?}", args.spec.model).to_lowercase();
+        let memory = format!("{:?}", args.spec.memory_mode()).to_lowercase();
         outln!(
-            "{},\"by\":{},\"model\":{},\"folds\":{}}}",
+            "{},\"by\":{},\"model\":{},\"floor\":{},\"memory\":{},\"folds\":{}}}",
             &base[..base.len() - 1],
             json!(args.by),
             json!(model),
+            json!(args.spec.floor),
+            json!(memory),
             json!(folds)
         );
     } else {
-        outln!("leave-one-{}-out cross-validation, {:?} model", args.by, args.spec.model);
+        outln!("leave-one-{}-out cross-validation, {} model", args.by, args.spec.describe());
         outln!("{:<28} {:>5} {:>14} {:>17}", "held out", "n", "α MAPE %", "FLOPs-only MAPE %");
         for f in &folds {
             outln!("{:<28} {:>5} {:>14.2} {:>17.2}", f.held_out, f.alpha.n, f.alpha.mape_pct, f.flops_only.mape_pct);

@@ -81,6 +81,10 @@ pub struct Args {
     /// Element type of the measurements (sets bytes per element for the memory term)
     #[arg(long, default_value = "f32")]
     pub dtype: String,
+    /// Copy [provenance.environment] (CPU, threads, timing method…) from this profile, e.g.
+    /// the one `bench` wrote for the same CSV, so a refit keeps what was measured where
+    #[arg(long)]
+    pub environment_from: Option<PathBuf>,
 }
 
 /// The model form to fit, shared by fit, crossval and bench.
@@ -542,7 +546,10 @@ pub fn run(args: Args) -> Result<()> {
     let fitted = fit(&rows, &args.spec, &base)?;
     let sources: Vec<String> = args.data.iter().map(|p| p.display().to_string()).collect();
     let (m, sum_sq) = (fitted.metrics, fitted.sum_sq);
-    let mut env = BTreeMap::new();
+    let mut env = match &args.environment_from {
+        Some(path) => crate::validate::load_profile(path)?.provenance.map(|p| p.environment).unwrap_or_default(),
+        None => BTreeMap::new(),
+    };
     env.insert("data".to_string(), sources.join(" "));
     env.insert("fitted_with".to_string(), format!("cargo xtask fit (alphaflops {})", env!("CARGO_PKG_VERSION")));
     env.insert("classes_start_at_kernel_area".to_string(), format!("{:?}", args.spec.classes.0));
