@@ -607,3 +607,78 @@ pub fn write_profile(path: &Path, profile: &Profile) -> Result<()> {
         .map_err(|e| err!("internal: the fitted profile does not parse back: {e}"))?;
     util::write_atomic(path, text.as_bytes())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alphaflops_core::ConvWorkload;
+
+    /// Rows priced by `truth` over sizes from far below to far above any floor.
+    fn rows(truth: &Profile) -> Vec<Row> {
+        let mut csv = String::from("experiment,series,h,w,c_in,c_out,k1,k2,time_ms\n");
+        for h in [2, 4, 8, 16, 32, 64, 128] {
+            for c in [4, 16, 64] {
+                for k in [1, 3, 5] {
+                    let t = ConvWorkload::new(h, h, c, c, k, k).price(truth).unwrap().predicted_ms;
+                    csv.push_str(&format!("e,0,{h},{h},{c},{c},{k},{k},{t:e}\n"));
+                }
+            }
+        }
+        Table::parse(&csv, Path::new("synthetic.csv"), true).unwrap().rows
+    }
+
+    fn spec(model: Form, combine: CombineArg, floor: bool, memory: MemoryArg) -> SpecArgs {
+        SpecArgs { model, combine: Some(combine), classes: Classes(vec![1, 2]), loss: Loss::L2, floor, memory }
+    }
+
+    fn truth(timing: Timing) -> Profile {
+        let mut p = Profile::default_profile();
+        p.timing = timing;
+        p
+    }
+
+    fn close(a: f64, b: f64, rel: f64) -> bool {
+        (a - b).abs() <= rel * b.abs()
+    }
+
+    #[test]
+    fn layout_places_each_timing_constant_once() {
+        let l = Layout::new(Form::Paper, false, 2);
+        assert_eq!((l.scale, l.latency, l.floor, l.per_byte, l.len), (4, None, None, None, 5));
+        let l = Layout::new(Form::Paper, true, 2);
+        assert_eq!((l.scale, l.latency, l.floor, l.per_byte, l.len), (4, None, Some(5), None, 6));
+        let l = Layout::new(Form::Extended, false, 2);
+        assert_eq!((l.scale, l.latency, l.floor, l.per_byte, l.len), (4, Some(5), None, Some(6), 7));
+        let l = Layout::new(Form::Extended, true, 3);
+        assert_eq!((l.scale, l.latency, l.floor, l.per_byte, l.len), (6, None, Some(7), Some(8), 9));
+    }
+
+    #[test]
+    fn fit_recovers_a_floor() {
+        let p = Profile::default_profile();
+        let t = Timing { floor_ms: 0.05, ..p.timing.clone() };
+        let rows = rows(&truth(t));
+        let fitted = fit(&rows, &spec(Form::Paper, CombineArg::Sum, true, MemoryArg::Tensors), &p).unwrap();
+        let got = &fitted.profile.timing;
+        assert!(close(got.floor_ms, 0.05, 0.02), "{got:?}");
+        assert!(close(got.ms_per_flop, p.timing.ms_per_flop, 0.05), "{got:?}");
+        assert_eq!(got.latency_ms, 0.0);
+        assert!(fitted.metrics.mape_pct < 1.0, "{:?}", fitted.metrics);
+    }
+
+    #[test]
+    fn fit_recovers_im2col_memory() {
+        let p = Profile::default_profile();
+        let t = Timing { latency_ms: 0.01, ms_per_byte: 2e-8, memory: Memory::Im2col, ..p.timing.clone() };
+        let rows = rows(&truth(t));
+        let fitted = fit(&rows, &spec(Form::Extended, CombineArg::Sum, false, MemoryArg::Im2col), &p).unwrap();
+        let got = &fitted.profile.timing;
+        assert_eq!(got.memory, Memory::Im2col);
+        assert!(close(got.ms_per_byte, 2e-8, 0.05), "{got:?}");
+        assert!(close(got.latency_ms, 0.01, 0.05), "{got:?}");
+        assert!(fitted.metrics.mape_pct < 1.0, "{:?}", fitted.metrics);
+        // Counting tensors instead cannot describe the same times as well.
+        let tensors = fit(&rows, &spec(Form::Extended, CombineArg::Sum, false, MemoryArg::Tensors), &p).unwrap();
+        assert!(tensors.metrics.mape_pct > 2.0 * fitted.metrics.mape_pct, "{:?}", tensors.metrics);
+    }
+}
