@@ -23,6 +23,9 @@ macro_rules! outln {
 
 mod backend;
 mod bench;
+mod bless;
+mod check;
+mod collect;
 mod configs;
 mod crossval;
 mod data;
@@ -30,6 +33,7 @@ mod fit;
 mod measure;
 mod metrics;
 mod plot;
+mod report;
 mod util;
 mod validate;
 
@@ -62,6 +66,12 @@ enum Task {
     Plot(plot::Args),
     /// Write a configs CSV: the default bench grid or random configs outside it
     Configs(configs::Args),
+    /// Rewrite alphaflops-baseline.toml with every annotated model's current cost
+    Bless(bless::Args),
+    /// Compare every annotated model with its baseline and budgets (for CI)
+    Check(check::Args),
+    /// Every annotated model's cost, budgets and top layers as Markdown or JSON
+    Report(report::Args),
 }
 
 fn main() -> ExitCode {
@@ -74,6 +84,9 @@ fn main() -> ExitCode {
         Task::Bench(a) => bench::run(a),
         Task::Plot(a) => plot::run(a),
         Task::Configs(a) => configs::run(a),
+        Task::Bless(a) => bless::run(a),
+        Task::Check(a) => check::run(a),
+        Task::Report(a) => report::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
