@@ -20,6 +20,9 @@ pub struct Args {
     /// Print exactly one JSON object instead of a table
     #[arg(long)]
     pub json: bool,
+    /// Print every row instead: the input row, then predicted_ms and ape_pct (CSV)
+    #[arg(long, conflicts_with = "json")]
+    pub rows: bool,
 }
 
 /// Both predictors' metrics on a set of rows.
@@ -81,6 +84,14 @@ pub fn compare(profile: &Profile, rows: &[Row], origin: &Path) -> Result<Compari
 pub fn run(args: Args) -> Result<()> {
     let profile = load_profile(&args.profile)?;
     let table = Table::read(&args.data, true)?;
+    if args.rows {
+        let pred = predict(&profile, &table.rows, &args.data)?;
+        outln!("{},predicted_ms,ape_pct", table.header.join(","));
+        for (r, p) in table.rows.iter().zip(pred) {
+            outln!("{},{p:.6},{:.2}", r.fields.join(","), (p - r.t()).abs() / r.t() * 100.0);
+        }
+        return Ok(());
+    }
     let cmp = compare(&profile, &table.rows, &args.data)?;
     if args.json {
         outln!("{}", cmp.json());
