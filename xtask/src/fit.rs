@@ -366,7 +366,9 @@ pub fn check_rows(rows: &[Row], form: Form, floor: bool, base: &Profile) -> Resu
 /// Fits a model form to rows; `base` gives device, name and class boundaries.
 pub fn fit(rows: &[Row], spec: &SpecArgs, base: &Profile) -> Result<Fitted> {
     let (form, combine, loss) = (spec.model, spec.combine.map(to_combine), spec.loss);
-    let (floor, memory) = (spec.floor, spec.memory_mode());
+    // The paper form has no memory term, so it keeps the default count.
+    let memory = if form == Form::Extended { spec.memory_mode() } else { Memory::Tensors };
+    let floor = spec.floor;
     check_rows(rows, form, floor, base)?;
     let nc = base.alpha_classes.len();
     let layout = Layout::new(form, floor, nc);
