@@ -83,8 +83,8 @@ impl Outcome {
         }
         if self.failed() {
             s.push_str(&format!(
-                "check failed: {} regression(s) beyond the {tolerance} % tolerance, {} over budget, in {} model(s)\n",
-                self.regressions, self.over_budget, self.models
+                "check failed: {} metric(s) above the baseline beyond the {tolerance} % tolerance, {} budget(s) exceeded\n",
+                self.regressions, self.over_budget
             ));
             if self.over_budget > 0 {
                 s.push_str("over budget: make the model cheaper or raise its budget in #[cost_budget(...)]\n");
