@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use alphaflops_core::baseline::{Baseline, Entry};
+use alphaflops_core::report::{si, sig4};
 
 use crate::collect::{Workspace, WorkspaceArgs};
 use crate::util::write_atomic;
@@ -72,22 +73,20 @@ pub fn run(args: Args) -> Result<()> {
 
 /// `added`, `removed` and `updated` lines, old against new.
 fn describe(old: Option<&Baseline>, new: &Baseline) -> Vec<String> {
-    type Key<'a> = (&'a str, &'a str, &'a str);
-    let key = |e: &'_ Entry| -> (String, String, String) { (e.package.clone(), e.model.clone(), e.profile.clone()) };
+    let key = |e: &Entry| (e.package.clone(), e.model.clone(), e.profile.clone());
+    let name = |(p, m, f): &(String, String, String)| format!("{p}::{m} on {f}");
     let old_map: BTreeMap<_, &Entry> = old.iter().flat_map(|b| &b.models).map(|e| (key(e), e)).collect();
     let new_map: BTreeMap<_, &Entry> = new.models.iter().map(|e| (key(e), e)).collect();
-    let name = |(p, m, f): Key| format!("{p}::{m} on {f}");
     let mut lines = Vec::new();
     for (k, e) in &new_map {
-        let k3 = (k.0.as_str(), k.1.as_str(), k.2.as_str());
         match old_map.get(k) {
             None => lines.push(format!(
                 "added    {}: {} params, {} MACs, {} α-FLOPs, {} ms",
-                name(k3),
-                e.params,
-                e.macs,
-                e.alpha_flops,
-                e.predicted_ms
+                name(k),
+                si(e.params as f64),
+                si(e.macs as f64),
+                si(e.alpha_flops),
+                sig4(e.predicted_ms)
             )),
             Some(o) if o != e => {
                 let diffs: Vec<String> = [
@@ -100,13 +99,13 @@ fn describe(old: Option<&Baseline>, new: &Baseline) -> Vec<String> {
                 .filter(|(_, a, b)| a != b)
                 .map(|(m, a, b)| format!("{m} {a} → {b} ({})", pct(a, b)))
                 .collect();
-                lines.push(format!("updated  {}: {}", name(k3), diffs.join(", ")));
+                lines.push(format!("updated  {}: {}", name(k), diffs.join(", ")));
             }
             Some(_) => {}
         }
     }
     for k in old_map.keys().filter(|k| !new_map.contains_key(*k)) {
-        lines.push(format!("removed  {}: no such model any more", name((k.0.as_str(), k.1.as_str(), k.2.as_str()))));
+        lines.push(format!("removed  {}: no such model any more", name(k)));
     }
     if lines.is_empty() {
         lines.push("no changes: every model costs what the baseline says".to_string());
