@@ -156,7 +156,7 @@ mod tests {
         let mut m = Model::new("Net", [1, 3, 16, 16]);
         m.push("stem", Layer::Conv(Conv::new(3, 8, &[1, 1])));
         for (i, c) in [8u64, 16, 32, 64].windows(2).enumerate() {
-            m.push(&format!("conv{i}"), Layer::Conv(Conv::new(c[0], c[1], &[3, 3])));
+            m.push(format!("conv{i}"), Layer::Conv(Conv::new(c[0], c[1], &[3, 3])));
         }
         let cost = m.price(&Profile::default_profile()).unwrap();
         let verdicts = vec![Budget { metric: Metric::Params, limit: 10.0 }.check(&cost).unwrap()];

@@ -248,4 +248,8 @@ fn missing_manifest_is_an_error_naming_it() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success() && stderr.contains("/nowhere/Cargo.toml"), "{stderr}");
+
+    let out = Command::new(env!("CARGO_BIN_EXE_xtask")).args(["bless", "--tolerance=-1"]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && stderr.contains("--tolerance -1: must be a non-negative percentage"), "{stderr}");
 }
