@@ -885,14 +885,14 @@ fn check_channels_groups(
     nonzero(in_channels, "in_channels")?;
     nonzero(out_channels, "out_channels")?;
     nonzero(groups, "groups")?;
-    if in_channels % groups != 0 {
+    if !in_channels.is_multiple_of(groups) {
         return Err(LayerError::Groups {
             groups,
             what: "in_channels",
             channels: in_channels,
         });
     }
-    if out_channels % groups != 0 {
+    if !out_channels.is_multiple_of(groups) {
         return Err(LayerError::Groups {
             groups,
             what: "out_channels",

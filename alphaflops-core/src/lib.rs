@@ -18,6 +18,12 @@
 //! assert_eq!(cost.flops, 2 * cost.macs);
 //! ```
 
+// `ModelError` carries the layer's name and input shape, what a user needs to fix it; errors
+// are rare (compile time, bad annotations), so their size does not matter.
+#![allow(clippy::result_large_err)]
+// Per-dimension loops index several parallel lists (kernel, stride, padding, dilation).
+#![allow(clippy::needless_range_loop)]
+
 pub mod alpha;
 pub mod baseline;
 pub mod budget;

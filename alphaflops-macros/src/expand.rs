@@ -418,10 +418,16 @@ fn check_modules(cx: &Ctxt, lowered: &lower::Lowered) {
         return;
     }
     for (node, range) in lowered.model.nodes.iter().zip(&lowered.ranges) {
-        if let alphaflops_core::Layer::Block(m) = &node.layer {
-            if m.name == BROKEN {
-                cx.error(*range, format!("field `{}` nests a struct whose own annotations have errors; fix those first", node.name));
-            }
+        if let alphaflops_core::Layer::Block(m) = &node.layer
+            && m.name == BROKEN
+        {
+            cx.error(
+                *range,
+                format!(
+                    "field `{}` nests a struct whose own annotations have errors; fix those first",
+                    node.name
+                ),
+            );
         }
     }
     for m in &lowered.missing {

@@ -510,10 +510,9 @@ fn module_type(ty: &syn::Type) -> Option<(syn::Path, Option<u64>)> {
             let last = p.path.segments.last()?;
             if let ("Vec" | "Option" | "Box", syn::PathArguments::AngleBracketed(args)) =
                 (last.ident.to_string().as_str(), &last.arguments)
+                && let Some(syn::GenericArgument::Type(inner)) = args.args.first()
             {
-                if let Some(syn::GenericArgument::Type(inner)) = args.args.first() {
-                    return module_type(inner);
-                }
+                return module_type(inner);
             }
             let mut path = p.path.clone();
             if let Some(seg) = path.segments.last_mut() {
@@ -640,10 +639,10 @@ fn field_layer(cx: &Ctxt, f: &Field, attr: Range, items: Vec<Item>) -> Option<Fi
             );
             return None;
         };
-        if let (Some(n), Some(r)) = (len, repeat) {
-            if n != r {
-                cx.error(attr, format!("`repeat = {r}` but the field holds an array of {n}; drop `repeat` or make them agree"));
-            }
+        if let (Some(n), Some(r)) = (len, repeat)
+            && n != r
+        {
+            cx.error(attr, format!("`repeat = {r}` but the field holds an array of {n}; drop `repeat` or make them agree"));
         }
         repeat = repeat.or(len);
         let ident = path
