@@ -105,21 +105,10 @@ mod tests {
 
     #[test]
     fn macro_agrees_with_burn() {
-        use alphaflops::CostModel;
-        let cost = LeNet::cost();
-        let model = LeNet::new(&crate::burn_cpu());
-        let out = model.forward(Tensor::zeros(INPUT, &crate::burn_cpu()));
-        let dims: Vec<u64> = out.dims().iter().map(|&d| d as u64).collect();
-        assert_eq!(
-            cost.output.dims(),
-            dims.as_slice(),
-            "the macro's output shape is burn's"
-        );
-        assert_eq!(
-            cost.params,
-            model.num_params() as u64,
-            "the macro's params are burn's"
-        );
+        let device = crate::burn_cpu();
+        let model = LeNet::new(&device);
+        let out = model.forward(Tensor::zeros(INPUT, &device));
+        crate::assert_agrees::<LeNet>(&out.dims(), model.num_params(), "burn");
     }
 
     #[test]

@@ -139,26 +139,10 @@ mod tests {
 
     #[test]
     fn macro_agrees_with_burn() {
-        use alphaflops::CostModel;
-        let cost = Vgg::cost();
         let device = crate::burn_cpu();
         let model = Vgg::new(&device);
-        let dims: Vec<u64> = model
-            .forward(Tensor::zeros(INPUT, &device))
-            .dims()
-            .iter()
-            .map(|&d| d as u64)
-            .collect();
-        assert_eq!(
-            cost.output.dims(),
-            dims.as_slice(),
-            "the macro's output shape is burn's"
-        );
-        assert_eq!(
-            cost.params,
-            model.num_params() as u64,
-            "the macro's params are burn's"
-        );
+        let out = model.forward(Tensor::zeros(INPUT, &device));
+        crate::assert_agrees::<Vgg>(&out.dims(), model.num_params(), "burn");
     }
 
     #[test]

@@ -142,26 +142,10 @@ mod tests {
 
     #[test]
     fn macro_agrees_with_candle() {
-        use alphaflops::CostModel;
-        let cost = CandleCnn::cost();
         let (varmap, model) = CandleCnn::init_cpu().unwrap();
         let x = Tensor::zeros(&INPUT, DType::F32, &Device::Cpu).unwrap();
-        let dims: Vec<u64> = model
-            .forward(&x)
-            .unwrap()
-            .dims()
-            .iter()
-            .map(|&d| d as u64)
-            .collect();
-        assert_eq!(
-            cost.output.dims(),
-            dims.as_slice(),
-            "the macro's output shape is candle's"
-        );
+        let out = model.forward(&x).unwrap();
         let params: usize = varmap.all_vars().iter().map(|v| v.elem_count()).sum();
-        assert_eq!(
-            cost.params, params as u64,
-            "the macro's params are candle's"
-        );
+        crate::assert_agrees::<CandleCnn>(out.dims(), params, "candle");
     }
 }

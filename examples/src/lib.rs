@@ -1,8 +1,9 @@
 //! Real-framework models for alphaflops.
 //!
-//! Each module builds a small, well-known model with its real framework so that the
-//! `#[cost_budget(...)]` attribute can later be applied to it and its predictions checked
-//! against the live weights ([`walk`]) and against measured CPU time
+//! Each module builds a small, well-known model with its real framework, annotated with
+//! `#[cost_budget(...)]`; tests check the macro's shapes and counts against a forward pass and
+//! the live weights ([`walk`], `alphaflops::verify`), and the predictions against measured CPU
+//! time
 //! (`cargo run --release -p alphaflops-examples --example time_models`).
 //!
 //! | module | framework | input | output |
@@ -23,4 +24,25 @@ pub mod walk;
 /// The device all burn examples run on: burn's pure-Rust CPU backend, `flex`.
 pub fn burn_cpu() -> burn::tensor::Device {
     burn::tensor::Device::flex()
+}
+
+/// The macro's numbers against the framework's: the output shape of a real forward pass and
+/// the live parameter count.
+#[cfg(test)]
+pub(crate) fn assert_agrees<M: alphaflops::CostModel>(
+    out_dims: &[usize],
+    live_params: usize,
+    framework: &str,
+) {
+    let cost = M::cost();
+    let dims: Vec<u64> = out_dims.iter().map(|&d| d as u64).collect();
+    assert_eq!(
+        cost.output.dims(),
+        dims.as_slice(),
+        "the macro's output shape is {framework}'s"
+    );
+    assert_eq!(
+        cost.params, live_params as u64,
+        "the macro's params are {framework}'s"
+    );
 }
