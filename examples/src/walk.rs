@@ -28,6 +28,14 @@ mod tests {
     use crate::candle_cnn::CandleCnn;
     use burn::module::Module;
 
+    /// Elements over all listed tensors: what `num_params` counts.
+    fn elements(shapes: &[(String, Vec<usize>)]) -> usize {
+        shapes
+            .iter()
+            .map(|(_, s)| s.iter().product::<usize>())
+            .sum()
+    }
+
     fn owned(v: &[(&str, &[usize])]) -> Vec<(String, Vec<usize>)> {
         v.iter().map(|(n, s)| (n.to_string(), s.to_vec())).collect()
     }
@@ -55,10 +63,7 @@ mod tests {
                 ("fc3.bias", &[10]),
             ])
         );
-        let total: usize = shapes
-            .iter()
-            .map(|(_, s)| s.iter().product::<usize>())
-            .sum();
+        let total = elements(&shapes);
         assert_eq!(total, model.num_params());
     }
 
@@ -88,10 +93,7 @@ mod tests {
             ]
         );
         assert_eq!(shapes[8].1, [4096, 128]);
-        let total: usize = shapes
-            .iter()
-            .map(|(_, s)| s.iter().product::<usize>())
-            .sum();
+        let total = elements(&shapes);
         assert_eq!(total, model.num_params());
     }
 
