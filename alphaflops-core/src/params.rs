@@ -243,8 +243,11 @@ mod tests {
         Layer::Block(Box::new(m))
     }
 
+    /// A layer, an input it accepts, and the tensors (name, shape) it should list.
+    type Case = (Layer, Shape, Vec<(&'static str, Vec<u64>)>);
+
     /// Every layer kind with an input it accepts and the tensors it should list.
-    fn table() -> Vec<(Layer, Shape, Vec<(&'static str, Vec<u64>)>)> {
+    fn table() -> Vec<Case> {
         let img = Shape::from([2, 8, 6, 6]);
         let seq = Shape::from([2, 5, 16]);
         vec![

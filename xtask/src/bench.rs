@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use crate::backend::{self, Budget, Sample};
+use crate::backend::{self, Sample};
 use crate::data::{Table, render_configs};
 use crate::fit::{self, SpecArgs};
 use crate::{Result, configs, err, measure, plot, util};
@@ -17,12 +17,18 @@ pub struct Args {
     /// Half the grid and shorter timing (seconds to a minute on 2 cores)
     #[arg(long)]
     pub quick: bool,
+    /// f32, or tf32 (tensor cores; cuda only)
+    #[arg(long, value_enum, default_value_t)]
+    pub precision: backend::Precision,
     /// The profile to write, e.g. profiles/my-cpu.toml; the CSV and SVG go beside it
     #[arg(long)]
     pub out: PathBuf,
     /// Profile name (default: the output file's stem)
     #[arg(long)]
     pub name: Option<String>,
+    /// Configuration sizes (default: cpu for --backend cpu, gpu for --backend cuda)
+    #[arg(long, value_enum)]
+    pub grid: Option<configs::GridSize>,
     #[command(flatten)]
     pub spec: SpecArgs,
     /// Allow timing in a debug build (numbers are not representative)
@@ -51,11 +57,15 @@ pub fn run(args: Args) -> Result<()> {
     fit::warn_if_not_stem(&name, &args.out);
     let csv_path = beside(&args.out, "csv");
     let svg_path = beside(&args.out, "svg");
-    let mut b = backend::open(args.backend)?;
+    let mut b = backend::open(args.backend, args.precision)?;
     let started = Instant::now();
-    let grid = configs::grid(args.quick);
+    let size = args.grid.unwrap_or(match args.backend {
+        backend::Kind::Cpu => configs::GridSize::Cpu,
+        backend::Kind::Cuda => configs::GridSize::Gpu,
+    });
+    let grid = configs::grid(args.quick, size);
     let table = Table::parse(&render_configs(&grid), &csv_path, false)?;
-    let budget = if args.quick { Budget::quick() } else { Budget::full() };
+    let budget = b.budget(args.quick);
     let samples =
         measure::measure_table(b.as_mut(), &table, &budget, if args.quick { "bench --quick" } else { "bench" })?;
     let csv = table.render_with(&Sample::COLUMNS, |r| samples[r].fields());
@@ -67,7 +77,15 @@ pub fn run(args: Args) -> Result<()> {
     let fitted = fit::fit(&measured.rows, &args.spec, &base)?;
     let m = fitted.metrics;
     let mut env = b.environment();
-    env.insert("grid".into(), format!("{} configurations ({})", grid.len(), if args.quick { "quick" } else { "full" }));
+    env.insert(
+        "grid".into(),
+        format!(
+            "{} configurations ({}, {} sizes)",
+            grid.len(),
+            if args.quick { "quick" } else { "full" },
+            format!("{size:?}").to_lowercase()
+        ),
+    );
     env.insert(
         "timing".into(),
         format!(

@@ -3,7 +3,10 @@
 //!
 //! The grid follows the paper's sweeps, scaled so one convolution takes milliseconds on a
 //! small CPU: kernel vs spatial size, width, output channels, input channels, kernel vs
-//! channels, dense layers vs batch, and progressions of equal FLOPs.
+//! channels, dense layers vs batch, and progressions of equal FLOPs. `--grid gpu` scales
+//! every point up (channels ×8 and sides ×2 for convolutions, every size ×4 for dense rows:
+//! 256× and 64× the FLOPs), so a data-centre GPU sees both its launch-latency floor and its
+//! compute-bound regime instead of microsecond kernels only.
 
 use std::collections::HashSet;
 use std::path::PathBuf;
@@ -27,6 +30,35 @@ pub struct Args {
     /// The quick grid (a subset of the full one)
     #[arg(long)]
     pub quick: bool,
+    /// Sizes for a small CPU, or scaled up for a GPU
+    #[arg(long, value_enum, default_value_t)]
+    pub grid: GridSize,
+}
+
+/// How large the configurations are.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum GridSize {
+    /// Milliseconds per convolution on a 2-core CPU (1e5 to 6e8 FLOPs).
+    #[default]
+    Cpu,
+    /// The CPU grid with channels ×8 and sides ×2 (dense: every size ×4).
+    Gpu,
+}
+
+impl GridSize {
+    pub fn apply(self, w: ConvWorkload) -> ConvWorkload {
+        match self {
+            GridSize::Cpu => w,
+            GridSize::Gpu if w.w == 1 && w.k1 == 1 && w.k2 == 1 => {
+                ConvWorkload { h: w.h * 4, c_in: w.c_in * 4, c_out: w.c_out * 4, ..w }
+            }
+            GridSize::Gpu => ConvWorkload { h: w.h * 2, w: w.w * 2, c_in: w.c_in * 8, c_out: w.c_out * 8, ..w },
+        }
+    }
+
+    fn scale(self, list: Vec<Config>) -> Vec<Config> {
+        list.into_iter().map(|(e, s, w)| (e, s, self.apply(w))).collect()
+    }
 }
 
 pub type Config = (String, String, ConvWorkload);
@@ -35,8 +67,12 @@ fn c(h: u64, w: u64, c_in: u64, c_out: u64, k: u64) -> ConvWorkload {
     ConvWorkload::new(h, w, c_in, c_out, k, k)
 }
 
-/// The default grid; `quick` keeps every other point of each sweep.
-pub fn grid(quick: bool) -> Vec<Config> {
+/// The default grid at the given size; `quick` keeps every other point of each sweep.
+pub fn grid(quick: bool, size: GridSize) -> Vec<Config> {
+    size.scale(cpu_grid(quick))
+}
+
+fn cpu_grid(quick: bool) -> Vec<Config> {
     let mut g: Vec<Config> = Vec::new();
     let mut push = |e: &str, s: usize, list: Vec<ConvWorkload>| {
         for (i, w) in list.into_iter().enumerate() {
@@ -122,9 +158,14 @@ impl Rng {
     }
 }
 
-/// `n` random configurations not in the full grid, with FLOPs kept in the grid's range.
-pub fn random(n: usize, seed: u64) -> Vec<Config> {
-    let in_grid: HashSet<ConvWorkload> = grid(false).into_iter().map(|(_, _, w)| w).collect();
+/// `n` random configurations not in the full grid, with FLOPs kept in the grid's range
+/// (drawn at CPU size, then scaled like the grid, so they stay outside it).
+pub fn random(n: usize, seed: u64, size: GridSize) -> Vec<Config> {
+    size.scale(cpu_random(n, seed))
+}
+
+fn cpu_random(n: usize, seed: u64) -> Vec<Config> {
+    let in_grid: HashSet<ConvWorkload> = cpu_grid(false).into_iter().map(|(_, _, w)| w).collect();
     let mut seen = HashSet::new();
     let mut rng = Rng(seed);
     let mut out = Vec::new();
@@ -150,8 +191,8 @@ pub fn random(n: usize, seed: u64) -> Vec<Config> {
 pub fn run(args: Args) -> Result<()> {
     let rows = match args.random {
         Some(0) => return Err(err!("--random needs at least 1 configuration")),
-        Some(n) => random(n, args.seed),
-        None => grid(args.quick),
+        Some(n) => random(n, args.seed, args.grid),
+        None => grid(args.quick, args.grid),
     };
     util::write_atomic(&args.out, render_configs(&rows).as_bytes())?;
     outln!("wrote {} ({} configurations)", args.out.display(), rows.len());
@@ -164,8 +205,8 @@ mod tests {
 
     #[test]
     fn grid_covers_the_sweeps_and_quick_is_a_subset() {
-        let full = grid(false);
-        let quick = grid(true);
+        let full = grid(false, GridSize::Cpu);
+        let quick = grid(true, GridSize::Cpu);
         let exps: HashSet<&str> = full.iter().map(|(e, _, _)| e.as_str()).collect();
         for e in [
             "conv_K_vs_S",
@@ -184,9 +225,22 @@ mod tests {
 
     #[test]
     fn random_configs_are_reproducible_and_outside_the_grid() {
-        let a = random(40, 7);
-        assert_eq!(a, random(40, 7));
-        let g: HashSet<ConvWorkload> = grid(false).into_iter().map(|(_, _, w)| w).collect();
-        assert!(a.iter().all(|(_, _, w)| !g.contains(w)));
+        for size in [GridSize::Cpu, GridSize::Gpu] {
+            let a = random(40, 7, size);
+            assert_eq!(a, random(40, 7, size));
+            let g: HashSet<ConvWorkload> = grid(false, size).into_iter().map(|(_, _, w)| w).collect();
+            assert!(a.iter().all(|(_, _, w)| !g.contains(w)));
+        }
+    }
+
+    #[test]
+    fn gpu_grid_scales_flops_by_256_for_convs_and_64_for_dense_rows() {
+        let flops = |w: &ConvWorkload| w.eval().unwrap().flops() as f64;
+        for ((_, _, c), (_, _, g)) in grid(false, GridSize::Cpu).iter().zip(&grid(false, GridSize::Gpu)) {
+            let ratio = flops(g) / flops(c);
+            let want = if c.w == 1 && c.k1 == 1 { 64.0 } else { 256.0 };
+            // Bias and "same" padding make it inexact by a hair for convolutions.
+            assert!((ratio / want - 1.0).abs() < 0.02, "{c:?} -> {g:?}: {ratio}");
+        }
     }
 }

@@ -81,8 +81,12 @@ pub struct Args {
     /// Element type of the measurements (sets bytes per element for the memory term)
     #[arg(long, default_value = "f32")]
     pub dtype: String,
-    /// Copy [provenance.environment] (CPU, threads, timing method…) from this profile, e.g.
-    /// the one `bench` wrote for the same CSV, so a refit keeps what was measured where
+    /// Average power while the kernels ran, in watts (gives energy per α-FLOP)
+    #[arg(long, value_name = "W")]
+    pub power_w: Option<f64>,
+    /// Copy [provenance.environment] (CPU, threads, timing method…) and the measured power_w
+    /// from this profile, e.g. the one `bench` wrote for the same CSV, so a refit keeps what
+    /// was measured where
     #[arg(long)]
     pub environment_from: Option<PathBuf>,
 }
@@ -526,6 +530,12 @@ pub fn describe(p: &Profile) -> String {
 
 pub fn run(args: Args) -> Result<()> {
     let rows = Table::read_many(&args.data)?;
+    if let Some(w) = args.power_w.filter(|w| !(w.is_finite() && *w > 0.0)) {
+        return Err(err!(
+            "--power-w {w}: must be a positive number of watts (the device's average power while the kernels ran)"
+        ));
+    }
+    let earlier = args.environment_from.as_deref().map(crate::validate::load_profile).transpose()?;
     let name = args.name.clone().unwrap_or_else(|| util::stem(&args.out));
     check_name(&name)?;
     warn_if_not_stem(&name, &args.out);
@@ -539,7 +549,7 @@ pub fn run(args: Args) -> Result<()> {
         dtype: args.dtype.clone(),
         peak_flops_per_s: None,
         memory_bandwidth_bytes_per_s: None,
-        power_w: None,
+        power_w: args.power_w.or_else(|| earlier.as_ref().and_then(|p| p.device.power_w)),
     };
     let base = template(&name, device, &args.spec.classes.0);
     // Validate the device fields (dtype) through core's parser before the long fit.
@@ -548,10 +558,7 @@ pub fn run(args: Args) -> Result<()> {
     let fitted = fit(&rows, &args.spec, &base)?;
     let sources: Vec<String> = args.data.iter().map(|p| p.display().to_string()).collect();
     let (m, sum_sq) = (fitted.metrics, fitted.sum_sq);
-    let mut env = match &args.environment_from {
-        Some(path) => crate::validate::load_profile(path)?.provenance.map(|p| p.environment).unwrap_or_default(),
-        None => BTreeMap::new(),
-    };
+    let mut env = earlier.and_then(|p| p.provenance).map(|p| p.environment).unwrap_or_default();
     env.insert("data".to_string(), sources.join(" "));
     env.insert("fitted_with".to_string(), format!("cargo xtask fit (alphaflops {})", env!("CARGO_PKG_VERSION")));
     env.insert("classes_start_at_kernel_area".to_string(), format!("{:?}", args.spec.classes.0));

@@ -36,6 +36,7 @@ mod plot;
 mod report;
 mod util;
 mod validate;
+mod zoo;
 
 use std::process::ExitCode;
 
@@ -72,6 +73,8 @@ enum Task {
     Check(check::Args),
     /// Every annotated model's cost, budgets and top layers as Markdown or JSON
     Report(report::Args),
+    /// Price core's built-in models (ResNet, VGG, ViT…) on a profile, against measured times
+    Zoo(zoo::Args),
 }
 
 fn main() -> ExitCode {
@@ -87,6 +90,7 @@ fn main() -> ExitCode {
         Task::Bless(a) => bless::run(a),
         Task::Check(a) => check::run(a),
         Task::Report(a) => report::run(a),
+        Task::Zoo(a) => zoo::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -51,6 +51,9 @@ pub struct Args {
     /// Shorter timing per configuration (fewer repetitions)
     #[arg(long)]
     pub quick: bool,
+    /// f32, or tf32 (tensor cores; cuda only)
+    #[arg(long, value_enum, default_value_t)]
+    pub precision: backend::Precision,
 }
 
 pub fn warn_if_debug() {
@@ -142,17 +145,19 @@ pub fn run_cmd(program: &str, configs: &Path, input: &str, sent: &Table) -> Resu
 
 pub fn run(args: Args) -> Result<()> {
     let table = Table::read(&args.configs, false)?;
-    let budget = if args.quick { Budget::quick() } else { Budget::full() };
     let text = match &args.backend {
         BackendArg::Cmd(program) => {
             let input = std::fs::read_to_string(&args.configs).map_err(|e| err!("{}: {e}", args.configs.display()))?;
             let back = run_cmd(program, &args.configs, &input, &table)?;
-            let i = back.column("time_ms").ok_or_else(|| err!("internal: no time_ms"))?;
-            back.render_with(&["time_ms"], |r| vec![back.rows[r].fields[i].clone()])
+            // time_ms, and the spread columns too where the program wrote them.
+            let (names, idx): (Vec<&str>, Vec<usize>) =
+                Sample::COLUMNS.iter().filter_map(|&c| back.column(c).map(|i| (c, i))).unzip();
+            table.render_with(&names, |r| idx.iter().map(|&i| back.rows[r].fields[i].clone()).collect())
         }
         BackendArg::InProcess(kind) => {
             warn_if_debug();
-            let mut b = backend::open(*kind)?;
+            let mut b = backend::open(*kind, args.precision)?;
+            let budget = b.budget(args.quick);
             let samples = measure_table(b.as_mut(), &table, &budget, "measure")?;
             table.render_with(&Sample::COLUMNS, |r| samples[r].fields())
         }

@@ -87,7 +87,7 @@ fn close(a: f64, b: f64, rel: f64) -> bool {
 #[test]
 fn help_lists_every_subcommand() {
     let help = ok(&["--help"]);
-    for cmd in ["measure", "fit", "validate", "crossval", "bench", "plot", "configs"] {
+    for cmd in ["measure", "fit", "validate", "crossval", "bench", "plot", "configs", "zoo"] {
         let line = help
             .lines()
             .find(|l| l.trim_start().starts_with(cmd))
@@ -250,6 +250,11 @@ fn measure_through_an_external_program() {
     assert!(err.contains("in the order given"), "{err}");
     let err = fails(&["measure", "--backend", "cmd:cat", "--configs", s(&configs), "--out", s(&out2)]);
     assert!(err.contains("missing column `time_ms`"), "{err}");
+    // The spread columns come back too when the program writes them (scripts/torch-conv-times.py does).
+    let spread = r#"cmd:awk 'NR==1{print $0",time_ms,p10_ms,p90_ms,reps";next}{print $0",0.5,0.4,0.7,9"}'"#;
+    ok(&["measure", "--backend", spread, "--configs", s(&configs), "--out", s(&out2)]);
+    assert!(std::fs::read_to_string(&out2).unwrap().ends_with("y,4,1,16,16,1,1,me,0.5,0.4,0.7,9\n"));
+    std::fs::remove_file(&out2).unwrap();
     assert!(!out2.exists());
     assert!(
         fails(&["measure", "--backend", "tpu", "--configs", s(&configs), "--out", s(&out2)])
@@ -276,6 +281,60 @@ fn cuda_without_a_gpu_fails_with_one_clear_line() {
     let err = fails(&["bench", "--backend", "cuda", "--allow-debug", "--out", s(&prof)]);
     assert!(err.contains("--backend cuda") && !err.contains("panicked"), "{err}");
     assert!(!prof.exists());
+    // TF32 is a tensor-core mode: asking the CPU for it is an error, not a silent f32 run.
+    let err =
+        fails(&["measure", "--backend", "cpu", "--precision", "tf32", "--configs", s(&configs), "--out", s(&out)]);
+    assert!(err.contains("--precision tf32") && err.contains("--backend cuda"), "{err}");
+}
+
+#[test]
+fn gpu_grid_is_the_cpu_grid_scaled() {
+    let dir = tempfile::tempdir().unwrap();
+    let (cpu, gpu) = (dir.path().join("cpu.csv"), dir.path().join("gpu.csv"));
+    ok(&["configs", "--out", s(&cpu)]);
+    ok(&["configs", "--grid", "gpu", "--out", s(&gpu)]);
+    let (cpu, gpu) = (std::fs::read_to_string(&cpu).unwrap(), std::fs::read_to_string(&gpu).unwrap());
+    assert_eq!(cpu.lines().count(), gpu.lines().count());
+    // First row: conv_K_vs_S 120×120, 16 → 16, 1×1 becomes 240×240, 128 → 128.
+    assert_eq!(cpu.lines().nth(1), Some("conv_K_vs_S,0,120,120,16,16,1,1,1,1"));
+    assert_eq!(gpu.lines().nth(1), Some("conv_K_vs_S,0,240,240,128,128,1,1,1,1"));
+}
+
+#[test]
+fn zoo_prices_models_and_compares_with_measured_times() {
+    let dir = tempfile::tempdir().unwrap();
+    let profile = write(dir.path(), "paper.toml", PAPER);
+    let table = ok(&["zoo", "--profile", s(&profile), "--models", "resnet18"]);
+    let row = table.lines().find(|l| l.starts_with("| resnet18 ")).unwrap_or_else(|| panic!("{table}"));
+    // torchvision's ResNet-18: 11,689,512 params, 1.814 G MACs.
+    assert!(row.contains("| 11689512 | 1.814 G |"), "{row}");
+    let predicted: f64 = row.split('|').nth(5).unwrap().trim().parse().unwrap();
+    let measured =
+        write(dir.path(), "m.json", &format!(r#"{{"resnet18": {{"f32": {{"median_ms": {}}}}}}}"#, predicted / 2.0));
+    let table = ok(&["zoo", "--profile", s(&profile), "--models", "resnet18", "--measured", s(&measured)]);
+    assert!(table.contains("| +100.0 |"), "{table}");
+    let err = fails(&["zoo", "--profile", s(&profile), "--models", "resnet19"]);
+    assert!(err.contains("unknown model `resnet19`") && err.contains("resnet18"), "{err}");
+    let err = fails(&["zoo", "--profile", s(&profile), "--measured", s(&measured), "--dtype", "bf16"]);
+    assert!(err.contains("resnet18.bf16.median_ms"), "{err}");
+}
+
+#[test]
+fn fit_writes_the_power_it_is_given() {
+    let dir = tempfile::tempdir().unwrap();
+    let truth = Profile::from_toml_str(PAPER, "paper").unwrap();
+    let data = write(dir.path(), "syn.csv", &synthetic_csv(&truth));
+    let out = dir.path().join("p.toml");
+    ok(&["fit", "--data", s(&data), "--out", s(&out), "--model", "paper", "--power-w", "250"]);
+    let p = Profile::from_toml_str(&std::fs::read_to_string(&out).unwrap(), "p").unwrap();
+    assert_eq!(p.device.power_w, Some(250.0));
+    // A refit keeps the power of the profile it replaces.
+    let again = dir.path().join("q.toml");
+    ok(&["fit", "--data", s(&data), "--out", s(&again), "--model", "paper", "--environment-from", s(&out)]);
+    let q = Profile::from_toml_str(&std::fs::read_to_string(&again).unwrap(), "q").unwrap();
+    assert_eq!(q.device.power_w, Some(250.0));
+    let err = fails(&["fit", "--data", s(&data), "--out", s(&again), "--model", "paper", "--power-w=-3"]);
+    assert!(err.contains("--power-w -3: must be a positive number of watts"), "{err}");
 }
 
 #[test]

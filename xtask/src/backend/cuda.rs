@@ -1,6 +1,8 @@
 //! The CUDA backend: cuDNN convolution forward and cuBLAS SGEMM for dense rows, timed with
 //! CUDA events, through cudarc with libraries loaded at run time. It builds without CUDA;
-//! without a driver, opening it fails with one clear line instead of a panic.
+//! without a driver, opening it fails with one clear line instead of a panic. Where NVML is
+//! there, the GPU's energy counter is read around every timed loop, so the profile gets the
+//! average board power while kernels run (`device.power_w`, hence energy per α-FLOP).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -10,14 +12,23 @@ use cudarc::cublas::{CudaBlas, Gemm, GemmConfig, sys as blas_sys};
 use cudarc::cudnn::{ConvForward, Cudnn, sys as dnn_sys};
 use cudarc::driver::{CudaContext, CudaStream, sys as drv_sys};
 
-use super::{Backend, Budget, dims, is_dense};
+use super::nvml::Nvml;
+use super::{Backend, Budget, Precision, dims, is_dense};
 use crate::{Result, err};
+
+/// Every timed run (ms), and NVML's energy (mJ) over the wall time (s) of those runs.
+type Timed = (Vec<f64>, Option<(u64, f64)>);
 
 pub struct Cuda {
     ctx: Arc<CudaContext>,
     stream: Arc<CudaStream>,
     dnn: Arc<Cudnn>,
     blas: CudaBlas,
+    precision: Precision,
+    nvml: Option<Nvml>,
+    /// Energy (mJ) and wall time (s) summed over the timed loops, from NVML's counter.
+    energy_mj: u64,
+    busy_s: f64,
 }
 
 /// Finds the CUDA driver, cuDNN and cuBLAS, or says which is missing.
@@ -48,22 +59,35 @@ fn de(e: impl std::fmt::Debug) -> crate::Error {
 }
 
 impl Cuda {
-    pub fn open() -> Result<Cuda> {
+    pub fn open(precision: Precision) -> Result<Cuda> {
         discover()?;
         let ctx =
             CudaContext::new(0).map_err(|e| err!("--backend cuda: cannot open GPU 0: {e:?}; check nvidia-smi"))?;
         let stream = ctx.default_stream();
         let dnn = Cudnn::new(stream.clone()).map_err(de)?;
         let blas = CudaBlas::new(stream.clone()).map_err(de)?;
-        Ok(Cuda { ctx, stream, dnn, blas })
+        let mode = match precision {
+            Precision::F32 => blas_sys::cublasMath_t::CUBLAS_DEFAULT_MATH,
+            Precision::Tf32 => blas_sys::cublasMath_t::CUBLAS_TF32_TENSOR_OP_MATH,
+        };
+        // SAFETY: the handle is live for `blas`'s lifetime.
+        unsafe { blas_sys::cublasSetMathMode(*blas.handle(), mode) }.result().map_err(de)?;
+        Ok(Cuda { ctx, stream, dnn, blas, precision, nvml: Nvml::open(), energy_mj: 0, busy_s: 0.0 })
     }
 
-    /// Median of CUDA-event times of `f` launched on the stream.
-    fn time_events(&self, budget: &Budget, mut f: impl FnMut() -> Result<()>) -> Result<Vec<f64>> {
+    /// Every CUDA-event time of `f` launched on the stream; NVML's energy counter is read
+    /// around the timed runs.
+    fn time_events(
+        &self,
+        budget: &Budget,
+        mut f: impl FnMut() -> Result<()>,
+    ) -> Result<Timed> {
         for _ in 0..budget.warmup.max(1) {
             f()?;
         }
         self.stream.synchronize().map_err(de)?;
+        let e0 = self.nvml.as_ref().and_then(Nvml::energy_mj);
+        let t0 = std::time::Instant::now();
         let flags = Some(drv_sys::CUevent_flags::CU_EVENT_DEFAULT);
         let mut times = Vec::new();
         let mut total = 0.0;
@@ -76,7 +100,23 @@ impl Cuda {
             total += ms;
             times.push(ms);
         }
-        Ok(times)
+        let e1 = self.nvml.as_ref().and_then(Nvml::energy_mj);
+        let energy = e0.zip(e1).map(|(a, b)| (b.saturating_sub(a), t0.elapsed().as_secs_f64()));
+        Ok((times, energy))
+    }
+
+    fn account(&mut self, (times, energy): Timed) -> Vec<f64> {
+        if let Some((mj, s)) = energy {
+            self.energy_mj = self.energy_mj.saturating_add(mj);
+            self.busy_s += s;
+        }
+        times
+    }
+
+    /// Average board power over the timed loops, once there are enough of them to trust
+    /// NVML's counter (it ticks every few milliseconds).
+    fn average_power_w(&self) -> Option<f64> {
+        (self.busy_s >= 2.0).then(|| self.energy_mj as f64 / 1e3 / self.busy_s)
     }
 }
 
@@ -105,10 +145,11 @@ impl Backend for Cuda {
                 ldc: ci(c_out)?,
             };
             let blas = &self.blas;
-            return self.time_events(budget, || {
+            let timed = self.time_events(budget, || {
                 // SAFETY: the buffers have exactly the sizes the config describes.
                 unsafe { blas.gemm(cfg, &wt, &x, &mut y) }.map_err(de)
-            });
+            })?;
+            return Ok(self.account(timed));
         }
         // cuDNN pads symmetrically: (k-1)/2 at stride 1 ("same" for odd kernels, one row
         // smaller for even ones), k/2 at larger strides, as core's workload.
@@ -119,7 +160,7 @@ impl Backend for Cuda {
         let x_desc = self.dnn.create_4d_tensor::<f32>(nchw, [ci(b)?, ci(c_in)?, ci(h)?, ci(wd)?]).map_err(de)?;
         let w_desc = self.dnn.create_4d_filter::<f32>(nchw, [ci(c_out)?, ci(c_in)?, ci(k1)?, ci(k2)?]).map_err(de)?;
         let y_desc = self.dnn.create_4d_tensor::<f32>(nchw, [ci(b)?, ci(c_out)?, ci(oh)?, ci(ow)?]).map_err(de)?;
-        let conv = self
+        let mut conv = self
             .dnn
             .create_conv2d::<f32>(
                 [ci(ph)?, ci(pw)?],
@@ -128,17 +169,69 @@ impl Backend for Cuda {
                 dnn_sys::cudnnConvolutionMode_t::CUDNN_CROSS_CORRELATION,
             )
             .map_err(de)?;
+        conv.set_math_type(match self.precision {
+            Precision::F32 => dnn_sys::cudnnMathType_t::CUDNN_FMA_MATH,
+            Precision::Tf32 => dnn_sys::cudnnMathType_t::CUDNN_DEFAULT_MATH,
+        })
+        .map_err(de)?;
         let op = ConvForward { conv: &conv, x: &x_desc, w: &w_desc, y: &y_desc };
-        let algo = op.pick_algorithm().map_err(de)?;
-        let ws = op.get_workspace_size(algo).map_err(de)?;
-        let mut workspace = self.stream.alloc_zeros::<u8>(ws.max(1)).map_err(de)?;
         let x = self.stream.alloc_zeros::<f32>(b * c_in * h * wd).map_err(de)?;
         let filt = self.stream.alloc_zeros::<f32>(c_out * c_in * k1 * k2).map_err(de)?;
         let mut y = self.stream.alloc_zeros::<f32>(b * c_out * oh * ow).map_err(de)?;
-        self.time_events(budget, || {
+        // cuDNN's heuristic first (what frameworks use with benchmarking off); should it fail
+        // under the requested math, the first algorithm that runs.
+        use dnn_sys::cudnnConvolutionFwdAlgo_t as A;
+        let fallbacks = [
+            A::CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM,
+            A::CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM,
+            A::CUDNN_CONVOLUTION_FWD_ALGO_GEMM,
+            A::CUDNN_CONVOLUTION_FWD_ALGO_WINOGRAD_NONFUSED,
+            A::CUDNN_CONVOLUTION_FWD_ALGO_FFT_TILING,
+        ];
+        let mut first_error = None;
+        let mut chosen = None;
+        for algo in op.pick_algorithm().ok().into_iter().chain(fallbacks) {
+            let tried = op.get_workspace_size(algo).and_then(|ws| {
+                let mut workspace = self
+                    .stream
+                    .alloc_zeros::<u8>(ws.max(1))
+                    .map_err(|_| cudarc::cudnn::CudnnError(dnn_sys::cudnnStatus_t::CUDNN_STATUS_ALLOC_FAILED))?;
+                // SAFETY: buffers match the descriptors.
+                unsafe { op.launch(algo, Some(&mut workspace), (1.0f32, 0.0f32), &x, &filt, &mut y) }?;
+                Ok(workspace)
+            });
+            match tried.and_then(|ws| {
+                self.stream
+                    .synchronize()
+                    .map_err(|_| cudarc::cudnn::CudnnError(dnn_sys::cudnnStatus_t::CUDNN_STATUS_EXECUTION_FAILED))?;
+                Ok(ws)
+            }) {
+                Ok(ws) => {
+                    chosen = Some((algo, ws));
+                    break;
+                }
+                Err(e) => {
+                    first_error.get_or_insert(e);
+                }
+            }
+        }
+        let (algo, mut workspace) =
+            chosen.ok_or_else(|| err!("cuDNN ran no forward algorithm for this convolution: {first_error:?}"))?;
+        let timed = self.time_events(budget, || {
             // SAFETY: buffers match the descriptors.
             unsafe { op.launch(algo, Some(&mut workspace), (1.0f32, 0.0f32), &x, &filt, &mut y) }.map_err(de)
-        })
+        })?;
+        Ok(self.account(timed))
+    }
+
+    /// CUDA events resolve about half a microsecond and a GPU alone on its board barely
+    /// varies run to run: two passes of ≥ 0.1 s each suffice.
+    fn budget(&self, quick: bool) -> Budget {
+        if quick {
+            Budget { warmup: 2, min_reps: 10, max_reps: 100, target_s: 0.1, rounds: 1 }
+        } else {
+            Budget { warmup: 3, min_reps: 10, max_reps: 300, target_s: 0.2, rounds: 2 }
+        }
     }
 
     fn device(&self) -> Device {
@@ -146,10 +239,10 @@ impl Backend for Cuda {
             name: self.ctx.name().unwrap_or_else(|_| "unknown NVIDIA GPU".into()),
             kind: DeviceKind::Gpu,
             backend: format!("cuDNN {} / cuBLAS via cudarc 0.19", cudarc::cudnn::result::get_version()),
-            dtype: "f32".into(),
+            dtype: self.precision.label().into(),
             peak_flops_per_s: None,
             memory_bandwidth_bytes_per_s: None,
-            power_w: None,
+            power_w: self.average_power_w(),
         }
     }
 
@@ -167,6 +260,38 @@ impl Backend for Cuda {
             env.insert("cuda_driver_api".into(), format!("{}.{}", v / 1000, (v % 1000) / 10));
         }
         env.insert("cudnn".into(), cudarc::cudnn::result::get_version().to_string());
+        env.insert(
+            "math".into(),
+            match self.precision {
+                Precision::F32 => "f32: cuDNN CUDNN_FMA_MATH (no tensor cores), cuBLAS CUBLAS_DEFAULT_MATH",
+                Precision::Tf32 => "tf32: cuDNN CUDNN_DEFAULT_MATH, cuBLAS CUBLAS_TF32_TENSOR_OP_MATH",
+            }
+            .into(),
+        );
+        match &self.nvml {
+            Some(nvml) => {
+                if let Some(v) = nvml.driver_version() {
+                    env.insert("driver".into(), v);
+                }
+                for (k, v) in nvml.clocks() {
+                    env.insert(k.into(), v);
+                }
+                match self.average_power_w() {
+                    Some(w) => env.insert(
+                        "power".into(),
+                        format!(
+                            "{w:.1} W average over {:.1} s of timed loops (NVML energy counter); idle now {}",
+                            self.busy_s,
+                            nvml.power_w().map_or("unknown".into(), |p| format!("{p:.1} W"))
+                        ),
+                    ),
+                    None => env.insert("power".into(), "NVML energy counter unavailable or too little timed".into()),
+                };
+            }
+            None => {
+                env.insert("power".into(), "NVML not found: no power_w".into());
+            }
+        }
         env.insert("timing".into(), "CUDA events around each launch, median".into());
         env
     }

@@ -2,6 +2,7 @@
 
 pub mod cpu;
 pub mod cuda;
+mod nvml;
 
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -91,6 +92,11 @@ pub trait Backend {
     fn device(&self) -> Device;
     /// Facts for `[provenance.environment]`.
     fn environment(&self) -> BTreeMap<String, String>;
+    /// How long to time each configuration: wall-clock timing on a shared CPU needs the
+    /// full budget, CUDA events on a GPU far less.
+    fn budget(&self, quick: bool) -> Budget {
+        if quick { Budget::quick() } else { Budget::full() }
+    }
 }
 
 /// The in-process backends (`cmd:` is handled by `measure`).
@@ -100,10 +106,32 @@ pub enum Kind {
     Cuda,
 }
 
-pub fn open(kind: Kind) -> Result<Box<dyn Backend>> {
-    match kind {
-        Kind::Cpu => Ok(Box::new(cpu::Cpu::new())),
-        Kind::Cuda => Ok(Box::new(cuda::Cuda::open()?)),
+/// The arithmetic the kernels may use (`--precision`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Precision {
+    /// IEEE single precision throughout (cuDNN restricted to FMA kernels, cuBLAS default math).
+    #[default]
+    F32,
+    /// f32 tensors, tensor-core TF32 multiplies allowed (cuda only; cuDNN's and PyTorch's default for convolutions).
+    Tf32,
+}
+
+impl Precision {
+    pub fn label(self) -> &'static str {
+        match self {
+            Precision::F32 => "f32",
+            Precision::Tf32 => "tf32",
+        }
+    }
+}
+
+pub fn open(kind: Kind, precision: Precision) -> Result<Box<dyn Backend>> {
+    match (kind, precision) {
+        (Kind::Cpu, Precision::F32) => Ok(Box::new(cpu::Cpu::new())),
+        (Kind::Cpu, Precision::Tf32) => {
+            Err(err!("--precision tf32 needs tensor cores: use it with --backend cuda, or drop it for cpu"))
+        }
+        (Kind::Cuda, p) => Ok(Box::new(cuda::Cuda::open(p)?)),
     }
 }
 

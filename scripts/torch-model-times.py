@@ -1,0 +1,61 @@
+#!/usr/bin/env python3
+"""Forward time of torchvision's ResNet-18, ResNet-50 and ViT-B/16 at batch 1, 224x224, on the
+GPU, for comparing alphaflops' model-level predictions (core's zoo) with a real framework.
+
+Prints one JSON object: {model: {dtype: {"median_ms", "p10_ms", "p90_ms", "reps"}}}. Each number
+is the median of CUDA-event times of whole forwards after warm-up, in eager mode, cuDNN heuristics
+(benchmark off), random weights (times do not depend on the values).
+"""
+
+import json
+import statistics
+import sys
+
+import torch
+import torchvision
+
+
+def quantile(xs, q):
+    xs = sorted(xs)
+    pos = q * (len(xs) - 1)
+    lo = int(pos)
+    hi = min(lo + 1, len(xs) - 1)
+    return xs[lo] + (xs[hi] - xs[lo]) * (pos - lo)
+
+
+def main():
+    torch.backends.cudnn.benchmark = False
+    out = {"gpu": torch.cuda.get_device_name(0), "torch": torch.__version__, "cudnn": torch.backends.cudnn.version()}
+    for name in ["resnet18", "resnet50", "vit_b_16"]:
+        out[name] = {}
+        for dtype in ["f32", "tf32", "bf16"]:
+            torch.backends.cudnn.allow_tf32 = dtype == "tf32"
+            torch.backends.cuda.matmul.allow_tf32 = dtype == "tf32"
+            dt = torch.bfloat16 if dtype == "bf16" else torch.float32
+            model = getattr(torchvision.models, name)(weights=None).to("cuda", dt).eval()
+            x = torch.zeros(1, 3, 224, 224, device="cuda", dtype=dt)
+            times = []
+            with torch.inference_mode():
+                for _ in range(10):
+                    model(x)
+                torch.cuda.synchronize()
+                for _ in range(50):
+                    s, e = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+                    s.record()
+                    model(x)
+                    e.record()
+                    e.synchronize()
+                    times.append(s.elapsed_time(e))
+            out[name][dtype] = {
+                "median_ms": statistics.median(times),
+                "p10_ms": quantile(times, 0.1),
+                "p90_ms": quantile(times, 0.9),
+                "reps": len(times),
+            }
+            print(name, dtype, out[name][dtype], file=sys.stderr)
+    json.dump(out, sys.stdout, indent=1)
+    print()
+
+
+if __name__ == "__main__":
+    main()

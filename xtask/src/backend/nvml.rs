@@ -1,0 +1,108 @@
+//! Just enough of NVML (the library behind `nvidia-smi`) to read a GPU's energy counter,
+//! clocks and driver version, loaded at run time like the rest of the CUDA backend.
+//!
+//! Hand-written rather than a crate: `nvml-wrapper` links its own loader and pulls in a
+//! dozen dependencies for the five calls used here; cudarc 0.19 has no NVML module.
+
+use std::ffi::{c_char, c_int, c_uint, c_ulonglong, c_void};
+
+use libloading::{Library, Symbol};
+
+type Device = *mut c_void;
+const SUCCESS: c_int = 0;
+/// `NVML_CLOCK_SM` in `nvmlClockType_t`.
+const CLOCK_SM: c_uint = 1;
+/// `NVML_CLOCK_MEM`.
+const CLOCK_MEM: c_uint = 2;
+
+pub struct Nvml {
+    lib: Library,
+    device: Device,
+}
+
+impl Nvml {
+    /// NVML for GPU 0, or `None` where the library or the call is missing (older GPUs have
+    /// no energy counter; containers may hide NVML).
+    pub fn open() -> Option<Nvml> {
+        // SAFETY: loading NVML runs no initialisers beyond the library's own.
+        let lib = ["libnvidia-ml.so.1", "libnvidia-ml.so"].into_iter().find_map(|n| unsafe { Library::new(n) }.ok())?;
+        // SAFETY: the symbols have the signatures of nvml.h (NVML API 11+).
+        unsafe {
+            let init: Symbol<unsafe extern "C" fn() -> c_int> = lib.get(b"nvmlInit_v2\0").ok()?;
+            if init() != SUCCESS {
+                return None;
+            }
+            let by_index: Symbol<unsafe extern "C" fn(c_uint, *mut Device) -> c_int> =
+                lib.get(b"nvmlDeviceGetHandleByIndex_v2\0").ok()?;
+            let mut device: Device = std::ptr::null_mut();
+            if by_index(0, &mut device) != SUCCESS {
+                return None;
+            }
+            Some(Nvml { lib, device })
+        }
+    }
+
+    /// Energy used by the GPU since the driver loaded, in millijoules (Volta and newer).
+    pub fn energy_mj(&self) -> Option<u64> {
+        let mut mj: c_ulonglong = 0;
+        // SAFETY: `device` came from NVML and `mj` is a valid out pointer.
+        let rc = unsafe {
+            let f: Symbol<unsafe extern "C" fn(Device, *mut c_ulonglong) -> c_int> =
+                self.lib.get(b"nvmlDeviceGetTotalEnergyConsumption\0").ok()?;
+            f(self.device, &mut mj)
+        };
+        (rc == SUCCESS).then_some(mj)
+    }
+
+    /// Board power draw now, in watts.
+    pub fn power_w(&self) -> Option<f64> {
+        let mut mw: c_uint = 0;
+        // SAFETY: as above.
+        let rc = unsafe {
+            let f: Symbol<unsafe extern "C" fn(Device, *mut c_uint) -> c_int> =
+                self.lib.get(b"nvmlDeviceGetPowerUsage\0").ok()?;
+            f(self.device, &mut mw)
+        };
+        (rc == SUCCESS).then_some(f64::from(mw) / 1e3)
+    }
+
+    fn clock(&self, symbol: &[u8], which: c_uint) -> Option<u32> {
+        let mut mhz: c_uint = 0;
+        // SAFETY: as above; both clock calls share this signature.
+        let rc = unsafe {
+            let f: Symbol<unsafe extern "C" fn(Device, c_uint, *mut c_uint) -> c_int> = self.lib.get(symbol).ok()?;
+            f(self.device, which, &mut mhz)
+        };
+        (rc == SUCCESS).then_some(mhz)
+    }
+
+    /// Current and maximum SM and memory clocks, as `"now/max MHz"` strings.
+    pub fn clocks(&self) -> Vec<(&'static str, String)> {
+        let mut out = Vec::new();
+        for (key, which) in [("sm_clock_mhz", CLOCK_SM), ("mem_clock_mhz", CLOCK_MEM)] {
+            let now = self.clock(b"nvmlDeviceGetClockInfo\0", which);
+            let max = self.clock(b"nvmlDeviceGetMaxClockInfo\0", which);
+            if let (Some(now), Some(max)) = (now, max) {
+                out.push((key, format!("{now} now, {max} max")));
+            }
+        }
+        out
+    }
+
+    /// The driver's version string, e.g. `580.159.04`.
+    pub fn driver_version(&self) -> Option<String> {
+        let mut buf = [0 as c_char; 96];
+        // SAFETY: `buf` is writable for its length, which is passed along.
+        let rc = unsafe {
+            let f: Symbol<unsafe extern "C" fn(*mut c_char, c_uint) -> c_int> =
+                self.lib.get(b"nvmlSystemGetDriverVersion\0").ok()?;
+            f(buf.as_mut_ptr(), buf.len() as c_uint)
+        };
+        if rc != SUCCESS {
+            return None;
+        }
+        // SAFETY: NVML wrote a NUL-terminated string into `buf`.
+        let s = unsafe { std::ffi::CStr::from_ptr(buf.as_ptr()) };
+        Some(s.to_string_lossy().into_owned())
+    }
+}

@@ -1,0 +1,70 @@
+//! `cargo xtask zoo`: core's built-in models (torchvision layouts) priced on a profile, and,
+//! given measured forward times, the model-level error of the per-layer sum.
+//!
+//! The measured file is the JSON `scripts/torch-model-times.py` prints:
+//! `{"resnet18": {"f32": {"median_ms": …}, …}, …}`.
+
+use std::path::PathBuf;
+
+use alphaflops_core::zoo;
+
+use crate::{Result, err, validate};
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The profile to price with
+    #[arg(long)]
+    pub profile: PathBuf,
+    /// Models, comma-separated (resnet18, resnet50, vgg16, alexnet, mobilenet_v2, vit_b_16)
+    #[arg(long, value_delimiter = ',', default_value = "resnet18,resnet50,vit_b_16")]
+    pub models: Vec<String>,
+    #[arg(long, default_value_t = 1)]
+    pub batch: u64,
+    /// Measured forward times (JSON of scripts/torch-model-times.py) to compare with
+    #[arg(long)]
+    pub measured: Option<PathBuf>,
+    /// Which measurement of that file: its key under each model (f32, tf32, bf16)
+    #[arg(long, default_value = "f32", requires = "measured")]
+    pub dtype: String,
+}
+
+pub fn run(args: Args) -> Result<()> {
+    let profile = validate::load_profile(&args.profile)?;
+    let measured: Option<serde_json::Value> = match &args.measured {
+        Some(p) => {
+            let text = std::fs::read_to_string(p).map_err(|e| err!("{}: {e}", p.display()))?;
+            Some(
+                serde_json::from_str(&text)
+                    .map_err(|e| err!("{}:{}:{}: not JSON: {e}", p.display(), e.line(), e.column()))?,
+            )
+        }
+        None => None,
+    };
+    outln!("profile `{}` ({}), batch {}", profile.name, profile.device.name, args.batch);
+    outln!("| model | params | MACs | α-FLOPs | predicted ms | energy mJ | measured ms | error % |");
+    outln!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+    for name in &args.models {
+        let model = zoo::by_name(name, args.batch)
+            .ok_or_else(|| err!("--models: unknown model `{name}`; use one of {}", zoo::NAMES.join(", ")))?;
+        let cost = model.price(&profile).map_err(|e| err!("{name}: {e}"))?;
+        let got = measured.as_ref().and_then(|m| m[name.as_str()][args.dtype.as_str()]["median_ms"].as_f64());
+        if measured.is_some() && got.is_none() {
+            return Err(err!(
+                "{}: no {name}.{}.median_ms; the file must be the JSON of scripts/torch-model-times.py",
+                args.measured.as_ref().map(|p| p.display().to_string()).unwrap_or_default(),
+                args.dtype
+            ));
+        }
+        outln!(
+            "| {name} | {} | {:.3} G | {:.3} G | {:.3} | {} | {} | {} |",
+            cost.params,
+            cost.macs as f64 / 1e9,
+            cost.alpha_flops / 1e9,
+            cost.predicted_ms,
+            cost.energy_j.map_or("–".into(), |j| format!("{:.1}", j * 1e3)),
+            got.map_or("–".into(), |t| format!("{t:.3}")),
+            got.map_or("–".into(), |t| format!("{:+.1}", (cost.predicted_ms / t - 1.0) * 100.0)),
+        );
+    }
+    Ok(())
+}
