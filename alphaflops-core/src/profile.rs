@@ -19,7 +19,23 @@ pub const DEFAULT_PROFILE_TOML: &str = include_str!("../../profiles/quadro-t2000
 pub const DEFAULT_PROFILE_NAME: &str = "quadro-t2000-asperti2021";
 
 /// Profiles shipped in `profiles/` and embedded, by name: usable by name without the files.
-pub const SHIPPED: &[(&str, &str)] = &[(DEFAULT_PROFILE_NAME, DEFAULT_PROFILE_TOML)];
+/// Besides the paper's, an NVIDIA H200 measured through cuDNN (BENCHMARKS.md, "NVIDIA H200")
+/// at f32 (no tensor cores), tf32 (PyTorch's default for convolutions) and bf16.
+pub const SHIPPED: &[(&str, &str)] = &[
+    (DEFAULT_PROFILE_NAME, DEFAULT_PROFILE_TOML),
+    (
+        "nvidia-h200-cudnn-f32",
+        include_str!("../../profiles/nvidia-h200-cudnn-f32.toml"),
+    ),
+    (
+        "nvidia-h200-cudnn-tf32",
+        include_str!("../../profiles/nvidia-h200-cudnn-tf32.toml"),
+    ),
+    (
+        "nvidia-h200-cudnn-bf16",
+        include_str!("../../profiles/nvidia-h200-cudnn-bf16.toml"),
+    ),
+];
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -226,6 +242,16 @@ impl Profile {
         // The embedded text is checked by a unit test, so this cannot fail at run time.
         Profile::from_toml_str(DEFAULT_PROFILE_TOML, "<embedded default profile>")
             .unwrap_or_else(|e| unreachable!("the embedded default profile is invalid: {e}"))
+    }
+
+    /// A profile shipped inside alphaflops ([`SHIPPED`]) by name, e.g. `nvidia-h200-cudnn-tf32`.
+    pub fn shipped(name: &str) -> Option<Profile> {
+        let (_, text) = SHIPPED.iter().find(|(n, _)| *n == name)?;
+        // Every shipped text is checked by a unit test, so this cannot fail at run time.
+        Some(
+            Profile::from_toml_str(text, &format!("<shipped profile {name}>"))
+                .unwrap_or_else(|e| unreachable!("shipped profile {name} is invalid: {e}")),
+        )
     }
 
     /// Renders the profile as TOML (what `cargo xtask fit` writes).

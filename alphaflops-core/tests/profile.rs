@@ -41,6 +41,41 @@ fn every_shipped_profile_parses_and_is_named_after_its_file() {
 }
 
 #[test]
+fn shipped_profiles_are_the_files_and_price_the_zoo() {
+    for (name, text) in alphaflops_core::profile::SHIPPED {
+        let file = std::fs::read_to_string(format!("{PROFILES}/{name}.toml")).unwrap();
+        assert_eq!(
+            *text, file,
+            "{name}: the embedded text is profiles/{name}.toml"
+        );
+        let p = Profile::shipped(name).unwrap();
+        assert_eq!(p.name, *name);
+        for model in ["resnet18", "vit_b_16"] {
+            let cost = alphaflops_core::zoo::by_name(model, 1)
+                .unwrap()
+                .price(&p)
+                .unwrap();
+            assert!(
+                cost.predicted_ms.is_finite() && cost.predicted_ms > 0.0,
+                "{name} {model}"
+            );
+            assert_eq!(
+                cost.energy_j.is_some(),
+                p.device.power_w.is_some(),
+                "{name} {model}"
+            );
+        }
+    }
+    assert!(Profile::shipped("no-such-profile").is_none());
+    // The GPU profiles measured by `cargo xtask bench --backend cuda` (BENCHMARKS.md).
+    for dtype in ["f32", "tf32", "bf16"] {
+        let p = Profile::shipped(&format!("nvidia-h200-cudnn-{dtype}")).unwrap();
+        assert_eq!(p.device.name, "NVIDIA H200");
+        assert_eq!(p.device.dtype, dtype);
+    }
+}
+
+#[test]
 fn reference_documents_every_optional_key() {
     let text = std::fs::read_to_string(format!("{PROFILES}/reference.toml")).unwrap();
     let p = Profile::from_toml_str(&text, "reference.toml").unwrap();
