@@ -6,7 +6,12 @@
 # Here:   cargo build --release -p xtask && mkdir -p carry && cp target/release/xtask carry/ &&
 #         cargo run -q -p xtask -- configs --grid gpu --random 100 --seed 6 --out carry/gpu-random.csv
 # There:  bash scripts/device-gpu-profile.sh        (device tool: carry = ["carry"])
+#         TIMING=graph bash scripts/device-gpu-profile.sh   (kernel time: CUDA-graph replays;
+#         profiles and files get a -graph suffix; no f32 PyTorch cross-check)
 set -u
+TIMING=${TIMING:-launch}
+SUF=; GRAPH=
+[ "$TIMING" = graph ] && SUF=-graph && GRAPH=--graph
 OUT=${OUT:-/tmp/out}
 R=/tmp/res
 mkdir -p "$R" "$OUT"
@@ -29,25 +34,26 @@ nvidia-smi --query-gpu=timestamp,power.draw,clocks.sm,clocks.mem,temperature.gpu
 SMI=$!
 
 for P in f32 tf32; do
-  NAME=nvidia-$MODEL-cudnn-$P
-  step "bench --backend cuda --precision $P"
-  timeout 100 "$X" bench --backend cuda --precision $P --out "$R/$NAME.toml"
+  NAME=nvidia-$MODEL-cudnn-$P$SUF
+  step "bench --backend cuda --precision $P --timing $TIMING"
+  timeout 100 "$X" bench --backend cuda --precision $P --timing $TIMING --out "$R/$NAME.toml"
   echo "rc=$?"
   step "measure random set ($P)"
-  timeout 50 "$X" measure --backend cuda --precision $P --configs carry/gpu-random.csv --out "$R/$NAME-random.csv"
+  timeout 50 "$X" measure --backend cuda --precision $P --timing $TIMING --configs carry/gpu-random.csv --out "$R/$NAME-random.csv"
   echo "rc=$?"
 done
 
 step "PyTorch bf16 and f32 on the same grid and random set (cmd: backend)"
 "$X" configs --grid gpu --out "$R/gpu-grid.csv"
-for P in bf16 f32; do
-  timeout 45 "$X" measure --backend "cmd:python3 scripts/torch-conv-times.py --dtype $P" --configs "$R/gpu-grid.csv" --out "$R/torch-$P-grid.csv"
+DTYPES="bf16 f32"; [ "$TIMING" = graph ] && DTYPES=bf16
+for P in $DTYPES; do
+  timeout 45 "$X" measure --backend "cmd:python3 scripts/torch-conv-times.py --dtype $P $GRAPH" --configs "$R/gpu-grid.csv" --out "$R/torch-$P-grid$SUF.csv"
   echo "rc=$?"
-  timeout 40 "$X" measure --backend "cmd:python3 scripts/torch-conv-times.py --dtype $P" --configs carry/gpu-random.csv --out "$R/torch-$P-random.csv"
+  timeout 40 "$X" measure --backend "cmd:python3 scripts/torch-conv-times.py --dtype $P $GRAPH" --configs carry/gpu-random.csv --out "$R/torch-$P-random$SUF.csv"
   echo "rc=$?"
 done
 
 step "torchvision models, batch 1"
-timeout 60 python3 scripts/torch-model-times.py > "$R/torch-models.json"
+timeout 60 python3 scripts/torch-model-times.py $GRAPH > "$R/torch-models$SUF.json"
 echo "rc=$?"
 step done

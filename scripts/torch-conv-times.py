@@ -13,11 +13,14 @@ as a matmul x[h, c_in] @ W[c_in, c_out], as in the paper's dense sweeps.
 
 --dtype: f32 (TF32 off for cuDNN and matmul), tf32 (PyTorch's default for convolutions),
 bf16. Timing: CUDA events around each call on a GPU, perf_counter on a CPU; cuDNN picks its
-algorithm by heuristics (benchmark mode off), like the cudarc backend.
+algorithm by heuristics (benchmark mode off), like the cudarc backend. --graph captures 1-20
+back-to-back calls in a CUDA graph and times its replays per call: the kernel's own time, as
+`cargo xtask measure --backend cuda --timing graph`.
 """
 
 import argparse
 import csv
+import math
 import statistics
 import sys
 import time
@@ -34,6 +37,7 @@ def parse_args():
     p.add_argument("--min-reps", type=int, default=10)
     p.add_argument("--max-reps", type=int, default=200)
     p.add_argument("--target-s", type=float, default=0.1, help="keep repeating until this much timed")
+    p.add_argument("--graph", action="store_true", help="time CUDA-graph replays (kernel time)")
     return p.parse_args()
 
 
@@ -61,6 +65,22 @@ def timer(device):
             f()
             return (time.perf_counter() - t0) * 1e3
     return run
+
+
+def graphed(f, n):
+    """A CUDA graph of n back-to-back calls of f, warmed up; returns its replay."""
+    side = torch.cuda.Stream()
+    side.wait_stream(torch.cuda.current_stream())
+    with torch.cuda.stream(side):
+        f()
+    torch.cuda.current_stream().wait_stream(side)
+    g = torch.cuda.CUDAGraph()
+    with torch.cuda.graph(g):
+        for _ in range(n):
+            f()
+    g.replay()
+    torch.cuda.synchronize()
+    return g.replay
 
 
 def make_call(row, dtype, device):
@@ -106,9 +126,13 @@ def main():
             f = make_call(row, dtype, a.device)
             for _ in range(a.warmup):
                 f()
+            per = 1
+            if a.graph:
+                per = max(1, min(20, math.ceil(1.0 / max(run(f), 1e-3))))
+                f = graphed(f, per)
             times = []
             while len(times) < a.min_reps or (len(times) < a.max_reps and sum(times) < a.target_s * 1e3):
-                times.append(run(f))
+                times.append(run(f) / per)
             stats = [statistics.median(times), quantile(times, 0.1), quantile(times, 0.9)]
             writer.writerow([row[c] for c in header if c not in out_cols] + [f"{v:.6g}" for v in stats] + [len(times)])
 

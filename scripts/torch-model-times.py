@@ -4,7 +4,8 @@ GPU, for comparing alphaflops' model-level predictions (core's zoo) with a real 
 
 Prints one JSON object: {model: {dtype: {"median_ms", "p10_ms", "p90_ms", "reps"}}}. Each number
 is the median of CUDA-event times of whole forwards after warm-up, in eager mode, cuDNN heuristics
-(benchmark off), random weights (times do not depend on the values).
+(benchmark off), random weights (times do not depend on the values). `--graph` captures the
+forward in a CUDA graph and times its replays instead (kernel time, no launch cost).
 """
 
 import json
@@ -24,8 +25,14 @@ def quantile(xs, q):
 
 
 def main():
+    use_graph = "--graph" in sys.argv[1:]
     torch.backends.cudnn.benchmark = False
-    out = {"gpu": torch.cuda.get_device_name(0), "torch": torch.__version__, "cudnn": torch.backends.cudnn.version()}
+    out = {
+        "gpu": torch.cuda.get_device_name(0),
+        "torch": torch.__version__,
+        "cudnn": torch.backends.cudnn.version(),
+        "timing": "CUDA-graph replay" if use_graph else "eager",
+    }
     for name in ["resnet18", "resnet50", "vit_b_16"]:
         out[name] = {}
         for dtype in ["f32", "tf32", "bf16"]:
@@ -36,13 +43,25 @@ def main():
             x = torch.zeros(1, 3, 224, 224, device="cuda", dtype=dt)
             times = []
             with torch.inference_mode():
+                run = lambda: model(x)
+                if use_graph:
+                    side = torch.cuda.Stream()
+                    side.wait_stream(torch.cuda.current_stream())
+                    with torch.cuda.stream(side):
+                        for _ in range(3):
+                            model(x)
+                    torch.cuda.current_stream().wait_stream(side)
+                    g = torch.cuda.CUDAGraph()
+                    with torch.cuda.graph(g):
+                        model(x)
+                    run = g.replay
                 for _ in range(10):
-                    model(x)
+                    run()
                 torch.cuda.synchronize()
                 for _ in range(50):
                     s, e = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
                     s.record()
-                    model(x)
+                    run()
                     e.record()
                     e.synchronize()
                     times.append(s.elapsed_time(e))

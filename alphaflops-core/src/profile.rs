@@ -19,8 +19,9 @@ pub const DEFAULT_PROFILE_TOML: &str = include_str!("../../profiles/quadro-t2000
 pub const DEFAULT_PROFILE_NAME: &str = "quadro-t2000-asperti2021";
 
 /// Profiles shipped in `profiles/` and embedded, by name: usable by name without the files.
-/// Besides the paper's, an NVIDIA H200 measured through cuDNN (BENCHMARKS.md, "NVIDIA H200")
-/// at f32 (no tensor cores), tf32 (PyTorch's default for convolutions) and bf16.
+/// Besides the paper's, an NVIDIA H200 measured through cuDNN (BENCHMARKS.md §8) at f32 (no
+/// tensor cores), tf32 (PyTorch's default for convolutions) and bf16, each per launch (eager,
+/// launch cost included) and as kernel time (`-graph`: CUDA-graph replays).
 pub const SHIPPED: &[(&str, &str)] = &[
     (DEFAULT_PROFILE_NAME, DEFAULT_PROFILE_TOML),
     (
@@ -34,6 +35,18 @@ pub const SHIPPED: &[(&str, &str)] = &[
     (
         "nvidia-h200-cudnn-bf16",
         include_str!("../../profiles/nvidia-h200-cudnn-bf16.toml"),
+    ),
+    (
+        "nvidia-h200-cudnn-f32-graph",
+        include_str!("../../profiles/nvidia-h200-cudnn-f32-graph.toml"),
+    ),
+    (
+        "nvidia-h200-cudnn-tf32-graph",
+        include_str!("../../profiles/nvidia-h200-cudnn-tf32-graph.toml"),
+    ),
+    (
+        "nvidia-h200-cudnn-bf16-graph",
+        include_str!("../../profiles/nvidia-h200-cudnn-bf16-graph.toml"),
     ),
 ];
 

@@ -69,9 +69,11 @@ fn shipped_profiles_are_the_files_and_price_the_zoo() {
     assert!(Profile::shipped("no-such-profile").is_none());
     // The GPU profiles measured by `cargo xtask bench --backend cuda` (BENCHMARKS.md).
     for dtype in ["f32", "tf32", "bf16"] {
-        let p = Profile::shipped(&format!("nvidia-h200-cudnn-{dtype}")).unwrap();
-        assert_eq!(p.device.name, "NVIDIA H200");
-        assert_eq!(p.device.dtype, dtype);
+        for timing in ["", "-graph"] {
+            let p = Profile::shipped(&format!("nvidia-h200-cudnn-{dtype}{timing}")).unwrap();
+            assert_eq!(p.device.name, "NVIDIA H200");
+            assert_eq!(p.device.dtype, dtype);
+        }
     }
 }
 

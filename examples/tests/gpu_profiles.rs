@@ -58,22 +58,31 @@ fn the_attribute_prices_for_the_named_gpu() {
 #[test]
 fn every_h200_profile_prices_every_example() {
     for dtype in ["f32", "tf32", "bf16"] {
-        let p = Profile::shipped(&format!("nvidia-h200-cudnn-{dtype}")).unwrap();
+        let eager = Profile::shipped(&format!("nvidia-h200-cudnn-{dtype}")).unwrap();
+        let graph = Profile::shipped(&format!("nvidia-h200-cudnn-{dtype}-graph")).unwrap();
         for (name, model) in [
             ("LeNet", LeNet::model()),
             ("Vgg", Vgg::model()),
             ("CandleCnn", CandleCnn::model()),
         ] {
-            let cost = model.price(&p).unwrap();
+            let (e, g) = (model.price(&eager).unwrap(), model.price(&graph).unwrap());
             assert!(
-                cost.predicted_ms > 0.0 && cost.predicted_ms < 10.0,
+                e.predicted_ms > 0.0 && e.predicted_ms < 10.0,
                 "{name} on {dtype}: {} ms",
-                cost.predicted_ms
+                e.predicted_ms
             );
+            // Kernel time without the launch cost: these small models are launch-bound.
+            assert!(
+                g.predicted_ms < e.predicted_ms / 3.0,
+                "{name} on {dtype}: {} vs {} ms",
+                g.predicted_ms,
+                e.predicted_ms
+            );
+            assert_eq!(e.energy_j.is_some(), dtype != "bf16", "{name} on {dtype}");
             assert_eq!(
-                cost.energy_j.is_some(),
+                g.energy_j.is_some(),
                 dtype != "bf16",
-                "{name} on {dtype}"
+                "{name} on {dtype}, graph"
             );
         }
     }

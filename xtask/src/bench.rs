@@ -17,9 +17,8 @@ pub struct Args {
     /// Half the grid and shorter timing (seconds to a minute on 2 cores)
     #[arg(long)]
     pub quick: bool,
-    /// f32, or tf32 (tensor cores; cuda only)
-    #[arg(long, value_enum, default_value_t)]
-    pub precision: backend::Precision,
+    #[command(flatten)]
+    pub run: backend::Options,
     /// The profile to write, e.g. profiles/my-cpu.toml; the CSV and SVG go beside it
     #[arg(long)]
     pub out: PathBuf,
@@ -57,7 +56,7 @@ pub fn run(args: Args) -> Result<()> {
     fit::warn_if_not_stem(&name, &args.out);
     let csv_path = beside(&args.out, "csv");
     let svg_path = beside(&args.out, "svg");
-    let mut b = backend::open(args.backend, args.precision)?;
+    let mut b = backend::open(args.backend, args.run)?;
     let started = Instant::now();
     let size = args.grid.unwrap_or(match args.backend {
         backend::Kind::Cpu => configs::GridSize::Cpu,
@@ -86,10 +85,11 @@ pub fn run(args: Args) -> Result<()> {
             format!("{size:?}").to_lowercase()
         ),
     );
+    let how = env.remove("timing").map(|t| format!("{t}; ")).unwrap_or_default();
     env.insert(
         "timing".into(),
         format!(
-            "median of all runs over {} passes of the grid; per pass {} warm-up then {}..{} runs for ≥ {} s",
+            "{how}median of all runs over {} passes of the grid; per pass {} warm-up then {}..{} runs for ≥ {} s",
             budget.rounds,
             budget.warmup,
             budget.min_reps,

@@ -51,9 +51,8 @@ pub struct Args {
     /// Shorter timing per configuration (fewer repetitions)
     #[arg(long)]
     pub quick: bool,
-    /// f32, or tf32 (tensor cores; cuda only)
-    #[arg(long, value_enum, default_value_t)]
-    pub precision: backend::Precision,
+    #[command(flatten)]
+    pub run: backend::Options,
 }
 
 pub fn warn_if_debug() {
@@ -156,7 +155,7 @@ pub fn run(args: Args) -> Result<()> {
         }
         BackendArg::InProcess(kind) => {
             warn_if_debug();
-            let mut b = backend::open(*kind, args.precision)?;
+            let mut b = backend::open(*kind, args.run)?;
             let budget = b.budget(args.quick);
             let samples = measure_table(b.as_mut(), &table, &budget, "measure")?;
             table.render_with(&Sample::COLUMNS, |r| samples[r].fields())

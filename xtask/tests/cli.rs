@@ -285,6 +285,8 @@ fn cuda_without_a_gpu_fails_with_one_clear_line() {
     let err =
         fails(&["measure", "--backend", "cpu", "--precision", "tf32", "--configs", s(&configs), "--out", s(&out)]);
     assert!(err.contains("--precision tf32") && err.contains("--backend cuda"), "{err}");
+    let err = fails(&["measure", "--backend", "cpu", "--timing", "graph", "--configs", s(&configs), "--out", s(&out)]);
+    assert!(err.contains("--timing graph") && err.contains("--backend cuda"), "{err}");
 }
 
 #[test]

@@ -10,10 +10,10 @@ use std::sync::Arc;
 use alphaflops_core::{ConvWorkload, Device, DeviceKind};
 use cudarc::cublas::{CudaBlas, Gemm, GemmConfig, sys as blas_sys};
 use cudarc::cudnn::{ConvForward, Cudnn, sys as dnn_sys};
-use cudarc::driver::{CudaContext, CudaStream, sys as drv_sys};
+use cudarc::driver::{CudaContext, CudaGraph, CudaStream, sys as drv_sys};
 
 use super::nvml::Nvml;
-use super::{Backend, Budget, Precision, dims, is_dense};
+use super::{Backend, Budget, Options, Precision, Timing, dims, is_dense};
 use crate::{Result, err};
 
 /// Every timed run (ms), and NVML's energy (mJ) over the wall time (s) of those runs.
@@ -25,6 +25,7 @@ pub struct Cuda {
     dnn: Arc<Cudnn>,
     blas: CudaBlas,
     precision: Precision,
+    timing: Timing,
     nvml: Option<Nvml>,
     /// Energy (mJ) and wall time (s) summed over the timed loops, from NVML's counter.
     energy_mj: u64,
@@ -59,11 +60,21 @@ fn de(e: impl std::fmt::Debug) -> crate::Error {
 }
 
 impl Cuda {
-    pub fn open(precision: Precision) -> Result<Cuda> {
+    pub fn open(Options { precision, timing }: Options) -> Result<Cuda> {
         discover()?;
         let ctx =
             CudaContext::new(0).map_err(|e| err!("--backend cuda: cannot open GPU 0: {e:?}; check nvidia-smi"))?;
-        let stream = ctx.default_stream();
+        let stream = match timing {
+            Timing::Launch => ctx.default_stream(),
+            // The legacy default stream cannot be captured. Everything runs on this one stream,
+            // so cudarc's cross-stream event tracking (whose waits would break a capture) is
+            // not needed.
+            Timing::Graph => {
+                // SAFETY: one stream only, so there is no cross-stream use to synchronize.
+                unsafe { ctx.disable_event_tracking() };
+                ctx.new_stream().map_err(de)?
+            }
+        };
         let dnn = Cudnn::new(stream.clone()).map_err(de)?;
         let blas = CudaBlas::new(stream.clone()).map_err(de)?;
         let mode = match precision {
@@ -72,7 +83,34 @@ impl Cuda {
         };
         // SAFETY: the handle is live for `blas`'s lifetime.
         unsafe { blas_sys::cublasSetMathMode(*blas.handle(), mode) }.result().map_err(de)?;
-        Ok(Cuda { ctx, stream, dnn, blas, precision, nvml: Nvml::open(), energy_mj: 0, busy_s: 0.0 })
+        Ok(Cuda { ctx, stream, dnn, blas, precision, timing, nvml: Nvml::open(), energy_mj: 0, busy_s: 0.0 })
+    }
+
+    /// One event-timed run of `f` (or of `run`, the graph replay standing for `per` launches).
+    fn time_once(&self, run: &mut dyn FnMut() -> Result<()>, per: usize) -> Result<f64> {
+        let flags = Some(drv_sys::CUevent_flags::CU_EVENT_DEFAULT);
+        let start = self.stream.record_event(flags).map_err(de)?;
+        run()?;
+        let end = self.stream.record_event(flags).map_err(de)?;
+        end.synchronize().map_err(de)?;
+        Ok(start.elapsed_ms(&end).map_err(de)? as f64 / per as f64)
+    }
+
+    /// `--timing graph`: captures `n` back-to-back launches of `f` into a CUDA graph, sized so
+    /// one replay lasts about a millisecond (1 to 20 launches).
+    fn capture(&self, f: &mut dyn FnMut() -> Result<()>) -> Result<(CudaGraph, usize)> {
+        let single = self.time_once(f, 1)?;
+        let n = ((1.0 / single.max(1e-3)).ceil() as usize).clamp(1, 20);
+        self.stream.begin_capture(drv_sys::CUstreamCaptureMode::CU_STREAM_CAPTURE_MODE_RELAXED).map_err(de)?;
+        let captured = (0..n).try_for_each(|_| f());
+        // End the capture whatever happened, so the stream is usable again.
+        let graph = self.stream.end_capture(drv_sys::CUgraphInstantiate_flags(0));
+        captured?;
+        let graph = graph
+            .map_err(|e| err!("cuda: capturing the launches into a graph failed: {e:?}; time them with --timing launch"))?
+            .ok_or_else(|| err!("cuda: the stream capture produced no graph; time with --timing launch"))?;
+        graph.upload().map_err(de)?;
+        Ok((graph, n))
     }
 
     /// Every CUDA-event time of `f` launched on the stream; NVML's energy counter is read
@@ -86,18 +124,24 @@ impl Cuda {
             f()?;
         }
         self.stream.synchronize().map_err(de)?;
+        let graph = match self.timing {
+            Timing::Launch => None,
+            Timing::Graph => Some(self.capture(&mut f)?),
+        };
+        let (mut run, per): (Box<dyn FnMut() -> Result<()>>, usize) = match &graph {
+            None => (Box::new(&mut f), 1),
+            Some((g, n)) => {
+                g.launch().map_err(de)?;
+                (Box::new(|| g.launch().map_err(de)), *n)
+            }
+        };
         let e0 = self.nvml.as_ref().and_then(Nvml::energy_mj);
         let t0 = std::time::Instant::now();
-        let flags = Some(drv_sys::CUevent_flags::CU_EVENT_DEFAULT);
         let mut times = Vec::new();
         let mut total = 0.0;
         while times.len() < budget.min_reps || (times.len() < budget.max_reps && total < budget.target_s * 1e3) {
-            let start = self.stream.record_event(flags).map_err(de)?;
-            f()?;
-            let end = self.stream.record_event(flags).map_err(de)?;
-            end.synchronize().map_err(de)?;
-            let ms = start.elapsed_ms(&end).map_err(de)? as f64;
-            total += ms;
+            let ms = self.time_once(&mut run, per)?;
+            total += ms * per as f64;
             times.push(ms);
         }
         let e1 = self.nvml.as_ref().and_then(Nvml::energy_mj);
@@ -292,7 +336,16 @@ impl Backend for Cuda {
                 env.insert("power".into(), "NVML not found: no power_w".into());
             }
         }
-        env.insert("timing".into(), "CUDA events around each launch, median".into());
+        env.insert(
+            "timing".into(),
+            match self.timing {
+                Timing::Launch => "CUDA events around each launch on an idle GPU (host launch cost included)",
+                Timing::Graph => {
+                    "CUDA events around a CUDA-graph replay of 1-20 back-to-back launches, per launch (kernel time, host launch cost excluded)"
+                }
+            }
+            .into(),
+        );
         env
     }
 }

@@ -125,13 +125,39 @@ impl Precision {
     }
 }
 
-pub fn open(kind: Kind, precision: Precision) -> Result<Box<dyn Backend>> {
-    match (kind, precision) {
-        (Kind::Cpu, Precision::F32) => Ok(Box::new(cpu::Cpu::new())),
-        (Kind::Cpu, Precision::Tf32) => {
+/// What one timed run covers (`--timing`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Timing {
+    /// Each launch alone, the device idle before it: the host's launch cost is included, as in
+    /// eager batch-1 inference.
+    #[default]
+    Launch,
+    /// The launches captured in a CUDA graph and replayed back to back: the kernel's own time,
+    /// as under CUDA graphs, TensorRT or a pipelined stream (cuda only).
+    Graph,
+}
+
+/// How a backend runs the kernels it times, shared by `measure` and `bench`.
+#[derive(clap::Args, Clone, Copy, Debug, Default)]
+pub struct Options {
+    /// f32, or tf32 (tensor cores; cuda only)
+    #[arg(long, value_enum, default_value_t)]
+    pub precision: Precision,
+    /// launch (host launch cost included) or graph (CUDA-graph replay: kernel time; cuda only)
+    #[arg(long, value_enum, default_value_t)]
+    pub timing: Timing,
+}
+
+pub fn open(kind: Kind, opts: Options) -> Result<Box<dyn Backend>> {
+    match kind {
+        Kind::Cpu if opts.precision == Precision::Tf32 => {
             Err(err!("--precision tf32 needs tensor cores: use it with --backend cuda, or drop it for cpu"))
         }
-        (Kind::Cuda, p) => Ok(Box::new(cuda::Cuda::open(p)?)),
+        Kind::Cpu if opts.timing == Timing::Graph => {
+            Err(err!("--timing graph replays CUDA graphs: use it with --backend cuda, or drop it for cpu"))
+        }
+        Kind::Cpu => Ok(Box::new(cpu::Cpu::new())),
+        Kind::Cuda => Ok(Box::new(cuda::Cuda::open(opts)?)),
     }
 }
 
