@@ -28,6 +28,8 @@ import time
 import torch
 import torch.nn.functional as F
 
+from timing_stats import quantile
+
 
 def parse_args():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -39,14 +41,6 @@ def parse_args():
     p.add_argument("--target-s", type=float, default=0.1, help="keep repeating until this much timed")
     p.add_argument("--graph", action="store_true", help="time CUDA-graph replays (kernel time)")
     return p.parse_args()
-
-
-def quantile(xs, q):
-    xs = sorted(xs)
-    pos = q * (len(xs) - 1)
-    lo = int(pos)
-    hi = min(lo + 1, len(xs) - 1)
-    return xs[lo] + (xs[hi] - xs[lo]) * (pos - lo)
 
 
 def timer(device):

@@ -15,13 +15,7 @@ import sys
 import torch
 import torchvision
 
-
-def quantile(xs, q):
-    xs = sorted(xs)
-    pos = q * (len(xs) - 1)
-    lo = int(pos)
-    hi = min(lo + 1, len(xs) - 1)
-    return xs[lo] + (xs[hi] - xs[lo]) * (pos - lo)
+from timing_stats import quantile
 
 
 def main():
