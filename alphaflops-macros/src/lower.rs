@@ -744,8 +744,12 @@ pub const KINDS: &[&str] = &[
     "softmax",
     "dropout",
     "flatten",
+    "transpose",
+    "select",
     "embedding",
     "multi_head_attention",
+    "class_token",
+    "position_embedding",
     "add",
     "concat",
 ];
@@ -1087,6 +1091,60 @@ fn layer(mut keys: Keys, op: &str, op_span: Span) -> Option<Layer> {
                     })
                 })(),
                 &["start_dim", "end_dim"],
+            )
+        }
+        // transpose(dim0 = 1, dim1 = 2)  (PyTorch's `transpose`, burn's `swap_dims`)
+        "transpose" => {
+            let a = required(&mut keys, "dim0", "dim0 = 1", |cx, v| {
+                attr::int(cx, "dim0", v)
+            });
+            let b = required(&mut keys, "dim1", "dim1 = 2", |cx, v| {
+                attr::int(cx, "dim1", v)
+            });
+            (
+                (|| Some(Layer::Transpose { dim0: a?, dim1: b? }))(),
+                &["dim0", "dim1"],
+            )
+        }
+        // select(dim = 1, index = 0)  (`x[:, 0]`: the class token)
+        "select" => {
+            let dim = required(&mut keys, "dim", "dim = 1", |cx, v| attr::int(cx, "dim", v));
+            let index = required(&mut keys, "index", "index = 0", |cx, v| {
+                attr::uint(cx, "index", v)
+            });
+            (
+                (|| {
+                    Some(Layer::Select {
+                        dim: dim?,
+                        index: index?,
+                    })
+                })(),
+                &["dim", "index"],
+            )
+        }
+        // class_token(dim = 768)  (a learned token prepended: [N, T, D] → [N, T + 1, D])
+        "class_token" => {
+            let d = required(&mut keys, "dim", "dim = 768", |cx, v| {
+                attr::positive(cx, "dim", v)
+            });
+            (d.map(|dim| Layer::ClassToken { dim }), &["dim"])
+        }
+        // position_embedding(seq_len = 197, dim = 768)  (a learned [1, T, D] added)
+        "position_embedding" => {
+            let t = required(&mut keys, "seq_len", "seq_len = 197", |cx, v| {
+                attr::positive(cx, "seq_len", v)
+            });
+            let d = required(&mut keys, "dim", "dim = 768", |cx, v| {
+                attr::positive(cx, "dim", v)
+            });
+            (
+                (|| {
+                    Some(Layer::PositionEmbedding {
+                        seq_len: t?,
+                        dim: d?,
+                    })
+                })(),
+                &["seq_len", "dim"],
             )
         }
         // embedding(n_embedding = 1000, d_model = 64)
