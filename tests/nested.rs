@@ -149,3 +149,91 @@ fn a_module_with_its_own_input_is_a_model_too() {
         64 * 128 * 9 + 256 + 128 * 128 * 9 + 256 + 64 * 128 + 256
     );
 }
+
+/// The same two stages with one block type, bound at each width: `#[cost_model(params(...))]`
+/// on the blocks, `#[layer(module(name = value, …))]` where they are nested.
+mod parameterised {
+    use super::*;
+    use alphaflops::cost_model;
+
+    #[cost_model(params(c_in, c_out, stride))]
+    pub struct Downsample {
+        #[layer(conv2d(channels = [c_in, c_out], kernel_size = 1, stride = stride, bias = false))]
+        pub conv: Conv2d,
+        #[layer(batch_norm(num_features = c_out))]
+        pub bn: BatchNorm,
+    }
+
+    /// With `down = 0` the `Option` is `None`: the residual adds the block's input.
+    #[cost_model(params(c_in, c_out, stride, down))]
+    pub struct BasicBlock {
+        #[layer(conv2d(channels = [c_in, c_out], kernel_size = 3, stride = stride, padding = 1, bias = false))]
+        pub conv1: Conv2d,
+        #[layer(batch_norm(num_features = c_out))]
+        pub bn1: BatchNorm,
+        pub relu: Relu,
+        #[layer(conv2d(channels = [c_out, c_out], kernel_size = 3, padding = 1, bias = false))]
+        pub conv2: Conv2d,
+        #[layer(batch_norm(num_features = c_out))]
+        pub bn2: BatchNorm,
+        #[layer(module(c_in = c_in, c_out = c_out, stride = stride), input = "input", repeat = down, then(add(with = "bn2"), relu))]
+        pub downsample: Option<Downsample>,
+    }
+}
+
+#[cost_budget(input = [1, 3, 224, 224], params = "1M")]
+pub struct ParameterisedHead {
+    #[layer(conv2d(channels = [3, 64], kernel_size = 7, stride = 2, padding = 3, bias = false))]
+    conv1: Conv2d,
+    #[layer(batch_norm(num_features = 64))]
+    bn1: BatchNorm,
+    relu: Relu,
+    #[layer(max_pool2d(kernel_size = 3, stride = 2, padding = 1))]
+    maxpool: MaxPool2d,
+    #[layer(module(c_in = 64, c_out = 64, stride = 1, down = 0), repeat = 2)]
+    layer1: Vec<parameterised::BasicBlock>,
+    #[layer(module(c_in = 64, c_out = 128, stride = 2, down = 1))]
+    layer2_0: parameterised::BasicBlock,
+    #[layer(module(c_in = 128, c_out = 128, stride = 1, down = 0))]
+    layer2_1: parameterised::BasicBlock,
+    #[layer(adaptive_avg_pool2d(output_size = [1, 1]))]
+    avgpool: AdaptiveAvgPool2d,
+    #[layer(linear(d_input = 128, d_output = 10))]
+    fc: Linear,
+}
+
+#[test]
+fn one_parameterised_block_type_prices_like_one_struct_per_width() {
+    let bound = ParameterisedHead::cost();
+    let written_out = ResNetHead::cost();
+    assert_eq!(
+        (bound.params, bound.macs, bound.flops, bound.output.dims()),
+        (
+            written_out.params,
+            written_out.macs,
+            written_out.flops,
+            written_out.output.dims()
+        )
+    );
+    let names: Vec<&str> = bound.layers.iter().map(|l| l.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "conv1", "bn1", "relu", "maxpool", "layer1.0", "layer1.1", "layer2_0", "layer2_1",
+            "avgpool", "fc"
+        ]
+    );
+    let ops: Vec<&str> = bound.layers[4..8].iter().map(|l| l.op.as_str()).collect();
+    assert_eq!(ops, ["BasicBlock"; 4]);
+    // Block by block, the same layers as the structs written out per width.
+    for (b, w) in bound.layers.iter().zip(&written_out.layers) {
+        let params = |l: &alphaflops::LayerCost| -> Vec<u64> {
+            l.children
+                .iter()
+                .map(|c| c.params)
+                .filter(|&p| p > 0)
+                .collect()
+        };
+        assert_eq!(params(b), params(w), "{}", b.name);
+    }
+}

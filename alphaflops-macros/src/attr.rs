@@ -14,6 +14,26 @@ use crate::ctxt::{Ctxt, Range};
 pub struct Value {
     pub kind: ValueKind,
     pub range: Range,
+    /// The block parameter this value was substituted for, if any (see [`map_names`]).
+    pub param: Option<Ident>,
+}
+
+impl Value {
+    /// What the value is, for "expected …, found …" messages.
+    pub fn describe(&self) -> String {
+        match &self.param {
+            Some(p) => format!("the block parameter `{p}` (an integer)"),
+            None => self.kind.describe(),
+        }
+    }
+
+    /// For a value bound to a block parameter, which one, to append to a message that
+    /// points at the number bound.
+    pub fn via(&self) -> String {
+        self.param
+            .as_ref()
+            .map_or_else(String::new, |p| format!(" (block parameter `{p}`)"))
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -25,6 +45,8 @@ pub enum ValueKind {
     Str(String),
     Bool(bool),
     List(Vec<Value>),
+    /// A bare identifier: a block parameter, until [`map_names`] substitutes it.
+    Name(Ident),
 }
 
 impl ValueKind {
@@ -38,6 +60,7 @@ impl ValueKind {
             ValueKind::Bool(b) => format!("`{b}`"),
             ValueKind::List(items) if items.is_empty() => "an empty list".into(),
             ValueKind::List(_) => "a list".into(),
+            ValueKind::Name(n) => format!("the name `{n}`"),
         }
     }
 }
@@ -142,10 +165,62 @@ fn value(expr: &Expr) -> syn::Result<Value> {
         Expr::Array(ExprArray { elems, .. }) => {
             ValueKind::List(elems.iter().map(value).collect::<syn::Result<_>>()?)
         }
+        // c_in (a block parameter)
+        Expr::Path(p) if p.qself.is_none() && p.path.get_ident().is_some() => {
+            ValueKind::Name(p.path.segments[0].ident.clone())
+        }
         Expr::Group(g) => return value(&g.expr),
         _ => return fail(EXPECTED_VALUE),
     };
-    Ok(Value { kind, range })
+    Ok(Value {
+        kind,
+        range,
+        param: None,
+    })
+}
+
+/// Replaces every name in `items` (values, lists, nested entries) with what `substitute`
+/// makes of it, given the name and where it was written. Keys are never names.
+pub fn map_names(
+    items: Vec<Item>,
+    substitute: &mut dyn FnMut(&Ident, Range) -> Value,
+) -> Vec<Item> {
+    fn in_value(v: Value, substitute: &mut dyn FnMut(&Ident, Range) -> Value) -> Value {
+        match v.kind {
+            ValueKind::Name(name) => substitute(&name, v.range),
+            ValueKind::List(items) => Value {
+                kind: ValueKind::List(items.into_iter().map(|i| in_value(i, substitute)).collect()),
+                ..v
+            },
+            _ => v,
+        }
+    }
+    items
+        .into_iter()
+        .map(|item| Item {
+            body: match item.body {
+                Body::Value(v) => Body::Value(in_value(v, substitute)),
+                Body::List(entries) => Body::List(map_names(entries, substitute)),
+                Body::Flag => Body::Flag,
+            },
+            ..item
+        })
+        .collect()
+}
+
+/// Reports every name in `items` where only literals are accepted (the struct-level
+/// arguments); true when there was none.
+pub fn reject_names(cx: &Ctxt, items: &[Item]) -> bool {
+    let before = cx.count();
+    map_names(items.to_vec(), &mut |_, range| {
+        cx.error(range, EXPECTED_VALUE);
+        Value {
+            kind: ValueKind::Bool(false),
+            range,
+            param: None,
+        }
+    });
+    cx.count() == before
 }
 
 /// Levenshtein distance, for "did you mean" hints; keys are short, so the quadratic table
@@ -291,10 +366,7 @@ impl<'a> Keys<'a> {
 pub fn wrong_type(cx: &Ctxt, key: &str, value: &Value, expected: &str) {
     cx.error(
         value.range,
-        format!(
-            "`{key}` expects {expected}, found {}",
-            value.kind.describe()
-        ),
+        format!("`{key}` expects {expected}, found {}", value.describe()),
     );
 }
 
@@ -313,7 +385,10 @@ pub fn uint(cx: &Ctxt, key: &str, value: &Value) -> Option<u64> {
 pub fn positive(cx: &Ctxt, key: &str, value: &Value) -> Option<u64> {
     let v = uint(cx, key, value)?;
     if v == 0 {
-        cx.error(value.range, format!("`{key}` must be at least 1"));
+        cx.error(
+            value.range,
+            format!("`{key}` must be at least 1{}", value.via()),
+        );
         return None;
     }
     Some(v)
@@ -393,7 +468,10 @@ pub fn uints(cx: &Ctxt, key: &str, value: &Value, lengths: &[usize], min: u64) -
     let check = |v: &Value| -> Option<u64> {
         let i = uint(cx, key, v)?;
         if i < min {
-            cx.error(v.range, format!("`{key}` values must be at least {min}"));
+            cx.error(
+                v.range,
+                format!("`{key}` values must be at least {min}{}", v.via()),
+            );
             return None;
         }
         Some(i)
@@ -420,6 +498,58 @@ pub fn uints(cx: &Ctxt, key: &str, value: &Value, lengths: &[usize], min: u64) -
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bare_names_parse_and_are_substituted_everywhere() {
+        let items = items(quote::quote!(
+            conv2d(channels = [c_in, 64], stride = s),
+            repeat = n
+        ))
+        .unwrap();
+        let mut seen = Vec::new();
+        let items = map_names(items, &mut |name, range| {
+            seen.push(name.to_string());
+            Value {
+                kind: ValueKind::Int(seen.len() as u64),
+                range,
+                param: Some(name.clone()),
+            }
+        });
+        assert_eq!(seen, ["c_in", "s", "n"]);
+        let Body::List(conv) = &items[0].body else {
+            panic!("conv2d(...) is a list")
+        };
+        let Body::Value(Value {
+            kind: ValueKind::List(channels),
+            ..
+        }) = &conv[0].body
+        else {
+            panic!("channels is a list")
+        };
+        assert!(matches!(channels[0].kind, ValueKind::Int(1)));
+        assert!(matches!(channels[1].kind, ValueKind::Int(64)));
+        assert_eq!(
+            channels[0].describe(),
+            "the block parameter `c_in` (an integer)"
+        );
+        assert!(matches!(&items[1].body, Body::Value(v) if matches!(v.kind, ValueKind::Int(3))));
+        // Paths and expressions are still not values.
+        assert!(super::items(quote::quote!(d = a::b)).is_err());
+        assert!(super::items(quote::quote!(d = a + 1)).is_err());
+    }
+
+    #[test]
+    fn names_are_refused_where_only_literals_go() {
+        let cx = Ctxt::default();
+        let args = items(quote::quote!(input = [1, 4], params = BUDGET)).unwrap();
+        assert!(!reject_names(&cx, &args));
+        assert_eq!(cx.count(), 1);
+        let cx = Ctxt::default();
+        assert!(reject_names(
+            &cx,
+            &items(quote::quote!(params(c_in, c_out))).unwrap()
+        ));
+    }
 
     #[test]
     fn typo_suggestions() {

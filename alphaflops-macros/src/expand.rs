@@ -4,14 +4,13 @@
 use alphaflops_core::baseline::Change;
 use alphaflops_core::budget::verdict_table;
 use alphaflops_core::{DEFAULT_PROFILE_NAME, LayerError, Metric, ModelCost, Verdict};
-use std::collections::HashMap;
 
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, quote, quote_spanned};
 
 use crate::attr;
 use crate::ctxt::{Ctxt, Range};
-use crate::lower::{self, Budget, Level};
+use crate::lower::{self, BROKEN, Budget, Child, Children, Env, Level, Template};
 use crate::profile::{self, Resolved};
 
 const ENV_LEVEL: &str = "ALPHAFLOPS_LEVEL";
@@ -43,8 +42,6 @@ impl Attr {
     }
 }
 
-type Children = HashMap<String, alphaflops_core::Model>;
-
 /// `#[cost_budget(...)]` or `#[cost_model(...)]` on `input`.
 pub fn attribute(attr: Attr, args: TokenStream, input: TokenStream) -> TokenStream {
     let item = match syn::parse2::<syn::Item>(input.clone()) {
@@ -73,17 +70,50 @@ pub fn attribute(attr: Attr, args: TokenStream, input: TokenStream) -> TokenStre
         let attr_ident = syn::Ident::new(attr.name(), Span::call_site());
         return invoke(&first, quote!([root #attr_ident (#args) #input]));
     }
-    expand(attr, args, item, &Children::new())
+    expand(attr, args, item, &Children::new(), &[])
+}
+
+/// What a struct's exporter gives the models nesting it.
+enum Export<'a> {
+    /// Its lowered model.
+    Model(&'a alphaflops_core::Model),
+    /// A parameterised block: its parameters, its `#[layer]` annotations and the exported
+    /// definitions of the blocks it nests (`[child …]` groups), for the models nesting it to
+    /// lower with their values.
+    Template {
+        params: &'a [syn::Ident],
+        item: &'a syn::ItemStruct,
+        children: &'a [TokenStream],
+    },
+    /// Its annotations have errors (reported where it is defined).
+    Broken,
 }
 
 /// The macro every annotated struct exports under its own name, so a model nesting it (in
 /// this crate or another) can reach its lowered model: it appends it and calls back. A
-/// struct whose annotations have errors exports `broken` instead.
-fn exporter(item: &syn::ItemStruct, model: Option<&alphaflops_core::Model>) -> TokenStream {
+/// parameterised block exports `template { params(…) struct … [child …]… }` instead, a
+/// struct whose annotations have errors `broken`.
+fn exporter(item: &syn::ItemStruct, export: Export) -> TokenStream {
     let ident = &item.ident;
-    let payload = match model.and_then(|m| serde_json::to_string(m).ok()) {
-        Some(json) => quote!(#json),
-        None => quote!(broken),
+    let payload = match export {
+        Export::Model(m) => match serde_json::to_string(m) {
+            Ok(json) => quote!(#json),
+            Err(_) => quote!(broken),
+        },
+        Export::Template {
+            params,
+            item,
+            children,
+        } => {
+            // Only what lowering reads: the fields, their types and their #[layer].
+            let mut item = item.clone();
+            item.attrs.clear();
+            for field in item.fields.iter_mut() {
+                field.attrs.retain(|a| a.path().is_ident(lower::LAYER_ATTR));
+            }
+            quote!(template { params(#(#params),*) #item #(#children)* })
+        }
+        Export::Broken => quote!(broken),
     };
     // FNV-1a of the name and the model: a stable, unique-enough crate-root macro name.
     let text = format!("{ident}{payload}{}", item.fields.len());
@@ -139,8 +169,15 @@ fn first_missing_module(
 ) -> Option<lower::ModuleRef> {
     let cx = Ctxt::default();
     let items = attr::items(args.clone()).ok()?;
-    let a = lower::args(&cx, items, true, attr == Attr::Budget);
-    let lowered = lower::model(&cx, "", a.input.clone(), &fields_of(item), children);
+    let a = lower::args(&cx, items, true, attr == Attr::Model);
+    let lowered = lower::model(
+        &cx,
+        "",
+        a.input.clone(),
+        &lower::fields(item),
+        children,
+        env(&a.params),
+    );
     if cx.has_errors() {
         return None;
     }
@@ -150,21 +187,16 @@ fn first_missing_module(
         .find(|m| !children.contains_key(&m.ident))
 }
 
-fn fields_of(item: &syn::ItemStruct) -> Vec<lower::Field<'_>> {
-    item.fields
-        .iter()
-        .enumerate()
-        .map(|(i, field)| lower::Field {
-            name: field
-                .ident
-                .as_ref()
-                .map_or_else(|| i.to_string(), ToString::to_string),
-            field,
-        })
-        .collect()
+/// What names in a struct's annotations stand for, where the struct is defined.
+fn env(params: &[syn::Ident]) -> Env<'_> {
+    if params.is_empty() {
+        Env::Plain
+    } else {
+        Env::Declared(params)
+    }
 }
 
-/// `__cost_resolve! { [root cost_budget (args) item] [child "Name" "json"] … }`: fetches the
+/// `__cost_resolve! { [root cost_budget (args) item] [child "Name" …] … }`: fetches the
 /// next module still missing, or expands the root with all of them.
 pub fn cost_resolve(input: TokenStream) -> TokenStream {
     let mut groups = input.clone().into_iter().filter_map(|t| match t {
@@ -178,32 +210,77 @@ pub fn cost_resolve(input: TokenStream) -> TokenStream {
         Ok(root) => root,
         Err(e) => return e.to_compile_error(),
     };
-    let mut children = Children::new();
-    for g in groups {
-        let mut tokens = g.stream().into_iter().skip(1);
-        let (Some(proc_macro2::TokenTree::Literal(name)), Some(payload)) =
-            (tokens.next(), tokens.next())
-        else {
-            continue;
-        };
-        let name = name.to_string().trim_matches('"').to_string();
-        let model = syn::parse2::<syn::LitStr>(payload.into_token_stream())
-            .ok()
-            .and_then(|json| serde_json::from_str::<alphaflops_core::Model>(&json.value()).ok());
-        // A broken module is recorded as absent; `price` reports it on the field.
-        children.insert(
-            name,
-            model.unwrap_or_else(|| alphaflops_core::Model::new(BROKEN, [1])),
-        );
-    }
+    let groups: Vec<TokenStream> = groups.map(|g| g.to_token_stream()).collect();
+    let children = children(&groups);
     if let Some(next) = first_missing_module(root.0, &root.1, &root.2, &children) {
         return invoke(&next, input);
     }
-    expand(root.0, root.1, root.2, &children)
+    expand(root.0, root.1, root.2, &children, &groups)
 }
 
-/// The name a broken module's placeholder model carries.
-const BROKEN: &str = "\u{0}broken";
+/// The structs in `[child "Name" payload]` groups, by name.
+fn children(groups: &[TokenStream]) -> Children {
+    groups
+        .iter()
+        .filter_map(|g| {
+            let proc_macro2::TokenTree::Group(g) = g.clone().into_iter().next()? else {
+                return None;
+            };
+            parse_child(g.stream())
+        })
+        .collect()
+}
+
+/// `child "Name" "json"`, `child "Name" broken` or `child "Name" template { … }`.
+fn parse_child(group: TokenStream) -> Option<(String, Child)> {
+    let mut tokens = group.into_iter().skip(1);
+    let (Some(proc_macro2::TokenTree::Literal(name)), Some(payload)) =
+        (tokens.next(), tokens.next())
+    else {
+        return None;
+    };
+    let name = name.to_string().trim_matches('"').to_string();
+    let child = match (&payload, tokens.next()) {
+        (proc_macro2::TokenTree::Ident(kw), Some(proc_macro2::TokenTree::Group(body)))
+            if kw == "template" =>
+        {
+            syn::parse::Parser::parse2(parse_template, body.stream())
+                .ok()
+                .map(|t| Child::Template(Box::new(t)))
+        }
+        _ => syn::parse2::<syn::LitStr>(payload.into_token_stream())
+            .ok()
+            .and_then(|json| serde_json::from_str::<alphaflops_core::Model>(&json.value()).ok())
+            .map(Child::Model),
+    };
+    // A broken module is recorded as a placeholder; `check_modules` reports it on the field.
+    Some((
+        name,
+        child.unwrap_or_else(|| Child::Model(alphaflops_core::Model::new(BROKEN, [1]))),
+    ))
+}
+
+/// `params(a, b) struct Name { … } [child …]…`, as [`exporter`] writes a template.
+fn parse_template(input: syn::parse::ParseStream) -> syn::Result<Template> {
+    let _params: syn::Ident = input.parse()?;
+    let content;
+    syn::parenthesized!(content in input);
+    let params =
+        syn::punctuated::Punctuated::<syn::Ident, syn::Token![,]>::parse_terminated(&content)?
+            .into_iter()
+            .collect();
+    let item: syn::ItemStruct = input.parse()?;
+    let mut groups = Vec::new();
+    while !input.is_empty() {
+        let group: proc_macro2::Group = input.parse()?;
+        groups.push(group.to_token_stream());
+    }
+    Ok(Template {
+        params,
+        item,
+        children: children(&groups),
+    })
+}
 
 fn parse_root(input: syn::parse::ParseStream) -> syn::Result<(Attr, TokenStream, syn::ItemStruct)> {
     let _role: syn::Ident = input.parse()?;
@@ -219,16 +296,27 @@ fn parse_root(input: syn::parse::ParseStream) -> syn::Result<(Attr, TokenStream,
 }
 
 /// The whole expansion of a struct whose modules are all in `children`.
+/// `groups` are the `[child …]` groups collected, which a parameterised block re-exports.
 fn expand(
     attr: Attr,
     args: TokenStream,
     mut item: syn::ItemStruct,
     children: &Children,
+    groups: &[TokenStream],
 ) -> TokenStream {
     let cx = Ctxt::default();
-    let (model, result) = price(&cx, attr, args, &item, children);
+    let (model, result, params) = price(&cx, attr, args, &item, children);
+    let export = match (&model, cx.has_errors()) {
+        (_, true) | (None, _) => Export::Broken,
+        (Some(_), false) if !params.is_empty() => Export::Template {
+            params: &params,
+            item: &item,
+            children: groups,
+        },
+        (Some(m), false) => Export::Model(m),
+    };
+    let exporter = exporter(&item, export);
     strip_layer_attrs(&mut item);
-    let exporter = exporter(&item, model.as_ref().filter(|_| !cx.has_errors()));
     let files: Vec<&std::path::Path> = result
         .iter()
         .flat_map(|r| {
@@ -300,7 +388,11 @@ fn price(
     args: TokenStream,
     item: &syn::ItemStruct,
     children: &Children,
-) -> (Option<alphaflops_core::Model>, Option<Priced>) {
+) -> (
+    Option<alphaflops_core::Model>,
+    Option<Priced>,
+    Vec<syn::Ident>,
+) {
     let (items, parsed) = match attr::items(args) {
         Ok(items) => (items, true),
         Err(e) => {
@@ -308,17 +400,18 @@ fn price(
             (Vec::new(), false)
         }
     };
-    let args = lower::args(cx, items, parsed, attr == Attr::Budget);
-    let fields = fields_of(item);
+    let args = lower::args(cx, items, parsed, attr == Attr::Model);
+    let fields = lower::fields(item);
+    let params = args.params.clone();
     let name = item.ident.to_string();
     if attr == Attr::Model && args.input.is_none() {
         // A block priced only inside the models that nest it: check its annotations, no more.
         if let Some(b) = args.budgets.first() {
             cx.error(b.range, "budgets need `input`: a #[cost_model] without it is only priced inside the models that nest it");
         }
-        let lowered = lower::model(cx, &name, None, &fields, children);
+        let lowered = lower::model(cx, &name, None, &fields, children, env(&params));
         check_modules(cx, &lowered);
-        return (Some(lowered.model), None);
+        return (Some(lowered.model), None, params);
     }
 
     // ALPHAFLOPS_LEVEL=warn|deny overrides `level`.
@@ -348,10 +441,17 @@ fn price(
     };
     let resolved = resolved.map_err(|(e, range)| cx.error(range, e)).ok();
 
-    let lowered = lower::model(cx, &name, args.input.clone(), &fields, children);
+    let lowered = lower::model(
+        cx,
+        &name,
+        args.input.clone(),
+        &fields,
+        children,
+        env(&params),
+    );
     check_modules(cx, &lowered);
     let Some(resolved) = resolved.filter(|_| !cx.has_errors()) else {
-        return (Some(lowered.model), None);
+        return (Some(lowered.model), None, params);
     };
     let cost = match lowered.model.price(&resolved.profile) {
         Ok(cost) => cost,
@@ -366,7 +466,7 @@ fn price(
                     hint(&e.error)
                 ),
             );
-            return (Some(lowered.model), None);
+            return (Some(lowered.model), None, params);
         }
     };
     for b in &args.budgets {
@@ -392,7 +492,7 @@ fn price(
         Ok(None) => None,
         Err(e) => {
             cx.error(Span::call_site(), e);
-            return (Some(lowered.model), None);
+            return (Some(lowered.model), None, params);
         }
     };
     (
@@ -408,6 +508,7 @@ fn price(
             level,
             level_source,
         }),
+        params,
     )
 }
 
@@ -803,6 +904,54 @@ mod tests {
         );
     }
 
+    /// A parameterised block exports its annotations (and its own blocks' definitions), not a
+    /// model: the resolver reads them back and lowers them with each model's values.
+    #[test]
+    fn a_template_is_exported_and_read_back() {
+        let item: syn::ItemStruct = syn::parse_quote! {
+            /// Docs and derives stay on the struct, not in the export.
+            #[derive(Debug)]
+            pub struct Block {
+                #[layer(linear(d_input = d_in, d_output = d_out))]
+                fc: Linear,
+                #[layer(module(width = d_out))]
+                inner: Inner,
+            }
+        };
+        let inner = quote!([child "Inner" "{}"]);
+        let params: Vec<syn::Ident> = vec![syn::parse_quote!(d_in), syn::parse_quote!(d_out)];
+        let export = super::exporter(
+            &item,
+            super::Export::Template {
+                params: &params,
+                item: &item,
+                children: std::slice::from_ref(&inner),
+            },
+        );
+        let text = export.to_string();
+        // The payload the exporter appends, as `__cost_resolve!` receives it.
+        let payload = text
+            .split_once("[child \"Block\" ")
+            .map(|(_, rest)| rest)
+            .and_then(|rest| rest.rsplit_once("] } } ;"))
+            .map(|(payload, _)| payload)
+            .unwrap_or_else(|| panic!("no child group in {text}"));
+        assert!(
+            !payload.contains("derive") && !payload.contains("doc"),
+            "{payload}"
+        );
+        let group: proc_macro2::TokenStream = format!("child \"Block\" {payload}").parse().unwrap();
+        let (name, child) = super::parse_child(group).expect("a child");
+        assert_eq!(name, "Block");
+        let super::Child::Template(t) = child else {
+            panic!("not a template")
+        };
+        assert_eq!(t.params, ["d_in", "d_out"]);
+        assert_eq!(t.item.fields.len(), 2);
+        assert!(t.item.attrs.is_empty());
+        assert!(t.children.contains_key("Inner"));
+    }
+
     #[test]
     fn over_budget_warns_or_denies() {
         let warn = lenet(quote!(input = [1, 1, 28, 28], params = "50k"));
@@ -884,7 +1033,7 @@ mod bench {
             ));
         });
         time("exporter", &|| {
-            std::hint::black_box(super::exporter(&parsed, None));
+            std::hint::black_box(super::exporter(&parsed, super::Export::Broken));
         });
         time("profile", &|| {
             std::hint::black_box(crate::profile::by_name("quadro-t2000-asperti2021").ok());

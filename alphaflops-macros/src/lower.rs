@@ -5,7 +5,9 @@ use alphaflops_core::{
     Activation, Conv, ConvTranspose, Layer, Metric, Model, Node, Padding, Pool, PoolKind, Shape,
     Source,
 };
-use proc_macro2::Span;
+use std::collections::HashMap;
+
+use proc_macro2::{Ident, Span};
 
 use crate::attr::{self, Body, Item, Keys, Value, ValueKind};
 use crate::ctxt::{Ctxt, Range};
@@ -15,6 +17,8 @@ const INPUT: &str = "input";
 const PROFILE: &str = "profile";
 const PATH: &str = "path";
 const LEVEL: &str = "level";
+/// `params(c_in, c_out)`: a `#[cost_model]` block's parameters (`params = …` is a budget).
+const PARAMS: &str = "params";
 const BUDGET_KEYS: &[&str] = &[
     "input",
     "profile",
@@ -61,11 +65,14 @@ pub struct Args {
     pub level: Level,
     pub level_range: Range,
     pub budgets: Vec<Budget>,
+    /// A `#[cost_model]` block's parameters, `params(c_in, c_out)`; empty for other structs.
+    pub params: Vec<Ident>,
 }
 
 /// Reads the arguments in source order, so errors come out in the order they are written.
 /// `parsed` is false when the tokens did not parse: then nothing is reported as missing.
-pub fn args(cx: &Ctxt, items: Vec<Item>, parsed: bool, input_required: bool) -> Args {
+/// `model` is true for `#[cost_model]` (input optional, `params(...)` allowed).
+pub fn args(cx: &Ctxt, mut items: Vec<Item>, mut parsed: bool, model: bool) -> Args {
     let mut args = Args {
         input: None,
         profile: None,
@@ -73,8 +80,16 @@ pub fn args(cx: &Ctxt, items: Vec<Item>, parsed: bool, input_required: bool) -> 
         level: Level::Warn,
         level_range: Span::call_site().into(),
         budgets: Vec::new(),
+        params: Vec::new(),
     };
+    // Names are block parameters, which only field annotations read; here they are
+    // reported as a syntax error would be, and nothing else is.
+    if !attr::reject_names(cx, &items) {
+        items.clear();
+        parsed = false;
+    }
     let mut seen_input = false;
+    let mut input_range = None;
     for (i, item) in items.iter().enumerate() {
         if items[..i].iter().any(|earlier| earlier.key == item.key) {
             cx.error(
@@ -87,6 +102,18 @@ pub fn args(cx: &Ctxt, items: Vec<Item>, parsed: bool, input_required: bool) -> 
             continue;
         }
         let key = item.key.to_string();
+        // params(c_in, c_out, stride)
+        if let (PARAMS, Body::List(entries)) = (key.as_str(), &item.body) {
+            if model {
+                args.params = block_params(cx, item, entries);
+            } else {
+                cx.error(
+                    item.range,
+                    "`params(...)` declares block parameters, which only a #[cost_model] block takes; a budget on the parameter count is `params = \"100k\"`",
+                );
+            }
+            continue;
+        }
         let Body::Value(v) = &item.body else {
             if BUDGET_KEYS.contains(&key.as_str()) {
                 seen_input |= key == INPUT;
@@ -103,6 +130,7 @@ pub fn args(cx: &Ctxt, items: Vec<Item>, parsed: bool, input_required: bool) -> 
             // input = [1, 3, 224, 224]
             INPUT => {
                 seen_input = true;
+                input_range = Some(item.range);
                 args.input = shape(cx, INPUT, v);
             }
             // profile = "name"
@@ -143,13 +171,49 @@ pub fn args(cx: &Ctxt, items: Vec<Item>, parsed: bool, input_required: bool) -> 
             "give either `profile = \"name\"` or `path = \"file.toml\"`, not both",
         );
     }
-    if parsed && !seen_input && input_required {
+    if let (false, Some(range)) = (args.params.is_empty(), input_range) {
+        cx.error(
+            range,
+            "a #[cost_model] with `params(...)` has no shape of its own: remove `input`; the models nesting it bind its parameters and give it their shape",
+        );
+    }
+    if parsed && !seen_input && !model {
         cx.error(
             Span::call_site(),
             "#[cost_budget] needs `input`: add `input = [N, C, H, W]` (or `[N, D]`, `[N, T, D]`), the shape the model's forward takes",
         );
     }
     args
+}
+
+/// The names of `params(a, b, …)`.
+fn block_params(cx: &Ctxt, item: &Item, entries: &[Item]) -> Vec<Ident> {
+    if entries.is_empty() {
+        cx.error(
+            item.range,
+            "`params()` names no parameters: list them, as `params(c_in, c_out)`, or remove it",
+        );
+    }
+    let mut names: Vec<Ident> = Vec::new();
+    for entry in entries {
+        if !matches!(entry.body, Body::Flag) {
+            cx.error(
+                entry.range,
+                format!(
+                    "`params(...)` lists names, as `params(c_in, c_out)`; the models nesting the block bind values, as #[layer(module({} = 64))]",
+                    entry.key
+                ),
+            );
+        } else if names.contains(&entry.key) {
+            cx.error(
+                entry.key.span(),
+                format!("duplicate block parameter `{}`; give it once", entry.key),
+            );
+        } else {
+            names.push(entry.key.clone());
+        }
+    }
+    names
 }
 
 fn unknown_budget_key(cx: &Ctxt, item: &Item) {
@@ -249,12 +313,135 @@ pub struct Field<'a> {
     pub field: &'a syn::Field,
 }
 
+/// The fields of `item` in declaration order, tuple fields named by their index.
+pub fn fields(item: &syn::ItemStruct) -> Vec<Field<'_>> {
+    item.fields
+        .iter()
+        .enumerate()
+        .map(|(i, field)| Field {
+            name: field
+                .ident
+                .as_ref()
+                .map_or_else(|| i.to_string(), ToString::to_string),
+            field,
+        })
+        .collect()
+}
+
 /// The model and, per node, the range of the annotation (or type) it came from.
 pub struct Lowered {
     pub model: Model,
     pub ranges: Vec<Range>,
     /// `#[layer(module)]` types whose models were not given.
     pub missing: Vec<ModuleRef>,
+}
+
+/// An annotated struct that `#[layer(module)]` fields nest, as its exporter gives it.
+pub enum Child {
+    /// A block without parameters: its lowered model.
+    Model(Model),
+    /// A block with `params(...)`: lowered where it is nested, with the values bound there.
+    Template(Box<Template>),
+}
+
+/// A parameterised block: its annotations, unlowered, and the blocks it nests in turn.
+pub struct Template {
+    pub params: Vec<Ident>,
+    /// The struct with its `#[layer]` attributes (and no others).
+    pub item: syn::ItemStruct,
+    pub children: Children,
+}
+
+/// The name of the placeholder model a struct whose own annotations have errors exports:
+/// the models nesting it report the field, not the errors again.
+pub const BROKEN: &str = "\u{0}broken";
+
+/// The blocks a struct nests, by struct name.
+pub type Children = HashMap<String, Child>;
+
+/// `name = value` in `module(...)`: the value of a nested block's parameter.
+#[derive(Clone, Debug)]
+pub struct Binding {
+    pub name: Ident,
+    /// A non-negative integer, with the range where the number was written: a name passed
+    /// through to a deeper block (`module(c_in = c_in)`) keeps the outermost number's range.
+    pub value: Value,
+}
+
+/// What names in a struct's `#[layer]` annotations stand for.
+#[derive(Clone, Copy)]
+pub enum Env<'a> {
+    /// A struct without `params(...)`: a name is an error.
+    Plain,
+    /// A parameterised block checked where it is defined: each parameter reads as
+    /// [`PLACEHOLDER`], since only the models nesting the block bind values.
+    Declared(&'a [Ident]),
+    /// A parameterised block lowered where it is nested, with the values bound there.
+    Bound(&'a [Binding]),
+}
+
+/// What a declared parameter reads as while its block is checked on its own: the smallest
+/// value every key that takes a number accepts, so only the keys' types are checked.
+const PLACEHOLDER: u64 = 1;
+
+impl Env<'_> {
+    /// Substitutes the names in a field's annotation, reporting those that mean nothing.
+    fn substitute(self, cx: &Ctxt, items: Vec<Item>) -> Vec<Item> {
+        attr::map_names(items, &mut |name, range| {
+            let placeholder = Value {
+                kind: ValueKind::Int(PLACEHOLDER),
+                range,
+                param: Some(name.clone()),
+            };
+            match self {
+                Env::Plain => {
+                    cx.error(
+                        range,
+                        format!(
+                            "`{name}` is not a number the macro can read: write the number, or declare a block parameter with #[cost_model(params({name}))] and bind it where the block is nested, as #[layer(module({name} = …))]"
+                        ),
+                    );
+                    placeholder
+                }
+                Env::Declared(params) => {
+                    if !params.contains(name) {
+                        unknown_param(cx, name, range, params);
+                    }
+                    placeholder
+                }
+                Env::Bound(bindings) => match bindings.iter().find(|b| b.name == *name) {
+                    Some(b) => Value {
+                        param: Some(name.clone()),
+                        ..b.value.clone()
+                    },
+                    // Checked where the block is defined; kept for robustness.
+                    None => {
+                        let params: Vec<Ident> = bindings.iter().map(|b| b.name.clone()).collect();
+                        unknown_param(cx, name, range, &params);
+                        placeholder
+                    }
+                },
+            }
+        })
+    }
+
+    /// Whether parameters read as placeholders, so checks of their values wait for bindings.
+    fn placeholders(self) -> bool {
+        matches!(self, Env::Declared(_))
+    }
+}
+
+fn unknown_param(cx: &Ctxt, name: &Ident, range: Range, params: &[Ident]) {
+    let names: Vec<String> = params.iter().map(ToString::to_string).collect();
+    let accepted: Vec<&str> = names.iter().map(String::as_str).collect();
+    let message = match attr::suggest(&name.to_string(), &accepted) {
+        Some(close) => format!("unknown block parameter `{name}`; did you mean `{close}`?"),
+        None => format!(
+            "unknown block parameter `{name}`; the block declares: {}",
+            names.join(", ")
+        ),
+    };
+    cx.error(range, message);
 }
 
 /// Parameter-free types that need no annotation, by their last path segment.
@@ -287,6 +474,10 @@ pub struct ModuleRef {
     pub ident: String,
     /// The field's type, where errors about the module point.
     pub range: Range,
+    /// `module(c_in = 64, …)`: values for the block's parameters.
+    pub bindings: Vec<Binding>,
+    /// The `module` or `module(...)` entry, where errors about its bindings point.
+    pub entry: Range,
 }
 
 /// What one field becomes.
@@ -295,13 +486,47 @@ enum Planned {
     Module(ModuleRef),
 }
 
+/// What holds a field's layer or block, as burn names its weights: a `Vec` or array
+/// element adds its index to the path, an `Option` or `Box` adds nothing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Container {
+    /// The type itself or a `Box` of it: always there.
+    One,
+    /// `Option<T>`: there or not.
+    Optional,
+    /// `Vec<T>`, or `[T; N]` with its length.
+    Many(Option<u64>),
+}
+
+fn container(ty: &syn::Type) -> Container {
+    match ty {
+        syn::Type::Array(a) => Container::Many(match &a.len {
+            syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Int(i),
+                ..
+            }) => i.base10_parse().ok(),
+            _ => None,
+        }),
+        syn::Type::Path(p) => match p.path.segments.last().map(|s| s.ident.to_string()) {
+            Some(last) if last == "Vec" => Container::Many(None),
+            Some(last) if last == "Option" => Container::Optional,
+            _ => Container::One,
+        },
+        syn::Type::Group(g) => container(&g.elem),
+        _ => Container::One,
+    }
+}
+
 /// A field's annotation, read.
 struct FieldSpec {
     planned: Planned,
     input: Option<Ref>,
     with: Vec<Ref>,
+    /// Copies of the layer; 0 only when bound to a parameter (an empty `Vec`, a `None`).
     repeat: u64,
-    /// Layers after the field's own, with the extra inputs of `add`/`concat`.
+    container: Container,
+    /// Layers after each copy (or, for an `Option` with no copy, after the field's input),
+    /// with the extra inputs of `add`/`concat`.
     then: Vec<(Layer, Vec<Ref>)>,
     range: Range,
 }
@@ -314,35 +539,37 @@ enum Ref {
 }
 
 /// Lowers every field. Without an `input` (already reported) the fields are still read, so
-/// all their errors show at once; the model is then not priced. `children` are the models of
-/// annotated structs used as `#[layer(module)]` fields, by struct name; the ones not there yet
-/// are returned in `missing`.
+/// all their errors show at once; the model is then not priced. `children` are the annotated
+/// structs used as `#[layer(module)]` fields, by struct name; the ones not there yet are
+/// returned in `missing`. `env` says what the names in the annotations stand for.
 pub fn model(
     cx: &Ctxt,
     name: &str,
     input: Option<Shape>,
     fields: &[Field],
-    children: &std::collections::HashMap<String, Model>,
+    children: &Children,
+    env: Env,
 ) -> Lowered {
     let mut model = Model::new(name, input.unwrap_or_else(|| Shape(vec![1])));
     let mut ranges = Vec::new();
     let mut missing: Vec<ModuleRef> = Vec::new();
-    // Field name → the name of the last node it produced (what `input = "field"` reads).
-    let mut last_node: std::collections::HashMap<String, String> = std::collections::HashMap::new();
+    // Field name → what naming it reads (`input = "field"`, `with = "field"`): its last node,
+    // or for a field without nodes (0 copies) what it read.
+    let mut outputs: HashMap<String, Source> = HashMap::new();
+    // What the next field without `input` reads: the last node, unless a field without nodes
+    // passed something else through.
+    let mut chain = Source::Previous;
     let has_input_field = fields.iter().any(|f| f.name == INPUT);
     for f in fields {
-        let Some(spec) = field_spec(cx, f) else {
+        let Some(spec) = field_spec(cx, f, env) else {
             continue;
         };
-        let source = |r: &Ref,
-                      cx: &Ctxt,
-                      last_node: &std::collections::HashMap<String, String>|
-         -> Option<Source> {
+        let source = |r: &Ref, outputs: &HashMap<String, Source>| -> Option<Source> {
             match r {
                 Ref::Shape(s) => Some(Source::Shape(s.clone())),
                 Ref::Name(n, _) if n == INPUT && !has_input_field => Some(Source::Input),
-                Ref::Name(n, range) => match last_node.get(n) {
-                    Some(node) => Some(Source::Node(node.clone())),
+                Ref::Name(n, range) => match outputs.get(n) {
+                    Some(s) => Some(s.clone()),
                     None => {
                         cx.error(*range, format!("no field before `{}` is named `{n}`; name an earlier field or \"input\"", f.name));
                         None
@@ -351,24 +578,25 @@ pub fn model(
             }
         };
         let first_input = match &spec.input {
-            Some(r) => match source(r, cx, &last_node) {
+            Some(r) => match source(r, &outputs) {
                 Some(s) => s,
                 None => continue,
             },
-            None => Source::Previous,
+            None => chain.clone(),
         };
         let Some(with) = spec
             .with
             .iter()
-            .map(|r| source(r, cx, &last_node))
+            .map(|r| source(r, &outputs))
             .collect::<Option<Vec<_>>>()
         else {
             continue;
         };
         let layer = match &spec.planned {
             Planned::Layer(layer) => layer.clone(),
-            Planned::Module(m) => match children.get(&m.ident) {
-                Some(child) => Layer::Block(Box::new(child.clone())),
+            Planned::Module(m) => match module_layer(cx, m, children, env) {
+                Some(Some(layer)) => layer,
+                Some(None) => continue,
                 None => {
                     if !missing.iter().any(|x| x.ident == m.ident) {
                         missing.push(m.clone());
@@ -377,9 +605,57 @@ pub fn model(
                 }
             },
         };
-        let mut last = String::new();
+        // The `then` layers after one copy whose output so far is `current`; returns the
+        // new output, or `None` when a reference is broken (reported).
+        let then = |prefix: &str,
+                    mut current: Source,
+                    model: &mut Model,
+                    ranges: &mut Vec<Range>,
+                    outputs: &mut HashMap<String, Source>|
+         -> Option<Source> {
+            for (i, (then, refs)) in spec.then.iter().enumerate() {
+                let op = then.op();
+                let clash = spec.then.iter().filter(|(t, _)| t.op() == op).count() > 1;
+                let name = if clash {
+                    format!("{prefix}.{op}{i}")
+                } else {
+                    format!("{prefix}.{op}")
+                };
+                // `then` references see this field's earlier nodes under the field's name.
+                outputs.insert(f.name.clone(), current.clone());
+                let with = refs
+                    .iter()
+                    .map(|r| source(r, outputs))
+                    .collect::<Option<Vec<_>>>()?;
+                let input = match &current {
+                    Source::Node(n) if model.nodes.last().is_some_and(|l| l.name == *n) => {
+                        Source::Previous
+                    }
+                    other => other.clone(),
+                };
+                model.nodes.push(Node {
+                    name: name.clone(),
+                    layer: then.clone(),
+                    input,
+                    with,
+                });
+                ranges.push(spec.range);
+                current = Source::Node(name);
+            }
+            Some(current)
+        };
+        // burn indexes the elements of a `Vec` or array; a single copy elsewhere is the field.
+        let indexed = matches!(spec.container, Container::Many(_)) || spec.repeat > 1;
+        // With no copy the field reads as its input, made explicit so later fields read it.
+        let mut output = match first_input.clone() {
+            Source::Previous => model
+                .nodes
+                .last()
+                .map_or(Source::Input, |n| Source::Node(n.name.clone())),
+            other => other,
+        };
         for r in 0..spec.repeat {
-            let prefix = if spec.repeat > 1 {
+            let prefix = if indexed {
                 format!("{}.{r}", f.name)
             } else {
                 f.name.clone()
@@ -396,35 +672,36 @@ pub fn model(
                 with: with.clone(),
             });
             ranges.push(spec.range);
-            last = prefix.clone();
-            for (i, (then, refs)) in spec.then.iter().enumerate() {
-                let op = then.op();
-                let clash = spec.then.iter().filter(|(t, _)| t.op() == op).count() > 1;
-                let name = if clash {
-                    format!("{prefix}.{op}{i}")
-                } else {
-                    format!("{prefix}.{op}")
-                };
-                // `then` references see this field's earlier nodes under the field's name.
-                last_node.insert(f.name.clone(), last.clone());
-                let Some(with) = refs
-                    .iter()
-                    .map(|r| source(r, cx, &last_node))
-                    .collect::<Option<Vec<_>>>()
-                else {
-                    break;
-                };
-                model.nodes.push(Node {
-                    name: name.clone(),
-                    layer: then.clone(),
-                    input: Source::Previous,
-                    with,
-                });
-                ranges.push(spec.range);
-                last = name;
+            match then(
+                &prefix,
+                Source::Node(prefix.clone()),
+                &mut model,
+                &mut ranges,
+                &mut outputs,
+            ) {
+                Some(o) => output = o,
+                None => break,
             }
         }
-        last_node.insert(f.name.clone(), last);
+        // An absent `Option` (burn's `None` downsample) is the identity, and what follows it
+        // still runs: the residual `then(add(with = …))` adds its input.
+        if spec.repeat == 0
+            && spec.container == Container::Optional
+            && let Some(o) = then(
+                &f.name,
+                output.clone(),
+                &mut model,
+                &mut ranges,
+                &mut outputs,
+            )
+        {
+            output = o;
+        }
+        chain = match &output {
+            Source::Node(n) if model.nodes.last().is_some_and(|l| l.name == *n) => Source::Previous,
+            other => other.clone(),
+        };
+        outputs.insert(f.name.clone(), output);
     }
     Lowered {
         model,
@@ -433,8 +710,124 @@ pub fn model(
     }
 }
 
+/// The layer a `#[layer(module)]` field stands for: the nested struct's model, or for a
+/// parameterised block its annotations lowered with the field's bindings. `None` when the
+/// struct has not been collected yet, `Some(None)` after an error (reported).
+fn module_layer(cx: &Ctxt, m: &ModuleRef, children: &Children, env: Env) -> Option<Option<Layer>> {
+    let child = children.get(&m.ident)?;
+    let before = cx.count();
+    let layer = match child {
+        Child::Model(model) if model.name == BROKEN => Layer::Block(Box::new(model.clone())),
+        Child::Model(model) => {
+            if let Some(b) = m.bindings.first() {
+                let message = match field_key_hint(&b.name) {
+                    Some(hint) => format!(
+                        "`{}` has no block parameters, so `module(...)` binds nothing; {hint}",
+                        m.ident
+                    ),
+                    None => format!(
+                        "`{}` has no block parameters, so `module(...)` binds nothing: write #[layer(module)], or declare them on `{}` with #[cost_model(params({}))]",
+                        m.ident, m.ident, b.name
+                    ),
+                };
+                cx.error(m.entry, message);
+            }
+            Layer::Block(Box::new(model.clone()))
+        }
+        Child::Template(t) => {
+            check_bindings(cx, m, &t.params);
+            if cx.count() > before {
+                return Some(None);
+            }
+            if env.placeholders() {
+                // Checked where it is defined: the values it passes on are not known yet,
+                // and the nested block was checked where it is defined.
+                Layer::Block(Box::new(Model::new(m.ident.as_str(), Shape(vec![1]))))
+            } else {
+                let lowered = model(
+                    cx,
+                    &m.ident,
+                    None,
+                    &fields(&t.item),
+                    &t.children,
+                    Env::Bound(&m.bindings),
+                );
+                if let Some(inner) = lowered.missing.first() {
+                    cx.error(m.range, format!("`{}` nests `{}`, which its definition did not collect; this is a bug in alphaflops", m.ident, inner.ident));
+                }
+                Layer::Block(Box::new(lowered.model))
+            }
+        }
+    };
+    Some((cx.count() == before).then_some(layer))
+}
+
+/// A hint for a binding that is a key of `#[layer]` itself, written inside `module(...)`.
+fn field_key_hint(key: &Ident) -> Option<String> {
+    [INPUT, REPEAT, THEN, SKIP]
+        .contains(&key.to_string().as_str())
+        .then(|| {
+            format!(
+                "`{key}` is a key of #[layer], not of the block: write #[layer(module, {key} = …)]"
+            )
+        })
+}
+
+/// Every parameter of the block bound once, and nothing else.
+fn check_bindings(cx: &Ctxt, m: &ModuleRef, params: &[Ident]) {
+    let names: Vec<String> = params.iter().map(ToString::to_string).collect();
+    let accepted: Vec<&str> = names.iter().map(String::as_str).collect();
+    for b in &m.bindings {
+        if params.contains(&b.name) {
+            continue;
+        }
+        let message = match (
+            field_key_hint(&b.name),
+            attr::suggest(&b.name.to_string(), &accepted),
+        ) {
+            (Some(hint), _) => format!("`{}` has no block parameter `{}`; {hint}", m.ident, b.name),
+            (None, Some(close)) => format!(
+                "`{}` has no block parameter `{}`; did you mean `{close}`?",
+                m.ident, b.name
+            ),
+            (None, None) => format!(
+                "`{}` has no block parameter `{}`; it declares: {}",
+                m.ident,
+                b.name,
+                names.join(", ")
+            ),
+        };
+        cx.error(b.name.span(), message);
+    }
+    let unbound: Vec<&Ident> = params
+        .iter()
+        .filter(|p| !m.bindings.iter().any(|b| b.name == **p))
+        .collect();
+    if unbound.is_empty() {
+        return;
+    }
+    let list =
+        |f: &dyn Fn(&Ident) -> String| unbound.iter().map(|p| f(p)).collect::<Vec<_>>().join(", ");
+    let message = if m.bindings.is_empty() {
+        format!(
+            "`{}` has block parameters {}: bind them as #[layer(module({}))]",
+            m.ident,
+            list(&|p| format!("`{p}`")),
+            list(&|p| format!("{p} = …"))
+        )
+    } else {
+        format!(
+            "`module(...)` does not bind {} of `{}`: add {}",
+            list(&|p| format!("`{p}`")),
+            m.ident,
+            list(&|p| format!("`{p} = …`"))
+        )
+    };
+    cx.error(m.entry, message);
+}
+
 /// The `#[layer]` of one field, or what its type implies; `None` for skipped or broken fields.
-fn field_spec(cx: &Ctxt, f: &Field) -> Option<FieldSpec> {
+fn field_spec(cx: &Ctxt, f: &Field, env: Env) -> Option<FieldSpec> {
     let attrs: Vec<&syn::Attribute> = f
         .field
         .attrs
@@ -457,6 +850,7 @@ fn field_spec(cx: &Ctxt, f: &Field) -> Option<FieldSpec> {
                 input: None,
                 with: Vec::new(),
                 repeat: 1,
+                container: Container::One,
                 then: Vec::new(),
                 range: Range::of(&f.field.ty),
             }),
@@ -484,7 +878,16 @@ fn field_spec(cx: &Ctxt, f: &Field) -> Option<FieldSpec> {
         }
     };
     match attr::items(tokens) {
-        Ok(items) => field_layer(cx, f, Range::of(attr), items),
+        Ok(items) => {
+            // A name that means nothing reads as a placeholder; the field is not read further,
+            // so its value causes no second error.
+            let before = cx.count();
+            let items = env.substitute(cx, items);
+            if cx.count() > before {
+                return None;
+            }
+            field_layer(cx, f, Range::of(attr), items, env)
+        }
         Err(e) => {
             cx.syn_error(e);
             None
@@ -492,20 +895,10 @@ fn field_spec(cx: &Ctxt, f: &Field) -> Option<FieldSpec> {
     }
 }
 
-/// The type a `#[layer(module)]` field holds, through `Vec`, `Option`, `Box` and arrays;
-/// and an array's length, the default repeat.
-fn module_type(ty: &syn::Type) -> Option<(syn::Path, Option<u64>)> {
+/// The type a `#[layer(module)]` field holds, through `Vec`, `Option`, `Box` and arrays.
+fn module_type(ty: &syn::Type) -> Option<syn::Path> {
     match ty {
-        syn::Type::Array(a) => {
-            let len = match &a.len {
-                syn::Expr::Lit(syn::ExprLit {
-                    lit: syn::Lit::Int(i),
-                    ..
-                }) => i.base10_parse().ok(),
-                _ => None,
-            };
-            module_type(&a.elem).map(|(p, _)| (p, len))
-        }
+        syn::Type::Array(a) => module_type(&a.elem),
         syn::Type::Path(p) => {
             let last = p.path.segments.last()?;
             if let ("Vec" | "Option" | "Box", syn::PathArguments::AngleBracketed(args)) =
@@ -518,7 +911,7 @@ fn module_type(ty: &syn::Type) -> Option<(syn::Path, Option<u64>)> {
             if let Some(seg) = path.segments.last_mut() {
                 seg.arguments = syn::PathArguments::None;
             }
-            Some((path, None))
+            Some(path)
         }
         syn::Type::Group(g) => module_type(&g.elem),
         _ => None,
@@ -540,11 +933,12 @@ fn reference(cx: &Ctxt, key: &str, v: &Value) -> Option<Ref> {
 
 /// `#[layer(kind(...), input = ..., repeat = N, then(...))]`, `#[layer(module)]` or
 /// `#[layer(skip)]`.
-fn field_layer(cx: &Ctxt, f: &Field, attr: Range, items: Vec<Item>) -> Option<FieldSpec> {
+fn field_layer(cx: &Ctxt, f: &Field, attr: Range, items: Vec<Item>, env: Env) -> Option<FieldSpec> {
     let errors_before = cx.count();
     let mut kind: Option<Item> = None;
     let mut input = None;
-    let mut repeat: Option<u64> = None;
+    // The count and the value it was read from.
+    let mut repeat: Option<(u64, Value)> = None;
     let mut then = Vec::new();
     let mut skip = false;
     for (i, item) in items.iter().enumerate() {
@@ -569,8 +963,14 @@ fn field_layer(cx: &Ctxt, f: &Field, attr: Range, items: Vec<Item>) -> Option<Fi
                 item.range,
                 "`input` takes a value: write `input = [N, …]` (a shape) or `input = \"field\"` (an earlier field's output)",
             ),
-            // repeat = 4
-            (REPEAT, Body::Value(v)) => repeat = attr::positive(cx, REPEAT, v),
+            // repeat = 4, or repeat = n (a block parameter, which may be 0: an empty `Vec`, a `None`)
+            (REPEAT, Body::Value(v)) => {
+                let count = match v.param {
+                    Some(_) => attr::uint(cx, REPEAT, v),
+                    None => attr::positive(cx, REPEAT, v),
+                };
+                repeat = count.map(|n| (n, v.clone()));
+            }
             (REPEAT, _) => cx.error(item.range, "`repeat` takes a count: write `repeat = 4`"),
             // then(add(with = "input"), relu)
             (THEN, Body::List(ops)) => {
@@ -621,15 +1021,14 @@ fn field_layer(cx: &Ctxt, f: &Field, attr: Range, items: Vec<Item>) -> Option<Fi
         }
         return None;
     };
+    let container = container(&f.field.ty);
     let (planned, with, range) = if kind.key == MODULE {
-        if !matches!(kind.body, Body::Flag) {
-            cx.error(
-                kind.range,
-                "`module` takes no arguments: the field's type says which struct it is",
-            );
-            return None;
-        }
-        let Some((path, len)) = module_type(&f.field.ty) else {
+        // module, or module(c_in = 64, c_out = 128): the block's parameters bound
+        let bindings = match &kind.body {
+            Body::List(entries) => bindings(cx, entries),
+            _ => Vec::new(),
+        };
+        let Some(path) = module_type(&f.field.ty) else {
             cx.error(
                 Range::of(&f.field.ty),
                 format!(
@@ -639,12 +1038,6 @@ fn field_layer(cx: &Ctxt, f: &Field, attr: Range, items: Vec<Item>) -> Option<Fi
             );
             return None;
         };
-        if let (Some(n), Some(r)) = (len, repeat)
-            && n != r
-        {
-            cx.error(attr, format!("`repeat = {r}` but the field holds an array of {n}; drop `repeat` or make them agree"));
-        }
-        repeat = repeat.or(len);
         let ident = path
             .segments
             .last()
@@ -652,13 +1045,44 @@ fn field_layer(cx: &Ctxt, f: &Field, attr: Range, items: Vec<Item>) -> Option<Fi
             .unwrap_or_default();
         let range = Range::of(&f.field.ty);
         (
-            Planned::Module(ModuleRef { path, ident, range }),
+            Planned::Module(ModuleRef {
+                path,
+                ident,
+                range,
+                bindings,
+                entry: kind.range,
+            }),
             Vec::new(),
             range,
         )
     } else {
         let (layer, with) = kind_layer(cx, &kind)?;
         (Planned::Layer(layer), with, kind.range)
+    };
+    if let Some((n, v)) = &repeat {
+        // A count bound to a parameter is checked where the block is nested.
+        let bound = v.param.as_ref().filter(|_| !env.placeholders());
+        let at = if bound.is_some() { v.range } else { attr };
+        match container {
+            Container::Optional if *n > 1 => cx.error(
+                at,
+                format!("`{}` is an `Option`, which holds one or none, but `repeat` is {n}", f.name),
+            ),
+            Container::One if *n == 0 => cx.error(
+                at,
+                format!("`{}` always holds one, but `repeat` is 0 here; make it an `Option` or a `Vec` to leave it out", f.name),
+            ),
+            Container::Many(Some(len)) if *n != len && (v.param.is_none() || bound.is_some()) => cx.error(
+                at,
+                format!("`repeat = {n}` but the field holds an array of {len}; drop `repeat` or make them agree"),
+            ),
+            _ => {}
+        }
+    }
+    let repeat = match (repeat, container) {
+        (Some((n, _)), _) => n,
+        (None, Container::Many(Some(len))) => len,
+        (None, _) => 1,
     };
     if cx.count() > errors_before {
         return None;
@@ -667,10 +1091,50 @@ fn field_layer(cx: &Ctxt, f: &Field, attr: Range, items: Vec<Item>) -> Option<Fi
         planned,
         input,
         with,
-        repeat: repeat.unwrap_or(1),
+        repeat,
+        container,
         then,
         range,
     })
+}
+
+/// `module(c_in = 64, c_out = c_out)`: values for the nested block's parameters (names are
+/// already substituted). Which parameters the block has is checked once it is collected.
+fn bindings(cx: &Ctxt, entries: &[Item]) -> Vec<Binding> {
+    let mut out: Vec<Binding> = Vec::new();
+    for (i, e) in entries.iter().enumerate() {
+        if entries[..i].iter().any(|earlier| earlier.key == e.key) {
+            cx.error(
+                e.key.span(),
+                format!(
+                    "duplicate binding of `{}` in `module(...)`; give it once",
+                    e.key
+                ),
+            );
+            continue;
+        }
+        let key = e.key.to_string();
+        match &e.body {
+            // c_in = 64
+            Body::Value(v) => match v.kind {
+                ValueKind::Int(_) => out.push(Binding {
+                    name: e.key.clone(),
+                    value: v.clone(),
+                }),
+                _ => attr::wrong_type(
+                    cx,
+                    &key,
+                    v,
+                    "a non-negative integer, the value of a block parameter",
+                ),
+            },
+            _ => cx.error(
+                e.range,
+                format!("`module(...)` binds block parameters to numbers: write `{key} = …`"),
+            ),
+        }
+    }
+    out
 }
 
 /// One layer kind with its keys: `conv2d(...)`, `relu`, `add(with = "x")`, …, and the extra
@@ -1208,6 +1672,400 @@ fn layer(mut keys: Keys, op: &str, op_span: Span) -> Option<Layer> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alphaflops_core::Source;
+
+    fn messages(cx: Ctxt) -> Vec<String> {
+        match cx.check() {
+            Ok(()) => Vec::new(),
+            Err(e) => e.into_iter().map(|e| e.to_string()).collect(),
+        }
+    }
+
+    /// `item` lowered with no input, its modules taken from `children`.
+    fn lower(item: &syn::ItemStruct, children: &Children, env: Env) -> (Lowered, Vec<String>) {
+        let cx = Ctxt::default();
+        let lowered = model(&cx, "Net", None, &fields(item), children, env);
+        (lowered, messages(cx))
+    }
+
+    fn template(item: syn::ItemStruct, children: Children) -> Child {
+        let params = item
+            .attrs
+            .iter()
+            .find(|a| a.path().is_ident("params"))
+            .map(|a| {
+                a.parse_args_with(
+                    syn::punctuated::Punctuated::<Ident, syn::Token![,]>::parse_terminated,
+                )
+                .unwrap()
+                .into_iter()
+                .collect()
+            })
+            .unwrap_or_default();
+        Child::Template(Box::new(Template {
+            params,
+            item,
+            children,
+        }))
+    }
+
+    fn linear(d_input: u64, d_output: u64) -> Layer {
+        Layer::Linear {
+            d_input,
+            d_output,
+            bias: true,
+        }
+    }
+
+    /// `Block(d_in, d_out)`: one linear layer.
+    fn block() -> Children {
+        let item: syn::ItemStruct = syn::parse_quote! {
+            #[params(d_in, d_out)]
+            struct Block {
+                #[layer(linear(d_input = d_in, d_output = d_out))]
+                fc: Linear,
+            }
+        };
+        Children::from([("Block".to_string(), template(item, Children::new()))])
+    }
+
+    fn block_of(layer: &Layer) -> &Model {
+        match layer {
+            Layer::Block(m) => m,
+            other => panic!("not a block: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn one_block_type_lowers_at_each_width_it_is_bound_to() {
+        let item: syn::ItemStruct = syn::parse_quote! {
+            struct Net {
+                #[layer(module(d_in = 4, d_out = 8))]
+                a: Block,
+                #[layer(module(d_in = 8, d_out = 2), repeat = 2)]
+                b: Vec<Block>,
+            }
+        };
+        let (lowered, errors) = lower(&item, &block(), Env::Plain);
+        assert_eq!(errors, Vec::<String>::new());
+        let names: Vec<&str> = lowered
+            .model
+            .nodes
+            .iter()
+            .map(|n| n.name.as_str())
+            .collect();
+        assert_eq!(names, ["a", "b.0", "b.1"]);
+        let widths: Vec<&Layer> = lowered
+            .model
+            .nodes
+            .iter()
+            .map(|n| &block_of(&n.layer).nodes[0].layer)
+            .collect();
+        assert_eq!(widths, [&linear(4, 8), &linear(8, 2), &linear(8, 2)]);
+        assert_eq!(block_of(&lowered.model.nodes[0].layer).name, "Block");
+    }
+
+    #[test]
+    fn names_pass_through_to_deeper_blocks_and_into_repeat_counts() {
+        let stage: syn::ItemStruct = syn::parse_quote! {
+            #[params(width, n)]
+            struct Stage {
+                #[layer(module(d_in = width, d_out = width), repeat = n)]
+                blocks: Vec<Block>,
+            }
+        };
+        let children = Children::from([("Stage".to_string(), template(stage, block()))]);
+        let item: syn::ItemStruct = syn::parse_quote! {
+            struct Net {
+                #[layer(module(width = 16, n = 3))]
+                stage: Stage,
+            }
+        };
+        let (lowered, errors) = lower(&item, &children, Env::Plain);
+        assert_eq!(errors, Vec::<String>::new());
+        let stage = block_of(&lowered.model.nodes[0].layer);
+        assert_eq!(stage.nodes.len(), 3);
+        assert_eq!(
+            block_of(&stage.nodes[2].layer).nodes[0].layer,
+            linear(16, 16)
+        );
+    }
+
+    #[test]
+    fn binding_mistakes_are_all_reported() {
+        let item: syn::ItemStruct = syn::parse_quote! {
+            struct Net {
+                #[layer(module(d_in = 4, d_inn = 8))]
+                a: Block,
+                #[layer(module(d_in = 4, d_out = "8", d_in = 2))]
+                b: Block,
+                #[layer(module)]
+                c: Block,
+            }
+        };
+        let (_, errors) = lower(&item, &block(), Env::Plain);
+        // In field order; `b`'s bindings are not checked against the block once they are wrong.
+        assert_eq!(
+            errors,
+            [
+                "`Block` has no block parameter `d_inn`; did you mean `d_in`?",
+                "`module(...)` does not bind `d_out` of `Block`: add `d_out = …`",
+                "`d_out` expects a non-negative integer, the value of a block parameter, found the string \"8\"",
+                "duplicate binding of `d_in` in `module(...)`; give it once",
+                "`Block` has block parameters `d_in`, `d_out`: bind them as #[layer(module(d_in = …, d_out = …))]",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_block_without_params_binds_nothing() {
+        let children =
+            Children::from([("Plain".to_string(), Child::Model(Model::new("Plain", [1])))]);
+        let item: syn::ItemStruct = syn::parse_quote! {
+            struct Net {
+                #[layer(module(repeat = 2))]
+                a: Plain,
+            }
+        };
+        let (_, errors) = lower(&item, &children, Env::Plain);
+        assert_eq!(
+            errors,
+            [
+                "`Plain` has no block parameters, so `module(...)` binds nothing; `repeat` is a key of #[layer], not of the block: write #[layer(module, repeat = …)]"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_block_checked_alone_reads_its_params_as_placeholders() {
+        let params: Vec<Ident> = vec![syn::parse_quote!(d), syn::parse_quote!(n)];
+        let item: syn::ItemStruct = syn::parse_quote! {
+            struct Block {
+                #[layer(linear(d_input = d, d_output = e))]
+                fc: Linear,
+                // An array of 4 and a count bound later: checked once `n` is known.
+                #[layer(linear(d_input = d, d_output = d), repeat = n)]
+                fcs: [Linear; 4],
+                #[layer(linear(d_input = d, d_output = d, bias = d))]
+                g: Linear,
+            }
+        };
+        let (_, errors) = lower(&item, &Children::new(), Env::Declared(&params));
+        assert_eq!(
+            errors,
+            [
+                "unknown block parameter `e`; did you mean `d`?",
+                "`bias` expects true or false, found the block parameter `d` (an integer)",
+            ]
+        );
+        // The same names in a struct without params: each is reported, nothing else.
+        let (_, errors) = lower(&item, &Children::new(), Env::Plain);
+        let names: Vec<&str> = errors
+            .iter()
+            .map(|e| {
+                e.strip_suffix(" = …))]")
+                    .and_then(|e| e.split_once("` is not a number the macro can read"))
+                    .map_or(e.as_str(), |(name, _)| name)
+            })
+            .collect();
+        assert_eq!(names, ["`d", "`e", "`d", "`d", "`n", "`d", "`d", "`d"]);
+    }
+
+    #[test]
+    fn bound_values_are_checked_where_they_are_bound() {
+        let n = |value: u64| Binding {
+            name: syn::parse_quote!(n),
+            value: Value {
+                kind: ValueKind::Int(value),
+                range: Span::call_site().into(),
+                param: None,
+            },
+        };
+        let item: syn::ItemStruct = syn::parse_quote! {
+            struct Block {
+                #[layer(linear(d_input = 4, d_output = n))]
+                fc: Linear,
+                #[layer(linear(d_input = 4, d_output = 4), repeat = n)]
+                fcs: [Linear; 4],
+                #[layer(linear(d_input = 4, d_output = 4), repeat = n)]
+                one: Linear,
+            }
+        };
+        let (_, errors) = lower(&item, &Children::new(), Env::Bound(&[n(0)]));
+        assert_eq!(
+            errors,
+            [
+                "`d_output` must be at least 1 (block parameter `n`)",
+                "`repeat = 0` but the field holds an array of 4; drop `repeat` or make them agree",
+                "`one` always holds one, but `repeat` is 0 here; make it an `Option` or a `Vec` to leave it out",
+            ]
+        );
+        let (lowered, errors) = lower(&item, &Children::new(), Env::Bound(&[n(4)]));
+        assert_eq!(errors, Vec::<String>::new());
+        let names: Vec<&str> = lowered
+            .model
+            .nodes
+            .iter()
+            .map(|n| n.name.as_str())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "fc", "fcs.0", "fcs.1", "fcs.2", "fcs.3", "one.0", "one.1", "one.2", "one.3"
+            ]
+        );
+    }
+
+    #[test]
+    fn an_absent_option_passes_its_input_to_its_then_layers() {
+        let item: syn::ItemStruct = syn::parse_quote! {
+            struct Block {
+                #[layer(linear(d_input = 4, d_output = 4))]
+                fc: Linear,
+                #[layer(linear(d_input = 4, d_output = 4), input = "input", repeat = down, then(add(with = "fc"), relu))]
+                proj: Option<Linear>,
+            }
+        };
+        let down = |value: u64| {
+            [Binding {
+                name: syn::parse_quote!(down),
+                value: Value {
+                    kind: ValueKind::Int(value),
+                    range: Span::call_site().into(),
+                    param: None,
+                },
+            }]
+        };
+        let (present, errors) = lower(&item, &Children::new(), Env::Bound(&down(1)));
+        assert_eq!(errors, Vec::<String>::new());
+        let nodes: Vec<(&str, &Source)> = present
+            .model
+            .nodes
+            .iter()
+            .map(|n| (n.name.as_str(), &n.input))
+            .collect();
+        assert_eq!(
+            nodes,
+            [
+                ("fc", &Source::Previous),
+                ("proj", &Source::Input),
+                ("proj.add", &Source::Previous),
+                ("proj.relu", &Source::Previous),
+            ]
+        );
+        // `None`: the residual adds the block's input to `fc`, then the ReLU.
+        let (absent, errors) = lower(&item, &Children::new(), Env::Bound(&down(0)));
+        assert_eq!(errors, Vec::<String>::new());
+        let nodes: Vec<(&str, &Source, &[Source])> = absent
+            .model
+            .nodes
+            .iter()
+            .map(|n| (n.name.as_str(), &n.input, n.with.as_slice()))
+            .collect();
+        assert_eq!(
+            nodes,
+            [
+                ("fc", &Source::Previous, &[][..]),
+                ("proj.add", &Source::Input, &[Source::Node("fc".into())][..]),
+                ("proj.relu", &Source::Previous, &[][..]),
+            ]
+        );
+    }
+
+    #[test]
+    fn an_empty_vec_passes_its_input_on_and_runs_no_then() {
+        let item: syn::ItemStruct = syn::parse_quote! {
+            struct Block {
+                #[layer(linear(d_input = 4, d_output = 4))]
+                fc: Linear,
+                #[layer(linear(d_input = 4, d_output = 4), input = "input", repeat = n, then(relu))]
+                extra: Vec<Linear>,
+                #[layer(linear(d_input = 4, d_output = 2))]
+                head: Linear,
+                #[layer(linear(d_input = 4, d_output = 2), input = "extra")]
+                side: Linear,
+            }
+        };
+        let n = [Binding {
+            name: syn::parse_quote!(n),
+            value: Value {
+                kind: ValueKind::Int(0),
+                range: Span::call_site().into(),
+                param: None,
+            },
+        }];
+        let (lowered, errors) = lower(&item, &Children::new(), Env::Bound(&n));
+        assert_eq!(errors, Vec::<String>::new());
+        let nodes: Vec<(&str, &Source)> = lowered
+            .model
+            .nodes
+            .iter()
+            .map(|n| (n.name.as_str(), &n.input))
+            .collect();
+        // `extra` read the block's input: the next field and a reference to it read that.
+        assert_eq!(
+            nodes,
+            [
+                ("fc", &Source::Previous),
+                ("head", &Source::Input),
+                ("side", &Source::Input)
+            ]
+        );
+    }
+
+    #[test]
+    fn a_vec_of_one_is_indexed_as_burn_indexes_it() {
+        let item: syn::ItemStruct = syn::parse_quote! {
+            struct Net {
+                #[layer(linear(d_input = 4, d_output = 4))]
+                fcs: Vec<Linear>,
+                #[layer(linear(d_input = 4, d_output = 4))]
+                maybe: Option<Linear>,
+                #[layer(linear(d_input = 4, d_output = 4))]
+                pair: [Linear; 2],
+            }
+        };
+        let (lowered, errors) = lower(&item, &Children::new(), Env::Plain);
+        assert_eq!(errors, Vec::<String>::new());
+        let names: Vec<&str> = lowered
+            .model
+            .nodes
+            .iter()
+            .map(|n| n.name.as_str())
+            .collect();
+        assert_eq!(names, ["fcs.0", "maybe", "pair.0", "pair.1"]);
+    }
+
+    #[test]
+    fn params_are_declared_on_cost_model_only() {
+        let items = |tokens| attr::items(tokens).unwrap();
+        let cx = Ctxt::default();
+        let a = args(&cx, items(quote::quote!(params(c_in, c_out))), true, true);
+        assert_eq!(a.params, ["c_in", "c_out"]);
+        assert_eq!(messages(cx), Vec::<String>::new());
+        let cx = Ctxt::default();
+        let a = args(
+            &cx,
+            items(quote::quote!(input = [1, 4], params(c))),
+            true,
+            false,
+        );
+        assert!(a.params.is_empty());
+        assert_eq!(
+            messages(cx)[0],
+            "`params(...)` declares block parameters, which only a #[cost_model] block takes; a budget on the parameter count is `params = \"100k\"`"
+        );
+        // `params = …` stays the parameter budget.
+        let cx = Ctxt::default();
+        let a = args(
+            &cx,
+            items(quote::quote!(input = [1, 4], params = "1M")),
+            true,
+            false,
+        );
+        assert_eq!(a.budgets.len(), 1);
+        assert_eq!(messages(cx), Vec::<String>::new());
+    }
 
     #[test]
     fn si_suffixes() {

@@ -1,0 +1,19 @@
+use alphaflops::{cost_budget, cost_model};
+
+pub struct Linear;
+
+#[cost_model(params(d_in, d_out, bias))]
+pub struct Block {
+    #[layer(linear(d_input = d_in, d_output = d_out))]
+    fc: Linear,
+    #[layer(linear(d_input = d_out, d_output = bias))]
+    fc2: Linear,
+}
+
+#[cost_budget(input = [1, 4])]
+pub struct Net {
+    #[layer(module(d_in = 4))]
+    block: Block,
+}
+
+fn main() {}
