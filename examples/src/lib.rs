@@ -10,6 +10,8 @@
 //! | --- | --- | --- | --- |
 //! | [`burn_lenet`] | burn 0.22 (flex) | `[1, 1, 28, 28]` | `[1, 10]` |
 //! | [`burn_vgg`] | burn 0.22 (flex) | `[1, 3, 32, 32]` | `[1, 10]` |
+//! | [`burn_resnet`] | burn 0.22 (flex) | `[1, 3, 224, 224]` | `[1, 1000]` |
+//! | [`burn_vit`] | burn 0.22 (flex) | `[1, 3, 224, 224]` | `[1, 1000]` |
 //! | [`candle_cnn`] | candle 0.11 (CPU) | `[1, 1, 28, 28]` | `[1, 10]` |
 //!
 //! In every model struct the fields are declared in forward order, one field per priced op
@@ -17,7 +19,9 @@
 //! bottom as the op sequence.
 
 pub mod burn_lenet;
+pub mod burn_resnet;
 pub mod burn_vgg;
+pub mod burn_vit;
 pub mod candle_cnn;
 pub mod walk;
 
@@ -45,4 +49,20 @@ pub(crate) fn assert_agrees<M: alphaflops::CostModel>(
         cost.params, live_params as u64,
         "the macro's params are {framework}'s"
     );
+}
+
+/// burn's `num_params()` less batch norm's running mean and variance: burn visits those
+/// `RunningState` tensors as it visits parameters, while PyTorch (and so torchvision's
+/// published counts and the macro) treats them as buffers, not parameters.
+#[cfg(test)]
+pub(crate) fn burn_trainable_params<M: burn::module::Module>(model: &M) -> usize {
+    let buffers: usize = alphaflops::verify::burn_param_shapes(model)
+        .iter()
+        .filter(|(path, _)| {
+            let last = path.rsplit('.').next().unwrap_or(path);
+            alphaflops::verify::BUFFERS.contains(&last)
+        })
+        .map(|(_, dims)| dims.iter().product::<usize>())
+        .sum();
+    model.num_params() - buffers
 }

@@ -278,3 +278,85 @@ fn nested_repeated_burn_blocks_verify_by_path() {
         "{err}"
     );
 }
+
+/// The ResNets and the ViT, each block type annotated once with parameters: every live tensor
+/// of every bound block is where the annotations say, with their shapes.
+#[test]
+fn resnets_and_vit_annotations_match_their_weights() {
+    use alphaflops_examples::burn_resnet::{ResNet18, ResNet50};
+    use alphaflops_examples::burn_vit::VitB16;
+    let device = burn_cpu();
+    // Shapes are read lazily: no weight is materialised.
+    for result in [
+        verify(&ResNet18::new(&device)),
+        verify(&ResNet50::new(&device)),
+        verify(&VitB16::new(&device)),
+    ] {
+        if let Err(e) = result {
+            panic!("{e}");
+        }
+    }
+}
+
+/// A block built with a downsample branch where the stage binds `down = 0`: the live
+/// `Option` is `Some`, the annotation prices none, and `verify` names the nested field.
+#[test]
+fn a_block_bound_without_its_downsample_is_caught() {
+    use alphaflops_examples::burn_resnet::{BasicBlock, ResNet18};
+    let device = burn_cpu();
+    let mut model = ResNet18::new(&device);
+    model.layer3.rest[0] = BasicBlock::new(256, 256, 1, true, &device);
+    let err = verify(&model).unwrap_err();
+    assert_eq!(
+        err.mismatches,
+        [Mismatch::Unannotated {
+            field: "layer3.rest.0.downsample".into(),
+            live: vec![
+                (
+                    "layer3.rest.0.downsample.conv.weight".into(),
+                    vec![256, 256, 1, 1]
+                ),
+                ("layer3.rest.0.downsample.bn.gamma".into(), vec![256]),
+                ("layer3.rest.0.downsample.bn.beta".into(), vec![256]),
+            ],
+        }],
+        "{err}"
+    );
+}
+
+/// A parameterised block from another crate (the examples library), bound here at a width
+/// and stride ResNet-18 uses for its second stage.
+#[alphaflops::cost_budget(input = [1, 64, 56, 56], params = "1M")]
+#[derive(Module, Debug)]
+struct SecondStage {
+    #[layer(module(c_in = 64, c_out = 128, stride = 2, down = 1))]
+    first: alphaflops_examples::burn_resnet::BasicBlock,
+    #[layer(module(c_in = 128, c_out = 128, stride = 1, down = 0))]
+    rest: Vec<alphaflops_examples::burn_resnet::BasicBlock>,
+}
+
+#[test]
+fn a_parameterised_block_from_another_crate_prices_and_verifies() {
+    use alphaflops::{CostModel, Profile, zoo};
+    use alphaflops_examples::burn_resnet::BasicBlock;
+    let device = burn_cpu();
+    let stage = SecondStage {
+        first: BasicBlock::new(64, 128, 2, true, &device),
+        rest: vec![BasicBlock::new(128, 128, 1, false, &device)],
+    };
+    if let Err(e) = verify(&stage) {
+        panic!("{e}");
+    }
+    let out = stage.rest.iter().fold(
+        stage.first.forward(Tensor::zeros([1, 64, 56, 56], &device)),
+        |x, b| b.forward(x),
+    );
+    let cost = SecondStage::cost();
+    assert_eq!(cost.output.dims(), [1, 128, 28, 28]);
+    assert_eq!(out.dims(), [1, 128, 28, 28]);
+    // torchvision's layer2, from core's flat ResNet-18.
+    let flat = zoo::resnet18(1).price(&Profile::default_profile()).unwrap();
+    let layer2 = flat.layers.iter().filter(|l| l.name.starts_with("layer2."));
+    let (params, macs) = layer2.fold((0, 0), |(p, m), l| (p + l.params, m + l.macs));
+    assert_eq!((cost.params, cost.macs), (params, macs));
+}
