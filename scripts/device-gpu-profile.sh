@@ -8,8 +8,10 @@
 # There:  bash scripts/device-gpu-profile.sh        (device tool: carry = ["carry"])
 #         TIMING=graph bash scripts/device-gpu-profile.sh   (kernel time: CUDA-graph replays;
 #         profiles and files get a -graph suffix; no f32 PyTorch cross-check)
+#         TORCH=0 skips the PyTorch steps (e.g. a second GPU model, cudarc backend only).
 set -u
 TIMING=${TIMING:-launch}
+TORCH=${TORCH:-1}
 SUF=; GRAPH=
 [ "$TIMING" = graph ] && SUF=-graph && GRAPH=--graph
 OUT=${OUT:-/tmp/out}
@@ -30,7 +32,7 @@ DIRS=$(find /opt /usr/local /usr/lib -xdev \( -name 'libcudnn.so.9' -o -name 'li
 export LD_LIBRARY_PATH="${DIRS}${LD_LIBRARY_PATH:-}"
 echo "LD_LIBRARY_PATH=$LD_LIBRARY_PATH"
 python3 -c 'import torch; print("torch", torch.__version__, "cuda", torch.version.cuda, "cudnn", torch.backends.cudnn.version())'
-nvidia-smi --query-gpu=timestamp,power.draw,clocks.sm,clocks.mem,temperature.gpu,utilization.gpu --format=csv -lms 250 > "$R/nvidia-smi.csv" &
+nvidia-smi --query-gpu=timestamp,power.draw,clocks.sm,clocks.mem,temperature.gpu,utilization.gpu --format=csv -lms 250 >> "$R/nvidia-smi.csv" &
 SMI=$!
 
 for P in f32 tf32; do
@@ -43,6 +45,7 @@ for P in f32 tf32; do
   echo "rc=$?"
 done
 
+[ "$TORCH" = 1 ] || exit 0
 step "PyTorch bf16 and f32 on the same grid and random set (cmd: backend)"
 "$X" configs --grid gpu --out "$R/gpu-grid.csv"
 DTYPES="bf16 f32"; [ "$TIMING" = graph ] && DTYPES=bf16

@@ -21,7 +21,8 @@ pub const DEFAULT_PROFILE_NAME: &str = "quadro-t2000-asperti2021";
 /// Profiles shipped in `profiles/` and embedded, by name: usable by name without the files.
 /// Besides the paper's, an NVIDIA H200 measured through cuDNN (BENCHMARKS.md §8) at f32 (no
 /// tensor cores), tf32 (PyTorch's default for convolutions) and bf16, each per launch (eager,
-/// launch cost included) and as kernel time (`-graph`: CUDA-graph replays).
+/// launch cost included) and as kernel time (`-graph`: CUDA-graph replays), and an NVIDIA H100
+/// SXM at f32 and tf32, both timings.
 pub const SHIPPED: &[(&str, &str)] = &[
     (DEFAULT_PROFILE_NAME, DEFAULT_PROFILE_TOML),
     (
@@ -47,6 +48,22 @@ pub const SHIPPED: &[(&str, &str)] = &[
     (
         "nvidia-h200-cudnn-bf16-graph",
         include_str!("../../profiles/nvidia-h200-cudnn-bf16-graph.toml"),
+    ),
+    (
+        "nvidia-h100-cudnn-f32",
+        include_str!("../../profiles/nvidia-h100-cudnn-f32.toml"),
+    ),
+    (
+        "nvidia-h100-cudnn-tf32",
+        include_str!("../../profiles/nvidia-h100-cudnn-tf32.toml"),
+    ),
+    (
+        "nvidia-h100-cudnn-f32-graph",
+        include_str!("../../profiles/nvidia-h100-cudnn-f32-graph.toml"),
+    ),
+    (
+        "nvidia-h100-cudnn-tf32-graph",
+        include_str!("../../profiles/nvidia-h100-cudnn-tf32-graph.toml"),
     ),
 ];
 

@@ -73,6 +73,12 @@ fn shipped_profiles_are_the_files_and_price_the_zoo() {
             let p = Profile::shipped(&format!("nvidia-h200-cudnn-{dtype}{timing}")).unwrap();
             assert_eq!(p.device.name, "NVIDIA H200");
             assert_eq!(p.device.dtype, dtype);
+            if dtype != "bf16" {
+                let p = Profile::shipped(&format!("nvidia-h100-cudnn-{dtype}{timing}")).unwrap();
+                assert_eq!(p.device.name, "NVIDIA H100 80GB HBM3");
+                assert_eq!(p.device.dtype, dtype);
+                assert!(p.device.power_w.is_some());
+            }
         }
     }
 }
