@@ -55,8 +55,17 @@ fn scratch() -> PathBuf {
 
 /// A scratch crate named after its folder, so tests can run in parallel on one target dir.
 fn scratch_named(folder: &str) -> PathBuf {
+    scratch_in(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("target/tracking"),
+        folder,
+    )
+}
+
+/// [`scratch_named`] under `base` (a crate inside this repository finds the repository's
+/// own `alphaflops-baseline.toml` above it).
+fn scratch_in(base: &Path, folder: &str) -> PathBuf {
     let repo = env!("CARGO_MANIFEST_DIR");
-    let dir = Path::new(repo).join("target/tracking").join(folder);
+    let dir = base.join(folder);
     std::fs::create_dir_all(dir.join("src")).unwrap();
     std::fs::create_dir_all(dir.join("profiles")).unwrap();
     let manifest = format!(
@@ -198,4 +207,36 @@ fn baselines_warn_deny_and_rebuild() {
     assert_eq!(v["cost"]["params"], 262_656);
     assert_eq!(v["verdicts"][0]["budget"]["metric"], "time_ms");
     assert_eq!(v["baseline"][0]["metric"], "params");
+}
+
+/// Without a baseline file the macro tracks the crate's manifest instead, and `cargo xtask
+/// bless` touches the manifests when it writes the first baseline: a crate compiled before
+/// the file existed then sees it on its next build.
+#[test]
+fn a_first_baseline_is_seen_once_the_manifest_is_touched() {
+    let base = std::env::temp_dir().join(format!("alphaflops-tracking-{}", std::process::id()));
+    let dir = scratch_in(&base, "first_baseline");
+    std::fs::write(dir.join("profiles/dev.toml"), profile("dev", 1.875e-8)).unwrap();
+    let file = dir.join("alphaflops-baseline.toml");
+    let _ = std::fs::remove_file(&file);
+    let b = build(&dir, &[]);
+    assert!(b.ok && !b.stderr.contains("baseline"), "{}", b.stderr);
+
+    // What `cargo xtask bless` does for a new file: write it, then touch each manifest.
+    let entry = baseline(200_000).replace("package = \"baseline\"", "package = \"first_baseline\"");
+    std::fs::write(&file, entry).unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(dir.join("Cargo.toml"))
+        .and_then(|f| f.set_modified(std::time::SystemTime::now()))
+        .unwrap();
+    let b = build(&dir, &[]);
+    let _ = std::fs::remove_dir_all(&base);
+    assert!(
+        b.ok && b
+            .stderr
+            .contains("`Mlp` got more expensive than its baseline on profile `dev`"),
+        "{}",
+        b.stderr
+    );
 }

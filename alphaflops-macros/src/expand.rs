@@ -317,14 +317,18 @@ fn expand(
     };
     let exporter = exporter(&item, export);
     strip_layer_attrs(&mut item);
+    // Without a baseline file there is no file to track, and a file created later would go
+    // unseen: the crate's manifest stands in, and `cargo xtask bless` touches it when it
+    // writes the first baseline.
+    let manifest = profile::manifest_dir().join("Cargo.toml");
     let files: Vec<&std::path::Path> = result
         .iter()
         .flat_map(|r| {
-            r.resolved
-                .file
-                .as_deref()
-                .into_iter()
-                .chain(r.baseline.as_ref().map(|(f, _)| f.as_path()))
+            let baseline = match &r.baseline {
+                Some((f, _)) => f.as_path(),
+                None => manifest.as_path(),
+            };
+            r.resolved.file.as_deref().into_iter().chain([baseline])
         })
         .collect();
     let tracking = tracking(&files);

@@ -13,7 +13,7 @@ pub struct Resolved {
     pub file: Option<PathBuf>,
 }
 
-fn manifest_dir() -> PathBuf {
+pub(crate) fn manifest_dir() -> PathBuf {
     std::env::var_os("CARGO_MANIFEST_DIR").map_or_else(|| PathBuf::from("."), PathBuf::from)
 }
 

@@ -60,8 +60,12 @@ pub fn run(args: Args) -> Result<()> {
     let changes = describe(old.as_ref(), &new);
     // An unchanged file is not rewritten: every annotated crate tracks it and would rebuild.
     let unchanged = std::fs::read_to_string(&path).is_ok_and(|t| t == text);
+    let first = !path.exists();
     if !unchanged {
         write_atomic(&path, text.as_bytes())?;
+    }
+    if first {
+        touch_manifests(&ws, &reports);
     }
     for line in &changes {
         outln!("{line}");
@@ -69,6 +73,26 @@ pub fn run(args: Args) -> Result<()> {
     let verb = if unchanged { "is up to date" } else { "written" };
     outln!("{} {verb}: {} models, tolerance {tolerance} %", path.display(), new.models.len());
     Ok(())
+}
+
+/// A crate compiled while there was no baseline file tracks its manifest instead (a missing
+/// file cannot be tracked); touching the manifests of the packages with models makes their
+/// next build read the new file. Failing that only warns: `cargo clean -p <package>` does
+/// the same.
+fn touch_manifests(ws: &Workspace, reports: &[crate::collect::ModelReport]) {
+    let now = std::time::SystemTime::now();
+    for (name, manifest) in &ws.packages {
+        if !reports.iter().any(|r| &r.package == name) {
+            continue;
+        }
+        let touched = std::fs::File::options().write(true).open(manifest).and_then(|f| f.set_modified(now));
+        if let Err(e) = touched {
+            eprintln!(
+                "warning: {}: cannot touch it ({e}), so `{name}` may not see the new baseline until `cargo clean -p {name}`",
+                manifest.display()
+            );
+        }
+    }
 }
 
 /// `added`, `removed` and `updated` lines, old against new.

@@ -28,6 +28,8 @@ pub struct Workspace {
     pub manifest: PathBuf,
     pub root: PathBuf,
     pub target_dir: PathBuf,
+    /// Each member package's name and manifest.
+    pub packages: Vec<(String, PathBuf)>,
 }
 
 /// One annotated model's report as the macro wrote it.
@@ -89,7 +91,16 @@ impl Workspace {
                 .map(PathBuf::from)
                 .ok_or_else(|| err!("{}: cargo metadata gave no `{key}`", manifest.display()))
         };
-        Ok(Workspace { root: path("workspace_root")?, target_dir: path("target_directory")?, manifest })
+        let packages = meta
+            .get("packages")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|p| {
+                Some((p.get("name")?.as_str()?.to_string(), PathBuf::from(p.get("manifest_path")?.as_str()?)))
+            })
+            .collect();
+        Ok(Workspace { root: path("workspace_root")?, target_dir: path("target_directory")?, manifest, packages })
     }
 
     /// `alphaflops-baseline.toml` at the workspace root.

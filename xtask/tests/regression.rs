@@ -133,9 +133,15 @@ fn bless_check_regress_stale() {
     );
     assert_eq!(last_line(&r.stdout), HINT, "{r}");
 
-    // bless writes the file.
+    // bless writes the file, and touches the manifest of the crate with models, which tracks
+    // its manifest while there is no baseline file to track.
+    let manifest = dir.join("models/Cargo.toml");
+    let mtime = || std::fs::metadata(&manifest).unwrap().modified().unwrap();
+    let old = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000_000);
+    std::fs::File::options().write(true).open(&manifest).unwrap().set_modified(old).unwrap();
     let r = run(&dir, &["bless"]);
     assert!(r.ok, "{r}");
+    assert!(mtime() > old, "bless did not touch {}", manifest.display());
     assert!(
         r.stdout.contains("added    flow-models::Mlp on dev") && r.stdout.contains("added    flow-models::Tiny"),
         "{r}"
@@ -164,9 +170,11 @@ fn bless_check_regress_stale() {
     assert!(r.stdout.contains("check failed"), "{r}");
     assert_eq!(last_line(&r.stdout), HINT, "{r}");
 
-    // Blessing accepts it.
+    // Blessing accepts it; the file exists now, so the manifest is left alone.
+    std::fs::File::options().write(true).open(&manifest).unwrap().set_modified(old).unwrap();
     let r = run(&dir, &["bless"]);
     assert!(r.ok && r.stdout.contains("updated  flow-models::Mlp on dev: params"), "{r}");
+    assert_eq!(mtime(), old);
     let r = run(&dir, &["check"]);
     assert!(r.ok, "{r}");
 

@@ -107,7 +107,9 @@ impl Cuda {
         let graph = self.stream.end_capture(drv_sys::CUgraphInstantiate_flags(0));
         captured?;
         let graph = graph
-            .map_err(|e| err!("cuda: capturing the launches into a graph failed: {e:?}; time them with --timing launch"))?
+            .map_err(|e| {
+                err!("cuda: capturing the launches into a graph failed: {e:?}; time them with --timing launch")
+            })?
             .ok_or_else(|| err!("cuda: the stream capture produced no graph; time with --timing launch"))?;
         graph.upload().map_err(de)?;
         Ok((graph, n))
@@ -115,11 +117,7 @@ impl Cuda {
 
     /// Every CUDA-event time of `f` launched on the stream; NVML's energy counter is read
     /// around the timed runs.
-    fn time_events(
-        &self,
-        budget: &Budget,
-        mut f: impl FnMut() -> Result<()>,
-    ) -> Result<Timed> {
+    fn time_events(&self, budget: &Budget, mut f: impl FnMut() -> Result<()>) -> Result<Timed> {
         for _ in 0..budget.warmup.max(1) {
             f()?;
         }
