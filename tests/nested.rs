@@ -237,3 +237,52 @@ fn one_parameterised_block_type_prices_like_one_struct_per_width() {
         assert_eq!(params(b), params(w), "{}", b.name);
     }
 }
+
+/// GoogLeNet's inception (3a) as four parallel branches of the block's input, concatenated
+/// along the channels: 64 + 128 + 32 + 32 = 256.
+#[cost_budget(input = [1, 192, 28, 28])]
+pub struct Inception3a {
+    #[layer(conv2d(channels = [192, 64], kernel_size = 1))]
+    b1: Conv2d,
+    #[layer(conv2d(channels = [192, 96], kernel_size = 1), input = "input")]
+    b2_reduce: Conv2d,
+    #[layer(conv2d(channels = [96, 128], kernel_size = 3, padding = 1))]
+    b2: Conv2d,
+    #[layer(conv2d(channels = [192, 16], kernel_size = 1), input = "input")]
+    b3_reduce: Conv2d,
+    #[layer(conv2d(channels = [16, 32], kernel_size = 5, padding = 2))]
+    b3: Conv2d,
+    #[layer(max_pool2d(kernel_size = 3, stride = 1, padding = 1), input = "input")]
+    b4_pool: MaxPool2d,
+    #[layer(conv2d(channels = [192, 32], kernel_size = 1), then(concat(with = ["b1", "b2", "b3"], dim = 1)))]
+    b4: Conv2d,
+}
+
+#[test]
+fn an_inception_block_concatenates_its_branches() {
+    let cost = Inception3a::cost();
+    assert_eq!(cost.output.dims(), &[1, 256, 28, 28]);
+    // Weights (163,328) and biases (368) of the six convolutions; pooling has none.
+    let convs = [
+        (192, 64, 1),
+        (192, 96, 1),
+        (96, 128, 3),
+        (192, 16, 1),
+        (16, 32, 5),
+        (192, 32, 1),
+    ];
+    let params: u64 = convs.iter().map(|&(ci, co, k)| ci * co * k * k + co).sum();
+    assert_eq!(cost.params, params);
+    assert_eq!(params, 163_696);
+    let macs: u64 = convs
+        .iter()
+        .map(|&(ci, co, k)| 28 * 28 * ci * co * k * k)
+        .sum();
+    assert_eq!(cost.macs, macs);
+    let last = cost.layers.last().unwrap();
+    assert_eq!(
+        (last.name.as_str(), last.op.as_str()),
+        ("b4.concat", "concat")
+    );
+    assert_eq!(last.output.dims(), &[1, 256, 28, 28]);
+}
