@@ -17,7 +17,31 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::budget::Metric;
 use crate::cost::ModelCost;
+
+/// [`Change::metric`] by its baseline name.
+mod baseline_name {
+    use serde::{Deserialize, Deserializer, Serializer, de::Error as _};
+
+    use crate::budget::Metric;
+
+    pub fn serialize<S: Serializer>(m: &Metric, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(m.baseline_key())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Metric, D::Error> {
+        let name = String::deserialize(d)?;
+        Metric::ALL
+            .into_iter()
+            .find(|m| m.baseline_key() == name)
+            .ok_or_else(|| {
+                D::Error::custom(format!(
+                    "unknown metric `{name}`: use params, macs, alpha_flops or predicted_ms"
+                ))
+            })
+    }
+}
 use crate::profile::{ProfileError, line_col};
 
 /// The file name `cargo xtask bless` writes at the workspace root.
@@ -51,8 +75,10 @@ pub struct Entry {
 /// One metric, baseline against head.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Change {
-    /// `params`, `macs`, `alpha_flops` or `predicted_ms`.
-    pub metric: String,
+    /// Params, MACs, α-FLOPs or time; named as in the baseline file (`params`, `macs`,
+    /// `alpha_flops`, `predicted_ms`) when serialized.
+    #[serde(with = "baseline_name")]
+    pub metric: Metric,
     pub base: f64,
     pub head: f64,
     /// `100·(head − base)/base`; infinite when the base is 0 and the head is not.
@@ -78,10 +104,10 @@ impl Entry {
     /// Each metric of `head` against this baseline.
     pub fn compare(&self, head: &ModelCost, tolerance_pct: f64) -> Vec<Change> {
         let pairs = [
-            ("params", self.params as f64, head.params as f64),
-            ("macs", self.macs as f64, head.macs as f64),
-            ("alpha_flops", self.alpha_flops, head.alpha_flops),
-            ("predicted_ms", self.predicted_ms, head.predicted_ms),
+            (Metric::Params, self.params as f64, head.params as f64),
+            (Metric::Macs, self.macs as f64, head.macs as f64),
+            (Metric::AlphaFlops, self.alpha_flops, head.alpha_flops),
+            (Metric::TimeMs, self.predicted_ms, head.predicted_ms),
         ];
         pairs
             .into_iter()
@@ -94,7 +120,7 @@ impl Entry {
                 // Relative slack on the stored value keeps float round-trips from flagging.
                 let limit = base * (1.0 + tolerance_pct / 100.0) + base.abs() * 1e-9;
                 Change {
-                    metric: metric.to_string(),
+                    metric,
                     base,
                     head,
                     change_pct,

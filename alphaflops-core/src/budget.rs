@@ -46,6 +46,15 @@ impl Metric {
         Metric::ALL.into_iter().find(|m| m.key() == key)
     }
 
+    /// The name in a baseline file (`alphaflops-baseline.toml`, [`crate::baseline::Change`]):
+    /// as [`Metric::key`], except that time is `predicted_ms`.
+    pub fn baseline_key(self) -> &'static str {
+        match self {
+            Metric::TimeMs => "predicted_ms",
+            m => m.key(),
+        }
+    }
+
     /// The unit after a number in messages.
     pub fn unit(self) -> &'static str {
         match self {

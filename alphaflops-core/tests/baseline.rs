@@ -39,7 +39,7 @@ fn regressions_respect_the_tolerance() {
         "{same:?}"
     );
     let bigger = base.compare(&cost(66), 1.0);
-    let params = bigger.iter().find(|c| c.metric == "params").unwrap();
+    let params = bigger.iter().find(|c| c.metric == Metric::Params).unwrap();
     assert!(
         params.regression
             && (params.change_pct - 100.0 * (64.0 * 66.0 + 66.0 - 4160.0) / 4160.0).abs() < 1e-9
@@ -70,5 +70,30 @@ fn errors_name_the_position() {
     assert!(
         e.message.contains("unknown field `tolerance`") && e.line == 2,
         "{e}"
+    );
+}
+
+#[test]
+fn a_change_names_its_metric_as_the_baseline_file_does() {
+    let change = baseline::Change {
+        metric: Metric::TimeMs,
+        base: 1.0,
+        head: 2.0,
+        change_pct: 100.0,
+        regression: true,
+    };
+    let json = serde_json::to_string(&change).unwrap();
+    assert!(json.contains(r#""metric":"predicted_ms""#), "{json}");
+    assert_eq!(
+        serde_json::from_str::<baseline::Change>(&json).unwrap(),
+        change
+    );
+    let bad = json.replace("predicted_ms", "time_ms");
+    let err = serde_json::from_str::<baseline::Change>(&bad)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("unknown metric `time_ms`: use params, macs, alpha_flops or predicted_ms"),
+        "{err}"
     );
 }

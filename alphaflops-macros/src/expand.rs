@@ -591,9 +591,9 @@ fn diagnostics(p: &Priced, verdicts: &[(Verdict, Range)]) -> TokenStream {
             .map(|c| {
                 format!(
                     "{} {} → {} ({:+.1} %)",
-                    c.metric,
-                    fmt_change(&c.metric, c.base),
-                    fmt_change(&c.metric, c.head),
+                    c.metric.baseline_key(),
+                    c.metric.format(c.base),
+                    c.metric.format(c.head),
                     c.change_pct
                 )
             })
@@ -636,16 +636,6 @@ fn emit(p: &Priced, range: Range, text: String, fix: &str) -> TokenStream {
     }
 }
 
-/// A baseline metric's value with its unit.
-fn fmt_change(metric: &str, v: f64) -> String {
-    match metric {
-        "params" => Metric::Params.format(v),
-        "macs" => Metric::Macs.format(v),
-        "alpha_flops" => Metric::AlphaFlops.format(v),
-        _ => Metric::TimeMs.format(v),
-    }
-}
-
 fn doc_section(p: &Priced, verdicts: &[(Verdict, Range)]) -> String {
     let mut s = String::from("\n# Cost\n\n");
     s.push_str(&p.cost.to_markdown());
@@ -675,9 +665,9 @@ fn doc_section(p: &Priced, verdicts: &[(Verdict, Range)]) -> String {
                 };
                 s.push_str(&format!(
                     "| `{}` | {} | {} | {:+.1} % | {verdict} |\n",
-                    c.metric,
-                    fmt_change(&c.metric, c.base),
-                    fmt_change(&c.metric, c.head),
+                    c.metric.baseline_key(),
+                    c.metric.format(c.base),
+                    c.metric.format(c.head),
                     c.change_pct
                 ));
             }

@@ -96,17 +96,6 @@ impl Outcome {
     }
 }
 
-/// The budget metric that limits a baseline metric.
-fn budget_metric(baseline_metric: &str) -> Option<Metric> {
-    match baseline_metric {
-        "params" => Some(Metric::Params),
-        "macs" => Some(Metric::Macs),
-        "alpha_flops" => Some(Metric::AlphaFlops),
-        "predicted_ms" => Some(Metric::TimeMs),
-        _ => None,
-    }
-}
-
 fn value(metric: Metric, v: f64) -> String {
     match metric {
         Metric::TimeMs | Metric::EnergyMj => sig4(v),
@@ -145,11 +134,11 @@ fn judge(reports: &[ModelReport], baseline: Option<&Baseline>) -> Outcome {
         match entry {
             Some(e) => {
                 for c in e.compare(&r.cost, tolerance) {
-                    let metric = budget_metric(&c.metric).unwrap_or(Metric::AlphaFlops);
+                    let metric = c.metric;
                     let verdict = take(metric);
                     let improved = c.head < c.base * (1.0 - tolerance / 100.0);
                     rows.push(Row {
-                        metric: c.metric.clone(),
+                        metric: c.metric.baseline_key().to_string(),
                         base: value(metric, c.base),
                         head: value(metric, c.head),
                         change: pct(c.base, c.head),
