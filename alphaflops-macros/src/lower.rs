@@ -1235,6 +1235,11 @@ fn required<T>(
 }
 
 /// An optional value read with `read`, or `default` when absent.
+/// A required key whose value is a positive integer: `d_model = 768`.
+fn required_positive(keys: &mut Keys, key: &str, example: &str) -> Option<u64> {
+    required(keys, key, example, |cx, v| attr::positive(cx, key, v))
+}
+
 fn optional<T>(
     keys: &mut Keys,
     key: &str,
@@ -1383,12 +1388,8 @@ fn layer(mut keys: Keys, op: &str, op_span: Span) -> Option<Layer> {
         }
         // linear(d_input = 400, d_output = 120, bias = true)
         "linear" => {
-            let d_input = required(&mut keys, "d_input", "d_input = 400", |cx, v| {
-                attr::positive(cx, "d_input", v)
-            });
-            let d_output = required(&mut keys, "d_output", "d_output = 120", |cx, v| {
-                attr::positive(cx, "d_output", v)
-            });
+            let d_input = required_positive(&mut keys, "d_input", "d_input = 400");
+            let d_output = required_positive(&mut keys, "d_output", "d_output = 120");
             let bias = optional(&mut keys, "bias", true, |cx, v| {
                 attr::boolean(cx, "bias", v)
             });
@@ -1481,9 +1482,7 @@ fn layer(mut keys: Keys, op: &str, op_span: Span) -> Option<Layer> {
         }
         // batch_norm(num_features = 64)
         "batch_norm" => {
-            let n = required(&mut keys, "num_features", "num_features = 64", |cx, v| {
-                attr::positive(cx, "num_features", v)
-            });
+            let n = required_positive(&mut keys, "num_features", "num_features = 64");
             (
                 n.map(|num_features| Layer::BatchNorm { num_features }),
                 &["num_features"],
@@ -1491,19 +1490,13 @@ fn layer(mut keys: Keys, op: &str, op_span: Span) -> Option<Layer> {
         }
         // layer_norm(d_model = 768)
         "layer_norm" => {
-            let d = required(&mut keys, "d_model", "d_model = 768", |cx, v| {
-                attr::positive(cx, "d_model", v)
-            });
+            let d = required_positive(&mut keys, "d_model", "d_model = 768");
             (d.map(|d_model| Layer::LayerNorm { d_model }), &["d_model"])
         }
         // group_norm(num_groups = 8, num_channels = 64)
         "group_norm" => {
-            let g = required(&mut keys, "num_groups", "num_groups = 8", |cx, v| {
-                attr::positive(cx, "num_groups", v)
-            });
-            let c = required(&mut keys, "num_channels", "num_channels = 64", |cx, v| {
-                attr::positive(cx, "num_channels", v)
-            });
+            let g = required_positive(&mut keys, "num_groups", "num_groups = 8");
+            let c = required_positive(&mut keys, "num_channels", "num_channels = 64");
             (
                 (|| {
                     Some(Layer::GroupNorm {
@@ -1588,19 +1581,13 @@ fn layer(mut keys: Keys, op: &str, op_span: Span) -> Option<Layer> {
         }
         // class_token(dim = 768)  (a learned token prepended: [N, T, D] → [N, T + 1, D])
         "class_token" => {
-            let d = required(&mut keys, "dim", "dim = 768", |cx, v| {
-                attr::positive(cx, "dim", v)
-            });
+            let d = required_positive(&mut keys, "dim", "dim = 768");
             (d.map(|dim| Layer::ClassToken { dim }), &["dim"])
         }
         // position_embedding(seq_len = 197, dim = 768)  (a learned [1, T, D] added)
         "position_embedding" => {
-            let t = required(&mut keys, "seq_len", "seq_len = 197", |cx, v| {
-                attr::positive(cx, "seq_len", v)
-            });
-            let d = required(&mut keys, "dim", "dim = 768", |cx, v| {
-                attr::positive(cx, "dim", v)
-            });
+            let t = required_positive(&mut keys, "seq_len", "seq_len = 197");
+            let d = required_positive(&mut keys, "dim", "dim = 768");
             (
                 (|| {
                     Some(Layer::PositionEmbedding {
@@ -1613,12 +1600,8 @@ fn layer(mut keys: Keys, op: &str, op_span: Span) -> Option<Layer> {
         }
         // embedding(n_embedding = 1000, d_model = 64)
         "embedding" => {
-            let n = required(&mut keys, "n_embedding", "n_embedding = 1000", |cx, v| {
-                attr::positive(cx, "n_embedding", v)
-            });
-            let d = required(&mut keys, "d_model", "d_model = 64", |cx, v| {
-                attr::positive(cx, "d_model", v)
-            });
+            let n = required_positive(&mut keys, "n_embedding", "n_embedding = 1000");
+            let d = required_positive(&mut keys, "d_model", "d_model = 64");
             (
                 (|| {
                     Some(Layer::Embedding {
@@ -1631,12 +1614,8 @@ fn layer(mut keys: Keys, op: &str, op_span: Span) -> Option<Layer> {
         }
         // multi_head_attention(d_model = 768, n_heads = 12)
         "multi_head_attention" => {
-            let d = required(&mut keys, "d_model", "d_model = 768", |cx, v| {
-                attr::positive(cx, "d_model", v)
-            });
-            let h = required(&mut keys, "n_heads", "n_heads = 12", |cx, v| {
-                attr::positive(cx, "n_heads", v)
-            });
+            let d = required_positive(&mut keys, "d_model", "d_model = 768");
+            let h = required_positive(&mut keys, "n_heads", "n_heads = 12");
             let bias = optional(&mut keys, "bias", true, |cx, v| {
                 attr::boolean(cx, "bias", v)
             });
