@@ -18,7 +18,7 @@ OUT=${OUT:-/tmp/out}
 R=/tmp/res
 mkdir -p "$R" "$OUT"
 X=./carry/xtask
-pack() { kill "${SMI:-0}" 2>/dev/null; cp "$R/log.txt" "$OUT/log.txt" 2>/dev/null; tar czf "$OUT/results.tar.gz" -C "$R" . ; }
+pack() { [ -n "${SMI:-}" ] && kill "$SMI" 2>/dev/null; cp "$R/log.txt" "$OUT/log.txt" 2>/dev/null; tar czf "$OUT/results.tar.gz" -C "$R" . ; }
 trap pack EXIT
 exec > >(tee -a "$R/log.txt") 2>&1
 step() { echo; echo "=== $(date +%T) $*"; }

@@ -559,6 +559,9 @@ pub fn run(args: Args) -> Result<()> {
     let sources: Vec<String> = args.data.iter().map(|p| p.display().to_string()).collect();
     let (m, sum_sq) = (fitted.metrics, fitted.sum_sq);
     let mut env = earlier.and_then(|p| p.provenance).map(|p| p.environment).unwrap_or_default();
+    if let Some(w) = args.power_w {
+        env.insert("power".to_string(), format!("{w} W, given with --power-w"));
+    }
     env.insert("data".to_string(), sources.join(" "));
     env.insert("fitted_with".to_string(), format!("cargo xtask fit (alphaflops {})", env!("CARGO_PKG_VERSION")));
     env.insert("classes_start_at_kernel_area".to_string(), format!("{:?}", args.spec.classes.0));

@@ -146,12 +146,19 @@ pub fn run(args: Args) -> Result<()> {
     let table = Table::read(&args.configs, false)?;
     let text = match &args.backend {
         BackendArg::Cmd(program) => {
-            let input = std::fs::read_to_string(&args.configs).map_err(|e| err!("{}: {e}", args.configs.display()))?;
+            if args.run.precision != backend::Precision::F32 || args.run.timing != backend::Timing::Launch {
+                return Err(err!(
+                    "--precision and --timing choose how the cpu and cuda backends run; a cmd: program decides for itself (e.g. cmd:python3 scripts/torch-conv-times.py --dtype tf32 --graph)"
+                ));
+            }
+            // The program sees the configurations without earlier timings, so every spread
+            // column that comes back is its own.
+            let input = table.render_without(&Sample::COLUMNS);
             let back = run_cmd(program, &args.configs, &input, &table)?;
-            // time_ms, and the spread columns too where the program wrote them.
+            // Its rows as written (columns it adds pass through), time_ms and the spread last.
             let (names, idx): (Vec<&str>, Vec<usize>) =
                 Sample::COLUMNS.iter().filter_map(|&c| back.column(c).map(|i| (c, i))).unzip();
-            table.render_with(&names, |r| idx.iter().map(|&i| back.rows[r].fields[i].clone()).collect())
+            back.render_with(&names, |r| idx.iter().map(|&i| back.rows[r].fields[i].clone()).collect())
         }
         BackendArg::InProcess(kind) => {
             warn_if_debug();

@@ -23,13 +23,14 @@ pub struct Args {
     /// Measured forward times (JSON of scripts/torch-model-times.py) to compare with
     #[arg(long)]
     pub measured: Option<PathBuf>,
-    /// Which measurement of that file: its key under each model (f32, tf32, bf16)
-    #[arg(long, default_value = "f32", requires = "measured")]
-    pub dtype: String,
+    /// Which measurement of that file: its key under each model (default: the profile's dtype)
+    #[arg(long, requires = "measured")]
+    pub dtype: Option<String>,
 }
 
 pub fn run(args: Args) -> Result<()> {
     let profile = validate::load_profile(&args.profile)?;
+    let dtype = args.dtype.clone().unwrap_or_else(|| profile.device.dtype.clone());
     let measured: Option<serde_json::Value> = match &args.measured {
         Some(p) => {
             let text = std::fs::read_to_string(p).map_err(|e| err!("{}: {e}", p.display()))?;
@@ -47,12 +48,12 @@ pub fn run(args: Args) -> Result<()> {
         let model = zoo::by_name(name, args.batch)
             .ok_or_else(|| err!("--models: unknown model `{name}`; use one of {}", zoo::NAMES.join(", ")))?;
         let cost = model.price(&profile).map_err(|e| err!("{name}: {e}"))?;
-        let got = measured.as_ref().and_then(|m| m[name.as_str()][args.dtype.as_str()]["median_ms"].as_f64());
+        let got = measured.as_ref().and_then(|m| m[name.as_str()][dtype.as_str()]["median_ms"].as_f64());
         if measured.is_some() && got.is_none() {
             return Err(err!(
                 "{}: no {name}.{}.median_ms; the file must be the JSON of scripts/torch-model-times.py",
                 args.measured.as_ref().map(|p| p.display().to_string()).unwrap_or_default(),
-                args.dtype
+                dtype
             ));
         }
         outln!(

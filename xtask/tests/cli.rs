@@ -255,6 +255,18 @@ fn measure_through_an_external_program() {
     ok(&["measure", "--backend", spread, "--configs", s(&configs), "--out", s(&out2)]);
     assert!(std::fs::read_to_string(&out2).unwrap().ends_with("y,4,1,16,16,1,1,me,0.5,0.4,0.7,9\n"));
     std::fs::remove_file(&out2).unwrap();
+    // Earlier timings are not sent (so none survives beside the new median); columns the
+    // program adds pass through.
+    let timed = write(dir.path(), "t.csv", "h,w,c_in,c_out,k1,k2,p10_ms,reps\n8,8,3,4,3,3,99,7\n");
+    let algo = r#"cmd:awk 'NR==1{print $0",time_ms,algo";next}{print $0",0.5,implicit_gemm"}'"#;
+    ok(&["measure", "--backend", algo, "--configs", s(&timed), "--out", s(&out2)]);
+    assert_eq!(
+        std::fs::read_to_string(&out2).unwrap(),
+        "h,w,c_in,c_out,k1,k2,algo,time_ms\n8,8,3,4,3,3,implicit_gemm,0.5\n"
+    );
+    std::fs::remove_file(&out2).unwrap();
+    let err = fails(&["measure", "--backend", algo, "--timing", "graph", "--configs", s(&timed), "--out", s(&out2)]);
+    assert!(err.contains("a cmd: program decides for itself"), "{err}");
     assert!(!out2.exists());
     assert!(
         fails(&["measure", "--backend", "tpu", "--configs", s(&configs), "--out", s(&out2)])

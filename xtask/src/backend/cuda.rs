@@ -83,7 +83,9 @@ impl Cuda {
         };
         // SAFETY: the handle is live for `blas`'s lifetime.
         unsafe { blas_sys::cublasSetMathMode(*blas.handle(), mode) }.result().map_err(de)?;
-        Ok(Cuda { ctx, stream, dnn, blas, precision, timing, nvml: Nvml::open(), energy_mj: 0, busy_s: 0.0 })
+        // NVML numbers GPUs its own way: find CUDA's device 0 there by its UUID.
+        let nvml = ctx.uuid().ok().and_then(|u| Nvml::open(&Nvml::uuid_string(&u.bytes.map(|b| b as u8))));
+        Ok(Cuda { ctx, stream, dnn, blas, precision, timing, nvml, energy_mj: 0, busy_s: 0.0 })
     }
 
     /// One event-timed run of `f` (or of `run`, the graph replay standing for `per` launches).
@@ -162,6 +164,27 @@ impl Cuda {
     }
 }
 
+/// The input cuDNN gets (`h` × `w`, padded `ph`, `pw` on both sides) and its output.
+#[derive(Debug, PartialEq)]
+struct Geometry {
+    h: usize,
+    w: usize,
+    ph: usize,
+    pw: usize,
+    oh: usize,
+    ow: usize,
+}
+
+/// cuDNN pads symmetrically. Core's workload is "same" at stride 1 with an even kernel's
+/// extra row and column after (as TensorFlow and the CPU backend pad): pad (k-1)/2 on both
+/// sides and give the input that extra row/column instead, so the output is exactly h × w.
+/// At larger strides, k/2 on each side, as core.
+fn geometry(h: usize, w: usize, k1: usize, k2: usize, stride: usize) -> Geometry {
+    let (ph, pw) = if stride == 1 { ((k1 - 1) / 2, (k2 - 1) / 2) } else { (k1 / 2, k2 / 2) };
+    let (h, w) = if stride == 1 { (h + (k1 + 1) % 2, w + (k2 + 1) % 2) } else { (h, w) };
+    Geometry { h, w, ph, pw, oh: (h + 2 * ph - k1) / stride + 1, ow: (w + 2 * pw - k2) / stride + 1 }
+}
+
 fn ci(v: usize) -> Result<i32> {
     i32::try_from(v).map_err(|_| err!("size {v} is too large for cuDNN/cuBLAS (needs to fit in i32)"))
 }
@@ -193,11 +216,7 @@ impl Backend for Cuda {
             })?;
             return Ok(self.account(timed));
         }
-        // cuDNN pads symmetrically: (k-1)/2 at stride 1 ("same" for odd kernels, one row
-        // smaller for even ones), k/2 at larger strides, as core's workload.
-        let (ph, pw) = if stride == 1 { ((k1 - 1) / 2, (k2 - 1) / 2) } else { (k1 / 2, k2 / 2) };
-        let oh = (h + 2 * ph - k1) / stride + 1;
-        let ow = (wd + 2 * pw - k2) / stride + 1;
+        let Geometry { h, w: wd, ph, pw, oh, ow } = geometry(h, wd, k1, k2, stride);
         let nchw = dnn_sys::cudnnTensorFormat_t::CUDNN_TENSOR_NCHW;
         let x_desc = self.dnn.create_4d_tensor::<f32>(nchw, [ci(b)?, ci(c_in)?, ci(h)?, ci(wd)?]).map_err(de)?;
         let w_desc = self.dnn.create_4d_filter::<f32>(nchw, [ci(c_out)?, ci(c_in)?, ci(k1)?, ci(k2)?]).map_err(de)?;
@@ -322,7 +341,7 @@ impl Backend for Cuda {
                     Some(w) => env.insert(
                         "power".into(),
                         format!(
-                            "{w:.1} W average over {:.1} s of timed loops (NVML energy counter); idle now {}",
+                            "{w:.1} W average over {:.1} s of timed loops (NVML energy counter); {} just after them",
                             self.busy_s,
                             nvml.power_w().map_or("unknown".into(), |p| format!("{p:.1} W"))
                         ),
@@ -351,6 +370,25 @@ impl Backend for Cuda {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn nvml_uuid_spelling() {
+        let bytes: [u8; 16] = [0x5a, 0x1b, 0, 0xff, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0xc0];
+        assert_eq!(Nvml::uuid_string(&bytes), "GPU-5a1b00ff-0102-0304-0506-0708090a0bc0");
+    }
+
+    /// The convolution cuDNN runs has core's output shape, even kernels included.
+    #[test]
+    fn cudnn_output_is_cores() {
+        for k in 1..=8u64 {
+            for stride in [1u64, 2] {
+                let w = ConvWorkload { stride, ..ConvWorkload::new(20, 13, 2, 2, k, k) };
+                let out = w.eval().unwrap().output;
+                let g = geometry(20, 13, k as usize, k as usize, stride as usize);
+                assert_eq!([g.oh as u64, g.ow as u64], [out.0[2], out.0[3]], "k = {k}, stride {stride}");
+            }
+        }
+    }
 
     /// Up to device discovery: without a driver, opening fails with one clear line.
     #[test]

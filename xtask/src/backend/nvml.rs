@@ -21,9 +21,10 @@ pub struct Nvml {
 }
 
 impl Nvml {
-    /// NVML for GPU 0, or `None` where the library or the call is missing (older GPUs have
-    /// no energy counter; containers may hide NVML).
-    pub fn open() -> Option<Nvml> {
+    /// NVML for the GPU with this UUID (`GPU-xxxxxxxx-…`, as CUDA reports it: CUDA's device 0
+    /// need not be NVML's, e.g. under `CUDA_VISIBLE_DEVICES`), or `None` where the library,
+    /// the call or the GPU is missing (containers may hide NVML).
+    pub fn open(uuid: &str) -> Option<Nvml> {
         // SAFETY: loading NVML runs no initialisers beyond the library's own.
         let lib = ["libnvidia-ml.so.1", "libnvidia-ml.so"].into_iter().find_map(|n| unsafe { Library::new(n) }.ok())?;
         // SAFETY: the symbols have the signatures of nvml.h (NVML API 11+).
@@ -32,14 +33,21 @@ impl Nvml {
             if init() != SUCCESS {
                 return None;
             }
-            let by_index: Symbol<unsafe extern "C" fn(c_uint, *mut Device) -> c_int> =
-                lib.get(b"nvmlDeviceGetHandleByIndex_v2\0").ok()?;
+            let by_uuid: Symbol<unsafe extern "C" fn(*const c_char, *mut Device) -> c_int> =
+                lib.get(b"nvmlDeviceGetHandleByUUID\0").ok()?;
+            let uuid = std::ffi::CString::new(uuid).ok()?;
             let mut device: Device = std::ptr::null_mut();
-            if by_index(0, &mut device) != SUCCESS {
+            if by_uuid(uuid.as_ptr(), &mut device) != SUCCESS {
                 return None;
             }
             Some(Nvml { lib, device })
         }
+    }
+
+    /// NVML's spelling of a CUDA device UUID: `GPU-` and the 16 bytes as 8-4-4-4-12 hex digits.
+    pub fn uuid_string(bytes: &[u8; 16]) -> String {
+        let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        format!("GPU-{}-{}-{}-{}-{}", &hex[0..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..32])
     }
 
     /// Energy used by the GPU since the driver loaded, in millijoules (Volta and newer).
