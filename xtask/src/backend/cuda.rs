@@ -10,7 +10,7 @@ use std::sync::Arc;
 use alphaflops_core::{ConvWorkload, Device, DeviceKind};
 use cudarc::cublas::{CudaBlas, Gemm, GemmConfig, sys as blas_sys};
 use cudarc::cudnn::{ConvForward, Cudnn, sys as dnn_sys};
-use cudarc::driver::{CudaContext, CudaGraph, CudaStream, sys as drv_sys};
+use cudarc::driver::{CudaContext, CudaEvent, CudaGraph, CudaStream, sys as drv_sys};
 
 use super::nvml::Nvml;
 use super::{Backend, Budget, Options, Precision, Timing, dims, is_dense};
@@ -26,6 +26,9 @@ pub struct Cuda {
     blas: CudaBlas,
     precision: Precision,
     timing: Timing,
+    /// Created once, recorded around every timed run (creating them inside the window would
+    /// add their cost to microsecond kernels).
+    events: (CudaEvent, CudaEvent),
     nvml: Option<Nvml>,
     /// Energy (mJ) and wall time (s) summed over the timed loops, from NVML's counter.
     energy_mj: u64,
@@ -85,23 +88,31 @@ impl Cuda {
         unsafe { blas_sys::cublasSetMathMode(*blas.handle(), mode) }.result().map_err(de)?;
         // NVML numbers GPUs its own way: find CUDA's device 0 there by its UUID.
         let nvml = ctx.uuid().ok().and_then(|u| Nvml::open(&Nvml::uuid_string(&u.bytes.map(|b| b as u8))));
-        Ok(Cuda { ctx, stream, dnn, blas, precision, timing, nvml, energy_mj: 0, busy_s: 0.0 })
+        let flags = Some(drv_sys::CUevent_flags::CU_EVENT_DEFAULT);
+        let events = (ctx.new_event(flags).map_err(de)?, ctx.new_event(flags).map_err(de)?);
+        Ok(Cuda { ctx, stream, dnn, blas, precision, timing, events, nvml, energy_mj: 0, busy_s: 0.0 })
     }
 
     /// One event-timed run of `f` (or of `run`, the graph replay standing for `per` launches).
-    fn time_once(&self, run: &mut dyn FnMut() -> Result<()>, per: usize) -> Result<f64> {
-        let flags = Some(drv_sys::CUevent_flags::CU_EVENT_DEFAULT);
-        let start = self.stream.record_event(flags).map_err(de)?;
+    /// With `queued`, one untimed run goes first, so the GPU is still busy with it when the
+    /// start event is recorded and the window holds the timed run's execution alone, not its
+    /// submission.
+    fn time_once(&self, run: &mut dyn FnMut() -> Result<()>, per: usize, queued: bool) -> Result<f64> {
+        let (start, end) = &self.events;
+        if queued {
+            run()?;
+        }
+        start.record(&self.stream).map_err(de)?;
         run()?;
-        let end = self.stream.record_event(flags).map_err(de)?;
+        end.record(&self.stream).map_err(de)?;
         end.synchronize().map_err(de)?;
-        Ok(start.elapsed_ms(&end).map_err(de)? as f64 / per as f64)
+        Ok(start.elapsed_ms(end).map_err(de)? as f64 / per as f64)
     }
 
     /// `--timing graph`: captures `n` back-to-back launches of `f` into a CUDA graph, sized so
     /// one replay lasts about a millisecond (1 to 20 launches).
     fn capture(&self, f: &mut dyn FnMut() -> Result<()>) -> Result<(CudaGraph, usize)> {
-        let single = self.time_once(f, 1)?;
+        let single = self.time_once(f, 1, false)?;
         let n = ((1.0 / single.max(1e-3)).ceil() as usize).clamp(1, 20);
         self.stream.begin_capture(drv_sys::CUstreamCaptureMode::CU_STREAM_CAPTURE_MODE_RELAXED).map_err(de)?;
         let captured = (0..n).try_for_each(|_| f());
@@ -140,7 +151,7 @@ impl Cuda {
         let mut times = Vec::new();
         let mut total = 0.0;
         while times.len() < budget.min_reps || (times.len() < budget.max_reps && total < budget.target_s * 1e3) {
-            let ms = self.time_once(&mut run, per)?;
+            let ms = self.time_once(&mut run, per, graph.is_some())?;
             total += ms * per as f64;
             times.push(ms);
         }
@@ -358,7 +369,7 @@ impl Backend for Cuda {
             match self.timing {
                 Timing::Launch => "CUDA events around each launch on an idle GPU (host launch cost included)",
                 Timing::Graph => {
-                    "CUDA events around a CUDA-graph replay of 1-20 back-to-back launches, per launch (kernel time, host launch cost excluded)"
+                    "CUDA events around a CUDA-graph replay of 1-20 back-to-back launches queued behind another replay, per launch (kernel time, host launch cost excluded)"
                 }
             }
             .into(),
