@@ -262,6 +262,21 @@ pub struct Keys<'a> {
     items: Vec<(Item, bool)>,
 }
 
+/// Whether `items[i]` repeats the key of an earlier item; if so, reports `message(key)` on it.
+pub fn repeated(
+    cx: &Ctxt,
+    items: &[Item],
+    i: usize,
+    message: impl FnOnce(&Ident) -> String,
+) -> bool {
+    let key = &items[i].key;
+    let again = items[..i].iter().any(|earlier| &earlier.key == key);
+    if again {
+        cx.error(key.span(), message(key));
+    }
+    again
+}
+
 impl<'a> Keys<'a> {
     pub fn new(
         cx: &'a Ctxt,
@@ -270,13 +285,10 @@ impl<'a> Keys<'a> {
         items: Vec<Item>,
     ) -> Self {
         let what = what.into();
-        for (i, item) in items.iter().enumerate() {
-            if items[..i].iter().any(|earlier| earlier.key == item.key) {
-                cx.error(
-                    item.key.span(),
-                    format!("duplicate key `{}` in {what}; give it once", item.key),
-                );
-            }
+        for i in 0..items.len() {
+            repeated(cx, &items, i, |k| {
+                format!("duplicate key `{k}` in {what}; give it once")
+            });
         }
         Keys {
             cx,

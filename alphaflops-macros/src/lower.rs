@@ -91,14 +91,9 @@ pub fn args(cx: &Ctxt, mut items: Vec<Item>, mut parsed: bool, model: bool) -> A
     let mut seen_input = false;
     let mut input_range = None;
     for (i, item) in items.iter().enumerate() {
-        if items[..i].iter().any(|earlier| earlier.key == item.key) {
-            cx.error(
-                item.key.span(),
-                format!(
-                    "duplicate key `{}` in #[cost_budget]; give it once",
-                    item.key
-                ),
-            );
+        if attr::repeated(cx, &items, i, |k| {
+            format!("duplicate key `{k}` in #[cost_budget]; give it once")
+        }) {
             continue;
         }
         let key = item.key.to_string();
@@ -1103,14 +1098,9 @@ fn field_layer(cx: &Ctxt, f: &Field, attr: Range, items: Vec<Item>, env: Env) ->
 fn bindings(cx: &Ctxt, entries: &[Item]) -> Vec<Binding> {
     let mut out: Vec<Binding> = Vec::new();
     for (i, e) in entries.iter().enumerate() {
-        if entries[..i].iter().any(|earlier| earlier.key == e.key) {
-            cx.error(
-                e.key.span(),
-                format!(
-                    "duplicate binding of `{}` in `module(...)`; give it once",
-                    e.key
-                ),
-            );
+        if attr::repeated(cx, entries, i, |k| {
+            format!("duplicate binding of `{k}` in `module(...)`; give it once")
+        }) {
             continue;
         }
         let key = e.key.to_string();
@@ -1498,12 +1488,10 @@ fn layer(mut keys: Keys, op: &str, op_span: Span) -> Option<Layer> {
             let g = required_positive(&mut keys, "num_groups", "num_groups = 8");
             let c = required_positive(&mut keys, "num_channels", "num_channels = 64");
             (
-                (|| {
-                    Some(Layer::GroupNorm {
-                        num_groups: g?,
-                        num_channels: c?,
-                    })
-                })(),
+                g.zip(c).map(|(num_groups, num_channels)| Layer::GroupNorm {
+                    num_groups,
+                    num_channels,
+                }),
                 &["num_groups", "num_channels"],
             )
         }
@@ -1541,12 +1529,8 @@ fn layer(mut keys: Keys, op: &str, op_span: Span) -> Option<Layer> {
                 attr::int(cx, "end_dim", v)
             });
             (
-                (|| {
-                    Some(Layer::Flatten {
-                        start_dim: s?,
-                        end_dim: e?,
-                    })
-                })(),
+                s.zip(e)
+                    .map(|(start_dim, end_dim)| Layer::Flatten { start_dim, end_dim }),
                 &["start_dim", "end_dim"],
             )
         }
@@ -1570,12 +1554,8 @@ fn layer(mut keys: Keys, op: &str, op_span: Span) -> Option<Layer> {
                 attr::uint(cx, "index", v)
             });
             (
-                (|| {
-                    Some(Layer::Select {
-                        dim: dim?,
-                        index: index?,
-                    })
-                })(),
+                dim.zip(index)
+                    .map(|(dim, index)| Layer::Select { dim, index }),
                 &["dim", "index"],
             )
         }
@@ -1589,12 +1569,8 @@ fn layer(mut keys: Keys, op: &str, op_span: Span) -> Option<Layer> {
             let t = required_positive(&mut keys, "seq_len", "seq_len = 197");
             let d = required_positive(&mut keys, "dim", "dim = 768");
             (
-                (|| {
-                    Some(Layer::PositionEmbedding {
-                        seq_len: t?,
-                        dim: d?,
-                    })
-                })(),
+                t.zip(d)
+                    .map(|(seq_len, dim)| Layer::PositionEmbedding { seq_len, dim }),
                 &["seq_len", "dim"],
             )
         }
@@ -1603,12 +1579,11 @@ fn layer(mut keys: Keys, op: &str, op_span: Span) -> Option<Layer> {
             let n = required_positive(&mut keys, "n_embedding", "n_embedding = 1000");
             let d = required_positive(&mut keys, "d_model", "d_model = 64");
             (
-                (|| {
-                    Some(Layer::Embedding {
-                        num_embeddings: n?,
-                        embedding_dim: d?,
-                    })
-                })(),
+                n.zip(d)
+                    .map(|(num_embeddings, embedding_dim)| Layer::Embedding {
+                        num_embeddings,
+                        embedding_dim,
+                    }),
                 &["n_embedding", "d_model"],
             )
         }
