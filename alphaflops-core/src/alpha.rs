@@ -24,6 +24,53 @@ pub struct AlphaInput {
     pub kernel_area: u64,
     /// `S`: output positions (spatial size × batch, or leading dims of a dense layer).
     pub s: u64,
+    /// What kind of kernel runs: a profile may give each its own α classes.
+    pub op: KernelOp,
+}
+
+impl AlphaInput {
+    /// A convolution (or transposed convolution) with kernel area `K1·K2` over `s` positions.
+    pub fn conv(kernel_area: u64, s: u64) -> AlphaInput {
+        AlphaInput {
+            kernel_area,
+            s,
+            op: KernelOp::Conv,
+        }
+    }
+
+    /// A matrix product (dense layer, attention projection or score) over `s` rows: kernel
+    /// area 1.
+    pub fn matmul(s: u64) -> AlphaInput {
+        AlphaInput {
+            kernel_area: 1,
+            s,
+            op: KernelOp::Matmul,
+        }
+    }
+}
+
+/// The two kinds of kernels α prices. They run different library code (cuDNN or im2col
+/// convolutions against cuBLAS or gemm matrix products), so a dense layer and a 1×1
+/// convolution with the same MACs and the same `S` need not take the same time; a profile
+/// can give each kind its own classes (`op` in `[[alpha_class]]`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum KernelOp {
+    /// Convolutions and transposed convolutions.
+    Conv,
+    /// Dense layers, matmuls, attention's projections and products.
+    Matmul,
+}
+
+impl KernelOp {
+    pub const ALL: [KernelOp; 2] = [KernelOp::Conv, KernelOp::Matmul];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            KernelOp::Conv => "conv",
+            KernelOp::Matmul => "matmul",
+        }
+    }
 }
 
 /// `S_K = 1 + ln(K)`.

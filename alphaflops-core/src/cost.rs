@@ -13,23 +13,34 @@ pub struct KernelPrice {
     pub predicted_ms: f64,
 }
 
-/// Prices kernel launches with a profile: α per kernel (1 for element-wise kernels), then the
-/// profile's timing model. The one place α-FLOPs become time.
+/// Prices kernel launches with a profile: α per kernel from its class (1 for element-wise
+/// kernels, which have none), then the profile's timing model with the class's own latency
+/// and floor where it has them. The one place α-FLOPs become time.
 pub fn price_kernels(profile: &Profile, kernels: &[Kernel]) -> Result<KernelPrice, LayerError> {
     let mut total = KernelPrice::default();
     for k in kernels {
-        let alpha = match k.alpha {
-            Some(input) => profile.alpha(input).ok_or_else(|| {
-                LayerError::Invalid(format!(
-                    "profile `{}` has no alpha class for kernel area {}",
-                    profile.name, input.kernel_area
-                ))
-            })?,
-            None => 1.0,
+        let class = match k.alpha {
+            Some(input) => Some((
+                input,
+                profile.class(input.op, input.kernel_area).ok_or_else(|| {
+                    LayerError::Invalid(format!(
+                        "profile `{}` has no alpha class for {} kernels of area {}",
+                        profile.name,
+                        input.op.name(),
+                        input.kernel_area
+                    ))
+                })?,
+            )),
+            None => None,
         };
+        let alpha = class.map_or(1.0, |(input, c)| c.alpha(input));
         let alpha_flops = alpha * k.flops as f64;
         total.alpha_flops += alpha_flops;
-        total.predicted_ms += profile.kernel_ms(alpha_flops, profile.memory_elements(k));
+        total.predicted_ms += profile.kernel_ms(
+            class.map(|(_, c)| c),
+            alpha_flops,
+            profile.memory_elements(k),
+        );
     }
     Ok(total)
 }

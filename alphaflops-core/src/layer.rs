@@ -984,7 +984,7 @@ fn conv(c: &Conv, input: &Shape) -> Result<LayerEval, LayerError> {
     let mut kernel = matmul_kernel(
         macs,
         0,
-        AlphaInput { kernel_area, s },
+        AlphaInput::conv(kernel_area, s),
         &[input.numel()?, n_out, params],
     )?;
     // im2col: one column of c_in/groups · K1·K2 elements per output position and group.
@@ -1058,7 +1058,7 @@ fn conv_transpose(c: &ConvTranspose, input: &Shape) -> Result<LayerEval, LayerEr
     let kernel = matmul_kernel(
         macs,
         0,
-        AlphaInput { kernel_area, s },
+        AlphaInput::conv(kernel_area, s),
         &[n_in, out.numel()?, params],
     )?;
     Ok(LayerEval {
@@ -1110,10 +1110,7 @@ fn linear(d_input: u64, d_output: u64, bias: bool, input: &Shape) -> Result<Laye
     let mut kernel = matmul_kernel(
         macs,
         0,
-        AlphaInput {
-            kernel_area: 1,
-            s: rows,
-        },
+        AlphaInput::matmul(rows),
         &[input.numel()?, out.numel()?, params],
     )?;
     // The GEMM reads the input as it is: what a 1×1 convolution unfolds to.
@@ -1212,20 +1209,14 @@ fn attention(
         matmul_kernel(
             product(&[rows, d, 3 * d], "the MAC count")?,
             0,
-            AlphaInput {
-                kernel_area: 1,
-                s: rows,
-            },
+            AlphaInput::matmul(rows),
             &[n_in, qkv_out, qkv_params],
         )?,
         // QKᵀ per head, scaled by 1/√d_head (one FLOP per score).
         matmul_kernel(
             product(&[scores, head_dim], "the MAC count")?,
             scores,
-            AlphaInput {
-                kernel_area: 1,
-                s: batch_rows,
-            },
+            AlphaInput::matmul(batch_rows),
             &[2 * n_in, scores],
         )?,
         elementwise_kernel(product(&[5, scores], "the FLOP count")?, &[scores, scores])?,
@@ -1233,20 +1224,14 @@ fn attention(
         matmul_kernel(
             product(&[scores, head_dim], "the MAC count")?,
             0,
-            AlphaInput {
-                kernel_area: 1,
-                s: batch_rows,
-            },
+            AlphaInput::matmul(batch_rows),
             &[scores, n_in, n_in],
         )?,
         // Output projection.
         matmul_kernel(
             product(&[rows, d, d], "the MAC count")?,
             0,
-            AlphaInput {
-                kernel_area: 1,
-                s: rows,
-            },
+            AlphaInput::matmul(rows),
             &[n_in, n_in, proj_params],
         )?,
     ];

@@ -37,7 +37,7 @@ pub mod shape;
 pub mod workload;
 pub mod zoo;
 
-pub use alpha::AlphaInput;
+pub use alpha::{AlphaInput, KernelOp};
 pub use budget::{Budget, Metric, Verdict};
 pub use cost::{KernelPrice, LayerCost, ModelCost, price_kernels};
 pub use layer::{

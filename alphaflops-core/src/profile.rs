@@ -7,7 +7,7 @@ use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize, de::Error as _};
 
-use crate::alpha::{AlphaInput, alpha};
+use crate::alpha::{AlphaInput, KernelOp, alpha};
 use crate::layer::Kernel;
 
 /// The profile format this version reads and writes.
@@ -77,7 +77,9 @@ pub struct Profile {
     pub name: String,
     pub device: Device,
     pub timing: Timing,
-    /// Kernel classes, selected by kernel area `K1·K2`; together they cover every `K ≥ 1`.
+    /// Kernel classes, selected by the kernel's op and area `K1·K2`. Classes without `op`
+    /// apply to every op; an op with classes of its own uses only those. Either way each op
+    /// has exactly one class for every `K ≥ 1`.
     #[serde(rename = "alpha_class", deserialize_with = "classes")]
     pub alpha_classes: Vec<AlphaClass>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -200,6 +202,10 @@ fn is_zero(v: &f64) -> bool {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AlphaClass {
+    /// The kernels the class prices: `conv` or `matmul` (dense layers, attention); absent
+    /// means every op that has no classes of its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub op: Option<KernelOp>,
     /// Smallest kernel area `K1·K2` of the class (inclusive).
     pub min_kernel_area: u64,
     /// Largest kernel area (inclusive); absent means unbounded.
@@ -211,12 +217,47 @@ pub struct AlphaClass {
     /// At least 0.
     #[serde(deserialize_with = "non_negative")]
     pub gamma: f64,
+    /// The class's own per-launch latency, replacing `[timing] latency_ms` for its kernels
+    /// (a cuBLAS matmul launches faster than a cuDNN convolution).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "opt_non_negative"
+    )]
+    pub latency_ms: Option<f64>,
+    /// The class's own floor, replacing `[timing] floor_ms` for its kernels.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "opt_non_negative"
+    )]
+    pub floor_ms: Option<f64>,
 }
 
 impl AlphaClass {
     pub fn contains(&self, kernel_area: u64) -> bool {
         kernel_area >= self.min_kernel_area
             && self.max_kernel_area.is_none_or(|max| kernel_area <= max)
+    }
+
+    /// α for a kernel this class prices.
+    pub fn alpha(&self, input: AlphaInput) -> f64 {
+        alpha(input.kernel_area, input.s as f64, self.beta, self.gamma)
+    }
+
+    /// The class's kernels in words: `kernel area 1`, `conv kernel area ≥ 2`, `matmul`.
+    pub fn label(&self) -> String {
+        let range = match self.max_kernel_area {
+            Some(m) if m == self.min_kernel_area => format!("kernel area {m}"),
+            Some(m) => format!("kernel area {}..={m}", self.min_kernel_area),
+            None if self.min_kernel_area == 1 => "every kernel area".to_string(),
+            None => format!("kernel area ≥ {}", self.min_kernel_area),
+        };
+        match self.op {
+            Some(KernelOp::Matmul) if self.min_kernel_area == 1 => "matmul".to_string(),
+            Some(op) => format!("{} {range}", op.name()),
+            None => range,
+        }
     }
 }
 
@@ -289,22 +330,22 @@ impl Profile {
         toml::to_string(self).unwrap_or_else(|e| unreachable!("a profile always serializes: {e}"))
     }
 
-    /// The class for a kernel area. A parsed profile has one for every `K ≥ 1`; a profile
-    /// built in code may not.
-    pub fn class(&self, kernel_area: u64) -> Option<&AlphaClass> {
-        self.alpha_classes.iter().find(|c| c.contains(kernel_area))
+    /// The class for a kernel: among the classes of its op if the profile has any, else
+    /// among those without an op. A parsed profile has one for every op and `K ≥ 1`; a
+    /// profile built in code may not.
+    pub fn class(&self, op: KernelOp, kernel_area: u64) -> Option<&AlphaClass> {
+        let own = self.alpha_classes.iter().any(|c| c.op == Some(op));
+        let key = own.then_some(op);
+        self.alpha_classes
+            .iter()
+            .find(|c| c.op == key && c.contains(kernel_area))
     }
 
     /// α for one kernel's inputs with this profile's class constants, or `None` when no class
-    /// covers its kernel area.
+    /// covers its op and kernel area.
     pub fn alpha(&self, input: AlphaInput) -> Option<f64> {
-        let class = self.class(input.kernel_area)?;
-        Some(alpha(
-            input.kernel_area,
-            input.s as f64,
-            class.beta,
-            class.gamma,
-        ))
+        let class = self.class(input.op, input.kernel_area)?;
+        Some(class.alpha(input))
     }
 
     /// Bytes per element of the profile's dtype.
@@ -326,17 +367,20 @@ impl Profile {
     }
 
     /// Predicted milliseconds of one kernel launch doing `alpha_flops` α-FLOPs and moving
-    /// `elements` elements (as [`Profile::memory_elements`] counts them).
-    pub fn kernel_ms(&self, alpha_flops: f64, elements: u64) -> f64 {
+    /// `elements` elements (as [`Profile::memory_elements`] counts them); `class` is the
+    /// kernel's α class, whose own latency and floor (if any) replace the profile's.
+    pub fn kernel_ms(&self, class: Option<&AlphaClass>, alpha_flops: f64, elements: u64) -> f64 {
         let t = &self.timing;
+        let latency = class.and_then(|c| c.latency_ms).unwrap_or(t.latency_ms);
+        let floor = class.and_then(|c| c.floor_ms).unwrap_or(t.floor_ms);
         let compute = t.ms_per_flop * alpha_flops;
         let memory = t.ms_per_byte * (elements as f64) * (self.dtype_bytes() as f64);
-        let ms = t.latency_ms
+        let ms = latency
             + match t.combine {
                 Combine::Sum => compute + memory,
                 Combine::Max => compute.max(memory),
             };
-        ms.max(t.floor_ms)
+        ms.max(floor)
     }
 
     /// Energy in joules for `ms` milliseconds, if the profile knows the device's power.
@@ -431,38 +475,60 @@ fn classes<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<AlphaClass>, D::Error>
             "alpha_class is empty: add at least one [[alpha_class]] with min_kernel_area = 1",
         ));
     }
-    list.sort_by_key(|c| c.min_kernel_area);
+    // Classes without an op first, then per op; each group by kernel area.
+    let rank = |op: Option<KernelOp>| op.map_or(0, |o| 1 + o as usize);
+    list.sort_by_key(|c| (rank(c.op), c.min_kernel_area));
+    for group in list.chunk_by(|a, b| a.op == b.op) {
+        check_coverage(group).map_err(D::Error::custom)?;
+    }
+    if let Some(op) = KernelOp::ALL
+        .into_iter()
+        .find(|&op| !list.iter().any(|c| c.op.is_none_or(|o| o == op)))
+    {
+        return Err(D::Error::custom(format!(
+            "no alpha class prices `{}` kernels: add classes without `op` (they price every op without classes of its own) or with op = \"{}\"",
+            op.name(),
+            op.name()
+        )));
+    }
+    Ok(list)
+}
+
+/// Checks that one op's classes (sorted by `min_kernel_area`) cover every kernel area from 1
+/// up, once.
+fn check_coverage(group: &[AlphaClass]) -> Result<(), String> {
+    let whose = group
+        .first()
+        .and_then(|c| c.op)
+        .map_or(String::new(), |op| format!(" with op = \"{}\"", op.name()));
     let mut next = 1u64;
-    for c in &list {
+    for (i, c) in group.iter().enumerate() {
         if c.min_kernel_area != next {
-            return Err(D::Error::custom(format!(
-                "alpha classes must cover every kernel area from 1 up without gaps or overlaps: expected a class starting at {next}, found one starting at {}",
+            return Err(format!(
+                "alpha classes{whose} must cover every kernel area from 1 up without gaps or overlaps: expected a class starting at {next}, found one starting at {}",
                 c.min_kernel_area
-            )));
+            ));
         }
         match c.max_kernel_area {
             Some(max) if max < c.min_kernel_area => {
-                return Err(D::Error::custom(format!(
+                return Err(format!(
                     "max_kernel_area {max} is below min_kernel_area {}",
                     c.min_kernel_area
-                )));
+                ));
             }
             Some(max) => next = max.saturating_add(1),
+            None if i + 1 == group.len() => return Ok(()),
             None => {
-                return if std::ptr::eq(c, list.last().unwrap_or(c)) {
-                    Ok(list)
-                } else {
-                    Err(D::Error::custom(
-                        "only the last alpha class may leave max_kernel_area out",
-                    ))
-                };
+                return Err(format!(
+                    "only the last alpha class{whose} may leave max_kernel_area out"
+                ));
             }
         }
     }
-    Err(D::Error::custom(format!(
-        "alpha classes end at kernel area {}: leave max_kernel_area out of the last class so every kernel has one",
+    Err(format!(
+        "alpha classes{whose} end at kernel area {}: leave max_kernel_area out of the last class so every kernel has one",
         next - 1
-    )))
+    ))
 }
 
 impl fmt::Display for DeviceKind {

@@ -3,8 +3,9 @@
 //! The shared data and `cargo xtask measure` time one conv2d forward on `[batch, c_in, h, w]`
 //! with a `k1×k2` kernel. With stride 1 the padding is "same" (output = input size, the
 //! paper's setting); with a larger stride it is `k/2` on each side. A dense layer of batch `B`
-//! is the row `h = B, w = 1, k1 = k2 = 1`: a 1×1 convolution has the same MACs and the same
-//! `S`, so both are priced by the same formula.
+//! is the row `h = B, w = 1, k1 = k2 = 1` (batch and stride 1): it has the MACs, the `S`
+//! and the tensors of a 1×1 convolution over an `B × 1` image, and is priced as the dense
+//! layer it is, so a profile with classes per op gives it the matmul constants.
 
 use serde::{Deserialize, Serialize};
 
@@ -40,11 +41,28 @@ impl ConvWorkload {
         }
     }
 
+    /// A dense layer's row: `h` rows of `c_in` features, `w = 1`, a 1×1 kernel, batch and
+    /// stride 1.
+    pub fn is_dense(&self) -> bool {
+        self.w == 1 && self.k1 == 1 && self.k2 == 1 && self.stride == 1 && self.batch == 1
+    }
+
     pub fn input(&self) -> Shape {
-        Shape(vec![self.batch, self.c_in, self.h, self.w])
+        if self.is_dense() {
+            Shape(vec![self.h, self.c_in])
+        } else {
+            Shape(vec![self.batch, self.c_in, self.h, self.w])
+        }
     }
 
     pub fn layer(&self) -> Layer {
+        if self.is_dense() {
+            return Layer::Linear {
+                d_input: self.c_in,
+                d_output: self.c_out,
+                bias: false,
+            };
+        }
         let padding = if self.stride == 1 {
             Padding::Same
         } else {

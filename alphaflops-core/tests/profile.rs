@@ -1,6 +1,8 @@
 //! Profiles: the shipped ones parse, and every broken rule is an error naming file:line:col.
 
-use alphaflops_core::{DEFAULT_PROFILE_NAME, Profile, ProfileError};
+use alphaflops_core::{
+    AlphaInput, ConvWorkload, DEFAULT_PROFILE_NAME, KernelOp, Profile, ProfileError, price_kernels,
+};
 
 const PROFILES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../profiles");
 
@@ -12,9 +14,9 @@ fn embedded_default_is_the_paper_profile() {
     assert_eq!(p.timing.ms_per_flop, 0.0375e-6 / 2.0);
     assert_eq!(p.timing.latency_ms, 0.0);
     assert_eq!(p.timing.ms_per_byte, 0.0);
-    let c1 = p.class(1).unwrap();
+    let c1 = p.class(KernelOp::Conv, 1).unwrap();
     assert_eq!((c1.beta, c1.gamma), (0.02, 0.99));
-    let c9 = p.class(9).unwrap();
+    let c9 = p.class(KernelOp::Conv, 9).unwrap();
     assert_eq!((c9.beta, c9.gamma), (0.001, 0.56));
     assert!(p.energy_j(1.0).is_none());
 }
@@ -91,6 +93,8 @@ fn reference_documents_every_optional_key() {
     assert!(p.device.memory_bandwidth_bytes_per_s.is_some());
     assert!(p.device.power_w.is_some());
     assert!(p.timing.latency_ms > 0.0 && p.timing.ms_per_byte > 0.0);
+    let matmul = p.class(KernelOp::Matmul, 1).unwrap();
+    assert!(matmul.op.is_some() && matmul.latency_ms.is_some() && matmul.floor_ms.is_some());
     let prov = p.provenance.as_ref().unwrap();
     assert!(prov.date.is_some() && prov.samples.is_some() && prov.fit_mape_pct.is_some());
     assert!(!prov.environment.is_empty());
@@ -217,6 +221,104 @@ fn classes_must_cover_every_kernel_area() {
     assert!(e.message.contains("expected a class starting at 1"), "{e}");
     let e = err(&bad("gamma = 0.56", "gamma = 0.56\nmax_kernel_area = 9"));
     assert!(e.message.contains("end at kernel area 9"), "{e}");
+}
+
+/// The good profile plus one class of its own for matmuls.
+fn with_matmul_class() -> String {
+    format!(
+        "{GOOD}\n[[alpha_class]]\nop = \"matmul\"\nmin_kernel_area = 1\nbeta = 0.5\ngamma = 2.0\n"
+    )
+}
+
+#[test]
+fn an_op_with_classes_of_its_own_uses_only_those() {
+    let p = Profile::from_toml_str(&with_matmul_class(), "ops.toml").unwrap();
+    assert_eq!(p.class(KernelOp::Matmul, 1).unwrap().beta, 0.5);
+    // Convolutions keep the classes without an op, K = 1 included.
+    assert_eq!(p.class(KernelOp::Conv, 1).unwrap().beta, 0.02);
+    assert_eq!(p.class(KernelOp::Conv, 9).unwrap().beta, 0.001);
+    let s = 100;
+    let expected = ((1.0 + 0.5 * (s as f64 - 1.0)) / s as f64).powf(2.0);
+    assert_eq!(p.alpha(AlphaInput::matmul(s)), Some(expected));
+    // A dense row of a timing CSV is a matmul; a 1×1 convolution with the same MACs is not.
+    let dense = ConvWorkload::new(100, 1, 64, 64, 1, 1);
+    let conv = ConvWorkload::new(10, 10, 64, 64, 1, 1);
+    let k = |w: &ConvWorkload| w.eval().unwrap().kernels;
+    assert_eq!(k(&dense)[0].alpha.unwrap().op, KernelOp::Matmul);
+    assert_eq!(k(&conv)[0].alpha.unwrap().op, KernelOp::Conv);
+    assert_eq!(k(&dense)[0].macs, k(&conv)[0].macs);
+    let ms = |prof: &Profile, w| price_kernels(prof, &k(w)).unwrap().predicted_ms;
+    let plain = Profile::from_toml_str(GOOD, "good.toml").unwrap();
+    assert_eq!(
+        ms(&plain, &dense),
+        ms(&plain, &conv),
+        "one class for both: same price"
+    );
+    assert!(
+        ms(&p, &dense) > ms(&p, &conv),
+        "β = 0.5, γ = 2 makes matmuls dearer"
+    );
+}
+
+#[test]
+fn a_class_may_bring_its_own_latency_and_floor() {
+    let text = GOOD.replace(
+        "[timing]\n",
+        "[timing]\nlatency_ms = 0.05\nfloor_ms = 0.2\n",
+    );
+    let plain = Profile::from_toml_str(&text, "plain.toml").unwrap();
+    let own = format!(
+        "{text}\n[[alpha_class]]\nop = \"matmul\"\nmin_kernel_area = 1\nbeta = 0.02\ngamma = 0.99\nlatency_ms = 0.01\nfloor_ms = 0.001\n"
+    );
+    let own = Profile::from_toml_str(&own, "own.toml").unwrap();
+    let ms = |p: &Profile, w: ConvWorkload| {
+        price_kernels(p, &w.eval().unwrap().kernels)
+            .unwrap()
+            .predicted_ms
+    };
+    // A tiny dense layer sits at the profile's floor, or at its class's far lower one.
+    let dense = ConvWorkload::new(1, 1, 8, 8, 1, 1);
+    assert_eq!(ms(&plain, dense), 0.2);
+    let compute = ms(&own, dense) - 0.01;
+    assert!(compute > 0.0 && compute < 1e-5, "{compute}");
+    // Convolutions keep the profile's.
+    let conv = ConvWorkload::new(2, 2, 8, 8, 1, 1);
+    assert_eq!(ms(&own, conv), 0.2);
+    let e = err(&format!("{GOOD}latency_ms = -1.0\n"));
+    assert!(e.message.contains("must not be negative"), "{e}");
+}
+
+#[test]
+fn op_classes_are_checked_per_op() {
+    // An op's own classes must cover every kernel area too.
+    let e = err(&with_matmul_class().replace("beta = 0.5", "max_kernel_area = 1\nbeta = 0.5"));
+    assert!(
+        e.message
+            .contains("alpha classes with op = \"matmul\" end at kernel area 1"),
+        "{e}"
+    );
+    // Without classes for every op, one op is left without a price.
+    let conv_only = GOOD.replace("[[alpha_class]]\n", "[[alpha_class]]\nop = \"conv\"\n");
+    let e = err(&conv_only);
+    assert!(
+        e.message.contains("no alpha class prices `matmul` kernels"),
+        "{e}"
+    );
+    let both = format!(
+        "{conv_only}\n[[alpha_class]]\nop = \"matmul\"\nmin_kernel_area = 1\nbeta = 0.5\ngamma = 2.0\n"
+    );
+    let p = Profile::from_toml_str(&both, "both.toml").unwrap();
+    assert_eq!(p.class(KernelOp::Matmul, 1).unwrap().beta, 0.5);
+    let e = err(&bad(
+        "min_kernel_area = 1",
+        "op = \"pool\"\nmin_kernel_area = 1",
+    ));
+    assert!(e.message.contains("unknown variant `pool`"), "{e}");
+    // A profile round-trips through TOML with its ops.
+    assert_eq!(
+        Profile::from_toml_str(&p.to_toml_string(), "again").unwrap(),
+        p
+    );
 }
 
 #[test]

@@ -72,7 +72,7 @@ pub fn run(args: Args) -> Result<()> {
     let measured = Table::parse(&csv, &csv_path, true)?;
 
     let device = b.device();
-    let base = fit::template(&name, device, &args.spec.classes.0);
+    let base = fit::template(&name, device, &args.spec.classes.0, args.spec.matmul_class);
     let fitted = fit::fit(&measured.rows, &args.spec, &base)?;
     let m = fitted.metrics;
     let mut env = b.environment();

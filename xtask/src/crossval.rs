@@ -2,6 +2,10 @@
 //! each `experiment`), fit on the other groups, predict the held-out rows; the metrics are
 //! over all held-out predictions, i.e. out of sample. The FLOPs-only baseline is fitted the
 //! same way (its constant from the training rows only).
+//!
+//! With `--matmul-class`, a fold whose training rows hold no dense row cannot fit the matmul
+//! class: it is left out of that fold's profile, whose classes without an op then price the
+//! held-out dense rows (the fold is marked in the output).
 
 use std::path::PathBuf;
 
@@ -31,6 +35,8 @@ pub struct Args {
 
 pub struct Fold {
     pub held_out: String,
+    /// `--matmul-class` was asked for, but the training rows had no dense row to fit it.
+    pub matmul_class_dropped: bool,
     pub alpha: Metrics,
     pub flops_only: Metrics,
 }
@@ -45,25 +51,23 @@ pub fn crossval(rows: &[Row], group: &[String], spec: &SpecArgs) -> Result<(Comp
             groups.len()
         ));
     }
-    let base = fit::template(
-        "crossval",
-        Device {
-            name: "crossval".into(),
-            kind: alphaflops_core::DeviceKind::Gpu,
-            backend: "crossval".into(),
-            dtype: "f32".into(),
-            peak_flops_per_s: None,
-            memory_bandwidth_bytes_per_s: None,
-            power_w: None,
-        },
-        &spec.classes.0,
-    );
+    let device = Device {
+        name: "crossval".into(),
+        kind: alphaflops_core::DeviceKind::Gpu,
+        backend: "crossval".into(),
+        dtype: "f32".into(),
+        peak_flops_per_s: None,
+        memory_bandwidth_bytes_per_s: None,
+        power_w: None,
+    };
     let (mut pred, mut base_pred, mut t) = (Vec::new(), Vec::new(), Vec::new());
     let mut folds = Vec::new();
     for g in groups {
         let (test, train): (Vec<_>, Vec<_>) = rows.iter().zip(group).partition(|(_, gr)| *gr == g);
         let train: Vec<Row> = train.into_iter().map(|(r, _)| r.clone()).collect();
         let test: Vec<&Row> = test.into_iter().map(|(r, _)| r).collect();
+        let matmul_rows = train.iter().any(|r| r.workload.is_dense());
+        let base = fit::template("crossval", device.clone(), &spec.classes.0, spec.matmul_class && matmul_rows);
         let fitted = fit::fit(&train, spec, &base).map_err(|e| err!("fold holding out `{g}`: {e}"))?;
         let c = flops_only_scale(
             &train.iter().map(|r| r.flops as f64).collect::<Vec<_>>(),
@@ -80,6 +84,7 @@ pub fn crossval(rows: &[Row], group: &[String], spec: &SpecArgs) -> Result<(Comp
         let fold_base: Vec<f64> = test.iter().map(|r| c * r.flops as f64).collect();
         folds.push(Fold {
             held_out: g.clone(),
+            matmul_class_dropped: spec.matmul_class && !matmul_rows,
             alpha: Metrics::of(&fold_pred, &fold_t),
             flops_only: Metrics::of(&fold_base, &fold_t),
         });
@@ -112,7 +117,13 @@ pub fn run(args: Args) -> Result<()> {
     if args.json {
         let folds: Vec<serde_json::Value> = folds
             .iter()
-            .map(|f| json!({"held_out": f.held_out, "n": f.alpha.n, "alpha_mape_pct": f.alpha.mape_pct, "flops_only_mape_pct": f.flops_only.mape_pct}))
+            .map(|f| {
+                let mut o = json!({"held_out": f.held_out, "n": f.alpha.n, "alpha_mape_pct": f.alpha.mape_pct, "flops_only_mape_pct": f.flops_only.mape_pct});
+                if args.spec.matmul_class {
+                    o["matmul_class_fitted"] = json!(!f.matmul_class_dropped);
+                }
+                o
+            })
             .collect();
         // The validate object, then what is particular to cross-validation.
         let base = cmp.json();
@@ -131,7 +142,14 @@ pub fn run(args: Args) -> Result<()> {
         outln!("leave-one-{}-out cross-validation, {} model", args.by, args.spec.describe());
         outln!("{:<28} {:>5} {:>14} {:>17}", "held out", "n", "α MAPE %", "FLOPs-only MAPE %");
         for f in &folds {
-            outln!("{:<28} {:>5} {:>14.2} {:>17.2}", f.held_out, f.alpha.n, f.alpha.mape_pct, f.flops_only.mape_pct);
+            let note = if f.matmul_class_dropped { "  (no dense rows to fit the matmul class)" } else { "" };
+            outln!(
+                "{:<28} {:>5} {:>14.2} {:>17.2}{note}",
+                f.held_out,
+                f.alpha.n,
+                f.alpha.mape_pct,
+                f.flops_only.mape_pct
+            );
         }
         out!("{}", cmp.table("all held-out rows (out of sample)"));
     }

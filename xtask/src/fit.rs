@@ -1,7 +1,7 @@
 //! `cargo xtask fit`: nonlinear least squares for a device profile.
 //!
 //! Parameters: β and γ of each kernel class (by default the paper's split, K = 1 and K ≥ 2;
-//! `--classes` sets others), the scale `ms_per_flop`, and in the extended form a per-launch
+//! `--classes` sets others; `--matmul-class` adds one for dense rows alone), the scale `ms_per_flop`, and in the extended form a per-launch
 //! latency `latency_ms` and a memory term `ms_per_byte` (combined by `sum` or `max`).
 //! Predictions always come from core's pricing (`price_kernels`), never a copy of the formula.
 //!
@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use alphaflops_core::profile::{Memory, Provenance};
-use alphaflops_core::{AlphaClass, Combine, Device, DeviceKind, Profile, Timing, price_kernels};
+use alphaflops_core::{AlphaClass, Combine, Device, DeviceKind, KernelOp, Profile, Timing, price_kernels};
 use levenberg_marquardt::{LeastSquaresProblem, LevenbergMarquardt};
 use nalgebra::{DMatrix, DVector, Dyn, Owned};
 
@@ -103,6 +103,10 @@ pub struct SpecArgs {
     /// Kernel classes by the kernel area where each starts (the paper's: 1,2 = K = 1 and K ≥ 2)
     #[arg(long, value_parser = parse_classes, default_value = "1,2")]
     pub classes: Classes,
+    /// Give matmuls (dense rows: h = batch, w = 1, k = 1) a class of their own; --classes then
+    /// prices the convolutions only
+    #[arg(long)]
+    pub matmul_class: bool,
     /// Loss on log errors: l2 (least squares) or l1 (least absolute, by IRLS; closer to MAPE)
     #[arg(long, value_enum, default_value = "l2")]
     pub loss: Loss,
@@ -134,6 +138,9 @@ impl SpecArgs {
         if self.model == Form::Extended && self.memory == MemoryArg::Im2col {
             s.push_str(", im2col memory");
         }
+        if self.matmul_class {
+            s.push_str(", matmul class");
+        }
         s
     }
 }
@@ -154,18 +161,23 @@ pub struct Fitted {
 }
 
 /// A profile skeleton with kernel classes starting at `starts` (ascending, first 1; the
-/// paper's split is `[1, 2]`: K = 1 and K ≥ 2), for fitting into.
-pub fn template(name: &str, device: Device, starts: &[u64]) -> Profile {
-    let alpha_classes = starts
-        .iter()
-        .enumerate()
-        .map(|(i, &min)| AlphaClass {
-            min_kernel_area: min,
-            max_kernel_area: starts.get(i + 1).map(|next| next - 1),
-            beta: 0.02,
-            gamma: 1.0,
-        })
-        .collect();
+/// paper's split is `[1, 2]`: K = 1 and K ≥ 2), and with `matmul` one more class for
+/// matmuls alone, for fitting into.
+pub fn template(name: &str, device: Device, starts: &[u64], matmul: bool) -> Profile {
+    let class = |op, min_kernel_area, max_kernel_area| AlphaClass {
+        op,
+        min_kernel_area,
+        max_kernel_area,
+        beta: 0.02,
+        gamma: 1.0,
+        latency_ms: None,
+        floor_ms: None,
+    };
+    let mut alpha_classes: Vec<AlphaClass> =
+        starts.iter().enumerate().map(|(i, &min)| class(None, min, starts.get(i + 1).map(|next| next - 1))).collect();
+    if matmul {
+        alpha_classes.push(class(Some(KernelOp::Matmul), 1, None));
+    }
     Profile {
         format: alphaflops_core::profile::FORMAT,
         name: name.to_string(),
@@ -181,6 +193,11 @@ pub fn template(name: &str, device: Device, starts: &[u64]) -> Profile {
         alpha_classes,
         provenance: None,
     }
+}
+
+/// Whether a profile gives matmuls classes of their own.
+pub fn has_matmul_class(p: &Profile) -> bool {
+    p.alpha_classes.iter().any(|c| c.op == Some(KernelOp::Matmul))
 }
 
 /// Where kernel classes start, by kernel area.
@@ -228,12 +245,15 @@ struct Layout {
     latency: Option<usize>,
     floor: Option<usize>,
     per_byte: Option<usize>,
+    /// The matmul class's own latency (or, with a floor, its own floor): (parameter, class).
+    own: Option<(usize, usize)>,
     len: usize,
 }
 
 impl Layout {
-    /// Paper: scale (+ floor). Extended: scale, latency or (with `floor`) floor, memory.
-    fn new(form: Form, floor: bool, classes: usize) -> Layout {
+    /// Paper: scale (+ floor). Extended: scale, latency or (with `floor`) floor, memory. A
+    /// matmul class (`matmul`: its index) gets its own latency or floor, if the form has one.
+    fn new(form: Form, floor: bool, classes: usize, matmul: Option<usize>) -> Layout {
         let mut next = 2 * classes;
         let mut take = || {
             next += 1;
@@ -243,13 +263,19 @@ impl Layout {
         let latency = (form == Form::Extended && !floor).then(&mut take);
         let floor = floor.then(&mut take);
         let per_byte = (form == Form::Extended).then(&mut take);
-        Layout { scale, latency, floor, per_byte, len: next }
+        let own = matmul.filter(|_| latency.or(floor).is_some()).map(|c| (take(), c));
+        Layout { scale, latency, floor, per_byte, own, len: next }
+    }
+
+    fn of(form: Form, floor: bool, base: &Profile) -> Layout {
+        let matmul = base.alpha_classes.iter().position(|c| c.op == Some(KernelOp::Matmul));
+        Layout::new(form, floor, base.alpha_classes.len(), matmul)
     }
 }
 
 impl Problem<'_> {
     fn layout(&self) -> Layout {
-        Layout::new(self.form, self.floor, self.base.alpha_classes.len())
+        Layout::of(self.form, self.floor, &self.base)
     }
 
     /// The profile for a parameter vector.
@@ -270,6 +296,14 @@ impl Problem<'_> {
         }
         if let Some(i) = l.per_byte {
             p.timing.ms_per_byte = theta[i].exp();
+        }
+        if let Some((i, c)) = l.own {
+            let class = &mut p.alpha_classes[c];
+            if self.floor {
+                class.floor_ms = Some(theta[i].exp());
+            } else {
+                class.latency_ms = Some(theta[i].exp());
+            }
         }
         p
     }
@@ -328,7 +362,7 @@ impl LeastSquaresProblem<f64, Dyn, Dyn> for Problem<'_> {
 
 /// Refuses data that cannot determine the parameters, saying what to add.
 pub fn check_rows(rows: &[Row], form: Form, floor: bool, base: &Profile) -> Result<()> {
-    let n_params = Layout::new(form, floor, base.alpha_classes.len()).len;
+    let n_params = Layout::of(form, floor, base).len;
     let need = n_params + 3;
     if rows.len() < need {
         return Err(err!(
@@ -337,17 +371,17 @@ pub fn check_rows(rows: &[Row], form: Form, floor: bool, base: &Profile) -> Resu
         ));
     }
     for class in &base.alpha_classes {
-        let label = match class.max_kernel_area {
-            Some(1) if class.min_kernel_area == 1 => {
+        let label = match (class.op, class.max_kernel_area) {
+            (None, Some(1)) if class.min_kernel_area == 1 && !has_matmul_class(base) => {
                 "kernel area 1 (k1 = k2 = 1: pointwise convs, dense layers)".to_string()
             }
-            Some(m) => format!("kernel area {}..={m}", class.min_kernel_area),
-            None => format!("kernel area ≥ {}", class.min_kernel_area),
+            (Some(KernelOp::Matmul), _) => "matmul (dense rows: h = batch, w = 1, k = 1)".to_string(),
+            _ => class.label(),
         };
         let mut s_values: Vec<u64> = rows
             .iter()
             .flat_map(|r| r.kernels.iter().filter_map(|k| k.alpha))
-            .filter(|a| class.contains(a.kernel_area))
+            .filter(|a| base.class(a.op, a.kernel_area).is_some_and(|c| std::ptr::eq(c, class)))
             .map(|a| a.s)
             .collect();
         let n = s_values.len();
@@ -355,7 +389,7 @@ pub fn check_rows(rows: &[Row], form: Form, floor: bool, base: &Profile) -> Resu
         s_values.dedup();
         if n < 3 || s_values.len() < 2 {
             return Err(err!(
-                "cannot fit β, γ of the class with {label}: {n} rows with {} distinct spatial sizes S; add at least 3 such rows with 2 or more different h·w·batch (or change --classes)",
+                "cannot fit β, γ of the class {label}: {n} rows with {} distinct spatial sizes S; add at least 3 such rows with 2 or more different h·w·batch (or change --classes, --matmul-class)",
                 s_values.len()
             ));
         }
@@ -375,7 +409,7 @@ pub fn fit(rows: &[Row], spec: &SpecArgs, base: &Profile) -> Result<Fitted> {
     let floor = spec.floor;
     check_rows(rows, form, floor, base)?;
     let nc = base.alpha_classes.len();
-    let layout = Layout::new(form, floor, nc);
+    let layout = Layout::of(form, floor, base);
     let mut counting = base.clone();
     counting.timing.memory = memory;
     let ln_t: Vec<f64> = rows.iter().map(|r| r.t().ln()).collect();
@@ -436,6 +470,9 @@ pub fn fit(rows: &[Row], spec: &SpecArgs, base: &Profile) -> Result<Fitted> {
                 if let Some(i) = layout.floor {
                     theta[i] = t_min.ln();
                 }
+                if let Some((i, _)) = layout.own {
+                    theta[i] = if floor { t_min.ln() } else { (0.5 * t_min).ln() };
+                }
                 if let Some(i) = layout.per_byte {
                     theta[i] = (0.2 * t_med / bytes_med.max(1.0)).ln();
                 }
@@ -477,13 +514,20 @@ pub fn fit(rows: &[Row], spec: &SpecArgs, base: &Profile) -> Result<Fitted> {
     Ok(Fitted { metrics: Metrics::of(&pred, &t), profile, sum_sq, starts })
 }
 
-/// Attaches provenance to a fitted profile.
+/// Attaches provenance to a fitted profile; the model form's flags go into its environment.
 pub fn with_provenance(
     mut fitted: Fitted,
     source: String,
     spec: &SpecArgs,
-    environment: BTreeMap<String, String>,
+    mut environment: BTreeMap<String, String>,
 ) -> Profile {
+    environment.insert("model".to_string(), spec.describe());
+    environment.insert("classes_start_at_kernel_area".to_string(), format!("{:?}", spec.classes.0));
+    environment.remove("matmul_class");
+    if spec.matmul_class {
+        environment.insert("matmul_class".to_string(), "dense rows fitted with a class of their own".to_string());
+    }
+    environment.insert("loss".to_string(), format!("{:?}", spec.loss).to_lowercase());
     let t = &fitted.profile.timing;
     let op = if t.combine == Combine::Max { "max" } else { "+" };
     let memory = if t.memory == Memory::Im2col { "im2col memory" } else { "memory" };
@@ -497,7 +541,11 @@ pub fn with_provenance(
         source,
         date: Some(util::today()),
         method: format!(
-            "cargo xtask fit: Levenberg–Marquardt least squares on ln(time), {form_text}, best of {} starts",
+            "cargo xtask fit: Levenberg–Marquardt {} on ln(time), {form_text}, best of {} starts",
+            match spec.loss {
+                Loss::L2 => "least squares",
+                Loss::L1 => "least absolute error (iteratively reweighted least squares)",
+            },
             fitted.starts
         ),
         samples: Some(fitted.metrics.n as u64),
@@ -518,12 +566,14 @@ pub fn describe(p: &Profile) -> String {
         p.timing.memory
     );
     for c in &p.alpha_classes {
-        let range = match c.max_kernel_area {
-            Some(m) if m == c.min_kernel_area => format!("K = {m}"),
-            Some(m) => format!("K = {}..={m}", c.min_kernel_area),
-            None => format!("K ≥ {}", c.min_kernel_area),
-        };
-        s.push_str(&format!("  {range:<8} beta = {:.5}, gamma = {:.4}\n", c.beta, c.gamma));
+        s.push_str(&format!("  {:<18} beta = {:.5}, gamma = {:.4}", c.label(), c.beta, c.gamma));
+        if let Some(ms) = c.latency_ms {
+            s.push_str(&format!(", latency_ms = {ms:.4}"));
+        }
+        if let Some(ms) = c.floor_ms {
+            s.push_str(&format!(", floor_ms = {ms:.4}"));
+        }
+        s.push('\n');
     }
     s
 }
@@ -551,7 +601,7 @@ pub fn run(args: Args) -> Result<()> {
         memory_bandwidth_bytes_per_s: None,
         power_w: args.power_w.or_else(|| earlier.as_ref().and_then(|p| p.device.power_w)),
     };
-    let base = template(&name, device, &args.spec.classes.0);
+    let base = template(&name, device, &args.spec.classes.0, args.spec.matmul_class);
     // Validate the device fields (dtype) through core's parser before the long fit.
     Profile::from_toml_str(&base.to_toml_string(), "the --device/--kind/--framework/--dtype flags")
         .map_err(|e| err!("{e}"))?;
@@ -564,8 +614,6 @@ pub fn run(args: Args) -> Result<()> {
     }
     env.insert("data".to_string(), sources.join(" "));
     env.insert("fitted_with".to_string(), format!("cargo xtask fit (alphaflops {})", env!("CARGO_PKG_VERSION")));
-    env.insert("classes_start_at_kernel_area".to_string(), format!("{:?}", args.spec.classes.0));
-    env.insert("model".to_string(), args.spec.describe());
     let profile = with_provenance(fitted, sources.join(" "), &args.spec, env);
     write_profile(&args.out, &profile)?;
     outln!(
@@ -640,7 +688,15 @@ mod tests {
     }
 
     fn spec(model: Form, combine: CombineArg, floor: bool, memory: MemoryArg) -> SpecArgs {
-        SpecArgs { model, combine: Some(combine), classes: Classes(vec![1, 2]), loss: Loss::L2, floor, memory }
+        SpecArgs {
+            model,
+            combine: Some(combine),
+            classes: Classes(vec![1, 2]),
+            matmul_class: false,
+            loss: Loss::L2,
+            floor,
+            memory,
+        }
     }
 
     fn truth(timing: Timing) -> Profile {
@@ -655,14 +711,20 @@ mod tests {
 
     #[test]
     fn layout_places_each_timing_constant_once() {
-        let l = Layout::new(Form::Paper, false, 2);
+        let l = Layout::new(Form::Paper, false, 2, None);
         assert_eq!((l.scale, l.latency, l.floor, l.per_byte, l.len), (4, None, None, None, 5));
-        let l = Layout::new(Form::Paper, true, 2);
+        let l = Layout::new(Form::Paper, true, 2, None);
         assert_eq!((l.scale, l.latency, l.floor, l.per_byte, l.len), (4, None, Some(5), None, 6));
-        let l = Layout::new(Form::Extended, false, 2);
+        let l = Layout::new(Form::Extended, false, 2, None);
         assert_eq!((l.scale, l.latency, l.floor, l.per_byte, l.len), (4, Some(5), None, Some(6), 7));
-        let l = Layout::new(Form::Extended, true, 3);
+        let l = Layout::new(Form::Extended, true, 3, None);
         assert_eq!((l.scale, l.latency, l.floor, l.per_byte, l.len), (6, None, Some(7), Some(8), 9));
+        // A matmul class adds its own latency or floor, when the form has one to own.
+        let l = Layout::new(Form::Extended, false, 3, Some(2));
+        assert_eq!((l.own, l.len), (Some((9, 2)), 10));
+        let l = Layout::new(Form::Paper, true, 3, Some(2));
+        assert_eq!((l.own, l.len), (Some((8, 2)), 9));
+        assert_eq!(Layout::new(Form::Paper, false, 3, Some(2)).own, None);
     }
 
     #[test]
@@ -676,6 +738,49 @@ mod tests {
         assert!(close(got.ms_per_flop, p.timing.ms_per_flop, 0.05), "{got:?}");
         assert_eq!(got.latency_ms, 0.0);
         assert!(fitted.metrics.mape_pct < 1.0, "{:?}", fitted.metrics);
+    }
+
+    #[test]
+    fn fit_recovers_a_matmul_class() {
+        // The truth: the paper's classes for convolutions, dense rows priced by their own.
+        let mut truth = Profile::default_profile();
+        truth.alpha_classes.push(AlphaClass {
+            op: Some(KernelOp::Matmul),
+            min_kernel_area: 1,
+            max_kernel_area: None,
+            beta: 0.3,
+            gamma: 1.5,
+            latency_ms: None,
+            floor_ms: None,
+        });
+        let mut rows = rows(&truth);
+        let mut csv = String::from("experiment,series,h,w,c_in,c_out,k1,k2,time_ms\n");
+        for batch in [1, 2, 4, 8, 16, 32, 64] {
+            for d in [256, 1024] {
+                let t = ConvWorkload::new(batch, 1, d, d, 1, 1).price(&truth).unwrap().predicted_ms;
+                csv.push_str(&format!("dense,0,{batch},1,{d},{d},1,1,{t:e}\n"));
+            }
+        }
+        rows.extend(Table::parse(&csv, Path::new("dense.csv"), true).unwrap().rows);
+        let p = Profile::default_profile();
+        let mut with = spec(Form::Paper, CombineArg::Sum, false, MemoryArg::Tensors);
+        with.matmul_class = true;
+        let base = template("t", p.device.clone(), &[1, 2], true);
+        let fitted = fit(&rows, &with, &base).unwrap();
+        let got = fitted.profile.class(KernelOp::Matmul, 1).unwrap();
+        assert_eq!(got.op, Some(KernelOp::Matmul));
+        assert!(close(got.beta, 0.3, 0.02) && close(got.gamma, 1.5, 0.02), "{got:?}");
+        let conv = fitted.profile.class(KernelOp::Conv, 1).unwrap();
+        assert!(close(conv.beta, 0.02, 0.05) && close(conv.gamma, 0.99, 0.02), "{conv:?}");
+        assert!(fitted.metrics.mape_pct < 1.0, "{:?}", fitted.metrics);
+        // One class for K = 1 cannot describe both.
+        let base = template("t", p.device.clone(), &[1, 2], false);
+        let without = fit(&rows, &spec(Form::Paper, CombineArg::Sum, false, MemoryArg::Tensors), &base).unwrap();
+        assert!(without.metrics.mape_pct > 5.0, "{:?}", without.metrics);
+        // Without dense rows there is nothing to fit the matmul class on, and fit says so.
+        let convs: Vec<Row> = rows.iter().filter(|r| !r.workload.is_dense()).cloned().collect();
+        let e = fit(&convs, &with, &template("t", p.device.clone(), &[1, 2], true)).unwrap_err();
+        assert!(e.to_string().contains("cannot fit β, γ of the class matmul"), "{e}");
     }
 
     #[test]

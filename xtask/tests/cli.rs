@@ -361,6 +361,14 @@ fn crossval_and_plot_on_synthetic_data() {
     assert_eq!(v["n"], workloads().len());
     assert!(v["alpha"]["mape_pct"].as_f64().unwrap() < 1.0, "{v}");
     assert_eq!(v["folds"].as_array().unwrap().len(), 4);
+    // With a matmul class, the fold that holds out every dense row cannot fit it, and says so.
+    // (One class for every convolution, so that holding out the 1×1 ones leaves it rows.)
+    let out = ok(&["crossval", "--data", s(&data), "--model", "paper", "--classes", "1", "--matmul-class", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    for fold in v["folds"].as_array().unwrap() {
+        assert_eq!(fold["matmul_class_fitted"], fold["held_out"] != "dense", "{fold}");
+    }
+    assert!(v["alpha"]["mape_pct"].as_f64().is_some_and(f64::is_finite), "{v}");
     let profile = write(dir.path(), "paper.toml", PAPER);
     let svg = dir.path().join("p.svg");
     ok(&["plot", "--profile", s(&profile), "--data", s(&data), "--out", s(&svg)]);

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use alphaflops_core::{ConvWorkload, Device, DeviceKind};
 use candle_core::{Device as CDevice, Tensor};
 
-use super::{Backend, Budget, dims, is_dense, padding, time_with};
+use super::{Backend, Budget, dims, padding, time_with};
 use crate::{Result, err, util};
 
 /// At most 4 GiB of f32 buffers per configuration.
@@ -45,7 +45,7 @@ impl Backend for Cpu {
                 (MAX_ELEMENTS * 4) >> 30
             ));
         }
-        if is_dense(w) {
+        if w.is_dense() {
             let x = Tensor::randn(0f32, 1f32, (h, c_in), &self.dev).map_err(ce)?;
             let wt = Tensor::randn(0f32, 1f32, (c_in, c_out), &self.dev).map_err(ce)?;
             return time_with(budget, || {

@@ -13,7 +13,7 @@ use cudarc::cudnn::{ConvForward, Cudnn, sys as dnn_sys};
 use cudarc::driver::{CudaContext, CudaEvent, CudaGraph, CudaStream, sys as drv_sys};
 
 use super::nvml::Nvml;
-use super::{Backend, Budget, Options, Precision, Timing, dims, is_dense};
+use super::{Backend, Budget, Options, Precision, Timing, dims};
 use crate::{Result, err};
 
 /// Every timed run (ms), and NVML's energy (mJ) over the wall time (s) of those runs.
@@ -203,7 +203,7 @@ fn ci(v: usize) -> Result<i32> {
 impl Backend for Cuda {
     fn time(&mut self, w: &ConvWorkload, budget: &Budget) -> Result<Vec<f64>> {
         let [b, c_in, h, wd, c_out, k1, k2, stride] = dims(w)?;
-        if is_dense(w) {
+        if w.is_dense() {
             // Row-major y[h, c_out] = x[h, c_in] · W[c_in, c_out], as column-major yᵀ = Wᵀ·xᵀ.
             let x = self.stream.alloc_zeros::<f32>(h * c_in).map_err(de)?;
             let wt = self.stream.alloc_zeros::<f32>(c_in * c_out).map_err(de)?;

@@ -184,11 +184,6 @@ pub fn padding(w: &ConvWorkload) -> (usize, usize, usize, usize) {
     (t, b, l, r)
 }
 
-/// Dense rows (`h = batch rows, w = 1, k = 1`) are timed as a matmul.
-pub fn is_dense(w: &ConvWorkload) -> bool {
-    w.w == 1 && w.k1 == 1 && w.k2 == 1 && w.stride == 1 && w.batch == 1
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
