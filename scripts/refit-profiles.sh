@@ -1,13 +1,12 @@
 #!/usr/bin/env bash
 # Refits every fitted profile in profiles/ from the measurements committed beside it (and the
 # paper's data in ../shared/data), with the form BENCHMARKS.md chose for it: the commands
-# behind its §3, §4 and §8 in one place. Nothing is measured, so it runs anywhere in a minute
-# or two (after the release build). Device name, backend and dtype are read from the profile being replaced and its
-# environment (CPU, driver, clocks, NVML power) is kept.
+# behind its §2, §3, §4 and §8 in one place. Nothing is measured, so it runs anywhere in a
+# minute or two (after the release build). Device name, backend and dtype are read from the
+# profile being replaced, and its environment (CPU, driver, clocks, NVML power) is kept.
 #
-#   scripts/refit-profiles.sh            # rewrite profiles/*.toml
+#   scripts/refit-profiles.sh                    # rewrite profiles/*.toml
 #   OUT=target/refit scripts/refit-profiles.sh   # write elsewhere, e.g. to compare
-#   FLAGS=--matmul-class scripts/refit-profiles.sh   # try one more flag on every fit
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${OUT:-profiles}
@@ -25,18 +24,19 @@ device() {
 refit() {
   local name=$1 csv=$2; shift 2
   local old=profiles/$name.toml
-  # shellcheck disable=SC2086 # FLAGS is a list of flags
-  "$xtask" fit --data "$csv" --out "$out/$name.toml" "$@" ${FLAGS:-} \
+  "$xtask" fit --data "$csv" --out "$out/$name.toml" "$@" \
     --device "$(device "$old" name)" --kind "$(device "$old" kind)" \
     --framework "$(device "$old" backend)" --dtype "$(device "$old" dtype)" \
     --environment-from "$old" | head -1
 }
 
-# The paper's data (§3): the extended form with a floor and a class for the dense layers.
+# The paper's data: its own form (§2), and the extended form with a floor and a class for
+# the dense layers (§3).
 if [[ -f $data/asperti2021-quadro-t2000.csv ]]; then
+  refit quadro-t2000-fit-paper "$data/asperti2021-quadro-t2000.csv" --model paper
   refit quadro-t2000-fit-extended "$data/asperti2021-quadro-t2000.csv" --model extended --floor --matmul-class
 else
-  echo "skipped quadro-t2000-fit-extended: $data/asperti2021-quadro-t2000.csv is absent (set ALPHAFLOPS_DATA_DIR)"
+  echo "skipped the quadro-t2000-fit-* profiles: $data/asperti2021-quadro-t2000.csv is absent (set ALPHAFLOPS_DATA_DIR)"
 fi
 # This machine's CPU (§4); a matmul class did not help it (§4, §5).
 refit cpu-amd-epyc-2c-candle profiles/cpu-amd-epyc-2c-candle.csv --model extended --memory im2col

@@ -24,7 +24,7 @@ pub fn price_kernels(profile: &Profile, kernels: &[Kernel]) -> Result<KernelPric
                 input,
                 profile.class(input.op, input.kernel_area).ok_or_else(|| {
                     LayerError::Invalid(format!(
-                        "profile `{}` has no alpha class for {} kernels of area {}",
+                        "profile `{}` has no alpha class for {} kernels of area {}; add one to its alpha classes",
                         profile.name,
                         input.op.name(),
                         input.kernel_area

@@ -481,6 +481,12 @@ fn classes<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<AlphaClass>, D::Error>
     for group in list.chunk_by(|a, b| a.op == b.op) {
         check_coverage(group).map_err(D::Error::custom)?;
     }
+    let has_own = |op| list.iter().any(|c| c.op == Some(op));
+    if KernelOp::ALL.into_iter().all(has_own) && list.iter().any(|c| c.op.is_none()) {
+        return Err(D::Error::custom(
+            "the alpha classes without `op` price nothing: every op has classes of its own; remove them, or the `op` of one op's classes",
+        ));
+    }
     if let Some(op) = KernelOp::ALL
         .into_iter()
         .find(|&op| !list.iter().any(|c| c.op.is_none_or(|o| o == op)))
@@ -512,8 +518,8 @@ fn check_coverage(group: &[AlphaClass]) -> Result<(), String> {
         match c.max_kernel_area {
             Some(max) if max < c.min_kernel_area => {
                 return Err(format!(
-                    "max_kernel_area {max} is below min_kernel_area {}",
-                    c.min_kernel_area
+                    "max_kernel_area {max} is below min_kernel_area {} in an alpha class{whose}: make it at least {}, or leave it out for an unbounded class",
+                    c.min_kernel_area, c.min_kernel_area
                 ));
             }
             Some(max) => next = max.saturating_add(1),

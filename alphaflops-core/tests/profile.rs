@@ -309,6 +309,15 @@ fn op_classes_are_checked_per_op() {
     );
     let p = Profile::from_toml_str(&both, "both.toml").unwrap();
     assert_eq!(p.class(KernelOp::Matmul, 1).unwrap().beta, 0.5);
+    // With both ops covered, classes without an op could never be used.
+    let e = err(&format!(
+        "{both}\n[[alpha_class]]\nmin_kernel_area = 1\nbeta = 0.5\ngamma = 2.0\n"
+    ));
+    assert!(
+        e.message
+            .contains("the alpha classes without `op` price nothing"),
+        "{e}"
+    );
     let e = err(&bad(
         "min_kernel_area = 1",
         "op = \"pool\"\nmin_kernel_area = 1",

@@ -3,9 +3,10 @@
 //! over all held-out predictions, i.e. out of sample. The FLOPs-only baseline is fitted the
 //! same way (its constant from the training rows only).
 //!
-//! With `--matmul-class`, a fold whose training rows hold no dense row cannot fit the matmul
-//! class: it is left out of that fold's profile, whose classes without an op then price the
-//! held-out dense rows (the fold is marked in the output).
+//! With `--matmul-class`, a fold whose training rows hold too few dense rows to fit the
+//! matmul class (fewer than 3, or all at one batch size) leaves it out of that fold's profile,
+//! whose classes without an op then price the held-out dense rows (the fold is marked in the
+//! output).
 
 use std::path::PathBuf;
 
@@ -35,7 +36,7 @@ pub struct Args {
 
 pub struct Fold {
     pub held_out: String,
-    /// `--matmul-class` was asked for, but the training rows had no dense row to fit it.
+    /// `--matmul-class` was asked for, but the training rows had too few dense rows to fit it.
     pub matmul_class_dropped: bool,
     pub alpha: Metrics,
     pub flops_only: Metrics,
@@ -66,8 +67,13 @@ pub fn crossval(rows: &[Row], group: &[String], spec: &SpecArgs) -> Result<(Comp
         let (test, train): (Vec<_>, Vec<_>) = rows.iter().zip(group).partition(|(_, gr)| *gr == g);
         let train: Vec<Row> = train.into_iter().map(|(r, _)| r.clone()).collect();
         let test: Vec<&Row> = test.into_iter().map(|(r, _)| r).collect();
-        let matmul_rows = train.iter().any(|r| r.workload.is_dense());
-        let base = fit::template("crossval", device.clone(), &spec.classes.0, spec.matmul_class && matmul_rows);
+        let with_matmul = fit::template("crossval", device.clone(), &spec.classes.0, spec.matmul_class);
+        let matmul_rows = fit::matmul_class_fittable(&train, &with_matmul);
+        let base = if spec.matmul_class && !matmul_rows {
+            fit::template("crossval", device.clone(), &spec.classes.0, false)
+        } else {
+            with_matmul
+        };
         let fitted = fit::fit(&train, spec, &base).map_err(|e| err!("fold holding out `{g}`: {e}"))?;
         let c = flops_only_scale(
             &train.iter().map(|r| r.flops as f64).collect::<Vec<_>>(),
@@ -142,7 +148,7 @@ pub fn run(args: Args) -> Result<()> {
         outln!("leave-one-{}-out cross-validation, {} model", args.by, args.spec.describe());
         outln!("{:<28} {:>5} {:>14} {:>17}", "held out", "n", "α MAPE %", "FLOPs-only MAPE %");
         for f in &folds {
-            let note = if f.matmul_class_dropped { "  (no dense rows to fit the matmul class)" } else { "" };
+            let note = if f.matmul_class_dropped { "  (too few dense rows to fit the matmul class)" } else { "" };
             outln!(
                 "{:<28} {:>5} {:>14.2} {:>17.2}{note}",
                 f.held_out,

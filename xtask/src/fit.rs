@@ -1,7 +1,8 @@
 //! `cargo xtask fit`: nonlinear least squares for a device profile.
 //!
 //! Parameters: β and γ of each kernel class (by default the paper's split, K = 1 and K ≥ 2;
-//! `--classes` sets others; `--matmul-class` adds one for dense rows alone), the scale `ms_per_flop`, and in the extended form a per-launch
+//! `--classes` sets others; `--matmul-class` adds one for dense rows alone, with its own
+//! latency or floor), the scale `ms_per_flop`, and in the extended form a per-launch
 //! latency `latency_ms` and a memory term `ms_per_byte` (combined by `sum` or `max`).
 //! Predictions always come from core's pricing (`price_kernels`), never a copy of the formula.
 //!
@@ -360,6 +361,33 @@ impl LeastSquaresProblem<f64, Dyn, Dyn> for Problem<'_> {
     }
 }
 
+/// The kernels of `rows` that `class` of `base` prices: how many, and how many distinct S.
+fn class_support(rows: &[Row], base: &Profile, class: &AlphaClass) -> (usize, usize) {
+    let mut s_values: Vec<u64> = rows
+        .iter()
+        .flat_map(|r| r.kernels.iter().filter_map(|k| k.alpha))
+        .filter(|a| base.class(a.op, a.kernel_area).is_some_and(|c| std::ptr::eq(c, class)))
+        .map(|a| a.s)
+        .collect();
+    let n = s_values.len();
+    s_values.sort_unstable();
+    s_values.dedup();
+    (n, s_values.len())
+}
+
+/// β and γ need at least 3 kernels at 2 or more spatial sizes.
+fn fittable(n: usize, distinct: usize) -> bool {
+    n >= 3 && distinct >= 2
+}
+
+/// Whether `rows` can fit the matmul class of `base` (false when it has none).
+pub fn matmul_class_fittable(rows: &[Row], base: &Profile) -> bool {
+    base.alpha_classes.iter().filter(|c| c.op == Some(KernelOp::Matmul)).all(|c| {
+        let (n, distinct) = class_support(rows, base, c);
+        fittable(n, distinct)
+    }) && has_matmul_class(base)
+}
+
 /// Refuses data that cannot determine the parameters, saying what to add.
 pub fn check_rows(rows: &[Row], form: Form, floor: bool, base: &Profile) -> Result<()> {
     let n_params = Layout::of(form, floor, base).len;
@@ -378,19 +406,10 @@ pub fn check_rows(rows: &[Row], form: Form, floor: bool, base: &Profile) -> Resu
             (Some(KernelOp::Matmul), _) => "matmul (dense rows: h = batch, w = 1, k = 1)".to_string(),
             _ => class.label(),
         };
-        let mut s_values: Vec<u64> = rows
-            .iter()
-            .flat_map(|r| r.kernels.iter().filter_map(|k| k.alpha))
-            .filter(|a| base.class(a.op, a.kernel_area).is_some_and(|c| std::ptr::eq(c, class)))
-            .map(|a| a.s)
-            .collect();
-        let n = s_values.len();
-        s_values.sort_unstable();
-        s_values.dedup();
-        if n < 3 || s_values.len() < 2 {
+        let (n, distinct) = class_support(rows, base, class);
+        if !fittable(n, distinct) {
             return Err(err!(
-                "cannot fit β, γ of the class {label}: {n} rows with {} distinct spatial sizes S; add at least 3 such rows with 2 or more different h·w·batch (or change --classes, --matmul-class)",
-                s_values.len()
+                "cannot fit β, γ of the class {label}: {n} rows with {distinct} distinct spatial sizes S; add at least 3 such rows with 2 or more different h·w·batch (or change --classes, --matmul-class)"
             ));
         }
     }
@@ -523,6 +542,7 @@ pub fn with_provenance(
 ) -> Profile {
     environment.insert("model".to_string(), spec.describe());
     environment.insert("classes_start_at_kernel_area".to_string(), format!("{:?}", spec.classes.0));
+    // A refit without the flag must not keep the key copied by --environment-from.
     environment.remove("matmul_class");
     if spec.matmul_class {
         environment.insert("matmul_class".to_string(), "dense rows fitted with a class of their own".to_string());
