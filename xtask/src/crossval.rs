@@ -67,13 +67,11 @@ pub fn crossval(rows: &[Row], group: &[String], spec: &SpecArgs) -> Result<(Comp
         let (test, train): (Vec<_>, Vec<_>) = rows.iter().zip(group).partition(|(_, gr)| *gr == g);
         let train: Vec<Row> = train.into_iter().map(|(r, _)| r.clone()).collect();
         let test: Vec<&Row> = test.into_iter().map(|(r, _)| r).collect();
-        let with_matmul = fit::template("crossval", device.clone(), &spec.classes.0, spec.matmul_class);
-        let matmul_rows = fit::matmul_class_fittable(&train, &with_matmul);
-        let base = if spec.matmul_class && !matmul_rows {
-            fit::template("crossval", device.clone(), &spec.classes.0, false)
-        } else {
-            with_matmul
-        };
+        let mut base = fit::template("crossval", device.clone(), &spec.classes.0, spec.matmul_class);
+        let dropped = spec.matmul_class && !fit::matmul_class_fittable(&train, &base);
+        if dropped {
+            base = fit::template("crossval", device.clone(), &spec.classes.0, false);
+        }
         let fitted = fit::fit(&train, spec, &base).map_err(|e| err!("fold holding out `{g}`: {e}"))?;
         let c = flops_only_scale(
             &train.iter().map(|r| r.flops as f64).collect::<Vec<_>>(),
@@ -90,7 +88,7 @@ pub fn crossval(rows: &[Row], group: &[String], spec: &SpecArgs) -> Result<(Comp
         let fold_base: Vec<f64> = test.iter().map(|r| c * r.flops as f64).collect();
         folds.push(Fold {
             held_out: g.clone(),
-            matmul_class_dropped: spec.matmul_class && !matmul_rows,
+            matmul_class_dropped: dropped,
             alpha: Metrics::of(&fold_pred, &fold_t),
             flops_only: Metrics::of(&fold_base, &fold_t),
         });

@@ -382,10 +382,11 @@ fn fittable(n: usize, distinct: usize) -> bool {
 
 /// Whether `rows` can fit the matmul class of `base` (false when it has none).
 pub fn matmul_class_fittable(rows: &[Row], base: &Profile) -> bool {
-    base.alpha_classes.iter().filter(|c| c.op == Some(KernelOp::Matmul)).all(|c| {
-        let (n, distinct) = class_support(rows, base, c);
-        fittable(n, distinct)
-    }) && has_matmul_class(base)
+    has_matmul_class(base)
+        && base.alpha_classes.iter().filter(|c| c.op == Some(KernelOp::Matmul)).all(|c| {
+            let (n, distinct) = class_support(rows, base, c);
+            fittable(n, distinct)
+        })
 }
 
 /// Refuses data that cannot determine the parameters, saying what to add.
