@@ -159,7 +159,8 @@ impl VitB16 {
     ///
     /// Random draws are slow in unoptimised builds: the 86.6 M random weights of
     /// [`VitB16::new`] take about 27 s to materialise in a debug build on this project's
-    /// 2-core CI machine, so the forward-pass test builds with `Initializer::Zeros`.
+    /// 2-core CI machine (the test's time with `VitB16::new` in place of
+    /// `with_initializer(…, Zeros)`), so the forward-pass test builds with `Initializer::Zeros`.
     pub fn with_initializer(device: &Device, initializer: Initializer) -> Self {
         Self::init(device, Some(initializer))
     }
