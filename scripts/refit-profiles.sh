@@ -2,8 +2,8 @@
 # Refits every fitted profile in profiles/ from the measurements committed beside it (and the
 # paper's data in ../shared/data), with the form BENCHMARKS.md chose for it: the commands
 # behind its §2, §3, §4 and §8 in one place. Nothing is measured, so it runs anywhere in a
-# minute or two (after the release build). Device name, backend and dtype are read from the
-# profile being replaced, and its environment (CPU, driver, clocks, NVML power) is kept.
+# minute or two (after the release build). Device name, kind, backend and dtype and the
+# environment (CPU, driver, clocks, NVML power) are kept from the profile being replaced.
 #
 #   scripts/refit-profiles.sh                    # rewrite profiles/*.toml
 #   OUT=target/refit scripts/refit-profiles.sh   # write elsewhere, e.g. to compare
@@ -15,19 +15,11 @@ mkdir -p "$out"
 cargo build -q --release -p xtask
 xtask=target/release/xtask
 
-# The value of `key` in the [device] table of a profile.
-device() {
-  awk -F' = ' -v k="$2" '/^\[/{d = ($0 == "[device]")} d && $1 == k {gsub(/^"|"$/, "", $2); print $2}' "$1"
-}
-
-# refit NAME DATA FIT-FLAGS...: refits profiles/NAME.toml from DATA.
+# refit NAME DATA FIT-FLAGS...: refits profiles/NAME.toml from DATA; the device's name, kind,
+# backend and dtype and the environment come from the profile it replaces.
 refit() {
   local name=$1 csv=$2; shift 2
-  local old=profiles/$name.toml
-  "$xtask" fit --data "$csv" --out "$out/$name.toml" "$@" \
-    --device "$(device "$old" name)" --kind "$(device "$old" kind)" \
-    --framework "$(device "$old" backend)" --dtype "$(device "$old" dtype)" \
-    --environment-from "$old" | head -1
+  "$xtask" fit --data "$csv" --out "$out/$name.toml" "$@" --environment-from "profiles/$name.toml" | head -1
 }
 
 # The paper's data: its own form (§2), and the extended form with a floor and a class for

@@ -82,7 +82,7 @@ pub fn run(args: Args) -> Result<()> {
             "{} configurations ({}, {} sizes)",
             grid.len(),
             if args.quick { "quick" } else { "full" },
-            format!("{size:?}").to_lowercase()
+            size.label()
         ),
     );
     let how = env.remove("timing").map(|t| format!("{t}; ")).unwrap_or_default();

@@ -46,12 +46,18 @@ pub enum GridSize {
 }
 
 impl GridSize {
+    /// The name `--grid` takes.
+    pub fn label(self) -> &'static str {
+        match self {
+            GridSize::Cpu => "cpu",
+            GridSize::Gpu => "gpu",
+        }
+    }
+
     pub fn apply(self, w: ConvWorkload) -> ConvWorkload {
         match self {
             GridSize::Cpu => w,
-            GridSize::Gpu if w.w == 1 && w.k1 == 1 && w.k2 == 1 => {
-                ConvWorkload { h: w.h * 4, c_in: w.c_in * 4, c_out: w.c_out * 4, ..w }
-            }
+            GridSize::Gpu if w.is_dense() => ConvWorkload { h: w.h * 4, c_in: w.c_in * 4, c_out: w.c_out * 4, ..w },
             GridSize::Gpu => ConvWorkload { h: w.h * 2, w: w.w * 2, c_in: w.c_in * 8, c_out: w.c_out * 8, ..w },
         }
     }
@@ -238,7 +244,7 @@ mod tests {
         let flops = |w: &ConvWorkload| w.eval().unwrap().flops() as f64;
         for ((_, _, c), (_, _, g)) in grid(false, GridSize::Cpu).iter().zip(&grid(false, GridSize::Gpu)) {
             let ratio = flops(g) / flops(c);
-            let want = if c.w == 1 && c.k1 == 1 { 64.0 } else { 256.0 };
+            let want = if c.is_dense() { 64.0 } else { 256.0 };
             // Bias and "same" padding make it inexact by a hair for convolutions.
             assert!((ratio / want - 1.0).abs() < 0.02, "{c:?} -> {g:?}: {ratio}");
         }

@@ -187,21 +187,20 @@ impl Table {
         Ok(rows)
     }
 
-    /// Renders the table with extra columns appended (or replaced, when the header already
-    /// has them); `extra(row)` gives their values in `names` order.
     /// The table as CSV without the columns `drop`.
     pub fn render_without(&self, drop: &[&str]) -> String {
-        let keep: Vec<usize> = (0..self.header.len()).filter(|&i| !drop.contains(&self.header[i].as_str())).collect();
-        let line = |f: &dyn Fn(usize) -> String| keep.iter().map(|&i| f(i)).collect::<Vec<_>>().join(",") + "\n";
-        let mut out = line(&|i| self.header[i].clone());
-        for row in &self.rows {
-            out.push_str(&line(&|i| row.fields[i].clone()));
-        }
-        out
+        self.render(drop, &[], |_| Vec::new())
     }
 
+    /// Renders the table with extra columns appended (or replaced, when the header already
+    /// has them); `extra(row)` gives their values in `names` order.
     pub fn render_with(&self, names: &[&str], extra: impl Fn(usize) -> Vec<String>) -> String {
-        let keep: Vec<usize> = (0..self.header.len()).filter(|&i| !names.contains(&self.header[i].as_str())).collect();
+        self.render(names, names, extra)
+    }
+
+    /// The table without the columns `drop`, then the columns `names` with `extra(row)`.
+    fn render(&self, drop: &[&str], names: &[&str], extra: impl Fn(usize) -> Vec<String>) -> String {
+        let keep: Vec<usize> = (0..self.header.len()).filter(|&i| !drop.contains(&self.header[i].as_str())).collect();
         let mut out = String::new();
         let mut head: Vec<&str> = keep.iter().map(|&i| self.header[i].as_str()).collect();
         head.extend_from_slice(names);

@@ -70,18 +70,20 @@ pub struct Args {
     pub name: Option<String>,
     #[command(flatten)]
     pub spec: SpecArgs,
-    /// Device name written into the profile
-    #[arg(long, default_value = "unknown device")]
-    pub device: String,
-    /// Device kind written into the profile
-    #[arg(long, value_enum, default_value = "gpu")]
-    pub kind: KindArg,
-    /// The software whose kernels were measured, written into the profile
-    #[arg(long = "framework", default_value = "unknown")]
-    pub framework: String,
-    /// Element type of the measurements (sets bytes per element for the memory term)
-    #[arg(long, default_value = "f32")]
-    pub dtype: String,
+    /// Device name written into the profile (default: --environment-from's, else "unknown device")
+    #[arg(long)]
+    pub device: Option<String>,
+    /// Device kind written into the profile (default: --environment-from's, else gpu)
+    #[arg(long, value_enum)]
+    pub kind: Option<KindArg>,
+    /// The software whose kernels were measured, written into the profile (default:
+    /// --environment-from's backend, else "unknown")
+    #[arg(long = "framework")]
+    pub framework: Option<String>,
+    /// Element type of the measurements, setting bytes per element for the memory term
+    /// (default: --environment-from's, else f32)
+    #[arg(long)]
+    pub dtype: Option<String>,
     /// Average power while the kernels ran, in watts (gives energy per α-FLOP)
     #[arg(long, value_name = "W")]
     pub power_w: Option<f64>,
@@ -610,14 +612,17 @@ pub fn run(args: Args) -> Result<()> {
     let name = args.name.clone().unwrap_or_else(|| util::stem(&args.out));
     check_name(&name)?;
     warn_if_not_stem(&name, &args.out);
+    // A flag, else the profile being refitted, else a placeholder.
+    let was = earlier.as_ref().map(|p| &p.device);
     let device = Device {
-        name: args.device.clone(),
+        name: args.device.clone().or_else(|| was.map(|d| d.name.clone())).unwrap_or_else(|| "unknown device".into()),
         kind: match args.kind {
-            KindArg::Cpu => DeviceKind::Cpu,
-            KindArg::Gpu => DeviceKind::Gpu,
+            Some(KindArg::Cpu) => DeviceKind::Cpu,
+            Some(KindArg::Gpu) => DeviceKind::Gpu,
+            None => was.map_or(DeviceKind::Gpu, |d| d.kind),
         },
-        backend: args.framework.clone(),
-        dtype: args.dtype.clone(),
+        backend: args.framework.clone().or_else(|| was.map(|d| d.backend.clone())).unwrap_or_else(|| "unknown".into()),
+        dtype: args.dtype.clone().or_else(|| was.map(|d| d.dtype.clone())).unwrap_or_else(|| "f32".into()),
         peak_flops_per_s: None,
         memory_bandwidth_bytes_per_s: None,
         power_w: args.power_w.or_else(|| earlier.as_ref().and_then(|p| p.device.power_w)),

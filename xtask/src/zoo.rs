@@ -18,7 +18,8 @@ pub struct Args {
     /// Models, comma-separated (resnet18, resnet50, vgg16, alexnet, mobilenet_v2, vit_b_16)
     #[arg(long, value_delimiter = ',', default_value = "resnet18,resnet50,vit_b_16")]
     pub models: Vec<String>,
-    #[arg(long, default_value_t = 1)]
+    /// Batch size of the models' input (at least 1)
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..))]
     pub batch: u64,
     /// Measured forward times (JSON of scripts/torch-model-times.py) to compare with
     #[arg(long)]
@@ -31,13 +32,12 @@ pub struct Args {
 pub fn run(args: Args) -> Result<()> {
     let profile = validate::load_profile(&args.profile)?;
     let dtype = args.dtype.clone().unwrap_or_else(|| profile.device.dtype.clone());
-    let measured: Option<serde_json::Value> = match &args.measured {
+    let measured: Option<(String, serde_json::Value)> = match &args.measured {
         Some(p) => {
             let text = std::fs::read_to_string(p).map_err(|e| err!("{}: {e}", p.display()))?;
-            Some(
-                serde_json::from_str(&text)
-                    .map_err(|e| err!("{}:{}:{}: not JSON: {e}", p.display(), e.line(), e.column()))?,
-            )
+            let json = serde_json::from_str(&text)
+                .map_err(|e| err!("{}:{}:{}: not JSON: {e}", p.display(), e.line(), e.column()))?;
+            Some((p.display().to_string(), json))
         }
         None => None,
     };
@@ -48,14 +48,18 @@ pub fn run(args: Args) -> Result<()> {
         let model = zoo::by_name(name, args.batch)
             .ok_or_else(|| err!("--models: unknown model `{name}`; use one of {}", zoo::NAMES.join(", ")))?;
         let cost = model.price(&profile).map_err(|e| err!("{name}: {e}"))?;
-        let got = measured.as_ref().and_then(|m| m[name.as_str()][dtype.as_str()]["median_ms"].as_f64());
-        if measured.is_some() && got.is_none() {
-            return Err(err!(
-                "{}: no {name}.{}.median_ms; the file must be the JSON of scripts/torch-model-times.py",
-                args.measured.as_ref().map(|p| p.display().to_string()).unwrap_or_default(),
-                dtype
-            ));
-        }
+        let got = match &measured {
+            Some((path, m)) => match m[name.as_str()][dtype.as_str()]["median_ms"].as_f64() {
+                Some(t) if t > 0.0 && t.is_finite() => Some(t),
+                Some(t) => return Err(err!("{path}: {name}.{dtype}.median_ms is {t}; a measured time must be > 0")),
+                None => {
+                    return Err(err!(
+                        "{path}: no {name}.{dtype}.median_ms; the file must be the JSON of scripts/torch-model-times.py"
+                    ));
+                }
+            },
+            None => None,
+        };
         outln!(
             "| {name} | {} | {:.3} G | {:.3} G | {:.3} | {} | {} | {} |",
             cost.params,

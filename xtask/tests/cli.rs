@@ -331,6 +331,11 @@ fn zoo_prices_models_and_compares_with_measured_times() {
     assert!(err.contains("unknown model `resnet19`") && err.contains("resnet18"), "{err}");
     let err = fails(&["zoo", "--profile", s(&profile), "--measured", s(&measured), "--dtype", "bf16"]);
     assert!(err.contains("resnet18.bf16.median_ms"), "{err}");
+    let zero = write(dir.path(), "z.json", r#"{"resnet18": {"f32": {"median_ms": 0}}}"#);
+    let err = fails(&["zoo", "--profile", s(&profile), "--models", "resnet18", "--measured", s(&zero)]);
+    assert!(err.contains("resnet18.f32.median_ms is 0; a measured time must be > 0"), "{err}");
+    let err = fails(&["zoo", "--profile", s(&profile), "--batch", "0"]);
+    assert!(err.contains("--batch") && err.contains("0"), "{err}");
 }
 
 #[test]
@@ -339,14 +344,49 @@ fn fit_writes_the_power_it_is_given() {
     let truth = Profile::from_toml_str(PAPER, "paper").unwrap();
     let data = write(dir.path(), "syn.csv", &synthetic_csv(&truth));
     let out = dir.path().join("p.toml");
-    ok(&["fit", "--data", s(&data), "--out", s(&out), "--model", "paper", "--power-w", "250"]);
+    ok(&[
+        "fit",
+        "--data",
+        s(&data),
+        "--out",
+        s(&out),
+        "--model",
+        "paper",
+        "--power-w",
+        "250",
+        "--device",
+        "Card X",
+        "--kind",
+        "cpu",
+        "--framework",
+        "lib 1.0",
+        "--dtype",
+        "bf16",
+    ]);
     let p = Profile::from_toml_str(&std::fs::read_to_string(&out).unwrap(), "p").unwrap();
     assert_eq!(p.device.power_w, Some(250.0));
-    // A refit keeps the power of the profile it replaces.
+    // A refit keeps the power of the profile it replaces, and its device.
     let again = dir.path().join("q.toml");
     ok(&["fit", "--data", s(&data), "--out", s(&again), "--model", "paper", "--environment-from", s(&out)]);
     let q = Profile::from_toml_str(&std::fs::read_to_string(&again).unwrap(), "q").unwrap();
     assert_eq!(q.device.power_w, Some(250.0));
+    assert_eq!(q.device, p.device);
+    // A flag still wins over the profile.
+    ok(&[
+        "fit",
+        "--data",
+        s(&data),
+        "--out",
+        s(&again),
+        "--model",
+        "paper",
+        "--environment-from",
+        s(&out),
+        "--dtype",
+        "f32",
+    ]);
+    let q = Profile::from_toml_str(&std::fs::read_to_string(&again).unwrap(), "q").unwrap();
+    assert_eq!((q.device.dtype.as_str(), q.device.name.as_str()), ("f32", "Card X"));
     let err = fails(&["fit", "--data", s(&data), "--out", s(&again), "--model", "paper", "--power-w=-3"]);
     assert!(err.contains("--power-w -3: must be a positive number of watts"), "{err}");
 }
