@@ -226,6 +226,7 @@ fn one_parameterised_block_type_prices_like_one_struct_per_width() {
     let ops: Vec<&str> = bound.layers[4..8].iter().map(|l| l.op.as_str()).collect();
     assert_eq!(ops, ["BasicBlock"; 4]);
     // Block by block, the same layers as the structs written out per width.
+    assert_eq!(bound.layers.len(), written_out.layers.len());
     for (b, w) in bound.layers.iter().zip(&written_out.layers) {
         let params = |l: &alphaflops::LayerCost| -> Vec<u64> {
             l.children

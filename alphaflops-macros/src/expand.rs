@@ -408,14 +408,25 @@ fn price(
     let fields = lower::fields(item);
     let params = args.params.clone();
     let name = item.ident.to_string();
+    // After the struct-level checks, so that their errors come first.
+    let lower_fields = || {
+        let lowered = lower::model(
+            cx,
+            &name,
+            args.input.clone(),
+            &fields,
+            children,
+            env(&params),
+        );
+        check_modules(cx, &lowered);
+        lowered
+    };
     if attr == Attr::Model && args.input.is_none() {
         // A block priced only inside the models that nest it: check its annotations, no more.
         if let Some(b) = args.budgets.first() {
             cx.error(b.range, "budgets need `input`: a #[cost_model] without it is only priced inside the models that nest it");
         }
-        let lowered = lower::model(cx, &name, None, &fields, children, env(&params));
-        check_modules(cx, &lowered);
-        return (Some(lowered.model), None, params);
+        return (Some(lower_fields().model), None, params);
     }
 
     // ALPHAFLOPS_LEVEL=warn|deny overrides `level`.
@@ -445,15 +456,7 @@ fn price(
     };
     let resolved = resolved.map_err(|(e, range)| cx.error(range, e)).ok();
 
-    let lowered = lower::model(
-        cx,
-        &name,
-        args.input.clone(),
-        &fields,
-        children,
-        env(&params),
-    );
-    check_modules(cx, &lowered);
+    let lowered = lower_fields();
     let Some(resolved) = resolved.filter(|_| !cx.has_errors()) else {
         return (Some(lowered.model), None, params);
     };
@@ -912,7 +915,8 @@ mod tests {
                 inner: Inner,
             }
         };
-        let inner = quote!([child "Inner" "{}"]);
+        let json = serde_json::to_string(&alphaflops_core::Model::new("Inner", [1, 8])).unwrap();
+        let inner = quote!([child "Inner" #json]);
         let params: Vec<syn::Ident> = vec![syn::parse_quote!(d_in), syn::parse_quote!(d_out)];
         let export = super::exporter(
             &item,
@@ -943,7 +947,11 @@ mod tests {
         assert_eq!(t.params, ["d_in", "d_out"]);
         assert_eq!(t.item.fields.len(), 2);
         assert!(t.item.attrs.is_empty());
-        assert!(t.children.contains_key("Inner"));
+        // The grandchild comes back as the model it was, not as the broken placeholder.
+        assert!(
+            matches!(t.children.get("Inner"), Some(super::Child::Model(m)) if m.name == "Inner"),
+            "`Inner` did not read back as its model"
+        );
     }
 
     #[test]

@@ -88,11 +88,16 @@ pub fn args(cx: &Ctxt, mut items: Vec<Item>, mut parsed: bool, model: bool) -> A
         items.clear();
         parsed = false;
     }
+    let attr_name = if model {
+        "#[cost_model]"
+    } else {
+        "#[cost_budget]"
+    };
     let mut seen_input = false;
     let mut input_range = None;
     for (i, item) in items.iter().enumerate() {
         if attr::repeated(cx, &items, i, |k| {
-            format!("duplicate key `{k}` in #[cost_budget]; give it once")
+            format!("duplicate key `{k}` in {attr_name}; give it once")
         }) {
             continue;
         }
@@ -117,7 +122,7 @@ pub fn args(cx: &Ctxt, mut items: Vec<Item>, mut parsed: bool, model: bool) -> A
                     format!("`{key}` takes a value: write `{key} = …`"),
                 );
             } else {
-                unknown_budget_key(cx, item);
+                unknown_budget_key(cx, item, attr_name);
             }
             continue;
         };
@@ -156,7 +161,7 @@ pub fn args(cx: &Ctxt, mut items: Vec<Item>, mut parsed: bool, model: bool) -> A
                         });
                     }
                 }
-                None => unknown_budget_key(cx, item),
+                None => unknown_budget_key(cx, item, attr_name),
             },
         }
     }
@@ -190,7 +195,7 @@ fn block_params(cx: &Ctxt, item: &Item, entries: &[Item]) -> Vec<Ident> {
         );
     }
     let mut names: Vec<Ident> = Vec::new();
-    for entry in entries {
+    for (i, entry) in entries.iter().enumerate() {
         if !matches!(entry.body, Body::Flag) {
             cx.error(
                 entry.range,
@@ -199,24 +204,22 @@ fn block_params(cx: &Ctxt, item: &Item, entries: &[Item]) -> Vec<Ident> {
                     entry.key
                 ),
             );
-        } else if names.contains(&entry.key) {
-            cx.error(
-                entry.key.span(),
-                format!("duplicate block parameter `{}`; give it once", entry.key),
-            );
-        } else {
+        } else if !attr::repeated(cx, entries, i, |k| {
+            format!("duplicate block parameter `{k}`; give it once")
+        }) {
             names.push(entry.key.clone());
         }
     }
     names
 }
 
-fn unknown_budget_key(cx: &Ctxt, item: &Item) {
+/// `attr_name`: the attribute the key was given in, `#[cost_budget]` or `#[cost_model]`.
+fn unknown_budget_key(cx: &Ctxt, item: &Item, attr_name: &str) {
     let key = item.key.to_string();
     let message = match attr::suggest(&key, BUDGET_KEYS) {
-        Some(close) => format!("unknown key `{key}` in #[cost_budget]; did you mean `{close}`?"),
+        Some(close) => format!("unknown key `{key}` in {attr_name}; did you mean `{close}`?"),
         None => format!(
-            "unknown key `{key}` in #[cost_budget]; expected one of: {}",
+            "unknown key `{key}` in {attr_name}; expected one of: {}",
             BUDGET_KEYS.join(", ")
         ),
     };
@@ -405,8 +408,10 @@ impl Env<'_> {
                     placeholder
                 }
                 Env::Bound(bindings) => match bindings.iter().find(|b| b.name == *name) {
+                    // A value passed on through a middle block keeps the name the user
+                    // bound at the outermost one.
                     Some(b) => Value {
-                        param: Some(name.clone()),
+                        param: b.value.param.clone().or_else(|| Some(name.clone())),
                         ..b.value.clone()
                     },
                     // Checked where the block is defined; kept for robustness.
@@ -1224,12 +1229,12 @@ fn required<T>(
     }
 }
 
-/// An optional value read with `read`, or `default` when absent.
 /// A required key whose value is a positive integer: `d_model = 768`.
 fn required_positive(keys: &mut Keys, key: &str, example: &str) -> Option<u64> {
     required(keys, key, example, |cx, v| attr::positive(cx, key, v))
 }
 
+/// An optional value read with `read`, or `default` when absent.
 fn optional<T>(
     keys: &mut Keys,
     key: &str,
@@ -1543,7 +1548,7 @@ fn layer(mut keys: Keys, op: &str, op_span: Span) -> Option<Layer> {
                 attr::int(cx, "dim1", v)
             });
             (
-                (|| Some(Layer::Transpose { dim0: a?, dim1: b? }))(),
+                a.zip(b).map(|(dim0, dim1)| Layer::Transpose { dim0, dim1 }),
                 &["dim0", "dim1"],
             )
         }
