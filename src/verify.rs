@@ -74,6 +74,12 @@ impl fmt::Display for Layout {
 /// Tensor names that hold buffers (running statistics), not trainable parameters.
 pub const BUFFERS: [&str; 3] = ["running_mean", "running_var", "num_batches_tracked"];
 
+/// Whether a tensor path (`layer1.0.bn1.running_mean`) names a buffer ([`BUFFERS`]).
+pub fn is_buffer(path: &str) -> bool {
+    let last = path.rsplit('.').next().unwrap_or(path);
+    BUFFERS.contains(&last)
+}
+
 /// One disagreement between the annotations and the live weights.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Mismatch {
@@ -428,10 +434,7 @@ pub fn check(
     })?;
     let live: Vec<(&str, Vec<u64>)> = live
         .iter()
-        .filter(|(path, _)| {
-            let last = path.rsplit('.').next().unwrap_or(path);
-            !BUFFERS.contains(&last)
-        })
+        .filter(|(path, _)| !is_buffer(path))
         .map(|(path, dims)| (path.as_str(), dims.iter().map(|&d| d as u64).collect()))
         .collect();
 

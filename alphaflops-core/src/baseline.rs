@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::budget::Metric;
 use crate::cost::ModelCost;
+use crate::profile::{ProfileError, line_col};
 
 /// [`Change::metric`] by its baseline name.
 mod baseline_name {
@@ -32,17 +33,15 @@ mod baseline_name {
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Metric, D::Error> {
         let name = String::deserialize(d)?;
-        Metric::ALL
+        Metric::BASELINE
             .into_iter()
             .find(|m| m.baseline_key() == name)
             .ok_or_else(|| {
-                D::Error::custom(format!(
-                    "unknown metric `{name}`: use params, macs, alpha_flops or predicted_ms"
-                ))
+                let [a, b, c, d] = Metric::BASELINE.map(Metric::baseline_key);
+                D::Error::custom(format!("unknown metric `{name}`: use {a}, {b}, {c} or {d}"))
             })
     }
 }
-use crate::profile::{ProfileError, line_col};
 
 /// The file name `cargo xtask bless` writes at the workspace root.
 pub const BASELINE_FILE: &str = "alphaflops-baseline.toml";
@@ -101,16 +100,22 @@ impl Entry {
         }
     }
 
+    /// The stored value of one of [`Metric::BASELINE`] (`None` for the others).
+    pub fn value(&self, metric: Metric) -> Option<f64> {
+        match metric {
+            Metric::Params => Some(self.params as f64),
+            Metric::Macs => Some(self.macs as f64),
+            Metric::AlphaFlops => Some(self.alpha_flops),
+            Metric::TimeMs => Some(self.predicted_ms),
+            Metric::Flops | Metric::EnergyMj => None,
+        }
+    }
+
     /// Each metric of `head` against this baseline.
     pub fn compare(&self, head: &ModelCost, tolerance_pct: f64) -> Vec<Change> {
-        let pairs = [
-            (Metric::Params, self.params as f64, head.params as f64),
-            (Metric::Macs, self.macs as f64, head.macs as f64),
-            (Metric::AlphaFlops, self.alpha_flops, head.alpha_flops),
-            (Metric::TimeMs, self.predicted_ms, head.predicted_ms),
-        ];
-        pairs
+        Metric::BASELINE
             .into_iter()
+            .filter_map(|metric| Some((metric, self.value(metric)?, metric.value(head)?)))
             .map(|(metric, base, head)| {
                 let change_pct = if base == 0.0 {
                     if head == 0.0 { 0.0 } else { f64::INFINITY }

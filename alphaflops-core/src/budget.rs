@@ -30,6 +30,14 @@ impl Metric {
         Metric::EnergyMj,
     ];
 
+    /// The metrics a baseline file stores for each model, in its order.
+    pub const BASELINE: [Metric; 4] = [
+        Metric::Params,
+        Metric::Macs,
+        Metric::AlphaFlops,
+        Metric::TimeMs,
+    ];
+
     /// The attribute key and JSON name: `alpha_flops`, `time_ms`, …
     pub fn key(self) -> &'static str {
         match self {

@@ -58,10 +58,7 @@ pub(crate) fn assert_agrees<M: alphaflops::CostModel>(
 pub(crate) fn burn_trainable_params<M: burn::module::Module>(model: &M) -> usize {
     let buffers: usize = alphaflops::verify::burn_param_shapes(model)
         .iter()
-        .filter(|(path, _)| {
-            let last = path.rsplit('.').next().unwrap_or(path);
-            alphaflops::verify::BUFFERS.contains(&last)
-        })
+        .filter(|(path, _)| alphaflops::verify::is_buffer(path))
         .map(|(_, dims)| dims.iter().product::<usize>())
         .sum();
     model.num_params() - buffers

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use alphaflops_core::Metric;
 use alphaflops_core::baseline::{Baseline, Entry};
 use alphaflops_core::report::{si, sig4};
 
@@ -113,16 +114,12 @@ fn describe(old: Option<&Baseline>, new: &Baseline) -> Vec<String> {
                 sig4(e.predicted_ms)
             )),
             Some(o) if o != e => {
-                let diffs: Vec<String> = [
-                    ("params", o.params as f64, e.params as f64),
-                    ("macs", o.macs as f64, e.macs as f64),
-                    ("alpha_flops", o.alpha_flops, e.alpha_flops),
-                    ("predicted_ms", o.predicted_ms, e.predicted_ms),
-                ]
-                .into_iter()
-                .filter(|(_, a, b)| a != b)
-                .map(|(m, a, b)| format!("{m} {a} → {b} ({})", pct(a, b)))
-                .collect();
+                let diffs: Vec<String> = Metric::BASELINE
+                    .into_iter()
+                    .filter_map(|m| Some((m.baseline_key(), o.value(m)?, e.value(m)?)))
+                    .filter(|(_, a, b)| a != b)
+                    .map(|(m, a, b)| format!("{m} {a} → {b} ({})", pct(a, b)))
+                    .collect();
                 lines.push(format!("updated  {}: {}", name(k), diffs.join(", ")));
             }
             Some(_) => {}
