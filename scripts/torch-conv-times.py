@@ -84,7 +84,10 @@ def make_call(row, dtype, device):
             if default is None:
                 raise SystemExit(f"torch-conv-times: a row has no `{key}` column: {row}")
             return default
-        return int(float(v))
+        try:
+            return int(v)
+        except ValueError:
+            raise SystemExit(f"torch-conv-times: `{key}` = {v!r} is not a whole number in row {row}")
 
     h, w, c_in, c_out, k1, k2 = (num(k) for k in ("h", "w", "c_in", "c_out", "k1", "k2"))
     batch, stride = num("batch", 1), num("stride", 1)

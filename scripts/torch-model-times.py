@@ -8,6 +8,7 @@ is the median of CUDA-event times of whole forwards after warm-up, in eager mode
 forward in a CUDA graph and times its replays instead (kernel time, no launch cost).
 """
 
+import argparse
 import json
 import statistics
 import sys
@@ -19,7 +20,9 @@ from timing_stats import quantile
 
 
 def main():
-    use_graph = "--graph" in sys.argv[1:]
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--graph", action="store_true", help="time CUDA-graph replays (kernel time)")
+    use_graph = parser.parse_args().graph
     torch.backends.cudnn.benchmark = False
     out = {
         "gpu": torch.cuda.get_device_name(0),

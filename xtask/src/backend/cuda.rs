@@ -29,7 +29,8 @@ pub struct Cuda {
     /// Created once, recorded around every timed run (creating them inside the window would
     /// add their cost to microsecond kernels).
     events: (CudaEvent, CudaEvent),
-    nvml: Option<Nvml>,
+    /// NVML for this GPU, or why there is none.
+    nvml: std::result::Result<Nvml, String>,
     /// Energy (mJ) and wall time (s) summed over the timed loops, from NVML's counter.
     energy_mj: u64,
     busy_s: f64,
@@ -87,7 +88,10 @@ impl Cuda {
         // SAFETY: the handle is live for `blas`'s lifetime.
         unsafe { blas_sys::cublasSetMathMode(*blas.handle(), mode) }.result().map_err(de)?;
         // NVML numbers GPUs its own way: find CUDA's device 0 there by its UUID.
-        let nvml = ctx.uuid().ok().and_then(|u| Nvml::open(&Nvml::uuid_string(&u.bytes.map(|b| b as u8))));
+        let nvml = match ctx.uuid() {
+            Ok(u) => Nvml::open(&Nvml::uuid_string(&u.bytes.map(|b| b as u8))),
+            Err(e) => Err(format!("CUDA gave no device UUID: {e:?}")),
+        };
         let flags = Some(drv_sys::CUevent_flags::CU_EVENT_DEFAULT);
         let events = (ctx.new_event(flags).map_err(de)?, ctx.new_event(flags).map_err(de)?);
         Ok(Cuda { ctx, stream, dnn, blas, precision, timing, events, nvml, energy_mj: 0, busy_s: 0.0 })
@@ -146,16 +150,16 @@ impl Cuda {
                 (Box::new(|| g.launch().map_err(de)), *n)
             }
         };
-        let e0 = self.nvml.as_ref().and_then(Nvml::energy_mj);
+        let e0 = self.nvml.as_ref().ok().and_then(Nvml::energy_mj);
         let t0 = std::time::Instant::now();
         let mut times = Vec::new();
         let mut total = 0.0;
-        while times.len() < budget.min_reps || (times.len() < budget.max_reps && total < budget.target_s * 1e3) {
+        while budget.wants_more(times.len(), total / 1e3) {
             let ms = self.time_once(&mut run, per, graph.is_some())?;
             total += ms * per as f64;
             times.push(ms);
         }
-        let e1 = self.nvml.as_ref().and_then(Nvml::energy_mj);
+        let e1 = self.nvml.as_ref().ok().and_then(Nvml::energy_mj);
         let energy = e0.zip(e1).map(|(a, b)| (b.saturating_sub(a), t0.elapsed().as_secs_f64()));
         Ok((times, energy))
     }
@@ -260,35 +264,41 @@ impl Backend for Cuda {
             A::CUDNN_CONVOLUTION_FWD_ALGO_WINOGRAD_NONFUSED,
             A::CUDNN_CONVOLUTION_FWD_ALGO_FFT_TILING,
         ];
-        let mut first_error = None;
+        let heuristic = op.pick_algorithm();
+        // Each algorithm that fails, with the library's own error, for the message below.
+        let mut failures: Vec<String> = Vec::new();
+        if let Err(e) = &heuristic {
+            failures.push(format!("the heuristic: {e:?}"));
+        }
+        let first = heuristic.as_ref().ok().copied();
         let mut chosen = None;
-        for algo in op.pick_algorithm().ok().into_iter().chain(fallbacks) {
-            let tried = op.get_workspace_size(algo).and_then(|ws| {
+        for algo in first.into_iter().chain(fallbacks.into_iter().filter(|a| Some(*a) != first)) {
+            let mut attempt = || -> std::result::Result<_, String> {
+                let ws = op.get_workspace_size(algo).map_err(|e| format!("{e:?}"))?;
                 let mut workspace = self
                     .stream
                     .alloc_zeros::<u8>(ws.max(1))
-                    .map_err(|_| cudarc::cudnn::CudnnError(dnn_sys::cudnnStatus_t::CUDNN_STATUS_ALLOC_FAILED))?;
+                    .map_err(|e| format!("allocating {ws} bytes of workspace: {e:?}"))?;
                 // SAFETY: buffers match the descriptors.
-                unsafe { op.launch(algo, Some(&mut workspace), (1.0f32, 0.0f32), &x, &filt, &mut y) }?;
+                unsafe { op.launch(algo, Some(&mut workspace), (1.0f32, 0.0f32), &x, &filt, &mut y) }
+                    .map_err(|e| format!("{e:?}"))?;
+                self.stream.synchronize().map_err(|e| format!("{e:?}"))?;
                 Ok(workspace)
-            });
-            match tried.and_then(|ws| {
-                self.stream
-                    .synchronize()
-                    .map_err(|_| cudarc::cudnn::CudnnError(dnn_sys::cudnnStatus_t::CUDNN_STATUS_EXECUTION_FAILED))?;
-                Ok(ws)
-            }) {
+            };
+            match attempt() {
                 Ok(ws) => {
                     chosen = Some((algo, ws));
                     break;
                 }
-                Err(e) => {
-                    first_error.get_or_insert(e);
-                }
+                Err(e) => failures.push(format!("{algo:?}: {e}")),
             }
         }
-        let (algo, mut workspace) =
-            chosen.ok_or_else(|| err!("cuDNN ran no forward algorithm for this convolution: {first_error:?}"))?;
+        let (algo, mut workspace) = chosen.ok_or_else(|| {
+            err!(
+                "cuDNN ran none of its forward algorithms for this convolution ({}); check that the GPU has free memory (nvidia-smi) or leave the configuration out",
+                failures.join("; ")
+            )
+        })?;
         let timed = self.time_events(budget, || {
             // SAFETY: buffers match the descriptors.
             unsafe { op.launch(algo, Some(&mut workspace), (1.0f32, 0.0f32), &x, &filt, &mut y) }.map_err(de)
@@ -341,7 +351,7 @@ impl Backend for Cuda {
             .into(),
         );
         match &self.nvml {
-            Some(nvml) => {
+            Ok(nvml) => {
                 if let Some(v) = nvml.driver_version() {
                     env.insert("driver".into(), v);
                 }
@@ -360,8 +370,8 @@ impl Backend for Cuda {
                     None => env.insert("power".into(), "NVML energy counter unavailable or too little timed".into()),
                 };
             }
-            None => {
-                env.insert("power".into(), "NVML not found: no power_w".into());
+            Err(why) => {
+                env.insert("power".into(), format!("no power_w: NVML unavailable ({why})"));
             }
         }
         env.insert(

@@ -27,6 +27,11 @@ pub struct Budget {
 }
 
 impl Budget {
+    /// Whether to time another run after `runs` runs that took `timed_s` seconds.
+    pub fn wants_more(&self, runs: usize, timed_s: f64) -> bool {
+        runs < self.min_reps || (runs < self.max_reps && timed_s < self.target_s)
+    }
+
     pub fn full() -> Budget {
         Budget { warmup: 2, min_reps: 5, max_reps: 200, target_s: 0.6, rounds: 4 }
     }
@@ -74,9 +79,7 @@ pub fn time_with(budget: &Budget, mut f: impl FnMut() -> Result<()>) -> Result<V
     }
     let start = Instant::now();
     let mut times = Vec::new();
-    while times.len() < budget.min_reps
-        || (times.len() < budget.max_reps && start.elapsed().as_secs_f64() < budget.target_s)
-    {
+    while budget.wants_more(times.len(), start.elapsed().as_secs_f64()) {
         let t0 = Instant::now();
         f()?;
         times.push(t0.elapsed().as_secs_f64() * 1e3);
@@ -187,6 +190,17 @@ pub fn padding(w: &ConvWorkload) -> (usize, usize, usize, usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn budget_times_at_least_min_and_at_most_max_runs() {
+        let b = Budget { warmup: 0, min_reps: 3, max_reps: 5, target_s: 1.0, rounds: 1 };
+        // Below the minimum, time runs however long they took.
+        assert!(b.wants_more(2, 10.0));
+        // Between the two, until the target time.
+        assert!(b.wants_more(3, 0.5) && !b.wants_more(3, 1.0));
+        // Never beyond the maximum.
+        assert!(!b.wants_more(5, 0.0));
+    }
 
     #[test]
     fn same_padding_matches_core_output() {

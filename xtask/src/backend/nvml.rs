@@ -22,25 +22,31 @@ pub struct Nvml {
 
 impl Nvml {
     /// NVML for the GPU with this UUID (`GPU-xxxxxxxx-…`, as CUDA reports it: CUDA's device 0
-    /// need not be NVML's, e.g. under `CUDA_VISIBLE_DEVICES`), or `None` where the library,
+    /// need not be NVML's, e.g. under `CUDA_VISIBLE_DEVICES`), or why not where the library,
     /// the call or the GPU is missing (containers may hide NVML).
-    pub fn open(uuid: &str) -> Option<Nvml> {
+    pub fn open(uuid: &str) -> Result<Nvml, String> {
         // SAFETY: loading NVML runs no initialisers beyond the library's own.
-        let lib = ["libnvidia-ml.so.1", "libnvidia-ml.so"].into_iter().find_map(|n| unsafe { Library::new(n) }.ok())?;
+        let lib = ["libnvidia-ml.so.1", "libnvidia-ml.so"]
+            .into_iter()
+            .find_map(|n| unsafe { Library::new(n) }.ok())
+            .ok_or("libnvidia-ml.so.1 not found")?;
         // SAFETY: the symbols have the signatures of nvml.h (NVML API 11+).
         unsafe {
-            let init: Symbol<unsafe extern "C" fn() -> c_int> = lib.get(b"nvmlInit_v2\0").ok()?;
-            if init() != SUCCESS {
-                return None;
+            let init: Symbol<unsafe extern "C" fn() -> c_int> =
+                lib.get(b"nvmlInit_v2\0").map_err(|e| format!("no nvmlInit_v2: {e}"))?;
+            let rc = init();
+            if rc != SUCCESS {
+                return Err(format!("nvmlInit_v2 returned {rc}"));
             }
             let by_uuid: Symbol<unsafe extern "C" fn(*const c_char, *mut Device) -> c_int> =
-                lib.get(b"nvmlDeviceGetHandleByUUID\0").ok()?;
-            let uuid = std::ffi::CString::new(uuid).ok()?;
+                lib.get(b"nvmlDeviceGetHandleByUUID\0").map_err(|e| format!("no nvmlDeviceGetHandleByUUID: {e}"))?;
+            let c_uuid = std::ffi::CString::new(uuid).map_err(|e| format!("UUID {uuid:?}: {e}"))?;
             let mut device: Device = std::ptr::null_mut();
-            if by_uuid(uuid.as_ptr(), &mut device) != SUCCESS {
-                return None;
+            let rc = by_uuid(c_uuid.as_ptr(), &mut device);
+            if rc != SUCCESS {
+                return Err(format!("NVML has no GPU {uuid} (nvmlDeviceGetHandleByUUID returned {rc})"));
             }
-            Some(Nvml { lib, device })
+            Ok(Nvml { lib, device })
         }
     }
 
