@@ -1,5 +1,5 @@
 //! `path = "…"` is relative to the crate's manifest directory; under trybuild that is the
-//! generated crate in target/tests/trybuild/alphaflops, four levels below the workspace.
+//! generated crate in target/tests/trybuild/alphaflops-ui-tests, four levels below the workspace.
 #![deny(warnings)]
 
 use alphaflops::{CostModel, cost_budget};

@@ -7,10 +7,10 @@
 //! - `tests/ui/pass/<case>.rs` must compile and run.
 //! - `tests/ui/profiles/` holds deliberately broken profile files the `profile` cases read.
 //!
-//! Regenerate the `.stderr` files with `TRYBUILD=overwrite cargo test --test ui`, then read
-//! them. The cases assume the default target directory (`target/` in the workspace): `path`
-//! is relative to the crate's manifest directory, which under trybuild is the generated crate
-//! `target/tests/trybuild/alphaflops`.
+//! Regenerate the `.stderr` files with `TRYBUILD=overwrite cargo test -p alphaflops-ui-tests`,
+//! then read them. The cases assume the default target directory (`target/` in the
+//! workspace): `path` is relative to the crate's manifest directory, which under trybuild is
+//! the generated crate `target/tests/trybuild/alphaflops-ui-tests`.
 
 #[test]
 fn ui() {
@@ -18,7 +18,7 @@ fn ui() {
     for topic in [
         "args", "layer", "field", "profile", "shape", "budget", "item", "nested",
     ] {
-        t.compile_fail(format!("tests/ui/{topic}/*.rs"));
+        t.compile_fail(format!("{topic}/*.rs"));
     }
-    t.pass("tests/ui/pass/*.rs");
+    t.pass("pass/*.rs");
 }
