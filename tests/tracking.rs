@@ -214,8 +214,13 @@ fn baselines_warn_deny_and_rebuild() {
 /// the file existed then sees it on its next build.
 #[test]
 fn a_first_baseline_is_seen_once_the_manifest_is_touched() {
-    let base = std::env::temp_dir().join(format!("alphaflops-tracking-{}", std::process::id()));
-    let dir = scratch_in(&base, "first_baseline");
+    // Outside this repository, so that its own baseline file is not found above the crate;
+    // removed when dropped, also when an assert below fails.
+    let base = tempfile::Builder::new()
+        .prefix("alphaflops-tracking-")
+        .tempdir()
+        .expect("a temporary directory");
+    let dir = scratch_in(base.path(), "first_baseline");
     std::fs::write(dir.join("profiles/dev.toml"), profile("dev", 1.875e-8)).unwrap();
     let file = dir.join("alphaflops-baseline.toml");
     let _ = std::fs::remove_file(&file);
@@ -231,7 +236,6 @@ fn a_first_baseline_is_seen_once_the_manifest_is_touched() {
         .and_then(|f| f.set_modified(std::time::SystemTime::now()))
         .unwrap();
     let b = build(&dir, &[]);
-    let _ = std::fs::remove_dir_all(&base);
     assert!(
         b.ok && b
             .stderr

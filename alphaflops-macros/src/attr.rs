@@ -179,48 +179,92 @@ fn value(expr: &Expr) -> syn::Result<Value> {
     })
 }
 
+/// Where a bare name was written.
+pub struct Site<'a> {
+    pub name: &'a Ident,
+    pub range: Range,
+    /// The keys leading to it, outermost first: `[then, add, with]` in `then(add(with = a))`.
+    pub keys: &'a [Ident],
+    /// How many lists deep in the key's value: 0 in `with = a`, 1 in `with = [a, b]`.
+    pub depth: usize,
+}
+
 /// Replaces every name in `items` (values, lists, nested entries) with what `substitute`
 /// makes of it, given the name and where it was written. Keys are never names.
-pub fn map_names(
-    items: Vec<Item>,
-    substitute: &mut dyn FnMut(&Ident, Range) -> Value,
-) -> Vec<Item> {
-    fn in_value(v: Value, substitute: &mut dyn FnMut(&Ident, Range) -> Value) -> Value {
+pub fn map_names(items: Vec<Item>, substitute: &mut dyn FnMut(Site) -> Value) -> Vec<Item> {
+    fn in_value(
+        v: Value,
+        keys: &[Ident],
+        depth: usize,
+        substitute: &mut dyn FnMut(Site) -> Value,
+    ) -> Value {
         match v.kind {
-            ValueKind::Name(name) => substitute(&name, v.range),
+            ValueKind::Name(name) => substitute(Site {
+                name: &name,
+                range: v.range,
+                keys,
+                depth,
+            }),
             ValueKind::List(items) => Value {
-                kind: ValueKind::List(items.into_iter().map(|i| in_value(i, substitute)).collect()),
+                kind: ValueKind::List(
+                    items
+                        .into_iter()
+                        .map(|i| in_value(i, keys, depth + 1, substitute))
+                        .collect(),
+                ),
                 ..v
             },
             _ => v,
         }
     }
-    items
-        .into_iter()
-        .map(|item| Item {
-            body: match item.body {
-                Body::Value(v) => Body::Value(in_value(v, substitute)),
-                Body::List(entries) => Body::List(map_names(entries, substitute)),
-                Body::Flag => Body::Flag,
-            },
-            ..item
-        })
-        .collect()
+    fn in_items(
+        items: Vec<Item>,
+        outer: &[Ident],
+        substitute: &mut dyn FnMut(Site) -> Value,
+    ) -> Vec<Item> {
+        items
+            .into_iter()
+            .map(|item| {
+                let keys = [outer, std::slice::from_ref(&item.key)].concat();
+                Item {
+                    body: match item.body {
+                        Body::Value(v) => Body::Value(in_value(v, &keys, 0, substitute)),
+                        Body::List(entries) => Body::List(in_items(entries, &keys, substitute)),
+                        Body::Flag => Body::Flag,
+                    },
+                    ..item
+                }
+            })
+            .collect()
+    }
+    in_items(items, &[], substitute)
 }
 
 /// Reports every name in `items` where only literals are accepted (the struct-level
-/// arguments); true when there was none.
-pub fn reject_names(cx: &Ctxt, items: &[Item]) -> bool {
-    let before = cx.count();
-    map_names(items.to_vec(), &mut |_, range| {
-        cx.error(range, EXPECTED_VALUE);
-        Value {
-            kind: ValueKind::Bool(false),
-            range,
-            param: None,
-        }
-    });
-    cx.count() == before
+/// arguments). Returns the items without names, to be read as usual, and the keys of those
+/// left out, whose errors are already reported.
+pub fn reject_names(cx: &Ctxt, items: Vec<Item>) -> (Vec<Item>, Vec<Ident>) {
+    let mut rejected = Vec::new();
+    let kept = items
+        .into_iter()
+        .filter(|item| {
+            let before = cx.count();
+            map_names(vec![item.clone()], &mut |site| {
+                cx.error(site.range, EXPECTED_VALUE);
+                Value {
+                    kind: ValueKind::Bool(false),
+                    range: site.range,
+                    param: None,
+                }
+            });
+            let clean = cx.count() == before;
+            if !clean {
+                rejected.push(item.key.clone());
+            }
+            clean
+        })
+        .collect();
+    (kept, rejected)
 }
 
 /// Levenshtein distance, for "did you mean" hints; keys are short, so the quadratic table
@@ -249,6 +293,16 @@ pub fn suggest<'k>(key: &str, accepted: &[&'k str]) -> Option<&'k str> {
         .copied()
         .filter(|a| distance(key, a) <= 2.max(a.len() / 4))
         .min_by_key(|a| distance(key, a))
+}
+
+/// `head` (which names the unknown `key`), then the accepted name closest to it, or, when
+/// none is close enough to be a typo, `listing` and every accepted name. One wording for
+/// unknown keys, block parameters and bindings alike.
+pub fn unknown(head: String, key: &str, accepted: &[&str], listing: &str) -> String {
+    match suggest(key, accepted) {
+        Some(close) => format!("{head}; did you mean `{close}`?"),
+        None => format!("{head}; {listing}: {}", accepted.join(", ")),
+    }
 }
 
 /// Typed readers over one entry list: each key is taken once; what is left over, or given
@@ -357,21 +411,22 @@ impl<'a> Keys<'a> {
             let key = item.key.to_string();
             let message = if accepted.is_empty() {
                 format!("{} takes no keys: write `{}`", self.what, self.what)
-            } else if let Some(close) = suggest(&key, accepted) {
-                format!(
-                    "unknown key `{key}` in {}; did you mean `{close}`?",
-                    self.what
-                )
             } else {
-                format!(
-                    "unknown key `{key}` in {}; expected one of: {}",
-                    self.what,
-                    accepted.join(", ")
-                )
+                unknown_key(&key, &self.what, accepted)
             };
             self.cx.error(item.key.span(), message);
         }
     }
+}
+
+/// "unknown key `key` in `what`", with the closest accepted key or all of them.
+pub fn unknown_key(key: &str, what: &str, accepted: &[&str]) -> String {
+    unknown(
+        format!("unknown key `{key}` in {what}"),
+        key,
+        accepted,
+        "expected one of",
+    )
 }
 
 /// Reports `value` as the wrong type.
@@ -519,15 +574,28 @@ mod tests {
         ))
         .unwrap();
         let mut seen = Vec::new();
-        let items = map_names(items, &mut |name, range| {
-            seen.push(name.to_string());
+        let items = map_names(items, &mut |site| {
+            let keys: Vec<String> = site.keys.iter().map(ToString::to_string).collect();
+            seen.push(format!(
+                "{} in {} at {}",
+                site.name,
+                keys.join("."),
+                site.depth
+            ));
             Value {
                 kind: ValueKind::Int(seen.len() as u64),
-                range,
-                param: Some(name.clone()),
+                range: site.range,
+                param: Some(site.name.clone()),
             }
         });
-        assert_eq!(seen, ["c_in", "s", "n"]);
+        assert_eq!(
+            seen,
+            [
+                "c_in in conv2d.channels at 1",
+                "s in conv2d.stride at 0",
+                "n in repeat at 0"
+            ]
+        );
         let Body::List(conv) = &items[0].body else {
             panic!("conv2d(...) is a list")
         };
@@ -553,14 +621,22 @@ mod tests {
     #[test]
     fn names_are_refused_where_only_literals_go() {
         let cx = Ctxt::default();
-        let args = items(quote::quote!(input = [1, 4], params = BUDGET)).unwrap();
-        assert!(!reject_names(&cx, &args));
-        assert_eq!(cx.count(), 1);
+        let args = items(quote::quote!(
+            input = [1, WIDTH],
+            params = BUDGET,
+            level = "deny"
+        ))
+        .unwrap();
+        let (kept, rejected) = reject_names(&cx, args);
+        assert_eq!(cx.count(), 2);
+        let keys = |items: &[Item]| items.iter().map(|i| i.key.to_string()).collect::<Vec<_>>();
+        assert_eq!(keys(&kept), ["level"]);
+        assert_eq!(rejected, ["input", "params"]);
+        // A parameter list holds names, not values: kept, nothing reported.
         let cx = Ctxt::default();
-        assert!(reject_names(
-            &cx,
-            &items(quote::quote!(params(c_in, c_out))).unwrap()
-        ));
+        let (kept, rejected) =
+            reject_names(&cx, items(quote::quote!(params(c_in, c_out))).unwrap());
+        assert_eq!((kept.len(), rejected.len(), cx.count()), (1, 0, 0));
     }
 
     #[test]

@@ -72,7 +72,7 @@ pub struct Args {
 /// Reads the arguments in source order, so errors come out in the order they are written.
 /// `parsed` is false when the tokens did not parse: then nothing is reported as missing.
 /// `model` is true for `#[cost_model]` (input optional, `params(...)` allowed).
-pub fn args(cx: &Ctxt, mut items: Vec<Item>, mut parsed: bool, model: bool) -> Args {
+pub fn args(cx: &Ctxt, items: Vec<Item>, parsed: bool, model: bool) -> Args {
     let mut args = Args {
         input: None,
         profile: None,
@@ -83,17 +83,15 @@ pub fn args(cx: &Ctxt, mut items: Vec<Item>, mut parsed: bool, model: bool) -> A
         params: Vec::new(),
     };
     // Names are block parameters, which only field annotations read; here they are
-    // reported as a syntax error would be, and nothing else is.
-    if !attr::reject_names(cx, &items) {
-        items.clear();
-        parsed = false;
-    }
+    // reported as a syntax error would be. The other arguments, `params(...)` among them,
+    // are read as usual, so the fields' uses of the parameters raise nothing more.
+    let (items, rejected) = attr::reject_names(cx, items);
     let attr_name = if model {
         "#[cost_model]"
     } else {
         "#[cost_budget]"
     };
-    let mut seen_input = false;
+    let mut seen_input = rejected.iter().any(|k| k == INPUT);
     let mut input_range = None;
     for (i, item) in items.iter().enumerate() {
         if attr::repeated(cx, &items, i, |k| {
@@ -215,14 +213,7 @@ fn block_params(cx: &Ctxt, item: &Item, entries: &[Item]) -> Vec<Ident> {
 
 /// `attr_name`: the attribute the key was given in, `#[cost_budget]` or `#[cost_model]`.
 fn unknown_budget_key(cx: &Ctxt, item: &Item, attr_name: &str) {
-    let key = item.key.to_string();
-    let message = match attr::suggest(&key, BUDGET_KEYS) {
-        Some(close) => format!("unknown key `{key}` in {attr_name}; did you mean `{close}`?"),
-        None => format!(
-            "unknown key `{key}` in {attr_name}; expected one of: {}",
-            BUDGET_KEYS.join(", ")
-        ),
-    };
+    let message = attr::unknown_key(&item.key.to_string(), attr_name, BUDGET_KEYS);
     cx.error(item.key.span(), message);
 }
 
@@ -385,7 +376,28 @@ const PLACEHOLDER: u64 = 1;
 impl Env<'_> {
     /// Substitutes the names in a field's annotation, reporting those that mean nothing.
     fn substitute(self, cx: &Ctxt, items: Vec<Item>) -> Vec<Item> {
-        attr::map_names(items, &mut |name, range| {
+        attr::map_names(items, &mut |site| {
+            let (name, range) = (site.name, site.range);
+            // input = fc, with = conv1, with = [a, b]: a field written without its quotes.
+            // Read as if quoted, so this is the only error.
+            if let Some(key) = field_reference(&site) {
+                let written = if site.depth == 0 {
+                    format!("`{key} = \"{name}\"`")
+                } else {
+                    format!("`\"{name}\"` in `{key} = [...]`")
+                };
+                cx.error(
+                    range,
+                    format!(
+                        "`{name}` names a field, and fields are named in quotes: write {written}"
+                    ),
+                );
+                return Value {
+                    kind: ValueKind::Str(name.to_string()),
+                    range,
+                    param: None,
+                };
+            }
             let placeholder = Value {
                 kind: ValueKind::Int(PLACEHOLDER),
                 range,
@@ -431,16 +443,25 @@ impl Env<'_> {
     }
 }
 
+/// The key, when a bare name stands where a field reference goes: the whole value of a
+/// field's `input`, or `with` (or one entry of its list) outside a `module(...)` binding.
+fn field_reference(site: &attr::Site) -> Option<&'static str> {
+    match site.keys {
+        [key] if key == INPUT && site.depth == 0 => Some(INPUT),
+        [first, .., last] if last == WITH && first != MODULE && site.depth <= 1 => Some(WITH),
+        _ => None,
+    }
+}
+
 fn unknown_param(cx: &Ctxt, name: &Ident, range: Range, params: &[Ident]) {
     let names: Vec<String> = params.iter().map(ToString::to_string).collect();
     let accepted: Vec<&str> = names.iter().map(String::as_str).collect();
-    let message = match attr::suggest(&name.to_string(), &accepted) {
-        Some(close) => format!("unknown block parameter `{name}`; did you mean `{close}`?"),
-        None => format!(
-            "unknown block parameter `{name}`; the block declares: {}",
-            names.join(", ")
-        ),
-    };
+    let message = attr::unknown(
+        format!("unknown block parameter `{name}`"),
+        &name.to_string(),
+        &accepted,
+        "the block declares",
+    );
     cx.error(range, message);
 }
 
@@ -781,21 +802,10 @@ fn check_bindings(cx: &Ctxt, m: &ModuleRef, params: &[Ident]) {
         if params.contains(&b.name) {
             continue;
         }
-        let message = match (
-            field_key_hint(&b.name),
-            attr::suggest(&b.name.to_string(), &accepted),
-        ) {
-            (Some(hint), _) => format!("`{}` has no block parameter `{}`; {hint}", m.ident, b.name),
-            (None, Some(close)) => format!(
-                "`{}` has no block parameter `{}`; did you mean `{close}`?",
-                m.ident, b.name
-            ),
-            (None, None) => format!(
-                "`{}` has no block parameter `{}`; it declares: {}",
-                m.ident,
-                b.name,
-                names.join(", ")
-            ),
+        let head = format!("`{}` has no block parameter `{}`", m.ident, b.name);
+        let message = match field_key_hint(&b.name) {
+            Some(hint) => format!("{head}; {hint}"),
+            None => attr::unknown(head, &b.name.to_string(), &accepted, "it declares"),
         };
         cx.error(b.name.span(), message);
     }
@@ -1074,7 +1084,7 @@ fn field_layer(cx: &Ctxt, f: &Field, attr: Range, items: Vec<Item>, env: Env) ->
             ),
             Container::Many(Some(len)) if *n != len && (v.param.is_none() || bound.is_some()) => cx.error(
                 at,
-                format!("`repeat = {n}` but the field holds an array of {len}; drop `repeat` or make them agree"),
+                format!("`repeat = {n}` but `{}` holds an array of {len}; drop `repeat` or make them agree", f.name),
             ),
             _ => {}
         }
@@ -1855,7 +1865,7 @@ mod tests {
             errors,
             [
                 "`d_output` must be at least 1 (block parameter `n`)",
-                "`repeat = 0` but the field holds an array of 4; drop `repeat` or make them agree",
+                "`repeat = 0` but `fcs` holds an array of 4; drop `repeat` or make them agree",
                 "`one` always holds one, but `repeat` is 0 here; make it an `Option` or a `Vec` to leave it out",
             ]
         );
