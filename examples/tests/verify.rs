@@ -324,33 +324,27 @@ fn a_block_bound_without_its_downsample_is_caught() {
     );
 }
 
-/// A parameterised block from another crate (the examples library), bound here at a width
-/// and stride ResNet-18 uses for its second stage.
+/// A parameterised block from another crate (the examples library), bound here at the width
+/// and stride of ResNet-18's second stage; it nests further blocks of that crate.
 #[alphaflops::cost_budget(input = [1, 64, 56, 56], params = "1M")]
 #[derive(Module, Debug)]
 struct SecondStage {
-    #[layer(module(c_in = 64, c_out = 128, stride = 2, down = 1))]
-    first: alphaflops_examples::burn_resnet::BasicBlock,
-    #[layer(module(c_in = 128, c_out = 128, stride = 1, down = 0))]
-    rest: Vec<alphaflops_examples::burn_resnet::BasicBlock>,
+    #[layer(module(c_in = 64, c_out = 128, stride = 2, down = 1, n = 1))]
+    stage: alphaflops_examples::burn_resnet::BasicStage,
 }
 
 #[test]
 fn a_parameterised_block_from_another_crate_prices_and_verifies() {
     use alphaflops::{CostModel, Profile, zoo};
-    use alphaflops_examples::burn_resnet::BasicBlock;
+    use alphaflops_examples::burn_resnet::BasicStage;
     let device = burn_cpu();
     let stage = SecondStage {
-        first: BasicBlock::new(64, 128, 2, true, &device),
-        rest: vec![BasicBlock::new(128, 128, 1, false, &device)],
+        stage: BasicStage::new(64, 128, 2, 1, &device),
     };
     if let Err(e) = verify(&stage) {
         panic!("{e}");
     }
-    let out = stage.rest.iter().fold(
-        stage.first.forward(Tensor::zeros([1, 64, 56, 56], &device)),
-        |x, b| b.forward(x),
-    );
+    let out = stage.stage.forward(Tensor::zeros([1, 64, 56, 56], &device));
     let cost = SecondStage::cost();
     assert_eq!(cost.output.dims(), [1, 128, 28, 28]);
     assert_eq!(out.dims(), [1, 128, 28, 28]);
