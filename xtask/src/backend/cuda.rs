@@ -143,12 +143,17 @@ impl Cuda {
             Timing::Launch => None,
             Timing::Graph => Some(self.capture(&mut f)?),
         };
-        let (mut run, per): (Box<dyn FnMut() -> Result<()>>, usize) = match &graph {
-            None => (Box::new(&mut f), 1),
+        let per = match &graph {
+            None => 1,
             Some((g, n)) => {
+                // One untimed replay first: the warm-up ran the launches, not the graph.
                 g.launch().map_err(de)?;
-                (Box::new(|| g.launch().map_err(de)), *n)
+                *n
             }
+        };
+        let mut run = || match &graph {
+            None => f(),
+            Some((g, _)) => g.launch().map_err(de),
         };
         let e0 = self.nvml.as_ref().ok().and_then(Nvml::energy_mj);
         let t0 = std::time::Instant::now();
