@@ -13,7 +13,7 @@ use cudarc::cudnn::{ConvForward, Cudnn, sys as dnn_sys};
 use cudarc::driver::{CudaContext, CudaEvent, CudaGraph, CudaStream, sys as drv_sys};
 
 use super::nvml::Nvml;
-use super::{Backend, Budget, Options, Precision, Timing, dims};
+use super::{Backend, Budget, Options, Precision, Timing, dims, padding};
 use crate::{Result, err};
 
 /// Every timed run (ms), and NVML's energy (mJ) over the wall time (s) of those runs.
@@ -195,14 +195,21 @@ struct Geometry {
     ow: usize,
 }
 
-/// cuDNN pads symmetrically. Core's workload is "same" at stride 1 with an even kernel's
-/// extra row and column after (as TensorFlow and the CPU backend pad): pad (k-1)/2 on both
-/// sides and give the input that extra row/column instead, so the output is exactly h × w.
-/// At larger strides, k/2 on each side, as core.
-fn geometry(h: usize, w: usize, k1: usize, k2: usize, stride: usize) -> Geometry {
-    let (ph, pw) = if stride == 1 { ((k1 - 1) / 2, (k2 - 1) / 2) } else { (k1 / 2, k2 / 2) };
-    let (h, w) = if stride == 1 { (h + (k1 + 1) % 2, w + (k2 + 1) % 2) } else { (h, w) };
-    Geometry { h, w, ph, pw, oh: (h + 2 * ph - k1) / stride + 1, ow: (w + 2 * pw - k2) / stride + 1 }
+/// cuDNN pads symmetrically, but the CPU backend's [`padding`] (core's "same" at stride 1)
+/// puts an even kernel's extra row and column after: cuDNN pads by the smaller side and the
+/// input gets the difference as extra rows and columns, so both read the same padded image.
+fn geometry(w: &ConvWorkload) -> Result<Geometry> {
+    let [_, _, h, wd, _, k1, k2, stride] = dims(w)?;
+    let (top, bottom, left, right) = padding(w);
+    let (h, wd) = (h + (bottom - top), wd + (right - left));
+    Ok(Geometry {
+        h,
+        w: wd,
+        ph: top,
+        pw: left,
+        oh: (h + 2 * top - k1) / stride + 1,
+        ow: (wd + 2 * left - k2) / stride + 1,
+    })
 }
 
 fn ci(v: usize) -> Result<i32> {
@@ -211,7 +218,7 @@ fn ci(v: usize) -> Result<i32> {
 
 impl Backend for Cuda {
     fn time(&mut self, w: &ConvWorkload, budget: &Budget) -> Result<Vec<f64>> {
-        let [b, c_in, h, wd, c_out, k1, k2, stride] = dims(w)?;
+        let [b, c_in, h, _, c_out, k1, k2, stride] = dims(w)?;
         if w.is_dense() {
             // Row-major y[h, c_out] = x[h, c_in] · W[c_in, c_out], as column-major yᵀ = Wᵀ·xᵀ.
             let x = self.stream.alloc_zeros::<f32>(h * c_in).map_err(de)?;
@@ -236,7 +243,7 @@ impl Backend for Cuda {
             })?;
             return Ok(self.account(timed));
         }
-        let Geometry { h, w: wd, ph, pw, oh, ow } = geometry(h, wd, k1, k2, stride);
+        let Geometry { h, w: wd, ph, pw, oh, ow } = geometry(w)?;
         let nchw = dnn_sys::cudnnTensorFormat_t::CUDNN_TENSOR_NCHW;
         let x_desc = self.dnn.create_4d_tensor::<f32>(nchw, [ci(b)?, ci(c_in)?, ci(h)?, ci(wd)?]).map_err(de)?;
         let w_desc = self.dnn.create_4d_filter::<f32>(nchw, [ci(c_out)?, ci(c_in)?, ci(k1)?, ci(k2)?]).map_err(de)?;
@@ -410,8 +417,12 @@ mod tests {
             for stride in [1u64, 2] {
                 let w = ConvWorkload { stride, ..ConvWorkload::new(20, 13, 2, 2, k, k) };
                 let out = w.eval().unwrap().output;
-                let g = geometry(20, 13, k as usize, k as usize, stride as usize);
+                let g = geometry(&w).unwrap();
                 assert_eq!([g.oh as u64, g.ow as u64], [out.0[2], out.0[3]], "k = {k}, stride {stride}");
+                // The image cuDNN reads, padding included, is the CPU backend's padded input.
+                let (top, bottom, left, right) = padding(&w);
+                assert_eq!((g.ph, g.h + g.ph - 20), (top, bottom), "k = {k}, stride {stride}");
+                assert_eq!((g.pw, g.w + g.pw - 13), (left, right), "k = {k}, stride {stride}");
             }
         }
     }
