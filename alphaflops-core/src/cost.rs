@@ -118,9 +118,9 @@ pub struct ModelCost {
 }
 
 impl ModelCost {
-    /// Totals and shares from per-layer costs. Counts saturate rather than wrap (a sum above
-    /// u64::MAX FLOPs is far beyond any model).
-    pub fn from_layers(
+    /// Totals and shares from per-layer costs. [`crate::Model::price`] has checked that the
+    /// counts add up within u64; here they saturate rather than wrap.
+    pub(crate) fn from_layers(
         model: &str,
         profile: &Profile,
         input: Shape,

@@ -57,15 +57,16 @@ pub enum LayerError {
         got: Shape,
     },
     #[error(
-        "the kernel spans {extent} in dimension {dim} (dilation·(kernel − 1) + 1) but the padded input is only {padded}"
+        "the kernel spans {extent} along the {axis} (dilation·(kernel − 1) + 1) but the padded input is only {padded}"
     )]
     KernelTooLarge {
-        dim: usize,
+        /// "height", "width" or "length".
+        axis: &'static str,
         extent: u64,
         padded: u64,
     },
-    #[error("the output would be empty in dimension {dim}")]
-    EmptyOutput { dim: usize },
+    #[error("the output would be empty along the {axis}")]
+    EmptyOutput { axis: &'static str },
     #[error(
         "linear expects {d_input} input features, but the input {got} has {last} in its last dimension{}",
         flattened.map_or(String::new(), |f| format!(" and {f} after the batch dimension"))
@@ -368,24 +369,45 @@ pub struct LayerEval {
 
 impl LayerEval {
     /// A nested block's totals: the last child's output, every child's parameters and kernels.
-    pub fn of_children(input: &Shape, children: &[crate::model::Evaluated]) -> LayerEval {
+    pub fn of_children(
+        input: &Shape,
+        children: &[crate::model::Evaluated],
+    ) -> Result<LayerEval, LayerError> {
+        let params = children.iter().map(|c| c.eval.params).collect::<Vec<_>>();
         LayerEval {
             output: children.last().map_or(input, |c| &c.eval.output).clone(),
-            params: children
-                .iter()
-                .fold(0u64, |acc, c| acc.saturating_add(c.eval.params)),
+            params: sum(&params, "the block's parameter count")?,
             kernels: children
                 .iter()
                 .flat_map(|c| c.eval.kernels.iter().cloned())
                 .collect(),
         }
+        .checked()
     }
 
-    pub fn macs(&self) -> u64 {
-        self.kernels.iter().map(|k| k.macs).sum()
+    /// `self`, once its kernels' MACs and FLOPs are known to add up within u64 (each kernel's
+    /// own counts are checked where it is built; an attention layer's or a block's sum is not).
+    fn checked(self) -> Result<LayerEval, LayerError> {
+        let macs: Vec<u64> = self.kernels.iter().map(|k| k.macs).collect();
+        let flops: Vec<u64> = self.kernels.iter().map(|k| k.flops).collect();
+        sum(&macs, "the MAC count")?;
+        sum(&flops, "the FLOP count")?;
+        Ok(self)
     }
+
+    /// Multiply-accumulates of every kernel. Exact for whatever [`Layer::infer_with`] and
+    /// [`LayerEval::of_children`] return, which check the sum; saturates on a hand-built value.
+    pub fn macs(&self) -> u64 {
+        self.kernels
+            .iter()
+            .fold(0u64, |acc, k| acc.saturating_add(k.macs))
+    }
+
+    /// FLOPs of every kernel (`2·macs` plus element-wise work); exact as [`LayerEval::macs`].
     pub fn flops(&self) -> u64 {
-        self.kernels.iter().map(|k| k.flops).sum()
+        self.kernels
+            .iter()
+            .fold(0u64, |acc, k| acc.saturating_add(k.flops))
     }
 }
 
@@ -443,9 +465,18 @@ fn per_dim(values: &[u64], dims: usize, what: &str, min: u64) -> Result<(), Laye
     Ok(())
 }
 
+/// The name of spatial dimension `dim` of a `dims`-d layer, for messages.
+fn axis(dim: usize, dims: usize) -> &'static str {
+    match (dims, dim) {
+        (1, _) => "length",
+        (_, 0) => "height",
+        _ => "width",
+    }
+}
+
 /// Output length of a sliding window (PyTorch's formula); errors when the window cannot fit.
 fn window_out(
-    dim: usize,
+    axis: &'static str,
     input: u64,
     pad: (u64, u64),
     kernel: u64,
@@ -464,7 +495,7 @@ fn window_out(
         .ok_or_else(|| LayerError::Overflow("the kernel extent".into()))?;
     if padded < extent {
         return Err(LayerError::KernelTooLarge {
-            dim,
+            axis,
             extent,
             padded,
         });
@@ -473,7 +504,11 @@ fn window_out(
     let mut out = span / stride + 1;
     if ceil && span % stride != 0 {
         // PyTorch: the last window must start inside the input or the left padding.
-        if (out) * stride < input + pad.0 {
+        // `input + pad.0 <= padded`, checked above; a product past u64 is past it too.
+        if out
+            .checked_mul(stride)
+            .is_some_and(|start| start < input + pad.0)
+        {
             out += 1;
         }
     }
@@ -575,7 +610,7 @@ impl Layer {
             )));
         }
         let n_in = input.numel()?;
-        match self {
+        let eval = match self {
             Layer::Conv(c) => conv(c, input),
             Layer::ConvTranspose(c) => conv_transpose(c, input),
             Layer::Linear {
@@ -810,7 +845,7 @@ impl Layer {
                         model: model.name.clone(),
                         error: Box::new(e),
                     })?;
-                Ok(LayerEval::of_children(input, &children))
+                LayerEval::of_children(input, &children)
             }
             Layer::PositionEmbedding { seq_len, dim } => {
                 nonzero(*seq_len, "seq_len")?;
@@ -831,7 +866,8 @@ impl Layer {
                     kernels: vec![elementwise_kernel(n_in, &[n_in, n_in, params])?],
                 })
             }
-        }
+        };
+        eval.and_then(LayerEval::checked)
     }
 }
 
@@ -956,7 +992,7 @@ fn conv(c: &Conv, input: &Shape) -> Result<LayerEval, LayerError> {
     let mut out_spatial = Vec::with_capacity(dims);
     for i in 0..dims {
         out_spatial.push(window_out(
-            i,
+            axis(i, dims),
             spatial[i],
             pads[i],
             c.kernel[i],
@@ -1024,8 +1060,9 @@ fn conv_transpose(c: &ConvTranspose, input: &Shape) -> Result<LayerEval, LayerEr
     for i in 0..dims {
         if c.output_padding[i] >= c.stride[i].max(c.dilation[i]) {
             return Err(LayerError::Invalid(format!(
-                "output_padding {} must be smaller than stride or dilation in dimension {i} (PyTorch's rule)",
-                c.output_padding[i]
+                "output_padding {} must be smaller than stride or dilation along the {} (PyTorch's rule)",
+                c.output_padding[i],
+                axis(i, dims)
             )));
         }
         // (in − 1)·stride − 2·padding + dilation·(kernel − 1) + output_padding + 1
@@ -1034,7 +1071,9 @@ fn conv_transpose(c: &ConvTranspose, input: &Shape) -> Result<LayerEval, LayerEr
         let total = sum(&[grown, extent, c.output_padding[i], 1], "the output size")?;
         let cut = product(&[2, c.padding[i]], "the padding")?;
         if total <= cut {
-            return Err(LayerError::EmptyOutput { dim: i });
+            return Err(LayerError::EmptyOutput {
+                axis: axis(i, dims),
+            });
         }
         out_spatial.push(total - cut);
     }
@@ -1153,7 +1192,7 @@ fn pool(p: &Pool, input: &Shape) -> Result<LayerEval, LayerError> {
     let mut out = vec![n, c];
     for i in 0..dims {
         out.push(window_out(
-            i,
+            axis(i, dims),
             spatial[i],
             (p.padding[i], p.padding[i]),
             p.kernel[i],

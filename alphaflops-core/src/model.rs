@@ -139,6 +139,13 @@ impl Model {
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(|e| fail(Some(input.clone()), e))?;
             let (eval, children) = match &node.layer {
+                Layer::Block(_) if !others.is_empty() => {
+                    let error = LayerError::Invalid(format!(
+                        "a block takes one input, got {}",
+                        1 + others.len()
+                    ));
+                    return Err(fail(Some(input), error));
+                }
                 Layer::Block(model) => {
                     let children = model.evaluate(Some(&input)).map_err(|e| {
                         fail(
@@ -149,7 +156,9 @@ impl Model {
                             },
                         )
                     })?;
-                    (LayerEval::of_children(&input, &children), children)
+                    let eval = LayerEval::of_children(&input, &children)
+                        .map_err(|e| fail(Some(input.clone()), e))?;
+                    (eval, children)
                 }
                 layer => (
                     layer
@@ -190,6 +199,23 @@ impl Model {
                 })
             })
             .collect::<Result<Vec<_>, _>>()?;
+        // The model's totals, checked: a sum past u64 names the layer that took it there.
+        let mut totals = [0u64; 3];
+        for (index, (l, node)) in layers.iter().zip(&self.nodes).enumerate() {
+            for (total, (count, what)) in
+                totals
+                    .iter_mut()
+                    .zip([(l.params, "parameter"), (l.macs, "MAC"), (l.flops, "FLOP")])
+            {
+                *total = total.checked_add(count).ok_or_else(|| ModelError {
+                    index,
+                    name: l.name.clone(),
+                    op: node.layer.op(),
+                    input: Some(l.input.clone()),
+                    error: LayerError::Overflow(format!("the model's {what} count up to here")),
+                })?;
+            }
+        }
         let output = evaluated
             .last()
             .map_or(&self.input, |e| &e.eval.output)

@@ -257,7 +257,7 @@ fn bad_layers_are_typed_errors() {
     assert!(matches!(
         error(&Layer::Conv(conv2d(3, 4, 9)), &[1, 3, 8, 8]),
         LayerError::KernelTooLarge {
-            dim: 0,
+            axis: "height",
             extent: 9,
             padded: 8
         }
@@ -284,7 +284,7 @@ fn bad_layers_are_typed_errors() {
     });
     assert!(matches!(
         error(&empty, &[1, 1, 4, 4]),
-        LayerError::EmptyOutput { dim: 0 }
+        LayerError::EmptyOutput { axis: "height" }
     ));
     let huge = Layer::Linear {
         d_input: u64::MAX / 2,
@@ -304,6 +304,56 @@ fn bad_layers_are_typed_errors() {
         error(&wide, &[1, 1 << 32]),
         LayerError::Overflow(_)
     ));
+}
+
+/// Sums past u64 are errors, never a wrapped, saturated or panicking count: kernels that each
+/// fit can overflow together (attention, a block, a whole model).
+#[test]
+fn totals_past_u64_are_errors() {
+    let attention = Layer::MultiHeadAttention {
+        d_model: 1 << 20,
+        n_heads: 1,
+        bias: false,
+    };
+    assert!(matches!(
+        error(&attention, &[1, 1 << 21, 1 << 20]),
+        LayerError::Overflow(_)
+    ));
+    let p = Profile::default_profile();
+    // Every layer's counts fit; the model's FLOPs do not.
+    let e = zoo::resnet50(3_000_000_000).price(&p).unwrap_err();
+    assert!(matches!(e.error, LayerError::Overflow(_)), "{e}");
+    assert!(
+        e.to_string().contains("the model's FLOP count up to here"),
+        "{e}"
+    );
+    // The same model as one nested block: the block's own sum.
+    let mut m = Model::new("outer", [3_000_000_000, 3, 224, 224]);
+    m.push("resnet", Layer::Block(Box::new(zoo::resnet50(1))));
+    let e = m.price(&p).unwrap_err();
+    assert!(matches!(e.error, LayerError::Overflow(_)), "{e}");
+    // PyTorch's ceil-mode rule with a stride whose product with the output passes u64.
+    let pool = Layer::Pool(Pool {
+        stride: vec![(1 << 63) + 1],
+        ceil_mode: true,
+        ..Pool::new(PoolKind::Max, &[1])
+    });
+    assert_eq!(out(&pool, &[1, 1, (1 << 63) + 3]), [1, 1, 2]);
+}
+
+#[test]
+fn a_block_takes_one_input() {
+    let mut m = Model::new("m", [1, 4]);
+    m.push_with(
+        "blk",
+        Layer::Block(Box::new(Model::new("inner", [1, 4]))),
+        vec![Source::Input],
+    );
+    let e = m.price(&Profile::default_profile()).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "layer `blk` (module, #0): a block takes one input, got 2"
+    );
 }
 
 #[test]
