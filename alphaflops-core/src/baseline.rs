@@ -50,9 +50,10 @@ pub const FORMAT: u32 = 1;
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Baseline {
+    #[serde(deserialize_with = "format_version")]
     pub format: u32,
     /// Rises up to this percentage are not regressions.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::profile::non_negative")]
     pub tolerance_pct: f64,
     #[serde(default, rename = "model")]
     pub models: Vec<Entry>,
@@ -67,8 +68,24 @@ pub struct Entry {
     pub profile: String,
     pub params: u64,
     pub macs: u64,
+    // A NaN or negative value here would compare as no regression at all.
+    #[serde(deserialize_with = "crate::profile::non_negative")]
     pub alpha_flops: f64,
+    #[serde(deserialize_with = "crate::profile::non_negative")]
     pub predicted_ms: f64,
+}
+
+/// `format = 1`; another version is refused where it is written.
+fn format_version<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+    use serde::de::Error as _;
+    let v = u32::deserialize(d)?;
+    if v == FORMAT {
+        Ok(v)
+    } else {
+        Err(D::Error::custom(format!(
+            "this alphaflops reads baseline format {FORMAT}, the file says {v}; rewrite it with `cargo xtask bless`"
+        )))
+    }
 }
 
 /// One metric, baseline against head.
@@ -153,31 +170,10 @@ impl Baseline {
             column,
             message,
         };
-        let baseline: Baseline = toml::from_str(text).map_err(|e: toml::de::Error| {
+        toml::from_str(text).map_err(|e: toml::de::Error| {
             let (line, column) = e.span().map_or((1, 1), |span| line_col(text, span.start));
             error(line, column, e.message().to_string())
-        })?;
-        if baseline.format != FORMAT {
-            return Err(error(
-                1,
-                1,
-                format!(
-                    "this alphaflops reads baseline format {FORMAT}, the file says {}",
-                    baseline.format
-                ),
-            ));
-        }
-        if !(baseline.tolerance_pct.is_finite() && baseline.tolerance_pct >= 0.0) {
-            return Err(error(
-                1,
-                1,
-                format!(
-                    "tolerance_pct must be a non-negative number, got {}",
-                    baseline.tolerance_pct
-                ),
-            ));
-        }
-        Ok(baseline)
+        })
     }
 
     /// The TOML `cargo xtask bless` writes: entries sorted, so diffs stay small.

@@ -34,6 +34,15 @@ pub fn price_kernels(profile: &Profile, kernels: &[Kernel]) -> Result<KernelPric
             None => None,
         };
         let alpha = class.map_or(1.0, |(input, c)| c.alpha(input));
+        if let (false, Some((_, c))) = (alpha.is_finite(), class) {
+            // Only an extreme γ gets here: α = base^γ past f64's range.
+            return Err(LayerError::Invalid(format!(
+                "profile `{}` prices this kernel at α = {alpha} (class {}, gamma = {}); lower that gamma or refit the profile",
+                profile.name,
+                c.label(),
+                c.gamma
+            )));
+        }
         let alpha_flops = alpha * k.flops as f64;
         total.alpha_flops += alpha_flops;
         total.predicted_ms += profile.kernel_ms(

@@ -10,7 +10,7 @@
 //!
 //! | op | FLOPs per output element (MACs = 0) |
 //! |---|---|
-//! | relu, dropout (train) | 1 |
+//! | relu | 1 |
 //! | relu6 | 2 |
 //! | sigmoid | 4 |
 //! | tanh, silu, softmax | 5 |

@@ -64,8 +64,33 @@ fn errors_name_the_position() {
         e.to_string().starts_with("b.toml:2:1: missing field"),
         "{e}"
     );
-    let e = Baseline::from_toml_str("format = 2\n", "b.toml").unwrap_err();
-    assert!(e.message.contains("baseline format 1"), "{e}");
+    // Values are refused where they are written, after bless's comment line.
+    let e = Baseline::from_toml_str("# comment\nformat = 2\n", "b.toml").unwrap_err();
+    assert!(
+        e.to_string()
+            .starts_with("b.toml:2:10: this alphaflops reads baseline format 1")
+            && e.message.contains("cargo xtask bless"),
+        "{e}"
+    );
+    let e = Baseline::from_toml_str("format = 1\ntolerance_pct = -1\n", "b.toml").unwrap_err();
+    assert!(
+        e.to_string()
+            .starts_with("b.toml:2:17: must not be negative"),
+        "{e}"
+    );
+    // A NaN would compare as no regression at all.
+    let entry =
+        "[[model]]\npackage = \"p\"\nmodel = \"M\"\nprofile = \"x\"\nparams = 1\nmacs = 1\n";
+    let e = Baseline::from_toml_str(
+        &format!("format = 1\n{entry}alpha_flops = nan\npredicted_ms = 1.0\n"),
+        "b.toml",
+    )
+    .unwrap_err();
+    assert!(
+        e.to_string()
+            .starts_with("b.toml:8:15: NaN is not a finite number"),
+        "{e}"
+    );
     let e = Baseline::from_toml_str("format = 1\ntolerance = 3\n", "b.toml").unwrap_err();
     assert!(
         e.message.contains("unknown field `tolerance`") && e.line == 2,

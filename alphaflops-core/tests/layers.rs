@@ -468,3 +468,25 @@ impl CloneWith for Conv {
             .dilation(&[d, d])
     }
 }
+
+/// A profile whose γ sends α past f64's range prices nothing, and says which class did it.
+#[test]
+fn an_infinite_alpha_is_an_error() {
+    let mut p = Profile::default_profile();
+    for c in &mut p.alpha_classes {
+        c.gamma = 1000.0;
+    }
+    let mut m = Model::new("m", [1, 3, 1, 1]);
+    m.push(
+        "conv",
+        Layer::Conv(Conv {
+            padding: Padding::Same,
+            ..conv2d(3, 8, 3)
+        }),
+    );
+    let e = m.price(&p).unwrap_err();
+    assert!(
+        e.to_string().contains("at α = inf (class") && e.to_string().contains("gamma = 1000"),
+        "{e}"
+    );
+}
