@@ -241,16 +241,20 @@ pub fn map_names(items: Vec<Item>, substitute: &mut dyn FnMut(Site) -> Value) ->
 }
 
 /// Reports every name in `items` where only literals are accepted (the struct-level
-/// arguments). Returns the items without names, to be read as usual, and the keys of those
-/// left out, whose errors are already reported.
-pub fn reject_names(cx: &Ctxt, items: Vec<Item>) -> (Vec<Item>, Vec<Ident>) {
+/// arguments), with `message` for each. Returns the items without names, to be read as
+/// usual, and the keys of those left out, whose errors are already reported.
+pub fn reject_names(
+    cx: &Ctxt,
+    items: Vec<Item>,
+    message: &dyn Fn(&Site) -> String,
+) -> (Vec<Item>, Vec<Ident>) {
     let mut rejected = Vec::new();
     let kept = items
         .into_iter()
         .filter(|item| {
             let before = cx.count();
             map_names(vec![item.clone()], &mut |site| {
-                cx.error(site.range, EXPECTED_VALUE);
+                cx.error(site.range, message(&site));
                 Value {
                     kind: ValueKind::Bool(false),
                     range: site.range,
@@ -267,23 +271,30 @@ pub fn reject_names(cx: &Ctxt, items: Vec<Item>) -> (Vec<Item>, Vec<Ident>) {
     (kept, rejected)
 }
 
-/// Levenshtein distance, for "did you mean" hints; keys are short, so the quadratic table
-/// is fine and a crate for it would be heavier than these lines.
+/// Edit distance with adjacent transpositions (optimal string alignment), for "did you
+/// mean" hints: `sikp` is one edit from `skip`. Keys are short, so the quadratic table is
+/// fine and a crate for it would be heavier than these lines.
 fn distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut prev = row[0];
-        row[0] = i + 1;
-        for (j, &cb) in b.iter().enumerate() {
-            let next = (prev + usize::from(ca != cb))
-                .min(row[j] + 1)
-                .min(row[j + 1] + 1);
-            prev = row[j + 1];
-            row[j + 1] = next;
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    // d[i][j]: distance between the first i chars of a and the first j of b.
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let substitution = d[i - 1][j - 1] + usize::from(a[i - 1] != b[j - 1]);
+            let mut best = substitution.min(d[i - 1][j] + 1).min(d[i][j - 1] + 1);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(d[i - 2][j - 2] + 1);
+            }
+            d[i][j] = best;
         }
     }
-    row[b.len()]
+    d[a.len()][b.len()]
 }
 
 /// The accepted key closest to `key`, if close enough to be a typo.
@@ -627,15 +638,18 @@ mod tests {
             level = "deny"
         ))
         .unwrap();
-        let (kept, rejected) = reject_names(&cx, args);
+        let (kept, rejected) = reject_names(&cx, args, &|_| EXPECTED_VALUE.to_string());
         assert_eq!(cx.count(), 2);
         let keys = |items: &[Item]| items.iter().map(|i| i.key.to_string()).collect::<Vec<_>>();
         assert_eq!(keys(&kept), ["level"]);
         assert_eq!(rejected, ["input", "params"]);
         // A parameter list holds names, not values: kept, nothing reported.
         let cx = Ctxt::default();
-        let (kept, rejected) =
-            reject_names(&cx, items(quote::quote!(params(c_in, c_out))).unwrap());
+        let (kept, rejected) = reject_names(
+            &cx,
+            items(quote::quote!(params(c_in, c_out))).unwrap(),
+            &|_| EXPECTED_VALUE.to_string(),
+        );
         assert_eq!((kept.len(), rejected.len(), cx.count()), (1, 0, 0));
     }
 
@@ -649,5 +663,8 @@ mod tests {
         assert_eq!(suggest("foo", &["channels", "kernel_size"]), None);
         assert_eq!(distance("abc", "abc"), 0);
         assert_eq!(distance("abc", "abd"), 1);
+        assert_eq!(distance("sikp", "skip"), 1);
+        assert_eq!(distance("", "abc"), 3);
+        assert_eq!(suggest("sikp", &["silu", "skip"]), Some("skip"));
     }
 }

@@ -7,6 +7,7 @@ use alphaflops_core::{DEFAULT_PROFILE_NAME, LayerError, Metric, ModelCost, Verdi
 
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, quote, quote_spanned};
+use syn::ext::IdentExt;
 
 use crate::attr;
 use crate::ctxt::{Ctxt, Range};
@@ -61,6 +62,19 @@ pub fn attribute(attr: Attr, args: TokenStream, input: TokenStream) -> TokenStre
             return quote!(#err #input);
         }
     };
+    // #[cost_budget] and #[cost_model] on one struct: one error, and the struct without either.
+    let ours = |a: &syn::Attribute| {
+        let last = a.path().segments.last();
+        last.and_then(|s| Attr::parse(&s.ident)).is_some()
+    };
+    if let Some(other) = item.attrs.iter().find(|a| ours(a)) {
+        let message = "#[cost_budget] and #[cost_model] on one struct: keep #[cost_budget] for a model priced on its own `input`, #[cost_model] for a block other models nest";
+        let err = syn::Error::new_spanned(other, message).to_compile_error();
+        let mut item = item.clone();
+        item.attrs.retain(|a| !ours(a));
+        strip_layer_attrs(&mut item);
+        return quote!(#err #item);
+    }
     // A struct with `#[layer(module)]` fields first collects its modules, here where their
     // paths resolve: each module's exporter appends its model and calls `__cost_resolve!`.
     if let Some(first) = mentions_module(&item)
@@ -115,13 +129,14 @@ fn exporter(item: &syn::ItemStruct, export: Export) -> TokenStream {
         }
         Export::Broken => quote!(broken),
     };
-    // FNV-1a of the name and the model: a stable, unique-enough crate-root macro name.
-    let text = format!("{ident}{payload}{}", item.fields.len());
+    // FNV-1a of the name, the model and where the struct is written: a crate-root macro
+    // name, stable from build to build, distinct for equal structs in two modules.
+    let text = format!("{ident}{payload}{}{:?}", item.fields.len(), ident.span());
     let hash = text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
         (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
     });
     let hidden = syn::Ident::new(
-        &format!("__alphaflops_export_{ident}_{hash:016x}"),
+        &format!("__alphaflops_export_{}_{hash:016x}", ident.unraw()),
         Span::call_site(),
     );
     let name = ident.to_string();
@@ -408,7 +423,8 @@ fn price(
     let fields = lower::fields(item);
     let params = args.params.clone();
     let name = item.ident.to_string();
-    // After the struct-level checks, so that their errors come first.
+    // After the struct-level checks, so that their errors come first. `None` when a nested
+    // struct is broken: its own errors say why, and this struct is left unpriced in silence.
     let lower_fields = || {
         let lowered = lower::model(
             cx,
@@ -418,15 +434,14 @@ fn price(
             children,
             env(&params),
         );
-        check_modules(cx, &lowered);
-        lowered
+        (!check_modules(cx, &lowered)).then_some(lowered)
     };
     if attr == Attr::Model && args.input.is_none() {
         // A block priced only inside the models that nest it: check its annotations, no more.
         if let Some(b) = args.budgets.first() {
             cx.error(b.range, "budgets need `input`: a #[cost_model] without it is only priced inside the models that nest it");
         }
-        return (Some(lower_fields().model), None, params);
+        return (lower_fields().map(|l| l.model), None, params);
     }
 
     // ALPHAFLOPS_LEVEL=warn|deny overrides `level`.
@@ -456,7 +471,9 @@ fn price(
     };
     let resolved = resolved.map_err(|(e, range)| cx.error(range, e)).ok();
 
-    let lowered = lower_fields();
+    let Some(lowered) = lower_fields() else {
+        return (None, None, params);
+    };
     let Some(resolved) = resolved.filter(|_| !cx.has_errors()) else {
         return (Some(lowered.model), None, params);
     };
@@ -519,28 +536,23 @@ fn price(
     )
 }
 
-/// Errors for modules that could not be lowered: broken ones (their own errors are shown
-/// where they are defined) and ones never collected (a struct that nests itself).
-fn check_modules(cx: &Ctxt, lowered: &lower::Lowered) {
+/// Whether a field nests a struct whose own annotations have errors. Those errors are
+/// shown where it is defined, and stop the build there (in this crate or the one defining
+/// it), so repeating them here would only be noise. Reports modules never collected (a
+/// struct that nests itself).
+fn check_modules(cx: &Ctxt, lowered: &lower::Lowered) -> bool {
+    let broken = lowered
+        .model
+        .nodes
+        .iter()
+        .any(|n| matches!(&n.layer, alphaflops_core::Layer::Block(m) if m.name == BROKEN));
     if cx.has_errors() {
-        return;
-    }
-    for (node, range) in lowered.model.nodes.iter().zip(&lowered.ranges) {
-        if let alphaflops_core::Layer::Block(m) = &node.layer
-            && m.name == BROKEN
-        {
-            cx.error(
-                *range,
-                format!(
-                    "field `{}` nests a struct whose own annotations have errors; fix those first",
-                    node.name
-                ),
-            );
-        }
+        return broken;
     }
     for m in &lowered.missing {
         cx.error(m.range, format!("`{}` cannot be priced as a module here: it contains itself, directly or through other modules", m.ident));
     }
+    broken
 }
 
 fn judge(p: &Priced) -> Vec<(Verdict, Range)> {

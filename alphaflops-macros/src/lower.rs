@@ -8,6 +8,7 @@ use alphaflops_core::{
 use std::collections::HashMap;
 
 use proc_macro2::{Ident, Span};
+use quote::ToTokens;
 
 use crate::attr::{self, Body, Item, Keys, Value, ValueKind};
 use crate::ctxt::{Ctxt, Range};
@@ -85,7 +86,18 @@ pub fn args(cx: &Ctxt, items: Vec<Item>, parsed: bool, model: bool) -> Args {
     // Names are block parameters, which only field annotations read; here they are
     // reported as a syntax error would be. The other arguments, `params(...)` among them,
     // are read as usual, so the fields' uses of the parameters raise nothing more.
-    let (items, rejected) = attr::reject_names(cx, items);
+    let (items, rejected) = attr::reject_names(cx, items, &|site| {
+        let (name, key) = (site.name, site.keys.first().map(ToString::to_string));
+        let advice = match key.as_deref() {
+            Some(key @ (PROFILE | PATH | LEVEL)) => format!("write `{key} = \"{name}\"`"),
+            Some(INPUT) => "write the shape, as `input = [1, 3, 224, 224]`".to_string(),
+            Some(key) if Metric::from_key(key).is_some() => {
+                format!("write the number, as `{key} = 100_000` or `{key} = \"100k\"`")
+            }
+            _ => "write a number, a string, true/false or a list such as [1, 2]".to_string(),
+        };
+        format!("`{name}` is a name, and the macro reads only literal values here: {advice}")
+    });
     let attr_name = if model {
         "#[cost_model]"
     } else {
@@ -254,11 +266,20 @@ pub fn parse_si(text: &str) -> Result<f64, String> {
         Some((i, 'M')) => (&t[..i], 1e6),
         Some((i, 'G')) => (&t[..i], 1e9),
         Some((i, 'T')) => (&t[..i], 1e12),
-        Some((_, c)) if c.is_ascii_alphabetic() => {
+        // Blamed on the suffix only when what precedes it is a number: "2m", not "lots".
+        Some((i, c))
+            if c.is_ascii_alphabetic()
+                && t[..i]
+                    .trim()
+                    .replace('_', "")
+                    .parse::<f64>()
+                    .is_ok_and(f64::is_finite) =>
+        {
             return Err(format!(
                 "unknown suffix `{c}`; use k, M, G or T (powers of 1000), e.g. \"2M\""
             ));
         }
+        Some((_, c)) if c.is_ascii_alphabetic() => ("", 1.0),
         _ => (t, 1.0),
     };
     let number = number.trim().replace('_', "");
@@ -398,11 +419,52 @@ impl Env<'_> {
                     param: None,
                 };
             }
+            let key = site
+                .keys
+                .last()
+                .map(ToString::to_string)
+                .unwrap_or_default();
+            // padding = same, bias = yes: a word the key reads differently.
+            let word = match (key.as_str(), name.to_string().as_str()) {
+                ("padding", word @ ("same" | "valid")) => Some((
+                    format!("write `padding = \"{word}\"`"),
+                    ValueKind::Str(word.to_string()),
+                )),
+                (key @ ("bias" | "ceil_mode" | "count_include_pad"), _) => Some((
+                    format!("`{key}` takes true or false"),
+                    ValueKind::Bool(true),
+                )),
+                _ => None,
+            };
+            let is_param = match self {
+                Env::Plain => false,
+                Env::Declared(params) => params.contains(name),
+                Env::Bound(bindings) => bindings.iter().any(|b| b.name == *name),
+            };
+            if let (Some((advice, kind)), false) = (word, is_param) {
+                cx.error(
+                    range,
+                    format!("`{name}` is not a value the macro can read: {advice}"),
+                );
+                return Value {
+                    kind,
+                    range,
+                    param: None,
+                };
+            }
             let placeholder = Value {
                 kind: ValueKind::Int(PLACEHOLDER),
                 range,
                 param: Some(name.clone()),
             };
+            // `then = relu`, `skip = x`, `relu = x`: #[layer]'s own key takes no value, which
+            // its own error says with the form to write.
+            if let [only] = site.keys
+                && only != INPUT
+                && only != REPEAT
+            {
+                return placeholder;
+            }
             match self {
                 Env::Plain => {
                     cx.error(
@@ -929,6 +991,9 @@ fn module_type(ty: &syn::Type) -> Option<syn::Path> {
 }
 
 const MODULE: &str = "module";
+/// The most copies `repeat` makes: each is lowered and priced, and a typo's extra zeros
+/// should not stall the compiler.
+const MAX_REPEAT: u64 = 10_000;
 const REPEAT: &str = "repeat";
 const THEN: &str = "then";
 const WITH: &str = "with";
@@ -979,6 +1044,13 @@ fn field_layer(cx: &Ctxt, f: &Field, attr: Range, items: Vec<Item>, env: Env) ->
                     Some(_) => attr::uint(cx, REPEAT, v),
                     None => attr::positive(cx, REPEAT, v),
                 };
+                let count = count.filter(|&n| {
+                    let ok = n <= MAX_REPEAT;
+                    if !ok {
+                        cx.error(v.range, format!("`repeat = {n}` is more copies than the {MAX_REPEAT} the macro prices one by one"));
+                    }
+                    ok
+                });
                 repeat = count.map(|n| (n, v.clone()));
             }
             (REPEAT, _) => cx.error(item.range, "`repeat` takes a count: write `repeat = 4`"),
@@ -991,12 +1063,19 @@ fn field_layer(cx: &Ctxt, f: &Field, attr: Range, items: Vec<Item>, env: Env) ->
                                 then.push(layer);
                             }
                         }
+                        Body::Value(_) if KINDS.contains(&op.key.to_string().as_str()) => {
+                            cx.error(op.range, format!("`{}` in `then` is a layer, not a key: write `then({}(…))`, or `then({})` if it takes no arguments", op.key, op.key, op.key))
+                        }
                         _ => cx.error(op.range, format!("`then` lists layers, e.g. `then(add(with = \"input\"), relu)`; `{}` is not one", op.key)),
                     }
                 }
             }
             (THEN, _) => cx.error(item.range, "`then` lists layers: write `then(relu)` or `then(add(with = \"input\"), relu)`"),
             // conv2d(...), relu or module
+            // conv3d(...), skp: no layer kind (a typo, not a second layer)
+            (_, Body::List(_) | Body::Flag) if !KINDS.contains(&key.as_str()) && key != MODULE => {
+                unknown_kind(cx, item.key.span(), &key);
+            }
             (_, Body::List(_) | Body::Flag) => {
                 if let Some(first) = &kind {
                     cx.error(item.key.span(), format!("field `{}` names two layers, `{}` and `{}`; one field is one layer", f.name, first.key, item.key));
@@ -1082,12 +1161,25 @@ fn field_layer(cx: &Ctxt, f: &Field, attr: Range, items: Vec<Item>, env: Env) ->
                 at,
                 format!("`{}` always holds one, but `repeat` is 0 here; make it an `Option` or a `Vec` to leave it out", f.name),
             ),
+            Container::One if *n > 1 => cx.error(
+                at,
+                format!("`{}` holds one layer, but `repeat` is {n}; make it a `Vec` or an array to hold {n}", f.name),
+            ),
             Container::Many(Some(len)) if *n != len && (v.param.is_none() || bound.is_some()) => cx.error(
                 at,
                 format!("`repeat = {n}` but `{}` holds an array of {len}; drop `repeat` or make them agree", f.name),
             ),
             _ => {}
         }
+    }
+    if let (None, syn::Type::Array(a)) = (&repeat, &f.field.ty)
+        && matches!(container, Container::Many(None))
+    {
+        let len = a.len.to_token_stream().to_string();
+        cx.error(
+            Range::of(&a.len),
+            format!("the macro cannot read the length `{len}` of `{}`: add `repeat = …` with the number it stands for", f.name),
+        );
     }
     let repeat = match (repeat, container) {
         (Some((n, _)), _) => n,
@@ -1624,18 +1716,23 @@ fn layer(mut keys: Keys, op: &str, op_span: Span) -> Option<Layer> {
             )
         }
         _ => {
-            cx.error(
-                op_span,
-                format!(
-                    "unknown layer kind `{op}`; expected one of: {}",
-                    KINDS.join(", ")
-                ),
-            );
+            unknown_kind(cx, op_span, op);
             return None;
         }
     };
     keys.finish(accepted);
     layer
+}
+
+/// `conv3d(...)`, `sikp`: what #[layer] accepts, with the closest.
+fn unknown_kind(cx: &Ctxt, span: Span, kind: &str) {
+    let mut accepted = KINDS.to_vec();
+    accepted.extend([MODULE, SKIP]);
+    let head = format!("unknown layer kind `{kind}`");
+    cx.error(
+        span,
+        attr::unknown(head, kind, &accepted, "expected one of"),
+    );
 }
 
 #[cfg(test)]
@@ -1837,7 +1934,20 @@ mod tests {
                     .map_or(e.as_str(), |(name, _)| name)
             })
             .collect();
-        assert_eq!(names, ["`d", "`e", "`d", "`d", "`n", "`d", "`d", "`d"]);
+        assert_eq!(
+            names,
+            [
+                "`d",
+                "`e",
+                "`d",
+                "`d",
+                "`n",
+                "`d",
+                "`d",
+                // A name where true/false goes gets that advice, not a parameter's.
+                "`d` is not a value the macro can read: `bias` takes true or false"
+            ]
+        );
     }
 
     #[test]
@@ -1869,19 +1979,11 @@ mod tests {
                 "`one` always holds one, but `repeat` is 0 here; make it an `Option` or a `Vec` to leave it out",
             ]
         );
-        let (lowered, errors) = lower(&item, &Children::new(), Env::Bound(&[n(4)]));
-        assert_eq!(errors, Vec::<String>::new());
-        let names: Vec<&str> = lowered
-            .model
-            .nodes
-            .iter()
-            .map(|n| n.name.as_str())
-            .collect();
+        // 4 fits the array, not the single field (which would be priced four times over).
+        let (_, errors) = lower(&item, &Children::new(), Env::Bound(&[n(4)]));
         assert_eq!(
-            names,
-            [
-                "fc", "fcs.0", "fcs.1", "fcs.2", "fcs.3", "one.0", "one.1", "one.2", "one.3"
-            ]
+            errors,
+            ["`one` holds one layer, but `repeat` is 4; make it a `Vec` or an array to hold 4"]
         );
     }
 
@@ -2046,7 +2148,10 @@ mod tests {
         assert_eq!(parse_si(" 2 M "), Ok(2e6));
         assert!(parse_si("2m").unwrap_err().contains("unknown suffix `m`"));
         assert!(parse_si("2X").unwrap_err().contains("unknown suffix `X`"));
-        assert!(parse_si("lots").is_err());
+        for word in ["lots", "NaN", "inf"] {
+            let e = parse_si(word).unwrap_err();
+            assert!(e.contains("is not a number"), "{word}: {e}");
+        }
         assert!(parse_si("").is_err());
     }
 }
