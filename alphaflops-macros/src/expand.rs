@@ -152,10 +152,12 @@ fn exporter(item: &syn::ItemStruct, export: Export) -> TokenStream {
     }
 }
 
-/// Calls a module's exporter with what has been collected so far.
+/// Calls a module's exporter with what has been collected so far, and the name the field
+/// uses for it (`[want "Name"]`), which differs from the struct's own under `use … as`.
 fn invoke(module: &lower::ModuleRef, collected: TokenStream) -> TokenStream {
     let path = &module.path;
-    quote_spanned!(module.range.start=> #path! { #collected })
+    let want = &module.ident;
+    quote_spanned!(module.range.start=> #path! { #collected [want #want] })
 }
 
 /// Whether any field's `#[layer]` names `module` (a cheap test before lowering twice).
@@ -233,17 +235,30 @@ pub fn cost_resolve(input: TokenStream) -> TokenStream {
     expand(root.0, root.1, root.2, &children, &groups)
 }
 
-/// The structs in `[child "Name" payload]` groups, by name.
+/// The structs in `[child "Name" payload]` groups, each by the name it was asked for in the
+/// `[want "Name"]` before it (its own name if none).
 fn children(groups: &[TokenStream]) -> Children {
-    groups
-        .iter()
-        .filter_map(|g| {
-            let proc_macro2::TokenTree::Group(g) = g.clone().into_iter().next()? else {
-                return None;
-            };
-            parse_child(g.stream())
-        })
-        .collect()
+    let mut out = Children::new();
+    let mut wanted = None;
+    for g in groups {
+        let Some(proc_macro2::TokenTree::Group(g)) = g.clone().into_iter().next() else {
+            continue;
+        };
+        let mut tokens = g.stream().into_iter();
+        if let (
+            Some(proc_macro2::TokenTree::Ident(kw)),
+            Some(proc_macro2::TokenTree::Literal(name)),
+        ) = (tokens.next(), tokens.next())
+            && kw == "want"
+        {
+            wanted = Some(name.to_string().trim_matches('"').to_string());
+            continue;
+        }
+        if let Some((name, child)) = parse_child(g.stream()) {
+            out.insert(wanted.take().unwrap_or(name), child);
+        }
+    }
+    out
 }
 
 /// `child "Name" "json"`, `child "Name" broken` or `child "Name" template { … }`.
