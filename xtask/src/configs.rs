@@ -24,11 +24,11 @@ pub struct Args {
     /// Write N random configurations outside the default grid instead of the grid
     #[arg(long, value_name = "N")]
     pub random: Option<usize>,
-    /// Seed of the random configurations
-    #[arg(long, default_value_t = 1)]
-    pub seed: u64,
+    /// Seed of the random configurations [default: 1]
+    #[arg(long, requires = "random")]
+    pub seed: Option<u64>,
     /// The quick grid (a subset of the full one)
-    #[arg(long)]
+    #[arg(long, conflicts_with = "random")]
     pub quick: bool,
     /// Sizes for a small CPU, or scaled up for a GPU
     #[arg(long, value_enum, default_value_t)]
@@ -197,7 +197,7 @@ fn cpu_random(n: usize, seed: u64) -> Vec<Config> {
 pub fn run(args: Args) -> Result<()> {
     let rows = match args.random {
         Some(0) => return Err(err!("--random needs at least 1 configuration")),
-        Some(n) => random(n, args.seed, args.grid),
+        Some(n) => random(n, args.seed.unwrap_or(1), args.grid),
         None => grid(args.quick, args.grid),
     };
     util::write_atomic(&args.out, render_configs(&rows).as_bytes())?;

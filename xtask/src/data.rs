@@ -47,6 +47,9 @@ impl Row {
     }
 }
 
+/// The measured times `time_ms` may hold, in milliseconds.
+const TIME_RANGE_MS: (f64, f64) = (1e-12, 1e10);
+
 impl Table {
     pub fn column(&self, name: &str) -> Option<usize> {
         self.header.iter().position(|h| h == name)
@@ -54,14 +57,20 @@ impl Table {
 
     /// Reads a file; with `need_time`, `time_ms` must be present and positive on every row.
     pub fn read(path: &Path, need_time: bool) -> Result<Table> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
+        let bytes = std::fs::read(path).map_err(|e| {
             err!(
                 "{}: cannot read: {e}; check the path (the shared measurements live in {}, or set ALPHAFLOPS_DATA_DIR)",
                 path.display(),
                 crate::util::data_dir().display()
             )
         })?;
-        Table::parse(&text, path, need_time)
+        // Spreadsheets write a byte-order mark first; it is not part of the header.
+        let bytes = bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(&bytes);
+        let text = std::str::from_utf8(bytes).map_err(|e| {
+            let line = 1 + bytes[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count();
+            err!("{}:{line}: not UTF-8 text; save the CSV as UTF-8", path.display())
+        })?;
+        Table::parse(text, path, need_time)
     }
 
     pub fn parse(text: &str, path: &Path, need_time: bool) -> Result<Table> {
@@ -148,9 +157,14 @@ impl Table {
                     let v: f64 = raw.parse().map_err(|_| {
                         err!("{p}:{line}: column `time_ms`: `{raw}` is not a number; give milliseconds, e.g. 0.25")
                     })?;
-                    if !(v.is_finite() && v > 0.0) {
+                    // A femtosecond to about four months: beyond either end, no measurement
+                    // of one layer, and the logs, ratios and sums of fit/validate/plot stop
+                    // being finite.
+                    if !(TIME_RANGE_MS.0..=TIME_RANGE_MS.1).contains(&v) {
                         return Err(err!(
-                            "{p}:{line}: column `time_ms` must be a positive number of milliseconds, got {raw}"
+                            "{p}:{line}: column `time_ms` must be a number of milliseconds from {:e} to {:e}, got {raw}",
+                            TIME_RANGE_MS.0,
+                            TIME_RANGE_MS.1
                         ));
                     }
                     Some(v)
@@ -265,7 +279,14 @@ mod tests {
             ),
             ("h,w,c_in,c_out,k1,k2,time_ms\n1,0,1,1,1,1,1\n", "t.csv:2: column `w` must be at least 1, got 0"),
             ("h,w,c_in,c_out,k1,k2,time_ms\n1,-3,1,1,1,1,1\n", "t.csv:2: column `w` must be at least 1, got -3"),
-            ("h,w,c_in,c_out,k1,k2,time_ms\n1,1,1,1,1,1,-1\n", "t.csv:2: column `time_ms` must be a positive"),
+            (
+                "h,w,c_in,c_out,k1,k2,time_ms\n1,1,1,1,1,1,-1\n",
+                "t.csv:2: column `time_ms` must be a number of milliseconds from 1e-12 to 1e10, got -1",
+            ),
+            // Positive, but past what logs, ratios and sums stay finite on.
+            ("h,w,c_in,c_out,k1,k2,time_ms\n1,1,1,1,1,1,1e-320\n", "t.csv:2: column `time_ms` must be a number"),
+            ("h,w,c_in,c_out,k1,k2,time_ms\n1,1,1,1,1,1,1e300\n", "t.csv:2: column `time_ms` must be a number"),
+            ("h,w,c_in,c_out,k1,k2,time_ms\n1,1,1,1,1,1,NaN\n", "t.csv:2: column `time_ms` must be a number"),
             ("h,w,c_in,c_out,k1,k2,time_ms\n1,1,1,1,1,1,abc\n", "t.csv:2: column `time_ms`: `abc` is not a number"),
             ("h,w,c_in,c_out,k1,k2,time_ms\n1,1,1,1,1\n", "t.csv:2: 5 fields, but the header has 7"),
         ];
@@ -273,6 +294,19 @@ mod tests {
             let e = parse(text, true).unwrap_err();
             assert!(e.0.starts_with(want), "{text:?}: got `{e}`, want `{want}`");
         }
+    }
+
+    /// What spreadsheets write: a byte-order mark is skipped, other encodings named by line.
+    #[test]
+    fn encodings() {
+        let dir = tempfile::tempdir().unwrap();
+        let bom = dir.path().join("bom.csv");
+        std::fs::write(&bom, "\u{feff}h,w,c_in,c_out,k1,k2,time_ms\n1,1,1,1,1,1,1\n").unwrap();
+        assert_eq!(Table::read(&bom, true).unwrap().rows.len(), 1);
+        let latin1 = dir.path().join("latin1.csv");
+        std::fs::write(&latin1, b"h,w,c_in,c_out,k1,k2,time_ms,note\n1,1,1,1,1,1,1,caf\xe9\n").unwrap();
+        let e = Table::read(&latin1, true).unwrap_err();
+        assert!(e.0.ends_with("latin1.csv:2: not UTF-8 text; save the CSV as UTF-8"), "{e}");
     }
 
     #[test]

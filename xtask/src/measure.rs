@@ -146,9 +146,10 @@ pub fn run(args: Args) -> Result<()> {
     let table = Table::read(&args.configs, false)?;
     let text = match &args.backend {
         BackendArg::Cmd(program) => {
-            if args.run.precision != backend::Precision::F32 || args.run.timing != backend::Timing::Launch {
+            if args.quick || args.run.precision != backend::Precision::F32 || args.run.timing != backend::Timing::Launch
+            {
                 return Err(err!(
-                    "--precision and --timing choose how the cpu and cuda backends run; a cmd: program decides for itself (e.g. cmd:python3 scripts/torch-conv-times.py --dtype tf32 --graph)"
+                    "--quick, --precision and --timing choose how the cpu and cuda backends run; a cmd: program decides for itself (e.g. cmd:python3 scripts/torch-conv-times.py --dtype tf32 --graph)"
                 ));
             }
             // The program sees the configurations without earlier timings, so every spread

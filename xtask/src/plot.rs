@@ -60,7 +60,9 @@ pub fn render(profile: &Profile, rows: &[Row], pred: &[f64], title: &str) -> Res
                 hi = hi.max(t.max(p));
                 xmax = xmax.max(x);
             }
-            if !(lo.is_finite() && lo > 0.0 && hi > 0.0) {
+            // plotters' log axis loops for ever on a range that is not finite and positive.
+            let (lo, hi) = (lo * 0.8, hi * 1.25);
+            if !(lo.is_normal() && lo > 0.0 && hi.is_finite() && hi > lo) {
                 continue;
             }
             let mut chart = ChartBuilder::on(area)
@@ -68,7 +70,7 @@ pub fn render(profile: &Profile, rows: &[Row], pred: &[f64], title: &str) -> Res
                 .margin(10)
                 .x_label_area_size(30)
                 .y_label_area_size(60)
-                .build_cartesian_2d(0f64..xmax, (lo * 0.8..hi * 1.25).log_scale())
+                .build_cartesian_2d(0f64..xmax, (lo..hi).log_scale())
                 .map_err(pe)?;
             chart
                 .configure_mesh()

@@ -16,10 +16,26 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<()> {
     if !dir.is_dir() {
         return Err(err!("{}: directory {} does not exist; create it first", path.display(), dir.display()));
     }
-    let mut tmp = tempfile::NamedTempFile::new_in(&dir)
+    // A temporary file is private (0600); the file it becomes should not be. A new one gets
+    // what creating it directly would (0666 less the umask), a replaced one keeps its mode.
+    let mut builder = tempfile::Builder::new();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    let mut tmp = builder
+        .tempfile_in(&dir)
         .map_err(|e| err!("{}: cannot create a temporary file in {}: {e}", path.display(), dir.display()))?;
-    tmp.write_all(contents).map_err(|e| err!("{}: cannot write: {e}", path.display()))?;
-    tmp.flush().map_err(|e| err!("{}: cannot write: {e}", path.display()))?;
+    if let Ok(old) = std::fs::metadata(path) {
+        tmp.as_file()
+            .set_permissions(old.permissions())
+            .map_err(|e| err!("{}: cannot keep the file's permissions: {e}", path.display()))?;
+    }
+    let write = |e: std::io::Error| err!("{}: cannot write: {e}", path.display());
+    tmp.write_all(contents).map_err(write)?;
+    // On disk before the rename, so a crash leaves the old file or the whole new one.
+    tmp.as_file().sync_all().map_err(write)?;
     tmp.persist(path)
         .map_err(|e| err!("{}: cannot rename the temporary file into place: {}", path.display(), e.error))?;
     Ok(())
@@ -99,6 +115,25 @@ mod tests {
         write_atomic(&p, b"two").unwrap();
         assert_eq!(std::fs::read_to_string(&p).unwrap(), "two");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    /// Not the temporary file's private 0600: a new file is readable like any other (the
+    /// umask may only take bits away), a replaced one keeps its mode.
+    #[cfg(unix)]
+    #[test]
+    fn atomic_write_keeps_ordinary_permissions() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("x.txt");
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        // What the same process gets from a plain create, the umask applied.
+        let plain = dir.path().join("plain.txt");
+        std::fs::write(&plain, b"").unwrap();
+        write_atomic(&p, b"one").unwrap();
+        assert_eq!(mode(&p), mode(&plain));
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o640)).unwrap();
+        write_atomic(&p, b"two").unwrap();
+        assert_eq!(mode(&p), 0o640);
     }
 
     #[test]

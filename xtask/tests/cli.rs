@@ -87,7 +87,8 @@ fn close(a: f64, b: f64, rel: f64) -> bool {
 #[test]
 fn help_lists_every_subcommand() {
     let help = ok(&["--help"]);
-    for cmd in ["measure", "fit", "validate", "crossval", "bench", "plot", "configs", "zoo"] {
+    for cmd in ["measure", "fit", "validate", "crossval", "bench", "plot", "configs", "bless", "check", "report", "zoo"]
+    {
         let line = help
             .lines()
             .find(|l| l.trim_start().starts_with(cmd))
@@ -189,7 +190,11 @@ fn malformed_csv_names_file_and_line_and_writes_nothing() {
             ":3: column `w`: `two` is not a whole number",
         ),
         ("zero.csv", "h,w,c_in,c_out,k1,k2,time_ms\n1,1,0,1,1,1,1\n", ":2: column `c_in` must be at least 1"),
-        ("neg.csv", "h,w,c_in,c_out,k1,k2,time_ms\n1,1,1,1,1,1,-2\n", ":2: column `time_ms` must be a positive"),
+        (
+            "neg.csv",
+            "h,w,c_in,c_out,k1,k2,time_ms\n1,1,1,1,1,1,-2\n",
+            ":2: column `time_ms` must be a number of milliseconds",
+        ),
     ];
     for (name, text, want) in cases {
         let data = write(dir.path(), name, text);
@@ -199,8 +204,11 @@ fn malformed_csv_names_file_and_line_and_writes_nothing() {
         let err = fails(&["fit", "--data", s(&data), "--out", s(&out)]);
         assert!(err.contains(want), "{name}: {err}");
         assert!(!out.exists(), "{name}: fit wrote a profile from bad data");
+        // A program that would answer every row: the configs are refused before it runs.
         let out_csv = dir.path().join(format!("{name}.out.csv"));
-        fails(&["measure", "--backend", "cmd:cat", "--configs", s(&data), "--out", s(&out_csv)]);
+        let prog = r#"cmd:awk 'NR==1{print $0",time_ms";next}{print $0",0.5"}'"#;
+        let err = fails(&["measure", "--backend", prog, "--configs", s(&data), "--out", s(&out_csv)]);
+        assert!(err.contains(&format!("{}{want}", data.display())), "{name}: {err}");
         assert!(!out_csv.exists());
     }
 }
@@ -432,6 +440,17 @@ fn configs_grid_and_random_parse_back() {
     let text = std::fs::read_to_string(&random).unwrap();
     assert_eq!(text.lines().count(), 13);
     assert!(text.starts_with("experiment,series,h,w,c_in,c_out,k1,k2,batch,stride\n"));
+    // Both read back as configs: measure parses them and times every row.
+    let prog = r#"cmd:awk 'NR==1{print $0",time_ms";next}{print $0",0.5"}'"#;
+    for configs in [&grid, &random] {
+        let out = dir.path().join("timed.csv");
+        ok(&["measure", "--backend", prog, "--configs", s(configs), "--out", s(&out)]);
+        let rows = std::fs::read_to_string(configs).unwrap().lines().count();
+        assert_eq!(std::fs::read_to_string(&out).unwrap().lines().count(), rows);
+    }
+    // The grid and the random set are alternatives; a seed belongs to the random set.
+    fails(&["configs", "--quick", "--random", "3", "--out", s(&random)]);
+    fails(&["configs", "--seed", "3", "--out", s(&random)]);
     // A bench in a debug build is refused with the release command to run instead.
     if cfg!(debug_assertions) {
         let err = fails(&["bench", "--backend", "cpu", "--quick", "--out", s(&dir.path().join("x.toml"))]);
