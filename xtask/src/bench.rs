@@ -51,6 +51,8 @@ pub fn run(args: Args) -> Result<()> {
             args.out.display()
         ));
     }
+    // Before minutes of timing, not after (the CSV and SVG go beside it).
+    util::output_dir(&args.out)?;
     let name = args.name.clone().unwrap_or_else(|| util::stem(&args.out));
     fit::check_name(&name)?;
     fit::warn_if_not_stem(&name, &args.out);
@@ -106,6 +108,9 @@ pub fn run(args: Args) -> Result<()> {
     .to_lowercase();
     let profile = fit::with_provenance(fitted, source, &args.spec, env);
     fit::write_profile(&args.out, &profile)?;
+    for w in fit::doubtful(&profile) {
+        eprintln!("warning: {}: {w}", args.out.display());
+    }
     let pred = crate::validate::predict(&profile, &measured.rows, &csv_path)?;
     let svg = plot::render(&profile, &measured.rows, &pred, &name)?;
     util::write_atomic(&svg_path, svg.as_bytes())?;

@@ -132,7 +132,8 @@ pub fn run(args: Args) -> Result<()> {
         // The validate object, then what is particular to cross-validation.
         let base = cmp.json();
         let model = format!("{:?}", args.spec.model).to_lowercase();
-        let memory = format!("{:?}", args.spec.memory_mode()).to_lowercase();
+        // null for the paper form, which has no memory term to count.
+        let memory = args.spec.memory_mode().map(|m| format!("{m:?}").to_lowercase());
         outln!(
             "{},\"by\":{},\"model\":{},\"floor\":{},\"memory\":{},\"folds\":{}}}",
             &base[..base.len() - 1],

@@ -124,11 +124,12 @@ pub struct SpecArgs {
 }
 
 impl SpecArgs {
-    /// Core's memory mode for `--memory`.
-    pub fn memory_mode(&self) -> Memory {
-        match self.memory {
-            MemoryArg::Tensors => Memory::Tensors,
-            MemoryArg::Im2col => Memory::Im2col,
+    /// Core's memory mode for `--memory`; `None` for the paper form, which has no memory term.
+    pub fn memory_mode(&self) -> Option<Memory> {
+        match (self.model, self.memory) {
+            (Form::Paper, _) => None,
+            (Form::Extended, MemoryArg::Tensors) => Some(Memory::Tensors),
+            (Form::Extended, MemoryArg::Im2col) => Some(Memory::Im2col),
         }
     }
 
@@ -377,7 +378,7 @@ fn class_support(rows: &[Row], base: &Profile, class: &AlphaClass) -> (usize, us
     (n, s_values.len())
 }
 
-/// β and γ need at least 3 kernels at 2 or more spatial sizes.
+/// β and γ need at least 3 kernels at 2 or more spatial sizes (see also `check_rows`).
 fn fittable(n: usize, distinct: usize) -> bool {
     n >= 3 && distinct >= 2
 }
@@ -391,13 +392,33 @@ pub fn matmul_class_fittable(rows: &[Row], base: &Profile) -> bool {
         })
 }
 
+/// Fitted values at the edge of what the optimiser allows or of any device: the data, not
+/// the device, chose them (times that do not follow size, or too narrow a range of sizes).
+/// A huge γ with β near 1 is not one of them: α then tends to exp(−γ(1−β)(1 − S_K/S)), a
+/// limit the data can pin down (nvidia-h100-cudnn-f32 has γ ≈ 2e11).
+pub fn doubtful(p: &Profile) -> Vec<String> {
+    let advice = "the data barely constrain it; measure a wider range of sizes";
+    let mut out = Vec::new();
+    for c in &p.alpha_classes {
+        if c.beta <= 1e-11 {
+            out.push(format!("class {}: beta = {:e}, at the fit's lower bound: {advice}", c.label(), c.beta));
+        }
+    }
+    if p.timing.ms_per_flop < 1e-20 {
+        out.push(format!("ms_per_flop = {:e} (over 1e17 FLOP per ms): {advice}", p.timing.ms_per_flop));
+    }
+    out
+}
+
 /// Refuses data that cannot determine the parameters, saying what to add.
 pub fn check_rows(rows: &[Row], form: Form, floor: bool, base: &Profile) -> Result<()> {
     let n_params = Layout::of(form, floor, base).len;
     let need = n_params + 3;
-    if rows.len() < need {
+    // A configuration measured twice is one equation, not two.
+    let distinct = rows.iter().map(|r| r.workload).collect::<std::collections::HashSet<_>>().len();
+    if distinct < need {
         return Err(err!(
-            "too few rows to fit the {form:?} model: {} rows for {n_params} parameters, need at least {need}; measure more configurations",
+            "too few rows to fit the {form:?} model: {distinct} distinct configurations ({} rows) for {n_params} parameters, need at least {need}; measure more configurations",
             rows.len(),
         ));
     }
@@ -416,6 +437,16 @@ pub fn check_rows(rows: &[Row], form: Form, floor: bool, base: &Profile) -> Resu
             ));
         }
     }
+    // Rows at one S tell a class's α at that S alone, so two sizes per class fit its β and γ
+    // only once the shared scale is known: over all classes, one size more is needed.
+    let classes = base.alpha_classes.len();
+    let sizes: usize = base.alpha_classes.iter().map(|c| class_support(rows, base, c).1).sum();
+    if sizes <= 2 * classes {
+        return Err(err!(
+            "too few spatial sizes to fit β and γ of {classes} classes and their shared scale: {sizes} (class, S) pairs, need at least {}; add rows at another h·w·batch",
+            2 * classes + 1
+        ));
+    }
     let first = rows[0].t();
     if rows.iter().all(|r| (r.t() - first).abs() <= 1e-12 * first) {
         return Err(err!("every row has the same time_ms ({first}); the data cannot tell the parameters apart"));
@@ -427,7 +458,7 @@ pub fn check_rows(rows: &[Row], form: Form, floor: bool, base: &Profile) -> Resu
 pub fn fit(rows: &[Row], spec: &SpecArgs, base: &Profile) -> Result<Fitted> {
     let (form, combine, loss) = (spec.model, spec.combine.map(to_combine), spec.loss);
     // The paper form has no memory term, so it keeps the default count.
-    let memory = if form == Form::Extended { spec.memory_mode() } else { Memory::Tensors };
+    let memory = spec.memory_mode().unwrap_or(Memory::Tensors);
     let floor = spec.floor;
     check_rows(rows, form, floor, base)?;
     let nc = base.alpha_classes.len();
@@ -642,6 +673,9 @@ pub fn run(args: Args) -> Result<()> {
     env.insert("fitted_with".to_string(), format!("cargo xtask fit (alphaflops {})", env!("CARGO_PKG_VERSION")));
     let profile = with_provenance(fitted, sources.join(" "), &args.spec, env);
     write_profile(&args.out, &profile)?;
+    for w in doubtful(&profile) {
+        eprintln!("warning: {}: {w}", args.out.display());
+    }
     outln!(
         "wrote {} ({} rows, fit MAPE {:.2} %, {} loss of log errors {:.4})\n{}",
         args.out.display(),
@@ -698,6 +732,26 @@ pub fn write_profile(path: &Path, profile: &Profile) -> Result<()> {
 mod tests {
     use super::*;
     use alphaflops_core::ConvWorkload;
+
+    /// Values the data, not a device, chose are flagged; no shipped profile has one.
+    #[test]
+    fn doubtful_values_are_flagged() {
+        let mut p = Profile::default_profile();
+        assert_eq!(doubtful(&p), Vec::<String>::new());
+        p.alpha_classes[0].beta = 1e-12;
+        p.timing.ms_per_flop = 9.6e-31;
+        let w = doubtful(&p);
+        assert_eq!(w.len(), 2, "{w:?}");
+        assert!(w[0].contains("beta = 1e-12") && w[1].contains("ms_per_flop = 9.6e-31"), "{w:?}");
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../profiles");
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "toml") {
+                let p = Profile::from_toml_str(&std::fs::read_to_string(&path).unwrap(), "p").unwrap();
+                assert_eq!(doubtful(&p), Vec::<String>::new(), "{}", path.display());
+            }
+        }
+    }
 
     /// Rows priced by `truth` over sizes from far below to far above any floor.
     fn rows(truth: &Profile) -> Vec<Row> {

@@ -144,6 +144,8 @@ pub fn run_cmd(program: &str, configs: &Path, input: &str, sent: &Table) -> Resu
 
 pub fn run(args: Args) -> Result<()> {
     let table = Table::read(&args.configs, false)?;
+    // Before minutes of timing, not after.
+    util::output_dir(&args.out)?;
     let text = match &args.backend {
         BackendArg::Cmd(program) => {
             if args.quick || args.run.precision != backend::Precision::F32 || args.run.timing != backend::Timing::Launch

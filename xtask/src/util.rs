@@ -9,13 +9,7 @@ use crate::{Result, err};
 /// Writes `contents` to `path` atomically: a temporary file in the same directory, then a
 /// rename, so a reader never sees half a file and a failure leaves the old file in place.
 pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<()> {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    if !dir.is_dir() {
-        return Err(err!("{}: directory {} does not exist; create it first", path.display(), dir.display()));
-    }
+    let dir = output_dir(path)?;
     // A temporary file is private (0600); the file it becomes should not be. A new one gets
     // what creating it directly would (0666 less the umask), a replaced one keeps its mode.
     let mut builder = tempfile::Builder::new();
@@ -39,6 +33,19 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<()> {
     tmp.persist(path)
         .map_err(|e| err!("{}: cannot rename the temporary file into place: {}", path.display(), e.error))?;
     Ok(())
+}
+
+/// The directory `path` will be written in, when it exists: checked before long work (a
+/// measurement) as well as at the write.
+pub fn output_dir(path: &Path) -> Result<PathBuf> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    if !dir.is_dir() {
+        return Err(err!("{}: directory {} does not exist; create it first", path.display(), dir.display()));
+    }
+    Ok(dir)
 }
 
 /// Today's date (UTC) as `YYYY-MM-DD`.

@@ -236,6 +236,28 @@ fn fit_refuses_degenerate_data() {
     let err = fails(&["fit", "--data", s(&only3), "--out", s(&out)]);
     assert!(err.contains("kernel area 1"), "{err}");
     assert!(!out.exists());
+    // A configuration measured three times is one configuration.
+    let mut repeated = String::from("h,w,c_in,c_out,k1,k2,time_ms\n");
+    for _ in 0..3 {
+        for (h, k) in [(4, 1), (8, 1), (4, 3), (8, 3)] {
+            repeated.push_str(&format!("{h},{h},4,4,{k},{k},{}\n", h as f64 * k as f64 * 0.1));
+        }
+    }
+    let repeated = write(dir.path(), "repeated.csv", &repeated);
+    let err = fails(&["fit", "--data", s(&repeated), "--out", s(&out), "--model", "paper"]);
+    assert!(err.contains("4 distinct configurations (12 rows)"), "{err}");
+    // Many configurations, but two spatial sizes per class: β, γ and the scale are one
+    // unknown too many.
+    let mut two_sizes = String::from("h,w,c_in,c_out,k1,k2,time_ms\n");
+    for c in [2, 4, 8, 16] {
+        for (h, k) in [(4, 1), (8, 1), (4, 3), (8, 3)] {
+            two_sizes.push_str(&format!("{h},{h},{c},{c},{k},{k},{}\n", (h * c * k) as f64 * 0.01));
+        }
+    }
+    let two_sizes = write(dir.path(), "two_sizes.csv", &two_sizes);
+    let err = fails(&["fit", "--data", s(&two_sizes), "--out", s(&out), "--model", "paper"]);
+    assert!(err.contains("too few spatial sizes"), "{err}");
+    assert!(!out.exists());
 }
 
 #[test]
@@ -258,6 +280,13 @@ fn measure_through_an_external_program() {
     assert!(err.contains("in the order given"), "{err}");
     let err = fails(&["measure", "--backend", "cmd:cat", "--configs", s(&configs), "--out", s(&out2)]);
     assert!(err.contains("missing column `time_ms`"), "{err}");
+    // An output directory that does not exist is found before anything is timed.
+    let ran = dir.path().join("ran");
+    let marking = format!("cmd:touch {}; cat", ran.display());
+    let nowhere = dir.path().join("no/such/dir/out.csv");
+    let err = fails(&["measure", "--backend", &marking, "--configs", s(&configs), "--out", s(&nowhere)]);
+    assert!(err.contains("does not exist; create it first"), "{err}");
+    assert!(!ran.exists(), "the program ran before the output was checked");
     // The spread columns come back too when the program writes them (scripts/torch-conv-times.py does).
     let spread = r#"cmd:awk 'NR==1{print $0",time_ms,p10_ms,p90_ms,reps";next}{print $0",0.5,0.4,0.7,9"}'"#;
     ok(&["measure", "--backend", spread, "--configs", s(&configs), "--out", s(&out2)]);
@@ -409,6 +438,8 @@ fn crossval_and_plot_on_synthetic_data() {
     assert_eq!(v["n"], workloads().len());
     assert!(v["alpha"]["mape_pct"].as_f64().unwrap() < 1.0, "{v}");
     assert_eq!(v["folds"].as_array().unwrap().len(), 4);
+    // The paper form counts no memory, whatever --memory says.
+    assert_eq!((&v["model"], &v["memory"]), (&serde_json::json!("paper"), &serde_json::Value::Null));
     // With a matmul class, the fold that holds out every dense row cannot fit it, and says so.
     // (One class for every convolution, so that holding out the 1×1 ones leaves it rows.)
     let out = ok(&["crossval", "--data", s(&data), "--model", "paper", "--classes", "1", "--matmul-class", "--json"]);
