@@ -323,6 +323,14 @@ pub struct Field<'a> {
     pub field: &'a syn::Field,
 }
 
+/// Whether the field is `#[layer(skip)]`.
+fn is_skipped(f: &Field) -> bool {
+    f.field
+        .attrs
+        .iter()
+        .any(|a| a.path().is_ident(LAYER_ATTR) && a.parse_args::<Ident>().is_ok_and(|i| i == SKIP))
+}
+
 /// The fields of `item` in declaration order, tuple fields named by their index.
 pub fn fields(item: &syn::ItemStruct) -> Vec<Field<'_>> {
     item.fields
@@ -643,7 +651,7 @@ pub fn model(
     // passed something else through.
     let mut chain = Source::Previous;
     let has_input_field = fields.iter().any(|f| f.name == INPUT);
-    for f in fields {
+    for (index, f) in fields.iter().enumerate() {
         let Some(spec) = field_spec(cx, f, env) else {
             continue;
         };
@@ -654,7 +662,14 @@ pub fn model(
                 Ref::Name(n, range) => match outputs.get(n) {
                     Some(s) => Some(s.clone()),
                     None => {
-                        cx.error(*range, format!("no field before `{}` is named `{n}`; name an earlier field or \"input\"", f.name));
+                        let earlier = fields[..index].iter().find(|e| e.name == *n);
+                        match earlier {
+                            Some(e) if is_skipped(e) => cx.error(*range, format!("`{n}` is #[layer(skip)], so it has no output to read; name another field")),
+                            // Its own errors are reported (or it is a module still being collected).
+                            Some(_) => {}
+                            None if n == INPUT => cx.error(*range, format!("\"input\" names the field `input` here, which comes after `{}`; rename that field to read the model's input", f.name)),
+                            None => cx.error(*range, format!("no field before `{}` is named `{n}`; name an earlier field or \"input\"", f.name)),
+                        }
                         None
                     }
                 },
