@@ -451,6 +451,12 @@ fn price(
         );
         (!check_modules(cx, &lowered)).then_some(lowered)
     };
+    if attr == Attr::Budget && fields.is_empty() {
+        cx.error(
+            item.ident.span(),
+            format!("`{name}` has no fields, so #[cost_budget] has no layers to price: put it on the struct that holds the model's layers"),
+        );
+    }
     if attr == Attr::Model && args.input.is_none() {
         // A block priced only inside the models that nest it: check its annotations, no more.
         if let Some(b) = args.budgets.first() {
