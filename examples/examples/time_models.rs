@@ -91,21 +91,21 @@ impl CandleLeNet {
         })
     }
 
-    /// The forward pass as named ops, named after the annotated model's fields where it
-    /// has one (`burn_lenet::LeNet` shares one `activation` field for its four ReLUs).
+    /// The forward pass as named ops, named after the annotated model's layers
+    /// (`burn_lenet::LeNet` prices its shared ReLU at each use, as `conv1.relu` and so on).
     fn ops(&self) -> Vec<Op<'_>> {
         vec![
             ("conv1", Box::new(|x| self.conv1.forward(x))),
-            ("relu (conv1)", Box::new(|x| x.relu())),
+            ("conv1.relu", Box::new(|x| x.relu())),
             ("pool1", Box::new(|x| x.max_pool2d(2))),
             ("conv2", Box::new(|x| self.conv2.forward(x))),
-            ("relu (conv2)", Box::new(|x| x.relu())),
+            ("conv2.relu", Box::new(|x| x.relu())),
             ("pool2", Box::new(|x| x.max_pool2d(2))),
             ("flatten", Box::new(|x| x.flatten_from(1))),
             ("fc1", Box::new(|x| self.fc1.forward(x))),
-            ("activation", Box::new(|x| x.relu())),
+            ("fc1.relu", Box::new(|x| x.relu())),
             ("fc2", Box::new(|x| self.fc2.forward(x))),
-            ("relu (fc2)", Box::new(|x| x.relu())),
+            ("fc2.relu", Box::new(|x| x.relu())),
             ("fc3", Box::new(|x| self.fc3.forward(x))),
         ]
     }
@@ -275,8 +275,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         per_op.push((&cnn_cost, "candle_cnn", time_ops(runs, &cnn_ops, &x)?));
     }
 
+    // The candle copies are checked against the burn annotations they are priced with.
     let varmap = VarMap::new();
     let lenet = CandleLeNet::new(VarBuilder::from_varmap(&varmap, DType::F32, &cpu))?;
+    alphaflops::verify_candle::<burn_lenet::LeNet>(&varmap)?;
     let x = CandleTensor::zeros(&burn_lenet::INPUT, DType::F32, &cpu)?;
     let ops = lenet.ops();
     let t = candle_median_ms(runs, || run_ops(&ops, &x))?;
@@ -287,6 +289,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let varmap = VarMap::new();
     let vgg = CandleVgg::new(VarBuilder::from_varmap(&varmap, DType::F32, &cpu))?;
+    alphaflops::verify_candle::<burn_vgg::Vgg>(&varmap)?;
     let x = CandleTensor::zeros(&burn_vgg::INPUT, DType::F32, &cpu)?;
     let ops = vgg.ops();
     let t = candle_median_ms(runs, || run_ops(&ops, &x))?;
@@ -301,7 +304,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!("{name},{kernels},{t:.4},{p:.4},{:.1}", (p - t) / t * 100.0);
     }
     // Per op: candle's time for that op alone beside the annotated layer's prediction
-    // (`-` where the annotation has no such layer, e.g. LeNet's shared ReLU).
+    // (`-` where the annotation has no such layer, e.g. the flatten, a free reshape).
     for (cost, model, ops) in &per_op {
         println!(
             "\n{model} per op on {}: op,kind,median_ms,predicted_ms",

@@ -2,18 +2,19 @@
 //!
 //! Fields are declared in forward order. The forward pass is
 //! `conv1 → relu → pool1 → conv2 → relu → pool2 → flatten → fc1 → relu → fc2 → relu → fc3`;
-//! the single `activation: Relu` field is applied four times (after `conv1`, `conv2`, `fc1`
-//! and `fc2`), and the flatten before `fc1` is a free reshape with no field of its own.
+//! the single `activation: Relu` field is applied four times, so it is `#[layer(skip)]` and
+//! each use is priced where it happens, by `then(relu)` on `conv1`, `conv2`, `fc1` and `fc2`.
+//! The flatten before `fc1` is a free reshape with no field of its own.
 //!
 //! | field | layer | output shape |
 //! | --- | --- | --- |
-//! | `conv1` | `Conv2d([1, 6], [5, 5])`, padding 2 | `[1, 6, 28, 28]` |
+//! | `conv1` | `Conv2d([1, 6], [5, 5])`, padding 2, then ReLU | `[1, 6, 28, 28]` |
 //! | `pool1` | `MaxPool2d([2, 2])`, stride 2 | `[1, 6, 14, 14]` |
-//! | `conv2` | `Conv2d([6, 16], [5, 5])` | `[1, 16, 10, 10]` |
+//! | `conv2` | `Conv2d([6, 16], [5, 5])`, then ReLU | `[1, 16, 10, 10]` |
 //! | `pool2` | `MaxPool2d([2, 2])`, stride 2 | `[1, 16, 5, 5]` → flatten `[1, 400]` |
-//! | `fc1` | `Linear(400 → 120)` | `[1, 120]` |
-//! | `activation` | `Relu` | (shape-preserving) |
-//! | `fc2` | `Linear(120 → 84)` | `[1, 84]` |
+//! | `fc1` | `Linear(400 → 120)`, then ReLU | `[1, 120]` |
+//! | `activation` | `Relu`, used by the four above | (skipped) |
+//! | `fc2` | `Linear(120 → 84)`, then ReLU | `[1, 84]` |
 //! | `fc3` | `Linear(84 → 10)` | `[1, 10]` |
 
 use burn::nn::conv::{Conv2d, Conv2dConfig};
@@ -37,24 +38,25 @@ pub const OUTPUT: [usize; 2] = [1, 10];
 #[derive(Module, Debug)]
 pub struct LeNet {
     /// 1 → 6 channels, 5×5 kernel, padding 2 (keeps 28×28).
-    #[layer(conv2d(channels = [1, 6], kernel_size = [5, 5], padding = [2, 2]))]
+    #[layer(conv2d(channels = [1, 6], kernel_size = [5, 5], padding = [2, 2]), then(relu))]
     pub conv1: Conv2d,
     /// 2×2 max pooling, stride 2.
     #[layer(max_pool2d(kernel_size = [2, 2], strides = [2, 2]))]
     pub pool1: MaxPool2d,
     /// 6 → 16 channels, 5×5 kernel, no padding.
-    #[layer(conv2d(channels = [6, 16], kernel_size = [5, 5]))]
+    #[layer(conv2d(channels = [6, 16], kernel_size = [5, 5]), then(relu))]
     pub conv2: Conv2d,
     /// 2×2 max pooling, stride 2.
     #[layer(max_pool2d(kernel_size = [2, 2], strides = [2, 2]))]
     pub pool2: MaxPool2d,
     /// 16·5·5 = 400 → 120.
-    #[layer(linear(d_input = 400, d_output = 120))]
+    #[layer(linear(d_input = 400, d_output = 120), then(relu))]
     pub fc1: Linear,
-    /// ReLU, applied after `conv1`, `conv2`, `fc1` and `fc2`.
+    /// ReLU, applied after `conv1`, `conv2`, `fc1` and `fc2`: priced there, by `then(relu)`.
+    #[layer(skip)]
     pub activation: Relu,
     /// 120 → 84.
-    #[layer(linear(d_input = 120, d_output = 84))]
+    #[layer(linear(d_input = 120, d_output = 84), then(relu))]
     pub fc2: Linear,
     /// 84 → 10.
     #[layer(linear(d_input = 84, d_output = 10))]

@@ -14,9 +14,10 @@
 //! | [`burn_vit`] | burn 0.22 (flex) | `[1, 3, 224, 224]` | `[1, 1000]` |
 //! | [`candle_cnn`] | candle 0.11 (CPU) | `[1, 1, 28, 28]` | `[1, 10]` |
 //!
-//! In every model struct the fields are declared in forward order, one field per priced op
-//! (activations, pooling and dropout included), so an annotation pass can read them top to
-//! bottom as the op sequence.
+//! In every model struct the fields are declared in forward order (activations, pooling and
+//! dropout included), so an annotation pass can read them top to bottom as the op sequence;
+//! a module the forward pass applies more than once (LeNet's one `Relu`) is `#[layer(skip)]`
+//! and priced at each use by `then(...)` on the field before it.
 
 pub mod burn_lenet;
 pub mod burn_resnet;

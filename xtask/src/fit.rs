@@ -47,7 +47,8 @@ pub enum CombineArg {
 pub enum MemoryArg {
     /// Inputs, outputs and weights of each kernel
     Tensors,
-    /// Convolutions as im2col + GEMM: the unfolded input, outputs and weights
+    /// Convolutions as im2col + GEMM: a convolution's unfolded input (the GEMM's input
+    /// matrix); other kernels count their tensors
     Im2col,
 }
 
@@ -118,7 +119,7 @@ pub struct SpecArgs {
     #[arg(long)]
     pub floor: bool,
     /// What the extended form's memory term counts: tensors (inputs + outputs + weights) or
-    /// im2col (the unfolded input of a convolution, + outputs + weights)
+    /// im2col (a convolution's unfolded input alone)
     #[arg(long, value_enum, default_value = "tensors")]
     pub memory: MemoryArg,
 }
