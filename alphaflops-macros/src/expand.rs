@@ -198,10 +198,12 @@ fn first_missing_module(
     if cx.has_errors() {
         return None;
     }
+    // A struct nesting itself has no exporter to call yet: expanding it reports the cycle.
+    let own = item.ident.to_string();
     lowered
         .missing
         .into_iter()
-        .find(|m| !children.contains_key(&m.ident))
+        .find(|m| !children.contains_key(&m.ident) && m.ident != own)
 }
 
 /// What names in a struct's annotations stand for, where the struct is defined.
