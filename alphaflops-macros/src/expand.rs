@@ -510,7 +510,7 @@ fn price(
                     e.name,
                     e.op,
                     e.error,
-                    hint(&e.error)
+                    hint(&e.error, children)
                 ),
             );
             return (Some(lowered.model), None, params);
@@ -790,9 +790,18 @@ fn tracking(files: &[&std::path::Path]) -> TokenStream {
 }
 
 /// How to fix a shape error, where the rule broken says.
-fn hint(error: &LayerError) -> String {
+fn hint(error: &LayerError, children: &Children) -> String {
     match error {
-        LayerError::Nested { error, .. } => hint(&error.error),
+        // In a nested block, name it; a parameterised one may take the value from a binding.
+        LayerError::Nested { model, error } => match hint(&error.error, children) {
+            inner if inner.is_empty() => inner,
+            inner => match children.get(model) {
+                Some(Child::Template(_)) => format!(
+                    "{inner} in `{model}`, or bind the parameter that sets it in `module(...)`"
+                ),
+                _ => format!("{inner} in `{model}`"),
+            },
+        },
         LayerError::Mismatch {
             what: "input channels",
             actual,
