@@ -34,8 +34,8 @@ pub fn price_kernels(profile: &Profile, kernels: &[Kernel]) -> Result<KernelPric
             None => None,
         };
         let alpha = class.map_or(1.0, |(input, c)| c.alpha(input));
-        if let (false, Some((_, c))) = (alpha.is_finite(), class) {
-            // Only an extreme γ gets here: α = base^γ past f64's range.
+        if let (false, Some((_, c))) = ((alpha * k.flops as f64).is_finite(), class) {
+            // Only an extreme γ gets here: α = base^γ, or α·FLOPs, past f64's range.
             return Err(LayerError::Invalid(format!(
                 "profile `{}` prices this kernel at α = {alpha} (class {}, gamma = {}); lower that gamma or refit the profile",
                 profile.name,

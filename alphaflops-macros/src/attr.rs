@@ -241,8 +241,9 @@ pub fn map_names(items: Vec<Item>, substitute: &mut dyn FnMut(Site) -> Value) ->
 }
 
 /// Reports every name in `items` where only literals are accepted (the struct-level
-/// arguments), with `message` for each. Returns the items without names, to be read as
-/// usual, and the keys of those left out, whose errors are already reported.
+/// arguments, but for a `params(...)` list, which holds names), with `message` for each.
+/// Returns the items without names, to be read as usual, and the keys of those left out,
+/// whose errors are already reported.
 pub fn reject_names(
     cx: &Ctxt,
     items: Vec<Item>,
@@ -252,6 +253,10 @@ pub fn reject_names(
     let kept = items
         .into_iter()
         .filter(|item| {
+            // `params(a, b)` declares names; `block_params` reads it.
+            if item.key == "params" && matches!(item.body, Body::List(_)) {
+                return true;
+            }
             let before = cx.count();
             map_names(vec![item.clone()], &mut |site| {
                 cx.error(site.range, message(&site));

@@ -68,7 +68,16 @@ pub fn attribute(attr: Attr, args: TokenStream, input: TokenStream) -> TokenStre
         last.and_then(|s| Attr::parse(&s.ident)).is_some()
     };
     if let Some(other) = item.attrs.iter().find(|a| ours(a)) {
-        let message = "#[cost_budget] and #[cost_model] on one struct: keep #[cost_budget] for a model priced on its own `input`, #[cost_model] for a block other models nest";
+        let second = other
+            .path()
+            .segments
+            .last()
+            .and_then(|s| Attr::parse(&s.ident));
+        let message = if second == Some(attr) {
+            format!("#[{}] twice on one struct: keep one", attr.name())
+        } else {
+            "#[cost_budget] and #[cost_model] on one struct: keep #[cost_budget] for a model priced on its own `input`, #[cost_model] for a block other models nest".to_string()
+        };
         let err = syn::Error::new_spanned(other, message).to_compile_error();
         let mut item = item.clone();
         item.attrs.retain(|a| !ours(a));
@@ -156,7 +165,7 @@ fn exporter(item: &syn::ItemStruct, export: Export) -> TokenStream {
 /// uses for it (`[want "Name"]`), which differs from the struct's own under `use … as`.
 fn invoke(module: &lower::ModuleRef, collected: TokenStream) -> TokenStream {
     let path = &module.path;
-    let want = &module.ident;
+    let want = &module.key;
     quote_spanned!(module.range.start=> #path! { #collected [want #want] })
 }
 
@@ -198,12 +207,14 @@ fn first_missing_module(
     if cx.has_errors() {
         return None;
     }
-    // A struct nesting itself has no exporter to call yet: expanding it reports the cycle.
+    // A struct nesting itself (`Net`, `Self`) has no exporter to call yet: expanding it
+    // reports the cycle. `inner::Net` is another struct.
     let own = item.ident.to_string();
+    let itself = |m: &lower::ModuleRef| m.key == own || m.key == "Self";
     lowered
         .missing
         .into_iter()
-        .find(|m| !children.contains_key(&m.ident) && m.ident != own)
+        .find(|m| !children.contains_key(&m.key) && !itself(m))
 }
 
 /// What names in a struct's annotations stand for, where the struct is defined.

@@ -5,7 +5,7 @@ use alphaflops_core::{
     Activation, Conv, ConvTranspose, Layer, Metric, Model, Node, Padding, Pool, PoolKind, Shape,
     Source,
 };
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use proc_macro2::{Ident, Span};
 use quote::ToTokens;
@@ -84,8 +84,9 @@ pub fn args(cx: &Ctxt, items: Vec<Item>, parsed: bool, model: bool) -> Args {
         params: Vec::new(),
     };
     // Names are block parameters, which only field annotations read; here they are
-    // reported as a syntax error would be. The other arguments, `params(...)` among them,
-    // are read as usual, so the fields' uses of the parameters raise nothing more.
+    // reported as a syntax error would be. The other arguments are read as usual, and
+    // `params(...)` lists (whose entries are names) are left to `block_params`, so the
+    // fields' uses of the parameters raise nothing more.
     let (items, rejected) = attr::reject_names(cx, items, &|site| {
         let (name, key) = (site.name, site.keys.first().map(ToString::to_string));
         let advice = match key.as_deref() {
@@ -214,7 +215,9 @@ fn block_params(cx: &Ctxt, item: &Item, entries: &[Item]) -> Vec<Ident> {
                     entry.key
                 ),
             );
-        } else if !attr::repeated(cx, entries, i, |k| {
+        }
+        // Declared even when given a value, so that its uses raise nothing more.
+        if !attr::repeated(cx, entries, i, |k| {
             format!("duplicate block parameter `{k}`; give it once")
         }) {
             names.push(entry.key.clone());
@@ -561,8 +564,11 @@ const SKIP: &str = "skip";
 pub struct ModuleRef {
     /// The type's path without generic arguments: also the path of its exporter macro.
     pub path: syn::Path,
-    /// The struct's name, the key children are found by.
+    /// The struct's name, as messages call it.
     pub ident: String,
+    /// The path as written (`a::Head`), the key children are found by: two structs of one
+    /// name in two modules are two children.
+    pub key: String,
     /// The field's type, where errors about the module point.
     pub range: Range,
     /// `module(c_in = 64, …)`: values for the block's parameters.
@@ -651,10 +657,22 @@ pub fn model(
     // passed something else through.
     let mut chain = Source::Previous;
     let has_input_field = fields.iter().any(|f| f.name == INPUT);
+    // Fields whose lowering reported an error (or that wait for their module): naming them
+    // later adds nothing to what they already said.
+    let mut silent: HashSet<&str> = HashSet::new();
+    let mut previous: Option<(&str, usize)> = None;
+    let mut waited = false;
     for (index, f) in fields.iter().enumerate() {
+        if let Some((name, before)) = previous.take()
+            && (cx.count() > before || waited)
+        {
+            silent.insert(name);
+        }
+        (previous, waited) = (Some((f.name.as_str(), cx.count())), false);
         let Some(spec) = field_spec(cx, f, env) else {
             continue;
         };
+        let silent = &silent;
         let source = |r: &Ref, outputs: &HashMap<String, Source>| -> Option<Source> {
             match r {
                 Ref::Shape(s) => Some(Source::Shape(s.clone())),
@@ -665,8 +683,8 @@ pub fn model(
                         let earlier = fields[..index].iter().find(|e| e.name == *n);
                         match earlier {
                             Some(e) if is_skipped(e) => cx.error(*range, format!("`{n}` is #[layer(skip)], so it has no output to read; name another field")),
-                            // Its own errors are reported (or it is a module still being collected).
-                            Some(_) => {}
+                            Some(e) if silent.contains(e.name.as_str()) => {}
+                            Some(_) => cx.error(*range, format!("`{n}` is not a layer, so it has no output to read; name another field")),
                             None if n == INPUT => cx.error(*range, format!("\"input\" names the field `input` here, which comes after `{}`; rename that field to read the model's input", f.name)),
                             None => cx.error(*range, format!("no field before `{}` is named `{n}`; name an earlier field or \"input\"", f.name)),
                         }
@@ -696,9 +714,10 @@ pub fn model(
                 Some(Some(layer)) => layer,
                 Some(None) => continue,
                 None => {
-                    if !missing.iter().any(|x| x.ident == m.ident) {
+                    if !missing.iter().any(|x| x.key == m.key) {
                         missing.push(m.clone());
                     }
+                    waited = true;
                     continue;
                 }
             },
@@ -812,7 +831,7 @@ pub fn model(
 /// parameterised block its annotations lowered with the field's bindings. `None` when the
 /// struct has not been collected yet, `Some(None)` after an error (reported).
 fn module_layer(cx: &Ctxt, m: &ModuleRef, children: &Children, env: Env) -> Option<Option<Layer>> {
-    let child = children.get(&m.ident)?;
+    let child = children.get(&m.key)?;
     let before = cx.count();
     let layer = match child {
         Child::Model(model) if model.name == BROKEN => Layer::Block(Box::new(model.clone())),
@@ -982,6 +1001,17 @@ fn field_spec(cx: &Ctxt, f: &Field, env: Env) -> Option<FieldSpec> {
     }
 }
 
+/// `a::b::Head` (generic arguments left out), the key of a module's exporter answer.
+fn path_key(path: &syn::Path) -> String {
+    let segments: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+    let lead = if path.leading_colon.is_some() {
+        "::"
+    } else {
+        ""
+    };
+    format!("{lead}{}", segments.join("::"))
+}
+
 /// The type a `#[layer(module)]` field holds, through `Vec`, `Option`, `Box` and arrays.
 fn module_type(ty: &syn::Type) -> Option<syn::Path> {
     match ty {
@@ -1029,6 +1059,8 @@ fn field_layer(cx: &Ctxt, f: &Field, attr: Range, items: Vec<Item>, env: Env) ->
     let mut input = None;
     // The count and the value it was read from.
     let mut repeat: Option<(u64, Value)> = None;
+    // Written, even when its value was refused (and reported).
+    let mut repeat_given = false;
     let mut then = Vec::new();
     let mut skip = false;
     for (i, item) in items.iter().enumerate() {
@@ -1055,6 +1087,7 @@ fn field_layer(cx: &Ctxt, f: &Field, attr: Range, items: Vec<Item>, env: Env) ->
             ),
             // repeat = 4, or repeat = n (a block parameter, which may be 0: an empty `Vec`, a `None`)
             (REPEAT, Body::Value(v)) => {
+                repeat_given = true;
                 let count = match v.param {
                     Some(_) => attr::uint(cx, REPEAT, v),
                     None => attr::positive(cx, REPEAT, v),
@@ -1068,7 +1101,10 @@ fn field_layer(cx: &Ctxt, f: &Field, attr: Range, items: Vec<Item>, env: Env) ->
                 });
                 repeat = count.map(|n| (n, v.clone()));
             }
-            (REPEAT, _) => cx.error(item.range, "`repeat` takes a count: write `repeat = 4`"),
+            (REPEAT, _) => {
+                repeat_given = true;
+                cx.error(item.range, "`repeat` takes a count: write `repeat = 4`");
+            }
             // then(add(with = "input"), relu)
             (THEN, Body::List(ops)) => {
                 for op in ops {
@@ -1150,6 +1186,7 @@ fn field_layer(cx: &Ctxt, f: &Field, attr: Range, items: Vec<Item>, env: Env) ->
         let range = Range::of(&f.field.ty);
         (
             Planned::Module(ModuleRef {
+                key: path_key(&path),
                 path,
                 ident,
                 range,
@@ -1187,7 +1224,18 @@ fn field_layer(cx: &Ctxt, f: &Field, attr: Range, items: Vec<Item>, env: Env) ->
             _ => {}
         }
     }
-    if let (None, syn::Type::Array(a)) = (&repeat, &f.field.ty)
+    if let (Container::Many(Some(len)), false) = (container, repeat_given)
+        && len > MAX_REPEAT
+    {
+        cx.error(
+            Range::of(&f.field.ty),
+            format!(
+                "`{}` holds {len} copies, more than the {MAX_REPEAT} the macro prices one by one",
+                f.name
+            ),
+        );
+    }
+    if let (false, syn::Type::Array(a)) = (repeat_given, &f.field.ty)
         && matches!(container, Container::Many(None))
     {
         let len = a.len.to_token_stream().to_string();

@@ -365,18 +365,21 @@ impl LeastSquaresProblem<f64, Dyn, Dyn> for Problem<'_> {
     }
 }
 
-/// The kernels of `rows` that `class` of `base` prices: how many, and how many distinct S.
-fn class_support(rows: &[Row], base: &Profile, class: &AlphaClass) -> (usize, usize) {
-    let mut s_values: Vec<u64> = rows
+/// The kernels of `rows` that `class` of `base` prices: how many, how many distinct S, and
+/// how many distinct (S, kernel area) points (α depends on both: S_K = 1 + ln K).
+fn class_support(rows: &[Row], base: &Profile, class: &AlphaClass) -> (usize, usize, usize) {
+    let mut points: Vec<(u64, u64)> = rows
         .iter()
         .flat_map(|r| r.kernels.iter().filter_map(|k| k.alpha))
         .filter(|a| base.class(a.op, a.kernel_area).is_some_and(|c| std::ptr::eq(c, class)))
-        .map(|a| a.s)
+        .map(|a| (a.s, a.kernel_area))
         .collect();
-    let n = s_values.len();
-    s_values.sort_unstable();
-    s_values.dedup();
-    (n, s_values.len())
+    let n = points.len();
+    points.sort_unstable();
+    points.dedup();
+    let mut sizes: Vec<u64> = points.iter().map(|p| p.0).collect();
+    sizes.dedup();
+    (n, sizes.len(), points.len())
 }
 
 /// β and γ need at least 3 kernels at 2 or more spatial sizes (see also `check_rows`).
@@ -388,7 +391,7 @@ fn fittable(n: usize, distinct: usize) -> bool {
 pub fn matmul_class_fittable(rows: &[Row], base: &Profile) -> bool {
     has_matmul_class(base)
         && base.alpha_classes.iter().filter(|c| c.op == Some(KernelOp::Matmul)).all(|c| {
-            let (n, distinct) = class_support(rows, base, c);
+            let (n, distinct, _) = class_support(rows, base, c);
             fittable(n, distinct)
         })
 }
@@ -406,7 +409,7 @@ pub fn doubtful(p: &Profile) -> Vec<String> {
         }
     }
     if p.timing.ms_per_flop < 1e-20 {
-        out.push(format!("ms_per_flop = {:e} (over 1e17 FLOP per ms): {advice}", p.timing.ms_per_flop));
+        out.push(format!("ms_per_flop = {:e} (over 1e20 FLOP per ms): {advice}", p.timing.ms_per_flop));
     }
     out
 }
@@ -431,20 +434,21 @@ pub fn check_rows(rows: &[Row], form: Form, floor: bool, base: &Profile) -> Resu
             (Some(KernelOp::Matmul), _) => "matmul (dense rows: h = batch, w = 1, k = 1)".to_string(),
             _ => class.label(),
         };
-        let (n, distinct) = class_support(rows, base, class);
+        let (n, distinct, _) = class_support(rows, base, class);
         if !fittable(n, distinct) {
             return Err(err!(
                 "cannot fit β, γ of the class {label}: {n} rows with {distinct} distinct spatial sizes S; add at least 3 such rows with 2 or more different h·w·batch (or change --classes, --matmul-class)"
             ));
         }
     }
-    // Rows at one S tell a class's α at that S alone, so two sizes per class fit its β and γ
-    // only once the shared scale is known: over all classes, one size more is needed.
+    // Rows at one (S, kernel area) tell a class's α at that point alone, so two points per
+    // class fit its β and γ only once the shared scale is known: over all classes, one point
+    // more is needed.
     let classes = base.alpha_classes.len();
-    let sizes: usize = base.alpha_classes.iter().map(|c| class_support(rows, base, c).1).sum();
-    if sizes <= 2 * classes {
+    let points: usize = base.alpha_classes.iter().map(|c| class_support(rows, base, c).2).sum();
+    if points <= 2 * classes {
         return Err(err!(
-            "too few spatial sizes to fit β and γ of {classes} classes and their shared scale: {sizes} (class, S) pairs, need at least {}; add rows at another h·w·batch",
+            "too few spatial sizes to fit β and γ of {classes} classes and their shared scale: {points} distinct (S, kernel area) points, need at least {}; add rows at another h·w·batch or kernel size",
             2 * classes + 1
         ));
     }

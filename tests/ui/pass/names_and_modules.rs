@@ -1,5 +1,5 @@
-//! A raw-identifier struct name, and two equal blocks of one name in two modules: each
-//! exports its own macro.
+//! A raw-identifier struct name, and two different blocks of one name in two modules: each
+//! exports its own macro, and each field is priced as its own block.
 use alphaflops::{CostModel, cost_budget, cost_model};
 
 pub struct Linear;
@@ -17,7 +17,7 @@ pub mod b {
     use alphaflops::cost_model;
     #[cost_model]
     pub struct Head {
-        #[layer(linear(d_input = 4, d_output = 4))]
+        #[layer(linear(d_input = 4, d_output = 8))]
         pub fc: super::Linear,
     }
 }
@@ -25,7 +25,7 @@ pub mod b {
 #[cost_model]
 #[allow(non_camel_case_types)]
 pub struct r#gen {
-    #[layer(linear(d_input = 4, d_output = 2))]
+    #[layer(linear(d_input = 8, d_output = 2))]
     fc: Linear,
 }
 
@@ -40,5 +40,5 @@ pub struct Net {
 }
 
 fn main() {
-    assert_eq!(Net::cost().params, 20 + 20 + 10);
+    assert_eq!(Net::cost().params, 20 + 40 + 18);
 }
