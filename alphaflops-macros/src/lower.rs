@@ -1235,14 +1235,21 @@ fn field_layer(cx: &Ctxt, f: &Field, attr: Range, items: Vec<Item>, env: Env) ->
             ),
         );
     }
-    if let (false, syn::Type::Array(a)) = (repeat_given, &f.field.ty)
-        && matches!(container, Container::Many(None))
-    {
-        let len = a.len.to_token_stream().to_string();
-        cx.error(
-            Range::of(&a.len),
-            format!("the macro cannot read the length `{len}` of `{}`: add `repeat = …` with the number it stands for", f.name),
-        );
+    // A length the macro cannot see is not assumed to be 1.
+    if let (false, Container::Many(None)) = (repeat_given, container) {
+        match &f.field.ty {
+            syn::Type::Array(a) => {
+                let len = a.len.to_token_stream().to_string();
+                cx.error(
+                    Range::of(&a.len),
+                    format!("the macro cannot read the length `{len}` of `{}`: add `repeat = …` with the number it stands for", f.name),
+                );
+            }
+            ty => cx.error(
+                Range::of(ty),
+                format!("`{}` is a `Vec`, whose length the macro cannot see: add `repeat = …` with the number of elements it holds", f.name),
+            ),
+        }
     }
     let repeat = match (repeat, container) {
         (Some((n, _)), _) => n,
@@ -2151,7 +2158,7 @@ mod tests {
     fn a_vec_of_one_is_indexed_as_burn_indexes_it() {
         let item: syn::ItemStruct = syn::parse_quote! {
             struct Net {
-                #[layer(linear(d_input = 4, d_output = 4))]
+                #[layer(linear(d_input = 4, d_output = 4), repeat = 1)]
                 fcs: Vec<Linear>,
                 #[layer(linear(d_input = 4, d_output = 4))]
                 maybe: Option<Linear>,
@@ -2168,6 +2175,20 @@ mod tests {
             .map(|n| n.name.as_str())
             .collect();
         assert_eq!(names, ["fcs.0", "maybe", "pair.0", "pair.1"]);
+        // A `Vec`'s length is not assumed.
+        let item: syn::ItemStruct = syn::parse_quote! {
+            struct Net {
+                #[layer(linear(d_input = 4, d_output = 4))]
+                fcs: Vec<Linear>,
+            }
+        };
+        let (_, errors) = lower(&item, &Children::new(), Env::Plain);
+        assert_eq!(
+            errors,
+            [
+                "`fcs` is a `Vec`, whose length the macro cannot see: add `repeat = …` with the number of elements it holds"
+            ]
+        );
     }
 
     #[test]
