@@ -121,7 +121,9 @@ fn report_shows_the_hierarchy() {
         .find(|l| l.starts_with("| 5.1 | ↳ conv1 |"))
         .unwrap();
     assert!(row.ends_with("| 2.1 % |"), "{row}");
-    let cost = nested_resnet18().price(&Profile::default_profile()).unwrap();
+    let cost = nested_resnet18()
+        .price(&Profile::default_profile())
+        .unwrap();
     let children = cost.layers.iter().flat_map(|l| &l.children);
     assert!(children.clone().count() > 0);
     assert!(children.clone().all(|c| c.share_pct > 0.0));
