@@ -77,15 +77,12 @@ pub struct Entry {
 
 /// `format = 1`; another version is refused where it is written.
 fn format_version<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
-    use serde::de::Error as _;
-    let v = u32::deserialize(d)?;
-    if v == FORMAT {
-        Ok(v)
-    } else {
-        Err(D::Error::custom(format!(
-            "this alphaflops reads baseline format {FORMAT}, the file says {v}; rewrite it with `cargo xtask bless`"
-        )))
-    }
+    crate::profile::version(
+        d,
+        FORMAT,
+        "baseline",
+        "; rewrite it with `cargo xtask bless`",
+    )
 }
 
 /// One metric, baseline against head.

@@ -444,12 +444,23 @@ fn beta<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
 }
 
 fn format_version<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+    version(d, FORMAT, "profile", "")
+}
+
+/// A file's `format = N`, refused where it is written unless it is `expected`; `fix` (with
+/// its leading "; ") says how to get a file of the right format.
+pub(crate) fn version<'de, D: Deserializer<'de>>(
+    d: D,
+    expected: u32,
+    file: &str,
+    fix: &str,
+) -> Result<u32, D::Error> {
     let v = u32::deserialize(d)?;
-    if v == FORMAT {
+    if v == expected {
         Ok(v)
     } else {
         Err(D::Error::custom(format!(
-            "this alphaflops reads profile format {FORMAT}, the file says {v}"
+            "this alphaflops reads {file} format {expected}, the file says {v}{fix}"
         )))
     }
 }
