@@ -1,4 +1,5 @@
-//! A block nested under another name (`use … as`), and under its own: both are priced.
+//! One block nested three ways: under a `use … as` name, under its path, and by a struct
+//! of its own name (`inner::Block` inside `Block` is another struct, not a cycle).
 use alphaflops::{CostModel, cost_budget};
 
 pub struct Linear;
@@ -15,13 +16,15 @@ mod inner {
 use inner::Block as Renamed;
 
 #[cost_budget(input = [1, 4])]
-pub struct Net {
+pub struct Block {
     #[layer(module)]
     a: Renamed,
     #[layer(module)]
     b: inner::Block,
+    #[layer(linear(d_input = 4, d_output = 2))]
+    out: Linear,
 }
 
 fn main() {
-    assert_eq!(Net::cost().params, 2 * 20);
+    assert_eq!(Block::cost().params, 2 * 20 + 10);
 }
