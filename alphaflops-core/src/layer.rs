@@ -29,6 +29,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::alpha::AlphaInput;
+pub use crate::kernel::{Elementwise, Gemm, Kernel};
 use crate::shape::{Shape, product, sum};
 
 /// Why a layer cannot take its input.
@@ -339,26 +340,6 @@ pub enum Layer {
     Block(Box<crate::model::Model>),
 }
 
-/// One kernel launch a layer performs, with what pricing needs.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Kernel {
-    pub macs: u64,
-    /// `2·macs` plus the element-wise FLOPs.
-    pub flops: u64,
-    /// α's inputs, for kernels with a kernel/matmul structure; element-wise kernels have
-    /// none and are priced with α = 1.
-    pub alpha: Option<AlphaInput>,
-    /// Elements read and written (inputs, outputs and weights), for the memory term.
-    pub elements_moved: u64,
-    /// The GEMM's input matrix when the kernel runs as im2col + GEMM (candle and most CPU
-    /// backends): for a convolution the unfolded input, `N · output positions · c_in · K1·K2`
-    /// elements (every group's columns); for a dense layer its input (a 1×1 convolution's
-    /// unfolding). Profiles with `memory = "im2col"` price these elements instead of
-    /// `elements_moved`; `None` for kernels without such a matrix.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub unfolded_elements: Option<u64>,
-}
-
 /// What a layer does to a given input.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LayerEval {
@@ -429,6 +410,7 @@ fn matmul_kernel(
     macs: u64,
     extra_flops: u64,
     alpha: AlphaInput,
+    gemm: Gemm,
     moved: &[u64],
 ) -> Result<Kernel, LayerError> {
     Ok(Kernel {
@@ -437,17 +419,21 @@ fn matmul_kernel(
         alpha: Some(alpha),
         elements_moved: sum(moved, "the elements moved")?,
         unfolded_elements: None,
+        gemm: Some(gemm),
+        elementwise: None,
     })
 }
 
-/// An element-wise kernel: no MACs, α = 1.
-fn elementwise_kernel(flops: u64, moved: &[u64]) -> Result<Kernel, LayerError> {
+/// An element-wise kernel of class `class`: no MACs, α = 1.
+fn elementwise_kernel(class: Elementwise, flops: u64, moved: &[u64]) -> Result<Kernel, LayerError> {
     Ok(Kernel {
         macs: 0,
         flops,
         alpha: None,
         elements_moved: sum(moved, "the elements moved")?,
         unfolded_elements: None,
+        gemm: None,
+        elementwise: Some(class),
     })
 }
 
@@ -632,8 +618,11 @@ impl Layer {
                 out.extend_from_slice(output);
                 let out = Shape(out);
                 let n_out = out.numel()?;
-                let kernel =
-                    elementwise_kernel(sum(&[n_in, n_out], "the FLOP count")?, &[n_in, n_out])?;
+                let kernel = elementwise_kernel(
+                    Elementwise::Pool,
+                    sum(&[n_in, n_out], "the FLOP count")?,
+                    &[n_in, n_out],
+                )?;
                 Ok(LayerEval {
                     output: out,
                     params: 0,
@@ -648,7 +637,11 @@ impl Layer {
                 Ok(LayerEval {
                     output: input.clone(),
                     params,
-                    kernels: vec![elementwise_kernel(flops, &[n_in, n_in, params])?],
+                    kernels: vec![elementwise_kernel(
+                        Elementwise::Norm,
+                        flops,
+                        &[n_in, n_in, params],
+                    )?],
                 })
             }
             Layer::GroupNorm {
@@ -670,7 +663,11 @@ impl Layer {
                 Ok(LayerEval {
                     output: input.clone(),
                     params,
-                    kernels: vec![elementwise_kernel(flops, &[n_in, n_in, params])?],
+                    kernels: vec![elementwise_kernel(
+                        Elementwise::Norm,
+                        flops,
+                        &[n_in, n_in, params],
+                    )?],
                 })
             }
             Layer::LayerNorm { d_model } => {
@@ -690,7 +687,11 @@ impl Layer {
                 Ok(LayerEval {
                     output: input.clone(),
                     params,
-                    kernels: vec![elementwise_kernel(flops, &[n_in, n_in, params])?],
+                    kernels: vec![elementwise_kernel(
+                        Elementwise::Norm,
+                        flops,
+                        &[n_in, n_in, params],
+                    )?],
                 })
             }
             Layer::Activation(a) => {
@@ -698,7 +699,11 @@ impl Layer {
                 Ok(LayerEval {
                     output: input.clone(),
                     params: 0,
-                    kernels: vec![elementwise_kernel(flops, &[n_in, n_in])?],
+                    kernels: vec![elementwise_kernel(
+                        Elementwise::Activation,
+                        flops,
+                        &[n_in, n_in],
+                    )?],
                 })
             }
             Layer::Softmax { dim } => {
@@ -707,7 +712,11 @@ impl Layer {
                 Ok(LayerEval {
                     output: input.clone(),
                     params: 0,
-                    kernels: vec![elementwise_kernel(flops, &[n_in, n_in])?],
+                    kernels: vec![elementwise_kernel(
+                        Elementwise::Softmax,
+                        flops,
+                        &[n_in, n_in],
+                    )?],
                 })
             }
             Layer::Dropout => Ok(LayerEval {
@@ -772,7 +781,7 @@ impl Layer {
                 Ok(LayerEval {
                     output: out,
                     params,
-                    kernels: vec![elementwise_kernel(0, &[n_in, n_out])?],
+                    kernels: vec![elementwise_kernel(Elementwise::Copy, 0, &[n_in, n_out])?],
                 })
             }
             Layer::Add => {
@@ -791,7 +800,7 @@ impl Layer {
                 Ok(LayerEval {
                     output: input.clone(),
                     params: 0,
-                    kernels: vec![elementwise_kernel(flops, &[moved])?],
+                    kernels: vec![elementwise_kernel(Elementwise::Binary, flops, &[moved])?],
                 })
             }
             Layer::Concat { dim } => {
@@ -820,7 +829,7 @@ impl Layer {
                 Ok(LayerEval {
                     output: out,
                     params: 0,
-                    kernels: vec![elementwise_kernel(0, &[n_out, n_out])?],
+                    kernels: vec![elementwise_kernel(Elementwise::Copy, 0, &[n_out, n_out])?],
                 })
             }
             Layer::MultiHeadAttention {
@@ -835,7 +844,7 @@ impl Layer {
                 Ok(LayerEval {
                     output: out,
                     params: d,
-                    kernels: vec![elementwise_kernel(0, &[n_in, n_out])?],
+                    kernels: vec![elementwise_kernel(Elementwise::Copy, 0, &[n_in, n_out])?],
                 })
             }
             Layer::Block(model) => {
@@ -863,7 +872,11 @@ impl Layer {
                 Ok(LayerEval {
                     output: input.clone(),
                     params,
-                    kernels: vec![elementwise_kernel(n_in, &[n_in, n_in, params])?],
+                    kernels: vec![elementwise_kernel(
+                        Elementwise::Binary,
+                        n_in,
+                        &[n_in, n_in, params],
+                    )?],
                 })
             }
         };
@@ -1017,10 +1030,17 @@ fn conv(c: &Conv, input: &Shape) -> Result<LayerEval, LayerError> {
     let n_out = out.numel()?;
     let macs = product(&[n_out, cin_per_group, kernel_area], "the MAC count")?;
     let s = product(&[n, product(&out_spatial, "the output size")?], "S")?;
+    let gemm = Gemm {
+        batch: c.groups,
+        m: s,
+        n: c.out_channels / c.groups,
+        k: product(&[cin_per_group, kernel_area], "the GEMM's depth")?,
+    };
     let mut kernel = matmul_kernel(
         macs,
         0,
         AlphaInput::conv(kernel_area, s),
+        gemm,
         &[input.numel()?, n_out, params],
     )?;
     // im2col: one column of c_in/groups · K1·K2 elements per output position and group.
@@ -1094,10 +1114,18 @@ fn conv_transpose(c: &ConvTranspose, input: &Shape) -> Result<LayerEval, LayerEr
     // Every input element scatters into a K1·K2 window of every output channel of its group.
     let macs = product(&[n_in, cout_per_group, kernel_area], "the MAC count")?;
     let s = product(&[n, product(&out_spatial, "the output size")?], "S")?;
+    // Scattered as a GEMM over input positions: each writes c_out/groups · K1·K2 values.
+    let gemm = Gemm {
+        batch: c.groups,
+        m: n_in / c.in_channels,
+        n: product(&[cout_per_group, kernel_area], "the GEMM's width")?,
+        k: c.in_channels / c.groups,
+    };
     let kernel = matmul_kernel(
         macs,
         0,
         AlphaInput::conv(kernel_area, s),
+        gemm,
         &[n_in, out.numel()?, params],
     )?;
     Ok(LayerEval {
@@ -1150,6 +1178,12 @@ fn linear(d_input: u64, d_output: u64, bias: bool, input: &Shape) -> Result<Laye
         macs,
         0,
         AlphaInput::matmul(rows),
+        Gemm {
+            batch: 1,
+            m: rows,
+            n: d_output,
+            k: d_input,
+        },
         &[input.numel()?, out.numel()?, params],
     )?;
     // The GEMM reads the input as it is: what a 1×1 convolution unfolds to.
@@ -1210,7 +1244,7 @@ fn pool(p: &Pool, input: &Shape) -> Result<LayerEval, LayerError> {
         area
     };
     let flops = product(&[n_out, per_output], "the FLOP count")?;
-    let kernel = elementwise_kernel(flops, &[input.numel()?, n_out])?;
+    let kernel = elementwise_kernel(Elementwise::Pool, flops, &[input.numel()?, n_out])?;
     Ok(LayerEval {
         output: out,
         params: 0,
@@ -1236,6 +1270,7 @@ fn attention(
     let n_in = input.numel()?;
     let scores = product(&[n, n_heads, t, t], "the attention scores")?;
     let batch_rows = product(&[n, n_heads, t], "the attention rows")?;
+    let heads = product(&[n, n_heads], "the attention heads")?;
     let proj_weights = product(&[d, d], "the parameter count")?;
     let proj_params = sum(
         &[proj_weights, if bias { d } else { 0 }],
@@ -1249,6 +1284,12 @@ fn attention(
             product(&[rows, d, 3 * d], "the MAC count")?,
             0,
             AlphaInput::matmul(rows),
+            Gemm {
+                batch: 1,
+                m: rows,
+                n: 3 * d,
+                k: d,
+            },
             &[n_in, qkv_out, qkv_params],
         )?,
         // QKᵀ per head, scaled by 1/√d_head (one FLOP per score).
@@ -1256,14 +1297,30 @@ fn attention(
             product(&[scores, head_dim], "the MAC count")?,
             scores,
             AlphaInput::matmul(batch_rows),
+            Gemm {
+                batch: heads,
+                m: t,
+                n: t,
+                k: head_dim,
+            },
             &[2 * n_in, scores],
         )?,
-        elementwise_kernel(product(&[5, scores], "the FLOP count")?, &[scores, scores])?,
+        elementwise_kernel(
+            Elementwise::Softmax,
+            product(&[5, scores], "the FLOP count")?,
+            &[scores, scores],
+        )?,
         // AV per head.
         matmul_kernel(
             product(&[scores, head_dim], "the MAC count")?,
             0,
             AlphaInput::matmul(batch_rows),
+            Gemm {
+                batch: heads,
+                m: t,
+                n: head_dim,
+                k: t,
+            },
             &[scores, n_in, n_in],
         )?,
         // Output projection.
@@ -1271,6 +1328,12 @@ fn attention(
             product(&[rows, d, d], "the MAC count")?,
             0,
             AlphaInput::matmul(rows),
+            Gemm {
+                batch: 1,
+                m: rows,
+                n: d,
+                k: d,
+            },
             &[n_in, n_in, proj_params],
         )?,
     ];

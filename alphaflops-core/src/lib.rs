@@ -28,6 +28,7 @@ pub mod alpha;
 pub mod baseline;
 pub mod budget;
 pub mod cost;
+pub mod kernel;
 pub mod layer;
 pub mod model;
 pub mod params;
@@ -41,7 +42,8 @@ pub use alpha::{AlphaInput, KernelOp};
 pub use budget::{Budget, Metric, Verdict};
 pub use cost::{KernelPrice, LayerCost, ModelCost, price_kernels};
 pub use layer::{
-    Activation, Conv, ConvTranspose, Kernel, Layer, LayerError, LayerEval, Padding, Pool, PoolKind,
+    Activation, Conv, ConvTranspose, Elementwise, Gemm, Kernel, Layer, LayerError, LayerEval,
+    Padding, Pool, PoolKind,
 };
 pub use model::{Evaluated, Model, ModelError, Node, Source};
 pub use params::{NodeParams, ParamShape};

@@ -490,3 +490,46 @@ fn an_infinite_alpha_is_an_error() {
         "{e}"
     );
 }
+
+/// Every linear-algebra kernel carries the GEMM it runs, and the GEMM has its MACs; every
+/// other kernel names its element-wise class.
+#[test]
+fn kernels_carry_their_gemm_or_class() {
+    let mut checked = 0;
+    let mut models: Vec<Model> = ["resnet50", "vit_b_16", "mobilenet_v2", "vgg16"]
+        .iter()
+        .map(|n| zoo::by_name(n, 2).unwrap())
+        .collect();
+    let mut tconv = Model::new("tconv", [2, 16, 8, 8]);
+    tconv.push(
+        "up",
+        Layer::ConvTranspose(ConvTranspose {
+            in_channels: 16,
+            out_channels: 8,
+            kernel: vec![4, 4],
+            stride: vec![2, 2],
+            padding: vec![1, 1],
+            output_padding: vec![0, 0],
+            dilation: vec![1, 1],
+            groups: 2,
+            bias: true,
+        }),
+    );
+    models.push(tconv);
+    for model in &models {
+        for node in model.evaluate(None).unwrap() {
+            for k in &node.eval.kernels {
+                match (k.gemm, k.elementwise) {
+                    (Some(g), None) => {
+                        assert_eq!(g.batch * g.m * g.n * g.k, k.macs, "{}", node.name);
+                        assert!(k.alpha.is_some());
+                    }
+                    (None, Some(_)) => assert_eq!(k.macs, 0, "{}", node.name),
+                    other => panic!("{}: {other:?}", node.name),
+                }
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 100);
+}

@@ -1,0 +1,88 @@
+//! What one kernel launch does, as pricing sees it: its counts, α's inputs, the GEMM it runs
+//! and the traffic it moves. Layers ([`crate::layer`]) produce kernels; profiles price them.
+
+use serde::{Deserialize, Serialize};
+
+use crate::alpha::AlphaInput;
+
+/// One kernel launch a layer performs, with what pricing needs.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Kernel {
+    pub macs: u64,
+    /// `2·macs` plus the element-wise FLOPs.
+    pub flops: u64,
+    /// α's inputs, for kernels with a kernel/matmul structure; element-wise kernels have
+    /// none and are priced with α = 1.
+    pub alpha: Option<AlphaInput>,
+    /// Elements read and written (inputs, outputs and weights), for the memory term.
+    pub elements_moved: u64,
+    /// The GEMM's input matrix when the kernel runs as im2col + GEMM (candle and most CPU
+    /// backends): for a convolution the unfolded input, `N · output positions · c_in · K1·K2`
+    /// elements (every group's columns); for a dense layer its input (a 1×1 convolution's
+    /// unfolding). Profiles with `memory = "im2col"` price these elements instead of
+    /// `elements_moved`; `None` for kernels without such a matrix.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unfolded_elements: Option<u64>,
+    /// The GEMM a linear-algebra kernel runs (implicit GEMM for a convolution); `None` for
+    /// element-wise kernels.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gemm: Option<Gemm>,
+    /// The class of an element-wise kernel; `None` for linear-algebra kernels.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub elementwise: Option<Elementwise>,
+}
+
+/// `batch` independent products of an `m × k` by a `k × n` matrix: `macs = batch·m·n·k`.
+///
+/// A convolution is the implicit GEMM cuDNN and im2col backends run: `m` = batch · output
+/// positions, `n` = output channels per group, `k` = input channels per group · kernel area,
+/// `batch` = groups. A transposed convolution scatters: `m` = batch · input positions,
+/// `n` = output channels per group · kernel area, `k` = input channels per group. A dense layer
+/// is `m` = rows, `n` = d_output, `k` = d_input; attention's products are batched per head.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Gemm {
+    pub batch: u64,
+    pub m: u64,
+    pub n: u64,
+    pub k: u64,
+}
+
+/// The families of element-wise kernels, which run different code and may be priced apart.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Elementwise {
+    /// Activations (relu, gelu, silu, …), dropout at inference.
+    Activation,
+    /// Two-input element-wise ops: residual adds, products.
+    Binary,
+    /// Pooling windows (max, average, adaptive).
+    Pool,
+    /// Batch, layer and group normalisation.
+    Norm,
+    /// Softmax along one axis.
+    Softmax,
+    /// Data movement without arithmetic: embedding lookups, concatenation, tokens.
+    Copy,
+}
+
+impl Elementwise {
+    pub const ALL: [Elementwise; 6] = [
+        Elementwise::Activation,
+        Elementwise::Binary,
+        Elementwise::Pool,
+        Elementwise::Norm,
+        Elementwise::Softmax,
+        Elementwise::Copy,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Elementwise::Activation => "activation",
+            Elementwise::Binary => "binary",
+            Elementwise::Pool => "pool",
+            Elementwise::Norm => "norm",
+            Elementwise::Softmax => "softmax",
+            Elementwise::Copy => "copy",
+        }
+    }
+}
