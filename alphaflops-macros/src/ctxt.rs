@@ -47,32 +47,69 @@ pub fn error(range: impl Into<Range>, message: impl Display) -> syn::Error {
     syn::Error::new_spanned(range.into(), message)
 }
 
-#[derive(Default)]
+/// The errors of one item. As serde's, it must be consumed by [`Ctxt::check`] (or handed on
+/// with [`Ctxt::append`]): dropping it with errors still inside is a bug, and panics, so no
+/// error can be lost on a path that forgot to report them.
 pub struct Ctxt {
-    errors: RefCell<Vec<syn::Error>>,
+    /// `None` once checked.
+    errors: RefCell<Option<Vec<syn::Error>>>,
+}
+
+/// A point in a [`Ctxt`]'s errors: whether a step failed is whether errors came after it.
+#[derive(Clone, Copy)]
+pub struct Checkpoint(usize);
+
+impl Default for Ctxt {
+    fn default() -> Self {
+        Ctxt {
+            errors: RefCell::new(Some(Vec::new())),
+        }
+    }
 }
 
 impl Ctxt {
     pub fn error(&self, range: impl Into<Range>, message: impl Display) {
-        self.errors.borrow_mut().push(error(range, message));
+        self.syn_error(error(range, message));
     }
 
     pub fn syn_error(&self, error: syn::Error) {
-        self.errors.borrow_mut().push(error);
+        self.errors
+            .borrow_mut()
+            .as_mut()
+            .expect("a Ctxt used after it was checked")
+            .push(error);
     }
 
-    /// How many errors so far: compare before and after a step to know whether it failed.
-    pub fn count(&self) -> usize {
-        self.errors.borrow().len()
+    fn len(&self) -> usize {
+        self.errors.borrow().as_ref().map_or(0, Vec::len)
+    }
+
+    /// Marks where the errors are now, for [`Ctxt::failed_since`].
+    pub fn checkpoint(&self) -> Checkpoint {
+        Checkpoint(self.len())
+    }
+
+    /// Whether an error was reported after `checkpoint`.
+    pub fn failed_since(&self, checkpoint: Checkpoint) -> bool {
+        self.len() > checkpoint.0
     }
 
     pub fn has_errors(&self) -> bool {
-        self.count() > 0
+        self.len() > 0
+    }
+
+    /// Takes `other`'s errors after this one's, so they are reported in that order.
+    pub fn append(&self, other: Ctxt) {
+        let taken = other.errors.borrow_mut().take().unwrap_or_default();
+        for e in taken {
+            self.syn_error(e);
+        }
     }
 
     /// All errors combined into one, or `Ok` when there were none.
     pub fn check(self) -> Result<(), syn::Error> {
-        let mut errors = self.errors.into_inner().into_iter();
+        let taken = self.errors.borrow_mut().take().unwrap_or_default();
+        let mut errors = taken.into_iter();
         let Some(mut combined) = errors.next() else {
             return Ok(());
         };
@@ -80,5 +117,18 @@ impl Ctxt {
             combined.combine(e);
         }
         Err(combined)
+    }
+}
+
+impl Drop for Ctxt {
+    fn drop(&mut self) {
+        let unchecked = self
+            .errors
+            .get_mut()
+            .as_ref()
+            .is_some_and(|e| !e.is_empty());
+        if unchecked && !std::thread::panicking() {
+            panic!("alphaflops: errors were collected and never reported; this is a bug");
+        }
     }
 }

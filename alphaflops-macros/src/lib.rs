@@ -1,9 +1,13 @@
-//! The `#[cost_budget]` attribute of alphaflops. Entry points only: parsing lives in `attr`,
-//! meaning in `lower`, profile files in `profile`, code generation in `expand`.
+//! The `#[cost_budget]` attribute of alphaflops. Entry points only: parsing lives in `attr`
+//! (reading keys in `keys`), meaning in `lower`, profile files in `profile`, the exporter
+//! protocol in `export`, verdicts and diagnostics in `judge`, and `expand` orchestrates them.
 
 mod attr;
 mod ctxt;
 mod expand;
+mod export;
+mod judge;
+mod keys;
 mod lower;
 mod profile;
 

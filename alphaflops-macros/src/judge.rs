@@ -1,0 +1,262 @@
+//! Judging a priced model: verdicts against its budgets and baseline, the warnings or errors
+//! they raise, the rustdoc cost section and the JSON report.
+
+use alphaflops_core::baseline::Change;
+use alphaflops_core::budget::verdict_table;
+use alphaflops_core::{LayerError, ModelCost, Verdict};
+
+use proc_macro2::{Span, TokenStream};
+use quote::{quote, quote_spanned};
+
+use crate::ctxt::{Ctxt, Range};
+use crate::expand::ENV_REPORT;
+use crate::lower::{self, BROKEN, Budget, Child, Children, Level};
+use crate::profile::Resolved;
+
+/// The priced model and what judging it needs.
+pub struct Priced {
+    /// The package the model is in (`CARGO_PKG_NAME`), the baseline's key with its name.
+    pub package: String,
+    /// The baseline file, and this model's changes against its entry (empty when it has none).
+    pub baseline: Option<(std::path::PathBuf, Vec<Change>)>,
+    pub name: String,
+    pub model: alphaflops_core::Model,
+    pub cost: ModelCost,
+    pub resolved: Resolved,
+    pub budgets: Vec<Budget>,
+    pub level: Level,
+    pub level_source: String,
+}
+
+/// Whether a field nests a struct whose own annotations have errors. Those errors are
+/// shown where it is defined, and stop the build there (in this crate or the one defining
+/// it), so repeating them here would only be noise. Reports modules never collected (a
+/// struct that nests itself).
+pub fn check_modules(cx: &Ctxt, lowered: &lower::Lowered) -> bool {
+    let broken = lowered
+        .model
+        .nodes
+        .iter()
+        .any(|n| matches!(&n.layer, alphaflops_core::Layer::Block(m) if m.name == BROKEN));
+    if cx.has_errors() {
+        return broken;
+    }
+    for m in &lowered.missing {
+        cx.error(m.range, format!("`{}` cannot be priced as a module here: it contains itself, directly or through other modules", m.ident));
+    }
+    broken
+}
+
+pub fn judge(p: &Priced) -> Vec<(Verdict, Range)> {
+    p.budgets
+        .iter()
+        .filter_map(|b| Some((b.budget.check(&p.cost)?, b.range)))
+        .collect()
+}
+
+fn message(p: &Priced, v: &Verdict) -> String {
+    let top: Vec<String> = p
+        .cost
+        .top_layers(3)
+        .iter()
+        .map(|l| format!("{} {:.1} %", l.name, l.share_pct))
+        .collect();
+    let m = v.budget.metric;
+    let used = v.used();
+    format!(
+        "`{}` is over its {} budget on profile `{}`: {} > {}{}; costliest layers: {}",
+        p.name,
+        m.key(),
+        p.cost.profile,
+        m.format(v.value),
+        m.format(v.budget.limit),
+        if used.is_empty() {
+            String::new()
+        } else {
+            format!(" ({used})")
+        },
+        top.join(", ")
+    )
+}
+
+/// Warnings (a deprecated item, the one stable way for a macro to warn) or errors for
+/// budgets exceeded and regressions against the baseline; nothing when all is well.
+pub fn diagnostics(p: &Priced, verdicts: &[(Verdict, Range)]) -> TokenStream {
+    let mut out = TokenStream::new();
+    for (v, range) in verdicts.iter().filter(|(v, _)| v.over()) {
+        out.extend(emit(p, *range, message(p, v), "raise the budget"));
+    }
+    let regressions: Vec<&Change> = p
+        .baseline
+        .iter()
+        .flat_map(|(_, changes)| changes)
+        .filter(|c| c.regression)
+        .collect();
+    if !regressions.is_empty() {
+        let list: Vec<String> = regressions
+            .iter()
+            .map(|c| {
+                format!(
+                    "{} {} → {} ({:+.1} %)",
+                    c.metric.baseline_key(),
+                    c.metric.format(c.base),
+                    c.metric.format(c.head),
+                    c.change_pct
+                )
+            })
+            .collect();
+        let text = format!(
+            "`{}` got more expensive than its baseline on profile `{}`: {}",
+            p.name,
+            p.cost.profile,
+            list.join(", ")
+        );
+        out.extend(emit(
+            p,
+            Span::call_site().into(),
+            text,
+            "accept the change with `cargo xtask bless`",
+        ));
+    }
+    out
+}
+
+/// One warning or error at `range`, per the level.
+fn emit(p: &Priced, range: Range, text: String, fix: &str) -> TokenStream {
+    match p.level {
+        Level::Deny => crate::ctxt::error(
+            range,
+            format!("{text}; denied by {}; {fix}", p.level_source),
+        )
+        .to_compile_error(),
+        Level::Warn => {
+            let note = format!("{text}; {fix}, or set level = \"deny\" to fail the build");
+            let call = quote_spanned!(range.start=> alphaflops_cost_budget_exceeded());
+            quote! {
+                const _: () = {
+                    #[deprecated(note = #note)]
+                    const fn alphaflops_cost_budget_exceeded() {}
+                    #call
+                };
+            }
+        }
+    }
+}
+
+pub fn doc_section(p: &Priced, verdicts: &[(Verdict, Range)]) -> String {
+    let mut s = String::from("\n# Cost\n\n");
+    s.push_str(&p.cost.to_markdown());
+    if !verdicts.is_empty() {
+        let level = match p.level {
+            Level::Warn => "warn",
+            Level::Deny => "deny",
+        };
+        let verdicts: Vec<Verdict> = verdicts.iter().map(|(v, _)| *v).collect();
+        s.push_str(&verdict_table(&verdicts, level));
+    }
+    if let Some((file, changes)) = &p.baseline {
+        let name = file
+            .file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+        if changes.is_empty() {
+            s.push_str(&format!("\n**Baseline**: `{name}` has no entry for this model; add one with `cargo xtask bless`.\n"));
+        } else {
+            s.push_str(&format!("\n**Baseline** (`{name}`):\n\n| metric | baseline | now | change | verdict |\n|---|---:|---:|---:|---|\n"));
+            for c in changes {
+                let verdict = if c.regression {
+                    "**regression**"
+                } else if c.change_pct < 0.0 {
+                    "improved"
+                } else {
+                    "unchanged"
+                };
+                s.push_str(&format!(
+                    "| `{}` | {} | {} | {:+.1} % | {verdict} |\n",
+                    c.metric.baseline_key(),
+                    c.metric.format(c.base),
+                    c.metric.format(c.head),
+                    c.change_pct
+                ));
+            }
+        }
+    }
+    s
+}
+
+/// With `ALPHAFLOPS_REPORT_DIR` set (by `cargo xtask check`, `bless` and `report`), writes the
+/// model's cost, verdicts and baseline changes there as JSON.
+pub fn write_report(p: &Priced, verdicts: &[(Verdict, Range)]) -> Result<(), String> {
+    let Some(dir) = std::env::var_os(ENV_REPORT) else {
+        return Ok(());
+    };
+    let dir = std::path::PathBuf::from(dir);
+    let verdicts: Vec<&Verdict> = verdicts.iter().map(|(v, _)| v).collect();
+    let report = serde_json::json!({
+        "package": p.package,
+        "model": p.name,
+        "level": match p.level { Level::Warn => "warn", Level::Deny => "deny" },
+        "cost": p.cost,
+        "verdicts": verdicts,
+        "baseline": p.baseline.as_ref().map(|(_, changes)| changes),
+    });
+    let file = dir.join(format!(
+        "{}__{}__{}.json",
+        p.package, p.name, p.cost.profile
+    ));
+    std::fs::create_dir_all(&dir)
+        .and_then(|()| std::fs::write(&file, report.to_string()))
+        .map_err(|e| {
+            format!(
+                "cannot write the cost report {} ({ENV_REPORT}): {e}",
+                file.display()
+            )
+        })
+}
+
+/// How to fix a shape error, where the rule broken says.
+pub fn hint(error: &LayerError, children: &Children) -> String {
+    match error {
+        // In a nested block, name it; a parameterised one may take the value from a binding.
+        LayerError::Nested { model, error } => match hint(&error.error, children) {
+            inner if inner.is_empty() => inner,
+            inner => match children.get(model) {
+                Some(Child::Template(_)) => format!(
+                    "{inner} in `{model}`, or bind the parameter that sets it in `module(...)`"
+                ),
+                _ => format!("{inner} in `{model}`"),
+            },
+        },
+        LayerError::Mismatch {
+            what: "input channels",
+            actual,
+            ..
+        } => format!("; set `channels = [{actual}, …]`"),
+        LayerError::Mismatch {
+            op: "batch_norm",
+            actual,
+            ..
+        } => format!("; set `num_features = {actual}`"),
+        LayerError::Mismatch {
+            op: "group_norm",
+            actual,
+            ..
+        } => format!("; set `num_channels = {actual}`"),
+        LayerError::Mismatch {
+            op: "layer_norm",
+            actual,
+            ..
+        } => format!("; set `d_model = {actual}`"),
+        LayerError::Features {
+            flattened, last, ..
+        } => {
+            format!(
+                "; set `d_input = {}` or check the layers before it",
+                flattened.unwrap_or(*last)
+            )
+        }
+        LayerError::KernelTooLarge { .. } => {
+            "; use a smaller `kernel_size`, more `padding` or a larger input".to_string()
+        }
+        _ => String::new(),
+    }
+}

@@ -1,0 +1,474 @@
+//! One field's annotation: `#[layer(kind(...), input = …, repeat = N, then(...))]`,
+//! `#[layer(module(...))]`, `#[layer(skip)]` or a type that needs none, and the container
+//! (`Vec`, `Option`, array) that holds it.
+
+use alphaflops_core::{Activation, Layer};
+use proc_macro2::Ident;
+use quote::ToTokens;
+
+use super::kinds::{is_kind, kind_layer, unknown_kind};
+use super::sym::{INPUT, LAYER_ATTR, MODULE, REPEAT, SKIP, THEN};
+use super::{Binding, Env, ModuleRef, Ref, reference};
+use crate::attr::{self, Body, Item, Value, ValueKind};
+use crate::ctxt::{Ctxt, Range};
+use crate::keys;
+
+/// `#[layer]`'s own keys, each given once.
+pub(super) const FIELD_KEYS: [&str; 4] = [INPUT, SKIP, REPEAT, THEN];
+
+/// One field of the struct, as the macro sees it.
+pub struct Field<'a> {
+    pub name: String,
+    pub field: &'a syn::Field,
+}
+
+/// Whether the field is `#[layer(skip)]`.
+pub(super) fn is_skipped(f: &Field) -> bool {
+    f.field
+        .attrs
+        .iter()
+        .any(|a| a.path().is_ident(LAYER_ATTR) && a.parse_args::<Ident>().is_ok_and(|i| i == SKIP))
+}
+
+/// The fields of `item` in declaration order, tuple fields named by their index.
+pub fn fields(item: &syn::ItemStruct) -> Vec<Field<'_>> {
+    item.fields
+        .iter()
+        .enumerate()
+        .map(|(i, field)| Field {
+            name: field
+                .ident
+                .as_ref()
+                .map_or_else(|| i.to_string(), ToString::to_string),
+            field,
+        })
+        .collect()
+}
+
+/// Parameter-free types that need no annotation, by their last path segment.
+fn known_type(ty: &syn::Type) -> Option<Option<Layer>> {
+    let syn::Type::Path(p) = ty else { return None };
+    let last = p.path.segments.last()?.ident.to_string();
+    Some(match last.as_str() {
+        "Relu" | "ReLU" | "ReLu" => Some(Layer::Activation(Activation::Relu)),
+        "Relu6" | "ReLU6" => Some(Layer::Activation(Activation::Relu6)),
+        "Gelu" | "GELU" => Some(Layer::Activation(Activation::Gelu)),
+        "Silu" | "SiLU" | "Swish" => Some(Layer::Activation(Activation::Silu)),
+        "Sigmoid" => Some(Layer::Activation(Activation::Sigmoid)),
+        "Tanh" => Some(Layer::Activation(Activation::Tanh)),
+        "Dropout" => Some(Layer::Dropout),
+        // Marker types: never layers.
+        "PhantomData" => None,
+        _ => return None,
+    })
+}
+
+/// What one field becomes.
+pub(super) enum Planned {
+    Layer(Layer),
+    Module(ModuleRef),
+}
+
+/// What holds a field's layer or block, as burn names its weights: a `Vec` or array
+/// element adds its index to the path, an `Option` or `Box` adds nothing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Container {
+    /// The type itself or a `Box` of it: always there.
+    One,
+    /// `Option<T>`: there or not.
+    Optional,
+    /// `Vec<T>`, or `[T; N]` with its length.
+    Many(Option<u64>),
+}
+
+fn container(ty: &syn::Type) -> Container {
+    match ty {
+        syn::Type::Array(a) => Container::Many(match &a.len {
+            syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Int(i),
+                ..
+            }) => i.base10_parse().ok(),
+            _ => None,
+        }),
+        syn::Type::Path(p) => match p.path.segments.last().map(|s| s.ident.to_string()) {
+            Some(last) if last == "Vec" => Container::Many(None),
+            Some(last) if last == "Option" => Container::Optional,
+            _ => Container::One,
+        },
+        syn::Type::Group(g) => container(&g.elem),
+        _ => Container::One,
+    }
+}
+
+/// A field's annotation, read.
+pub(super) struct FieldSpec {
+    pub(super) planned: Planned,
+    pub(super) input: Option<Ref>,
+    pub(super) with: Vec<Ref>,
+    /// Copies of the layer; 0 only when bound to a parameter (an empty `Vec`, a `None`).
+    pub(super) repeat: u64,
+    pub(super) container: Container,
+    /// Layers after each copy (or, for an `Option` with no copy, after the field's input),
+    /// with the extra inputs of `add`/`concat`.
+    pub(super) then: Vec<(Layer, Vec<Ref>)>,
+    pub(super) range: Range,
+}
+
+/// The `#[layer]` of one field, or what its type implies; `None` for skipped or broken fields.
+pub(super) fn field_spec(cx: &Ctxt, f: &Field, env: Env) -> Option<FieldSpec> {
+    let attrs: Vec<&syn::Attribute> = f
+        .field
+        .attrs
+        .iter()
+        .filter(|a| a.path().is_ident(LAYER_ATTR))
+        .collect();
+    for extra in attrs.iter().skip(1) {
+        cx.error(
+            Range::of(extra),
+            format!(
+                "field `{}` has more than one #[layer] attribute; merge them into one",
+                f.name
+            ),
+        );
+    }
+    let Some(attr) = attrs.first() else {
+        return match known_type(&f.field.ty) {
+            Some(Some(layer)) => Some(FieldSpec {
+                planned: Planned::Layer(layer),
+                input: None,
+                with: Vec::new(),
+                repeat: 1,
+                container: Container::One,
+                then: Vec::new(),
+                range: Range::of(&f.field.ty),
+            }),
+            Some(None) => None,
+            None => {
+                cx.error(
+                    Range::of(&f.field.ty),
+                    format!(
+                        "field `{}` is not a known parameter-free layer: add #[layer(...)] to price it, #[layer(module)] if its type is a #[cost_model] struct, or #[layer(skip)] to leave it out",
+                        f.name
+                    ),
+                );
+                None
+            }
+        };
+    };
+    let tokens = match &attr.meta {
+        syn::Meta::List(list) => list.tokens.clone(),
+        _ => {
+            cx.error(
+                Range::of(attr),
+                "expected #[layer(kind(key = value, …))] or #[layer(skip)]",
+            );
+            return None;
+        }
+    };
+    match attr::items(tokens) {
+        Ok(items) => {
+            // A name that means nothing reads as a placeholder; the field is not read further,
+            // so its value causes no second error.
+            let mark = cx.checkpoint();
+            let items = env.substitute(cx, items);
+            if cx.failed_since(mark) {
+                return None;
+            }
+            field_layer(cx, f, Range::of(attr), items, env)
+        }
+        Err(e) => {
+            cx.syn_error(e);
+            None
+        }
+    }
+}
+
+/// `a::b::Head` (generic arguments left out), the key of a module's exporter answer.
+fn path_key(path: &syn::Path) -> String {
+    let segments: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+    let lead = if path.leading_colon.is_some() {
+        "::"
+    } else {
+        ""
+    };
+    format!("{lead}{}", segments.join("::"))
+}
+
+/// The type a `#[layer(module)]` field holds, through `Vec`, `Option`, `Box` and arrays.
+fn module_type(ty: &syn::Type) -> Option<syn::Path> {
+    match ty {
+        syn::Type::Array(a) => module_type(&a.elem),
+        syn::Type::Path(p) => {
+            let last = p.path.segments.last()?;
+            if let ("Vec" | "Option" | "Box", syn::PathArguments::AngleBracketed(args)) =
+                (last.ident.to_string().as_str(), &last.arguments)
+                && let Some(syn::GenericArgument::Type(inner)) = args.args.first()
+            {
+                return module_type(inner);
+            }
+            let mut path = p.path.clone();
+            if let Some(seg) = path.segments.last_mut() {
+                seg.arguments = syn::PathArguments::None;
+            }
+            Some(path)
+        }
+        syn::Type::Group(g) => module_type(&g.elem),
+        _ => None,
+    }
+}
+
+/// The most copies `repeat` makes: each is lowered and priced, and a typo's extra zeros
+/// should not stall the compiler.
+const MAX_REPEAT: u64 = 10_000;
+
+/// `#[layer(kind(...), input = ..., repeat = N, then(...))]`, `#[layer(module)]` or
+/// `#[layer(skip)]`.
+fn field_layer(cx: &Ctxt, f: &Field, attr: Range, items: Vec<Item>, env: Env) -> Option<FieldSpec> {
+    let mark = cx.checkpoint();
+    let mut kind: Option<Item> = None;
+    let mut input = None;
+    // The count and the value it was read from.
+    let mut repeat: Option<(u64, Value)> = None;
+    // Written, even when its value was refused (and reported).
+    let mut repeat_given = false;
+    let mut then = Vec::new();
+    let mut skip = false;
+    for (i, item) in items.iter().enumerate() {
+        let key = item.key.to_string();
+        // A second layer kind is not a duplicate key but a second layer, said below.
+        if FIELD_KEYS.contains(&key.as_str())
+            && keys::repeated(cx, &items, i, |k| {
+                format!("duplicate key `{k}` in #[layer]; give it once")
+            })
+        {
+            continue;
+        }
+        match (key.as_str(), &item.body) {
+            // skip
+            (SKIP, Body::Flag) => skip = true,
+            (SKIP, Body::Value(_)) => cx.error(item.range, "`skip` takes no value: write #[layer(skip)]"),
+            (SKIP, Body::List(_)) => cx.error(item.range, "`skip` takes no arguments: write #[layer(skip)]"),
+            // input = [1, 16, 5, 5]  (a shape)  or  input = "conv1"  (an earlier field's output)
+            (INPUT, Body::Value(v)) => input = reference(cx, INPUT, v),
+            (INPUT, _) => cx.error(
+                item.range,
+                "`input` takes a value: write `input = [N, …]` (a shape) or `input = \"field\"` (an earlier field's output)",
+            ),
+            // repeat = 4, or repeat = n (a block parameter, which may be 0: an empty `Vec`, a `None`)
+            (REPEAT, Body::Value(v)) => {
+                repeat_given = true;
+                let count = match v.param {
+                    Some(_) => attr::uint(cx, REPEAT, v),
+                    None => attr::positive(cx, REPEAT, v),
+                };
+                let count = count.filter(|&n| {
+                    let ok = n <= MAX_REPEAT;
+                    if !ok {
+                        cx.error(v.range, format!("`repeat = {n}` is more copies than the {MAX_REPEAT} the macro prices one by one"));
+                    }
+                    ok
+                });
+                repeat = count.map(|n| (n, v.clone()));
+            }
+            (REPEAT, _) => {
+                repeat_given = true;
+                cx.error(item.range, "`repeat` takes a count: write `repeat = 4`");
+            }
+            // then(add(with = "input"), relu)
+            (THEN, Body::List(ops)) => {
+                for op in ops {
+                    match &op.body {
+                        Body::Flag | Body::List(_) if is_kind(&op.key.to_string()) || op.key == MODULE => {
+                            if let Some(layer) = kind_layer(cx, op) {
+                                then.push(layer);
+                            }
+                        }
+                        Body::Value(_) if is_kind(&op.key.to_string()) => {
+                            cx.error(op.range, format!("`{}` in `then` is a layer, not a key: write `then({}(…))`, or `then({})` if it takes no arguments", op.key, op.key, op.key))
+                        }
+                        _ => cx.error(op.range, format!("`then` lists layers, e.g. `then(add(with = \"input\"), relu)`; `{}` is not one", op.key)),
+                    }
+                }
+            }
+            (THEN, _) => cx.error(item.range, "`then` lists layers: write `then(relu)` or `then(add(with = \"input\"), relu)`"),
+            // conv2d(...), relu or module
+            // conv3d(...), skp: no layer kind (a typo, not a second layer)
+            (_, Body::List(_) | Body::Flag) if !is_kind(&key) && key != MODULE => {
+                unknown_kind(cx, item.key.span(), &key);
+            }
+            (_, Body::List(_) | Body::Flag) => {
+                if let Some(first) = &kind {
+                    cx.error(item.key.span(), format!("field `{}` names two layers, `{}` and `{}`; one field is one layer", f.name, first.key, item.key));
+                } else {
+                    kind = Some(item.clone());
+                }
+            }
+            (_, Body::Value(_)) if is_kind(&key) => {
+                cx.error(item.range, format!("`{key}` is a layer kind, not a key: write `{key}(...)`"))
+            }
+            (_, Body::Value(_)) => cx.error(
+                item.key.span(),
+                format!("unknown key `{key}` in #[layer]; expected a layer such as `conv2d(...)`, `module`, `input = ...`, `repeat = N`, `then(...)` or `skip`"),
+            ),
+        }
+    }
+    if skip {
+        if let Some(k) = kind {
+            cx.error(
+                k.key.span(),
+                "`skip` leaves the field out; remove the layer or `skip`",
+            );
+        }
+        return None;
+    }
+    let Some(kind) = kind else {
+        if !cx.failed_since(mark) {
+            cx.error(
+                attr,
+                format!("#[layer] on `{}` names no layer: write e.g. #[layer(linear(d_input = 4, d_output = 2))] or #[layer(skip)]", f.name),
+            );
+        }
+        return None;
+    };
+    let container = container(&f.field.ty);
+    let (planned, with, range) = if kind.key == MODULE {
+        // module, or module(c_in = 64, c_out = 128): the block's parameters bound
+        let bindings = match &kind.body {
+            Body::List(entries) => bindings(cx, entries),
+            _ => Vec::new(),
+        };
+        let Some(path) = module_type(&f.field.ty) else {
+            cx.error(
+                Range::of(&f.field.ty),
+                format!(
+                    "`module` needs a struct type (or Vec, Option, Box or an array of one) on `{}`",
+                    f.name
+                ),
+            );
+            return None;
+        };
+        let ident = path
+            .segments
+            .last()
+            .map(|s| s.ident.to_string())
+            .unwrap_or_default();
+        let range = Range::of(&f.field.ty);
+        (
+            Planned::Module(ModuleRef {
+                key: path_key(&path),
+                path,
+                ident,
+                range,
+                bindings,
+                entry: kind.range,
+            }),
+            Vec::new(),
+            range,
+        )
+    } else {
+        let (layer, with) = kind_layer(cx, &kind)?;
+        (Planned::Layer(layer), with, kind.range)
+    };
+    if let Some((n, v)) = &repeat {
+        // A count bound to a parameter is checked where the block is nested.
+        let bound = v.param.as_ref().filter(|_| !env.placeholders());
+        let at = if bound.is_some() { v.range } else { attr };
+        match container {
+            Container::Optional if *n > 1 => cx.error(
+                at,
+                format!("`{}` is an `Option`, which holds one or none, but `repeat` is {n}", f.name),
+            ),
+            Container::One if *n == 0 => cx.error(
+                at,
+                format!("`{}` always holds one, but `repeat` is 0 here; make it an `Option` or a `Vec` to leave it out", f.name),
+            ),
+            Container::One if *n > 1 => cx.error(
+                at,
+                format!("`{}` holds one layer, but `repeat` is {n}; make it a `Vec` or an array to hold {n}", f.name),
+            ),
+            Container::Many(Some(len)) if *n != len && (v.param.is_none() || bound.is_some()) => cx.error(
+                at,
+                format!("`repeat = {n}` but `{}` holds an array of {len}; drop `repeat` or make them agree", f.name),
+            ),
+            _ => {}
+        }
+    }
+    if let (Container::Many(Some(len)), false) = (container, repeat_given)
+        && len > MAX_REPEAT
+    {
+        cx.error(
+            Range::of(&f.field.ty),
+            format!(
+                "`{}` holds {len} copies, more than the {MAX_REPEAT} the macro prices one by one",
+                f.name
+            ),
+        );
+    }
+    // A length the macro cannot see is not assumed to be 1.
+    if let (false, Container::Many(None)) = (repeat_given, container) {
+        match &f.field.ty {
+            syn::Type::Array(a) => {
+                let len = a.len.to_token_stream().to_string();
+                cx.error(
+                    Range::of(&a.len),
+                    format!("the macro cannot read the length `{len}` of `{}`: add `repeat = …` with the number it stands for", f.name),
+                );
+            }
+            ty => cx.error(
+                Range::of(ty),
+                format!("`{}` is a `Vec`, whose length the macro cannot see: add `repeat = …` with the number of elements it holds", f.name),
+            ),
+        }
+    }
+    let repeat = match (repeat, container) {
+        (Some((n, _)), _) => n,
+        (None, Container::Many(Some(len))) => len,
+        (None, _) => 1,
+    };
+    if cx.failed_since(mark) {
+        return None;
+    }
+    Some(FieldSpec {
+        planned,
+        input,
+        with,
+        repeat,
+        container,
+        then,
+        range,
+    })
+}
+
+/// `module(c_in = 64, c_out = c_out)`: values for the nested block's parameters (names are
+/// already substituted). Which parameters the block has is checked once it is collected.
+fn bindings(cx: &Ctxt, entries: &[Item]) -> Vec<Binding> {
+    let mut out: Vec<Binding> = Vec::new();
+    for (i, e) in entries.iter().enumerate() {
+        if keys::repeated(cx, entries, i, |k| {
+            format!("duplicate binding of `{k}` in `module(...)`; give it once")
+        }) {
+            continue;
+        }
+        let key = e.key.to_string();
+        match &e.body {
+            // c_in = 64
+            Body::Value(v) => match v.kind {
+                ValueKind::Int(_) => out.push(Binding {
+                    name: e.key.clone(),
+                    value: v.clone(),
+                }),
+                _ => attr::wrong_type(
+                    cx,
+                    &key,
+                    v,
+                    "a non-negative integer, the value of a block parameter",
+                ),
+            },
+            _ => cx.error(
+                e.range,
+                format!("`module(...)` binds block parameters to numbers: write `{key} = …`"),
+            ),
+        }
+    }
+    out
+}

@@ -1,0 +1,52 @@
+//! Every key the attributes read, named once (serde_derive's `symbol.rs`): a key's spelling
+//! is a constant, so a typo in the macro is a compile error rather than a key never read.
+
+/// The field attribute, `#[layer(...)]`.
+pub const LAYER_ATTR: &str = "layer";
+
+// #[cost_budget(...)] and #[cost_model(...)]; the budgets are `Metric::key`s.
+pub const INPUT: &str = "input";
+pub const PROFILE: &str = "profile";
+pub const PATH: &str = "path";
+pub const LEVEL: &str = "level";
+/// `params(c_in, c_out)`: a `#[cost_model]` block's parameters (`params = …` is a budget).
+pub const PARAMS: &str = "params";
+
+// #[layer(...)]'s own keys (and `input`).
+pub const MODULE: &str = "module";
+pub const SKIP: &str = "skip";
+pub const REPEAT: &str = "repeat";
+pub const THEN: &str = "then";
+pub const WITH: &str = "with";
+
+// The layer kinds' keys, as burn's configs name them.
+pub const CHANNELS: &str = "channels";
+pub const KERNEL_SIZE: &str = "kernel_size";
+pub const STRIDE: &str = "stride";
+/// burn's pooling configs say `strides`; PyTorch says `stride`.
+pub const STRIDES: &str = "strides";
+pub const PADDING: &str = "padding";
+pub const PADDING_OUT: &str = "padding_out";
+pub const DILATION: &str = "dilation";
+pub const GROUPS: &str = "groups";
+pub const BIAS: &str = "bias";
+pub const D_INPUT: &str = "d_input";
+pub const D_OUTPUT: &str = "d_output";
+pub const CEIL_MODE: &str = "ceil_mode";
+pub const COUNT_INCLUDE_PAD: &str = "count_include_pad";
+pub const OUTPUT_SIZE: &str = "output_size";
+pub const NUM_FEATURES: &str = "num_features";
+pub const D_MODEL: &str = "d_model";
+pub const NUM_GROUPS: &str = "num_groups";
+pub const NUM_CHANNELS: &str = "num_channels";
+pub const DIM: &str = "dim";
+pub const PROB: &str = "prob";
+pub const START_DIM: &str = "start_dim";
+pub const END_DIM: &str = "end_dim";
+pub const DIM0: &str = "dim0";
+pub const DIM1: &str = "dim1";
+pub const INDEX: &str = "index";
+pub const SEQ_LEN: &str = "seq_len";
+pub const N_EMBEDDING: &str = "n_embedding";
+pub const N_HEADS: &str = "n_heads";
+pub const DROPOUT: &str = "dropout";
