@@ -1,0 +1,302 @@
+//! Convolutions: `conv1d`, `conv2d` and `conv_transpose2d` (burn-nn's `conv` module).
+
+use serde::{Deserialize, Serialize};
+
+use super::common::{axis, matmul_kernel, nonzero, per_dim, spatial_op_name, split_nc, window_out};
+use super::{LayerError, LayerEval};
+use crate::alpha::AlphaInput;
+use crate::kernel::Gemm;
+use crate::shape::{Shape, product, sum};
+
+/// How a convolution pads its input.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Padding {
+    /// No padding.
+    Valid,
+    /// Output size equals input size; stride must be 1 (PyTorch's rule). The total padding
+    /// `dilation·(kernel − 1)` is split with the smaller half first.
+    Same,
+    /// `(before, after)` per spatial dimension.
+    Explicit(Vec<(u64, u64)>),
+}
+
+impl Padding {
+    /// Symmetric padding of `p[i]` on both sides of each spatial dimension.
+    pub fn symmetric(p: &[u64]) -> Self {
+        Padding::Explicit(p.iter().map(|&v| (v, v)).collect())
+    }
+}
+
+/// Convolution (1-d or 2-d by the length of `kernel`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Conv {
+    pub in_channels: u64,
+    pub out_channels: u64,
+    pub kernel: Vec<u64>,
+    pub stride: Vec<u64>,
+    pub padding: Padding,
+    pub dilation: Vec<u64>,
+    pub groups: u64,
+    pub bias: bool,
+}
+
+impl Conv {
+    /// A convolution with stride 1, no padding, dilation 1, one group and a bias.
+    pub fn new(in_channels: u64, out_channels: u64, kernel: &[u64]) -> Self {
+        let ones = vec![1; kernel.len()];
+        Conv {
+            in_channels,
+            out_channels,
+            kernel: kernel.to_vec(),
+            stride: ones.clone(),
+            padding: Padding::Valid,
+            dilation: ones,
+            groups: 1,
+            bias: true,
+        }
+    }
+    pub fn stride(mut self, stride: &[u64]) -> Self {
+        self.stride = stride.to_vec();
+        self
+    }
+    pub fn padding(mut self, padding: Padding) -> Self {
+        self.padding = padding;
+        self
+    }
+    pub fn dilation(mut self, dilation: &[u64]) -> Self {
+        self.dilation = dilation.to_vec();
+        self
+    }
+    pub fn groups(mut self, groups: u64) -> Self {
+        self.groups = groups;
+        self
+    }
+    pub fn bias(mut self, bias: bool) -> Self {
+        self.bias = bias;
+        self
+    }
+}
+
+/// Transposed 2-d convolution (PyTorch's `ConvTranspose2d`, symmetric padding).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ConvTranspose {
+    pub in_channels: u64,
+    pub out_channels: u64,
+    pub kernel: Vec<u64>,
+    pub stride: Vec<u64>,
+    pub padding: Vec<u64>,
+    pub output_padding: Vec<u64>,
+    pub dilation: Vec<u64>,
+    pub groups: u64,
+    pub bias: bool,
+}
+
+pub(super) fn check_channels_groups(
+    in_channels: u64,
+    out_channels: u64,
+    groups: u64,
+) -> Result<(), LayerError> {
+    nonzero(in_channels, "in_channels")?;
+    nonzero(out_channels, "out_channels")?;
+    nonzero(groups, "groups")?;
+    if !in_channels.is_multiple_of(groups) {
+        return Err(LayerError::Groups {
+            groups,
+            what: "in_channels",
+            channels: in_channels,
+        });
+    }
+    if !out_channels.is_multiple_of(groups) {
+        return Err(LayerError::Groups {
+            groups,
+            what: "out_channels",
+            channels: out_channels,
+        });
+    }
+    Ok(())
+}
+
+pub(super) fn conv(c: &Conv, input: &Shape) -> Result<LayerEval, LayerError> {
+    let dims = c.kernel.len();
+    if !(1..=2).contains(&dims) {
+        return Err(LayerError::Invalid(format!(
+            "a convolution kernel has 1 or 2 dimensions, got {dims}"
+        )));
+    }
+    let op = spatial_op_name("conv", dims);
+    check_channels_groups(c.in_channels, c.out_channels, c.groups)?;
+    per_dim(&c.kernel, dims, "kernel_size", 1)?;
+    per_dim(&c.stride, dims, "stride", 1)?;
+    per_dim(&c.dilation, dims, "dilation", 1)?;
+    let (n, cin, spatial) = split_nc(op, input, dims)?;
+    if cin != c.in_channels {
+        return Err(LayerError::Mismatch {
+            op,
+            what: "input channels",
+            expected: c.in_channels,
+            actual: cin,
+            got: input.clone(),
+        });
+    }
+    let pads: Vec<(u64, u64)> = match &c.padding {
+        Padding::Valid => vec![(0, 0); dims],
+        Padding::Same => {
+            if c.stride.iter().any(|&s| s != 1) {
+                return Err(LayerError::Invalid(
+                    "padding \"same\" needs stride 1 (PyTorch's rule)".into(),
+                ));
+            }
+            c.kernel
+                .iter()
+                .zip(&c.dilation)
+                .map(|(&k, &d)| {
+                    let total = d
+                        .checked_mul(k - 1)
+                        .ok_or_else(|| LayerError::Overflow("the padding".into()))?;
+                    Ok((total / 2, total - total / 2))
+                })
+                .collect::<Result<_, LayerError>>()?
+        }
+        Padding::Explicit(p) => {
+            if p.len() != dims {
+                return Err(LayerError::Invalid(format!(
+                    "padding has {} values but the kernel has {dims} dimensions",
+                    p.len()
+                )));
+            }
+            p.clone()
+        }
+    };
+    let mut out_spatial = Vec::with_capacity(dims);
+    for i in 0..dims {
+        out_spatial.push(window_out(
+            axis(i, dims),
+            spatial[i],
+            pads[i],
+            c.kernel[i],
+            c.stride[i],
+            c.dilation[i],
+            false,
+        )?);
+    }
+    let mut out = vec![n, c.out_channels];
+    out.extend_from_slice(&out_spatial);
+    let out = Shape(out);
+    let kernel_area = product(&c.kernel, "the kernel area")?;
+    let cin_per_group = c.in_channels / c.groups;
+    let weights = product(
+        &[c.out_channels, cin_per_group, kernel_area],
+        "the parameter count",
+    )?;
+    let params = sum(
+        &[weights, if c.bias { c.out_channels } else { 0 }],
+        "the parameter count",
+    )?;
+    let n_out = out.numel()?;
+    let macs = product(&[n_out, cin_per_group, kernel_area], "the MAC count")?;
+    let s = product(&[n, product(&out_spatial, "the output size")?], "S")?;
+    let gemm = Gemm {
+        batch: c.groups,
+        m: s,
+        n: c.out_channels / c.groups,
+        k: product(&[cin_per_group, kernel_area], "the GEMM's depth")?,
+    };
+    let mut kernel = matmul_kernel(
+        macs,
+        0,
+        AlphaInput::conv(kernel_area, s),
+        gemm,
+        &[input.numel()?, n_out, params],
+    )?;
+    // im2col: one column of c_in/groups · K1·K2 elements per output position and group.
+    // Left out (None) rather than failing the layer if it overflows.
+    kernel.unfolded_elements = product(&[s, c.in_channels, kernel_area], "the unfolded input").ok();
+    Ok(LayerEval {
+        output: out,
+        params,
+        kernels: vec![kernel],
+    })
+}
+
+pub(super) fn conv_transpose(c: &ConvTranspose, input: &Shape) -> Result<LayerEval, LayerError> {
+    let dims = c.kernel.len();
+    if dims != 2 {
+        return Err(LayerError::Invalid(format!(
+            "conv_transpose2d has a 2-d kernel, got {dims} values"
+        )));
+    }
+    check_channels_groups(c.in_channels, c.out_channels, c.groups)?;
+    per_dim(&c.kernel, dims, "kernel_size", 1)?;
+    per_dim(&c.stride, dims, "stride", 1)?;
+    per_dim(&c.dilation, dims, "dilation", 1)?;
+    per_dim(&c.padding, dims, "padding", 0)?;
+    per_dim(&c.output_padding, dims, "output_padding", 0)?;
+    let (n, cin, spatial) = split_nc("conv_transpose2d", input, dims)?;
+    if cin != c.in_channels {
+        return Err(LayerError::Mismatch {
+            op: "conv_transpose2d",
+            what: "input channels",
+            expected: c.in_channels,
+            actual: cin,
+            got: input.clone(),
+        });
+    }
+    let mut out_spatial = Vec::with_capacity(dims);
+    for i in 0..dims {
+        if c.output_padding[i] >= c.stride[i].max(c.dilation[i]) {
+            return Err(LayerError::Invalid(format!(
+                "output_padding {} must be smaller than stride or dilation along the {} (PyTorch's rule)",
+                c.output_padding[i],
+                axis(i, dims)
+            )));
+        }
+        // (in − 1)·stride − 2·padding + dilation·(kernel − 1) + output_padding + 1
+        let grown = product(&[spatial[i] - 1, c.stride[i]], "the output size")?;
+        let extent = product(&[c.dilation[i], c.kernel[i] - 1], "the output size")?;
+        let total = sum(&[grown, extent, c.output_padding[i], 1], "the output size")?;
+        let cut = product(&[2, c.padding[i]], "the padding")?;
+        if total <= cut {
+            return Err(LayerError::EmptyOutput {
+                axis: axis(i, dims),
+            });
+        }
+        out_spatial.push(total - cut);
+    }
+    let mut out = vec![n, c.out_channels];
+    out.extend_from_slice(&out_spatial);
+    let out = Shape(out);
+    let kernel_area = product(&c.kernel, "the kernel area")?;
+    let cout_per_group = c.out_channels / c.groups;
+    let weights = product(
+        &[c.in_channels, cout_per_group, kernel_area],
+        "the parameter count",
+    )?;
+    let params = sum(
+        &[weights, if c.bias { c.out_channels } else { 0 }],
+        "the parameter count",
+    )?;
+    let n_in = input.numel()?;
+    // Every input element scatters into a K1·K2 window of every output channel of its group.
+    let macs = product(&[n_in, cout_per_group, kernel_area], "the MAC count")?;
+    let s = product(&[n, product(&out_spatial, "the output size")?], "S")?;
+    // Scattered as a GEMM over input positions: each writes c_out/groups · K1·K2 values.
+    let gemm = Gemm {
+        batch: c.groups,
+        m: n_in / c.in_channels,
+        n: product(&[cout_per_group, kernel_area], "the GEMM's width")?,
+        k: c.in_channels / c.groups,
+    };
+    let kernel = matmul_kernel(
+        macs,
+        0,
+        AlphaInput::conv(kernel_area, s),
+        gemm,
+        &[n_in, out.numel()?, params],
+    )?;
+    Ok(LayerEval {
+        output: out,
+        params,
+        kernels: vec![kernel],
+    })
+}

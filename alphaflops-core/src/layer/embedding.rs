@@ -1,0 +1,72 @@
+//! Embeddings: the token lookup `embedding`, and a vision transformer's learned
+//! `class_token` and `position_embedding`.
+
+use super::attention::sequence;
+use super::common::{elementwise_kernel, nonzero};
+use super::{LayerError, LayerEval};
+use crate::kernel::Elementwise;
+use crate::shape::{Shape, product, sum};
+
+/// An index lookup: `[N, T]` → `[N, T, embedding_dim]`.
+pub(super) fn embedding(
+    num_embeddings: u64,
+    embedding_dim: u64,
+    input: &Shape,
+) -> Result<LayerEval, LayerError> {
+    let n_in = input.numel()?;
+    nonzero(num_embeddings, "num_embeddings")?;
+    nonzero(embedding_dim, "embedding_dim")?;
+    let mut out = input.0.clone();
+    out.push(embedding_dim);
+    let out = Shape(out);
+    let n_out = out.numel()?;
+    let params = product(&[num_embeddings, embedding_dim], "the parameter count")?;
+    Ok(LayerEval {
+        output: out,
+        params,
+        kernels: vec![elementwise_kernel(Elementwise::Copy, 0, &[n_in, n_out])?],
+    })
+}
+
+/// A learned class token prepended to the sequence.
+pub(super) fn class_token(dim: u64, input: &Shape) -> Result<LayerEval, LayerError> {
+    let n_in = input.numel()?;
+    let (n, t, d) = sequence("class_token", input, dim)?;
+    let out = Shape(vec![n, sum(&[t, 1], "the sequence length")?, d]);
+    let n_out = out.numel()?;
+    Ok(LayerEval {
+        output: out,
+        params: d,
+        kernels: vec![elementwise_kernel(Elementwise::Copy, 0, &[n_in, n_out])?],
+    })
+}
+
+/// A learned position embedding added to the sequence.
+pub(super) fn position_embedding(
+    seq_len: u64,
+    dim: u64,
+    input: &Shape,
+) -> Result<LayerEval, LayerError> {
+    let n_in = input.numel()?;
+    nonzero(seq_len, "seq_len")?;
+    let (_, t, d) = sequence("position_embedding", input, dim)?;
+    if t != seq_len {
+        return Err(LayerError::Mismatch {
+            op: "position_embedding",
+            what: "tokens",
+            expected: seq_len,
+            actual: t,
+            got: input.clone(),
+        });
+    }
+    let params = product(&[t, d], "the parameter count")?;
+    Ok(LayerEval {
+        output: input.clone(),
+        params,
+        kernels: vec![elementwise_kernel(
+            Elementwise::Binary,
+            n_in,
+            &[n_in, n_in, params],
+        )?],
+    })
+}

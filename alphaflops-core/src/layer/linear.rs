@@ -1,0 +1,72 @@
+//! The dense layer, `linear`.
+
+use super::common::{matmul_kernel, nonzero};
+use super::{LayerError, LayerEval};
+use crate::alpha::AlphaInput;
+use crate::kernel::Gemm;
+use crate::shape::{Shape, product, sum};
+
+pub(super) fn linear(
+    d_input: u64,
+    d_output: u64,
+    bias: bool,
+    input: &Shape,
+) -> Result<LayerEval, LayerError> {
+    nonzero(d_input, "d_input")?;
+    nonzero(d_output, "d_output")?;
+    if input.rank() == 0 {
+        return Err(LayerError::Rank {
+            op: "linear",
+            expected: "[…, d_input]",
+            got: input.clone(),
+        });
+    }
+    let d = input.dims();
+    let last = d[d.len() - 1];
+    let leading: Vec<u64> = if last == d_input {
+        d[..d.len() - 1].to_vec()
+    } else if d.len() >= 3 && product(&d[1..], "the flattened size")? == d_input {
+        vec![d[0]]
+    } else {
+        let flattened = if d.len() >= 3 {
+            Some(product(&d[1..], "the flattened size")?)
+        } else {
+            None
+        };
+        return Err(LayerError::Features {
+            d_input,
+            last,
+            flattened,
+            got: input.clone(),
+        });
+    };
+    let rows = product(&leading, "the number of rows")?;
+    let mut out = leading;
+    out.push(d_output);
+    let out = Shape(out);
+    let weights = product(&[d_input, d_output], "the parameter count")?;
+    let params = sum(
+        &[weights, if bias { d_output } else { 0 }],
+        "the parameter count",
+    )?;
+    let macs = product(&[rows, d_input, d_output], "the MAC count")?;
+    let mut kernel = matmul_kernel(
+        macs,
+        0,
+        AlphaInput::matmul(rows),
+        Gemm {
+            batch: 1,
+            m: rows,
+            n: d_output,
+            k: d_input,
+        },
+        &[input.numel()?, out.numel()?, params],
+    )?;
+    // The GEMM reads the input as it is: what a 1×1 convolution unfolds to.
+    kernel.unfolded_elements = Some(input.numel()?);
+    Ok(LayerEval {
+        output: out,
+        params,
+        kernels: vec![kernel],
+    })
+}

@@ -1,0 +1,363 @@
+//! The layer catalog: shape inference and counts (params, MACs, FLOPs) per layer.
+//!
+//! # Counting convention
+//! - `macs`: multiply-accumulates of the linear-algebra part (convolutions, dense layers and
+//!   attention's matmuls). A convolution costs `N·C_out·H_out·W_out·(C_in/groups)·K1·K2` MACs.
+//! - `flops`: `2·macs` plus the element-wise work listed below. Bias additions are not
+//!   counted (they fuse into the accumulator, as in the paper's reference code).
+//! - `params`: trainable parameters (weights, biases, norm affines, embeddings); running
+//!   statistics of batch norm are buffers, not parameters (torchvision's convention).
+//!
+//! | op | FLOPs per output element (MACs = 0) |
+//! |---|---|
+//! | relu | 1 |
+//! | relu6 | 2 |
+//! | sigmoid | 4 |
+//! | tanh, silu, softmax | 5 |
+//! | gelu | 8 |
+//! | batch norm (inference, folded into scale and shift) | 2 |
+//! | layer norm, group norm | 5 |
+//! | max/avg pool | K1·K2 (avg: +1 for the division) |
+//! | adaptive avg pool | input elements + output elements |
+//! | residual add, position embedding | 1 |
+//!
+//! Dropout (at inference), flatten, transpose and select cost nothing and launch nothing.
+//!
+//! Output shapes follow PyTorch's documented rules (`torch.nn.Conv2d`, `MaxPool2d`,
+//! `ConvTranspose2d`, …) with `ceil_mode = false` unless asked.
+
+mod attention;
+mod common;
+mod conv;
+mod elementwise;
+mod embedding;
+mod linear;
+mod norm;
+mod pool;
+mod reshape;
+
+use serde::{Deserialize, Serialize};
+
+pub use crate::kernel::{Elementwise, Gemm, Kernel};
+use crate::shape::{Shape, sum};
+use common::spatial_op_name;
+pub use conv::{Conv, ConvTranspose, Padding};
+pub use elementwise::Activation;
+pub use pool::{Pool, PoolKind};
+
+/// Why a layer cannot take its input.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum LayerError {
+    #[error("{0} must be at least 1")]
+    Zero(String),
+    #[error("groups = {groups} does not divide {what} = {channels}")]
+    Groups {
+        groups: u64,
+        what: &'static str,
+        channels: u64,
+    },
+    #[error("{op} expects {expected}, got {got}")]
+    Rank {
+        op: &'static str,
+        expected: &'static str,
+        got: Shape,
+    },
+    #[error("{op} expects {what} = {expected}, but the input {got} has {actual}")]
+    Mismatch {
+        op: &'static str,
+        what: &'static str,
+        expected: u64,
+        actual: u64,
+        got: Shape,
+    },
+    #[error(
+        "the kernel spans {extent} along the {axis} (dilation·(kernel − 1) + 1) but the padded input is only {padded}"
+    )]
+    KernelTooLarge {
+        /// "height", "width" or "length".
+        axis: &'static str,
+        extent: u64,
+        padded: u64,
+    },
+    #[error("the output would be empty along the {axis}")]
+    EmptyOutput { axis: &'static str },
+    #[error(
+        "linear expects {d_input} input features, but the input {got} has {last} in its last dimension{}",
+        flattened.map_or(String::new(), |f| format!(" and {f} after the batch dimension"))
+    )]
+    Features {
+        d_input: u64,
+        last: u64,
+        flattened: Option<u64>,
+        got: Shape,
+    },
+    #[error("in `{model}`: {error}")]
+    Nested {
+        model: String,
+        error: Box<crate::model::ModelError>,
+    },
+    #[error("{0} overflows u64")]
+    Overflow(String),
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// One entry of the catalog.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Layer {
+    /// `conv1d`/`conv2d`, input `[N, C, L]` or `[N, C, H, W]`.
+    Conv(Conv),
+    /// `conv_transpose2d`, input `[N, C, H, W]`.
+    ConvTranspose(ConvTranspose),
+    /// Dense layer on the last dimension, any number of leading dimensions. If the last
+    /// dimension differs from `d_input` but everything after the batch dimension multiplies
+    /// to `d_input`, the input is flattened to `[N, d_input]` first (a classifier head after
+    /// convolutions, as burn and candle models write `reshape([n, -1])`).
+    Linear {
+        d_input: u64,
+        d_output: u64,
+        bias: bool,
+    },
+    /// `max_pool1d`/`max_pool2d`/`avg_pool1d`/`avg_pool2d`.
+    Pool(Pool),
+    /// `adaptive_avg_pool2d` (or 1d) to a fixed output size.
+    AdaptiveAvgPool {
+        output: Vec<u64>,
+    },
+    /// Batch norm over the channel dimension 1 (inference).
+    BatchNorm {
+        num_features: u64,
+    },
+    /// Layer norm over the last dimension.
+    LayerNorm {
+        d_model: u64,
+    },
+    /// Group norm over the channel dimension 1.
+    GroupNorm {
+        num_groups: u64,
+        num_channels: u64,
+    },
+    Activation(Activation),
+    /// Softmax along `dim` (5 FLOPs per element: max, subtract, exp, sum, divide).
+    Softmax {
+        dim: i64,
+    },
+    /// Dropout: the identity at inference.
+    Dropout,
+    /// PyTorch's `flatten(start_dim, end_dim)`.
+    Flatten {
+        start_dim: i64,
+        end_dim: i64,
+    },
+    /// Swap two dimensions (a view; no cost counted).
+    Transpose {
+        dim0: i64,
+        dim1: i64,
+    },
+    /// Take one index of a dimension, removing it (`x[:, 0]`; a view, no cost counted).
+    Select {
+        dim: i64,
+        index: u64,
+    },
+    /// Index lookup: `[N, T]` → `[N, T, embedding_dim]`.
+    Embedding {
+        num_embeddings: u64,
+        embedding_dim: u64,
+    },
+    /// Element-wise addition of equal shapes (the residual of ResNet).
+    Add,
+    /// Concatenation along `dim`.
+    Concat {
+        dim: i64,
+    },
+    /// Multi-head self-attention on `[N, T, D]`: Q/K/V projections, `QKᵀ`, softmax, `AV`
+    /// and the output projection (PyTorch's `nn.MultiheadAttention`).
+    MultiHeadAttention {
+        d_model: u64,
+        n_heads: u64,
+        bias: bool,
+    },
+    /// A learned class token prepended to the sequence: `[N, T, D]` → `[N, T + 1, D]`.
+    ClassToken {
+        dim: u64,
+    },
+    /// A learned position embedding added to `[N, seq_len, dim]`.
+    PositionEmbedding {
+        seq_len: u64,
+        dim: u64,
+    },
+    /// A nested model (an annotated sub-module), run on whatever flows into it; its own
+    /// `input` is ignored. Priced as the sum of its nodes, listed under it in reports.
+    Block(Box<crate::model::Model>),
+}
+
+/// What a layer does to a given input.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LayerEval {
+    pub output: Shape,
+    pub params: u64,
+    pub kernels: Vec<Kernel>,
+}
+
+impl LayerEval {
+    /// A nested block's totals: the last child's output, every child's parameters and kernels.
+    pub fn of_children(
+        input: &Shape,
+        children: &[crate::model::Evaluated],
+    ) -> Result<LayerEval, LayerError> {
+        let params = children.iter().map(|c| c.eval.params).collect::<Vec<_>>();
+        LayerEval {
+            output: children.last().map_or(input, |c| &c.eval.output).clone(),
+            params: sum(&params, "the block's parameter count")?,
+            kernels: children
+                .iter()
+                .flat_map(|c| c.eval.kernels.iter().cloned())
+                .collect(),
+        }
+        .checked()
+    }
+
+    /// `self`, once its kernels' MACs and FLOPs are known to add up within u64 (each kernel's
+    /// own counts are checked where it is built; an attention layer's or a block's sum is not).
+    fn checked(self) -> Result<LayerEval, LayerError> {
+        let macs: Vec<u64> = self.kernels.iter().map(|k| k.macs).collect();
+        let flops: Vec<u64> = self.kernels.iter().map(|k| k.flops).collect();
+        sum(&macs, "the MAC count")?;
+        sum(&flops, "the FLOP count")?;
+        Ok(self)
+    }
+
+    /// Multiply-accumulates of every kernel. Exact for whatever [`Layer::infer_with`] and
+    /// [`LayerEval::of_children`] return, which check the sum; saturates on a hand-built value.
+    pub fn macs(&self) -> u64 {
+        self.kernels
+            .iter()
+            .fold(0u64, |acc, k| acc.saturating_add(k.macs))
+    }
+
+    /// FLOPs of every kernel (`2·macs` plus element-wise work); exact as [`LayerEval::macs`].
+    pub fn flops(&self) -> u64 {
+        self.kernels
+            .iter()
+            .fold(0u64, |acc, k| acc.saturating_add(k.flops))
+    }
+}
+
+impl Layer {
+    /// The op's name in reports and attributes (`conv2d`, `linear`, …).
+    pub fn op(&self) -> &'static str {
+        match self {
+            Layer::Conv(c) => spatial_op_name("conv", c.kernel.len()),
+            Layer::ConvTranspose(_) => "conv_transpose2d",
+            Layer::Linear { .. } => "linear",
+            Layer::Pool(p) => spatial_op_name(
+                if p.kind == PoolKind::Max {
+                    "max_pool"
+                } else {
+                    "avg_pool"
+                },
+                p.kernel.len(),
+            ),
+            Layer::AdaptiveAvgPool { output } => {
+                if output.len() == 1 {
+                    "adaptive_avg_pool1d"
+                } else {
+                    "adaptive_avg_pool2d"
+                }
+            }
+            Layer::BatchNorm { .. } => "batch_norm",
+            Layer::LayerNorm { .. } => "layer_norm",
+            Layer::GroupNorm { .. } => "group_norm",
+            Layer::Activation(a) => a.name(),
+            Layer::Softmax { .. } => "softmax",
+            Layer::Dropout => "dropout",
+            Layer::Flatten { .. } => "flatten",
+            Layer::Transpose { .. } => "transpose",
+            Layer::Select { .. } => "select",
+            Layer::Embedding { .. } => "embedding",
+            Layer::Add => "add",
+            Layer::Concat { .. } => "concat",
+            Layer::MultiHeadAttention { .. } => "multi_head_attention",
+            Layer::ClassToken { .. } => "class_token",
+            Layer::PositionEmbedding { .. } => "position_embedding",
+            Layer::Block(_) => "module",
+        }
+    }
+
+    /// Shape inference and counts for a single-input layer.
+    pub fn infer(&self, input: &Shape) -> Result<LayerEval, LayerError> {
+        self.infer_with(input, &[])
+    }
+
+    /// Shape inference and counts; `others` are the extra inputs of `add` and `concat`.
+    pub fn infer_with(&self, input: &Shape, others: &[Shape]) -> Result<LayerEval, LayerError> {
+        if let Some(dim) = input.dims().iter().position(|&d| d == 0) {
+            return Err(LayerError::Invalid(format!(
+                "the input {input} is empty in dimension {dim}"
+            )));
+        }
+        let takes_others = matches!(self, Layer::Add | Layer::Concat { .. });
+        if !takes_others && !others.is_empty() {
+            return Err(LayerError::Invalid(format!(
+                "{} takes one input, got {}",
+                self.op(),
+                1 + others.len()
+            )));
+        }
+        // Every family counts its input; an input past u64 fails here, before any rule.
+        input.numel()?;
+        let eval = match self {
+            Layer::Conv(c) => conv::conv(c, input),
+            Layer::ConvTranspose(c) => conv::conv_transpose(c, input),
+            Layer::Linear {
+                d_input,
+                d_output,
+                bias,
+            } => linear::linear(*d_input, *d_output, *bias, input),
+            Layer::Pool(p) => pool::pool(p, input),
+            Layer::AdaptiveAvgPool { output } => pool::adaptive_avg_pool(output, input),
+            Layer::BatchNorm { num_features } => norm::batch_norm(*num_features, input),
+            Layer::GroupNorm {
+                num_groups,
+                num_channels,
+            } => norm::group_norm(*num_groups, *num_channels, input),
+            Layer::LayerNorm { d_model } => norm::layer_norm(*d_model, input),
+            Layer::Activation(a) => elementwise::activation(*a, input),
+            Layer::Softmax { dim } => elementwise::softmax(*dim, input),
+            Layer::Dropout => Ok(LayerEval {
+                output: input.clone(),
+                params: 0,
+                kernels: vec![],
+            }),
+            Layer::Flatten { start_dim, end_dim } => reshape::flatten(*start_dim, *end_dim, input),
+            Layer::Transpose { dim0, dim1 } => reshape::transpose(*dim0, *dim1, input),
+            Layer::Select { dim, index } => reshape::select(*dim, *index, input),
+            Layer::Embedding {
+                num_embeddings,
+                embedding_dim,
+            } => embedding::embedding(*num_embeddings, *embedding_dim, input),
+            Layer::Add => elementwise::add(input, others),
+            Layer::Concat { dim } => reshape::concat(*dim, input, others),
+            Layer::MultiHeadAttention {
+                d_model,
+                n_heads,
+                bias,
+            } => attention::attention(*d_model, *n_heads, *bias, input),
+            Layer::ClassToken { dim } => embedding::class_token(*dim, input),
+            Layer::Block(model) => {
+                let children = model
+                    .evaluate(Some(input))
+                    .map_err(|e| LayerError::Nested {
+                        model: model.name.clone(),
+                        error: Box::new(e),
+                    })?;
+                LayerEval::of_children(input, &children)
+            }
+            Layer::PositionEmbedding { seq_len, dim } => {
+                embedding::position_embedding(*seq_len, *dim, input)
+            }
+        };
+        eval.and_then(LayerEval::checked)
+    }
+}

@@ -1,0 +1,105 @@
+//! Normalisation: `batch_norm`, `group_norm` and `layer_norm`.
+
+use super::common::{elementwise_kernel, nonzero};
+use super::{LayerError, LayerEval};
+use crate::kernel::Elementwise;
+use crate::shape::{Shape, product};
+
+/// Batch norm over channel dimension 1, at inference folded into a scale and a shift.
+pub(super) fn batch_norm(num_features: u64, input: &Shape) -> Result<LayerEval, LayerError> {
+    let n_in = input.numel()?;
+    nonzero(num_features, "num_features")?;
+    channel_check("batch_norm", input, num_features)?;
+    let flops = product(&[2, n_in], "the FLOP count")?;
+    let params = product(&[2, num_features], "the parameter count")?;
+    Ok(LayerEval {
+        output: input.clone(),
+        params,
+        kernels: vec![elementwise_kernel(
+            Elementwise::Norm,
+            flops,
+            &[n_in, n_in, params],
+        )?],
+    })
+}
+
+/// Group norm over channel dimension 1.
+pub(super) fn group_norm(
+    num_groups: u64,
+    num_channels: u64,
+    input: &Shape,
+) -> Result<LayerEval, LayerError> {
+    let n_in = input.numel()?;
+    nonzero(num_groups, "num_groups")?;
+    nonzero(num_channels, "num_channels")?;
+    if num_channels % num_groups != 0 {
+        return Err(LayerError::Groups {
+            groups: num_groups,
+            what: "num_channels",
+            channels: num_channels,
+        });
+    }
+    channel_check("group_norm", input, num_channels)?;
+    let flops = product(&[5, n_in], "the FLOP count")?;
+    let params = product(&[2, num_channels], "the parameter count")?;
+    Ok(LayerEval {
+        output: input.clone(),
+        params,
+        kernels: vec![elementwise_kernel(
+            Elementwise::Norm,
+            flops,
+            &[n_in, n_in, params],
+        )?],
+    })
+}
+
+/// Layer norm over the last dimension.
+pub(super) fn layer_norm(d_model: u64, input: &Shape) -> Result<LayerEval, LayerError> {
+    let n_in = input.numel()?;
+    nonzero(d_model, "d_model")?;
+    let last = *input.dims().last().unwrap_or(&0);
+    if input.rank() < 1 || last != d_model {
+        return Err(LayerError::Mismatch {
+            op: "layer_norm",
+            what: "features in the last dimension",
+            expected: d_model,
+            actual: last,
+            got: input.clone(),
+        });
+    }
+    let flops = product(&[5, n_in], "the FLOP count")?;
+    let params = product(&[2, d_model], "the parameter count")?;
+    Ok(LayerEval {
+        output: input.clone(),
+        params,
+        kernels: vec![elementwise_kernel(
+            Elementwise::Norm,
+            flops,
+            &[n_in, n_in, params],
+        )?],
+    })
+}
+
+pub(super) fn channel_check(
+    op: &'static str,
+    input: &Shape,
+    channels: u64,
+) -> Result<(), LayerError> {
+    if input.rank() < 2 {
+        return Err(LayerError::Rank {
+            op,
+            expected: "[N, C, …]",
+            got: input.clone(),
+        });
+    }
+    if input.dims()[1] != channels {
+        return Err(LayerError::Mismatch {
+            op,
+            what: "channels",
+            expected: channels,
+            actual: input.dims()[1],
+            got: input.clone(),
+        });
+    }
+    Ok(())
+}
