@@ -2,7 +2,8 @@
 //! parameters, MACs and FLOPs, the α correction of Asperti, Evangelista and Marzolla
 //! (LOD 2021), device profiles and reports.
 //!
-//! Shapes in, numbers out: nothing here reads files, the environment or clocks.
+//! Shapes in, numbers out: nothing here reads files, the environment or clocks ([`settings`]
+//! parses the environment its caller reads).
 //!
 //! **MACs versus FLOPs.** `macs` counts multiply-accumulates; `flops = 2·macs` plus the
 //! element-wise work documented in [`layer`]. The paper's reference code counts MACs and
@@ -34,6 +35,7 @@ pub mod model;
 pub mod params;
 pub mod profile;
 pub mod report;
+pub mod settings;
 pub mod shape;
 pub mod workload;
 pub mod zoo;

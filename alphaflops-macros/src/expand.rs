@@ -2,6 +2,7 @@
 //! (without our attributes) with a placeholder impl, so users see our errors and no others.
 //! The exporter protocol is in `export`, verdicts and what they emit in `judge`.
 
+use alphaflops_core::settings::{ENV_LEVEL, ENV_PROFILE, Settings, TRACKED};
 use alphaflops_core::{DEFAULT_PROFILE_NAME, Metric};
 
 use proc_macro2::{Span, TokenStream};
@@ -13,10 +14,6 @@ use crate::judge::{self, Priced};
 use crate::lower::sym::LAYER_ATTR;
 use crate::lower::{self, Budget, Children, Level, Lowering, ModuleRef};
 use crate::profile;
-
-pub(crate) const ENV_LEVEL: &str = "ALPHAFLOPS_LEVEL";
-pub(crate) const ENV_PROFILE: &str = "ALPHAFLOPS_PROFILE";
-pub(crate) const ENV_REPORT: &str = "ALPHAFLOPS_REPORT_DIR";
 
 /// Which attribute: `#[cost_budget]` (a model: needs `input`, may carry budgets) or
 /// `#[cost_model]` (a block other models nest; `input` optional, no budgets without it).
@@ -153,11 +150,13 @@ fn expand(
     children: &Children,
     groups: &[TokenStream],
 ) -> TokenStream {
+    // The environment, read once for the whole expansion.
+    let settings = Settings::from_vars(|key| std::env::var_os(key));
     let Pricing {
         model,
         priced: result,
         params,
-    } = price(&cx, attr, lowering, &item, children);
+    } = price(&cx, &settings, attr, lowering, &item, children);
     let export = match (&model, cx.has_errors()) {
         (_, true) | (None, _) => Export::Broken,
         (Some(_), false) if !params.is_empty() => Export::Template {
@@ -172,7 +171,7 @@ fn expand(
     // Without a baseline file there is no file to track, and a file created later would go
     // unseen: the crate's manifest stands in, and `cargo xtask bless` touches it when it
     // writes the first baseline.
-    let manifest = profile::manifest_dir().join("Cargo.toml");
+    let manifest = settings.manifest_dir.join("Cargo.toml");
     let files: Vec<&std::path::Path> = result
         .iter()
         .flat_map(|r| {
@@ -215,7 +214,7 @@ fn expand(
     let model = quote!(::alphaflops::__private::model(#model_json));
     let imp = cost_impl(&item, body, model, &priced.budgets);
     let diagnostics = judge::diagnostics(&priced, &verdicts);
-    let report = judge::write_report(&priced, &verdicts)
+    let report = judge::write_report(&priced, &verdicts, settings.report_dir.as_deref())
         .err()
         .map(|e| syn::Error::new(Span::call_site(), e).to_compile_error());
     quote!(#item #imp #tracking #diagnostics #report #exporter)
@@ -232,6 +231,7 @@ struct Pricing {
 /// Checks the struct-level settings and prices the lowered struct.
 fn price(
     cx: &Ctxt,
+    settings: &Settings,
     attr: Attr,
     lowering: Lowering,
     item: &syn::ItemStruct,
@@ -272,8 +272,8 @@ fn price(
 
     // ALPHAFLOPS_LEVEL=warn|deny overrides `level`.
     let (mut level, mut level_source) = (args.level, "level = \"deny\"".to_string());
-    if let Ok(text) = std::env::var(ENV_LEVEL) {
-        match Level::parse(&text) {
+    if let Some(text) = &settings.level {
+        match Level::parse(text) {
             Some(l) => (level, level_source) = (l, format!("{ENV_LEVEL}={text}")),
             None => cx.error(
                 args.level_range,
@@ -283,17 +283,16 @@ fn price(
     }
     // ALPHAFLOPS_PROFILE=<name> overrides `profile` and `path`.
     let call_site = Range::from(Span::call_site());
-    let resolved = match (
-        std::env::var(ENV_PROFILE).ok().filter(|s| !s.is_empty()),
-        &args.profile,
-        &args.path,
-    ) {
+    let dir = settings.manifest_dir.as_path();
+    let resolved = match (&settings.profile, &args.profile, &args.path) {
         (Some(name), _, _) => {
-            profile::by_name(&name).map_err(|e| (format!("{ENV_PROFILE}: {e}"), call_site))
+            profile::by_name(name, dir).map_err(|e| (format!("{ENV_PROFILE}: {e}"), call_site))
         }
-        (None, Some((name, range)), _) => profile::by_name(name).map_err(|e| (e, *range)),
-        (None, None, Some((path, range))) => profile::by_path(path).map_err(|e| (e, *range)),
-        (None, None, None) => profile::by_name(DEFAULT_PROFILE_NAME).map_err(|e| (e, call_site)),
+        (None, Some((name, range)), _) => profile::by_name(name, dir).map_err(|e| (e, *range)),
+        (None, None, Some((path, range))) => profile::by_path(path, dir).map_err(|e| (e, *range)),
+        (None, None, None) => {
+            profile::by_name(DEFAULT_PROFILE_NAME, dir).map_err(|e| (e, call_site))
+        }
     };
     let resolved = resolved.map_err(|(e, range)| cx.error(range, e)).ok();
 
@@ -330,8 +329,8 @@ fn price(
             );
         }
     }
-    let package = std::env::var("CARGO_PKG_NAME").unwrap_or_default();
-    let baseline = match profile::baseline() {
+    let package = settings.package.clone();
+    let baseline = match profile::baseline(dir) {
         Ok(Some((file, b))) => {
             let changes = b
                 .find(&package, &name, &cost.profile)
@@ -399,10 +398,9 @@ fn tracking(files: &[&std::path::Path]) -> TokenStream {
             const _: &[u8] = ::core::include_bytes!(#path);
         )
     });
+    let tracked = TRACKED;
     quote! {
-        const _: ::core::option::Option<&str> = ::core::option_env!(#ENV_LEVEL);
-        const _: ::core::option::Option<&str> = ::core::option_env!(#ENV_PROFILE);
-        const _: ::core::option::Option<&str> = ::core::option_env!(#ENV_REPORT);
+        #(const _: ::core::option::Option<&str> = ::core::option_env!(#tracked);)*
         #(#files)*
     }
 }

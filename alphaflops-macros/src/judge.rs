@@ -3,13 +3,13 @@
 
 use alphaflops_core::baseline::Change;
 use alphaflops_core::budget::verdict_table;
+use alphaflops_core::settings::ENV_REPORT_DIR;
 use alphaflops_core::{LayerError, ModelCost, Verdict};
 
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
 
 use crate::ctxt::{Ctxt, Range};
-use crate::expand::ENV_REPORT;
 use crate::lower::{self, BROKEN, Budget, Child, Children, Level};
 use crate::profile::Resolved;
 
@@ -185,11 +185,14 @@ pub fn doc_section(p: &Priced, verdicts: &[(Verdict, Range)]) -> String {
 
 /// With `ALPHAFLOPS_REPORT_DIR` set (by `cargo xtask check`, `bless` and `report`), writes the
 /// model's cost, verdicts and baseline changes there as JSON.
-pub fn write_report(p: &Priced, verdicts: &[(Verdict, Range)]) -> Result<(), String> {
-    let Some(dir) = std::env::var_os(ENV_REPORT) else {
+pub fn write_report(
+    p: &Priced,
+    verdicts: &[(Verdict, Range)],
+    dir: Option<&std::path::Path>,
+) -> Result<(), String> {
+    let Some(dir) = dir else {
         return Ok(());
     };
-    let dir = std::path::PathBuf::from(dir);
     let verdicts: Vec<&Verdict> = verdicts.iter().map(|(v, _)| v).collect();
     let report = serde_json::json!({
         "package": p.package,
@@ -207,7 +210,7 @@ pub fn write_report(p: &Priced, verdicts: &[(Verdict, Range)]) -> Result<(), Str
         .and_then(|()| std::fs::write(&file, report.to_string()))
         .map_err(|e| {
             format!(
-                "cannot write the cost report {} ({ENV_REPORT}): {e}",
+                "cannot write the cost report {} ({ENV_REPORT_DIR}): {e}",
                 file.display()
             )
         })

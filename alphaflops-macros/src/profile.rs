@@ -5,16 +5,13 @@ use std::path::{Path, PathBuf};
 
 use alphaflops_core::Profile;
 use alphaflops_core::profile::SHIPPED;
+use alphaflops_core::settings::is_profile_name;
 
 pub struct Resolved {
     pub profile: Profile,
     pub toml: String,
     /// The file read, absolute; `None` for an embedded profile.
     pub file: Option<PathBuf>,
-}
-
-pub(crate) fn manifest_dir() -> PathBuf {
-    std::env::var_os("CARGO_MANIFEST_DIR").map_or_else(|| PathBuf::from("."), PathBuf::from)
 }
 
 fn load(file: &Path) -> Result<Resolved, String> {
@@ -31,20 +28,14 @@ fn load(file: &Path) -> Result<Resolved, String> {
     })
 }
 
-/// `profile = "name"`: `profiles/<name>.toml` in the crate or any parent directory (the
-/// workspace), else a profile shipped inside alphaflops.
-pub fn by_name(name: &str) -> Result<Resolved, String> {
-    if name.is_empty()
-        || !name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
-        || name.starts_with('.')
-    {
+/// `profile = "name"`: `profiles/<name>.toml` in the crate's directory `dir` or any parent
+/// directory (the workspace), else a profile shipped inside alphaflops.
+pub fn by_name(name: &str, dir: &Path) -> Result<Resolved, String> {
+    if !is_profile_name(name) {
         return Err(format!(
             "bad profile name `{name}`: use letters, digits, `-`, `_` and `.`, as in profiles/<name>.toml; for a file elsewhere write `path = \"…\"`"
         ));
     }
-    let dir = manifest_dir();
     for ancestor in dir.ancestors() {
         let file = ancestor.join("profiles").join(format!("{name}.toml"));
         if file.is_file() {
@@ -76,9 +67,9 @@ pub fn by_name(name: &str) -> Result<Resolved, String> {
     ))
 }
 
-/// `path = "file.toml"`, relative to the crate's manifest directory.
-pub fn by_path(path: &str) -> Result<Resolved, String> {
-    let file = manifest_dir().join(path);
+/// `path = "file.toml"`, relative to the crate's manifest directory `dir`.
+pub fn by_path(path: &str, dir: &Path) -> Result<Resolved, String> {
+    let file = dir.join(path);
     if !file.is_file() {
         return Err(format!(
             "profile file {} does not exist (paths are relative to the crate's Cargo.toml)",
@@ -88,11 +79,13 @@ pub fn by_path(path: &str) -> Result<Resolved, String> {
     load(&file)
 }
 
-/// The regression baseline: `alphaflops-baseline.toml` in the crate or the nearest parent
-/// directory (the workspace), if there is one.
-pub fn baseline() -> Result<Option<(PathBuf, alphaflops_core::baseline::Baseline)>, String> {
+/// The regression baseline: `alphaflops-baseline.toml` in the crate's directory `dir` or the
+/// nearest parent directory (the workspace), if there is one.
+pub fn baseline(
+    dir: &Path,
+) -> Result<Option<(PathBuf, alphaflops_core::baseline::Baseline)>, String> {
     use alphaflops_core::baseline::{BASELINE_FILE, Baseline};
-    let Some(file) = manifest_dir()
+    let Some(file) = dir
         .ancestors()
         .map(|a| a.join(BASELINE_FILE))
         .find(|f| f.is_file())

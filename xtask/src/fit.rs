@@ -714,9 +714,10 @@ pub fn warn_if_not_stem(name: &str, out: &Path) {
 }
 
 pub fn check_name(name: &str) -> Result<()> {
-    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.') {
+    // The macro's rule, so every profile written can be loaded by name.
+    if !alphaflops_core::settings::is_profile_name(name) {
         return Err(err!(
-            "profile name `{name}` must be non-empty and use only letters, digits, `-`, `_` and `.`; pass --name"
+            "profile name `{name}` must be non-empty, use only letters, digits, `-`, `_` and `.`, and not start with `.`; pass --name"
         ));
     }
     Ok(())

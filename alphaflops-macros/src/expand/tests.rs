@@ -203,6 +203,7 @@ mod bench {
             let (cx, lowering) = lower();
             std::hint::black_box(crate::expand::price(
                 &cx,
+                &alphaflops_core::settings::Settings::default(),
                 crate::expand::Attr::Budget,
                 lowering,
                 &parsed,
@@ -216,7 +217,8 @@ mod bench {
             ));
         });
         time("profile", &|| {
-            std::hint::black_box(crate::profile::by_name("quadro-t2000-asperti2021").ok());
+            let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+            std::hint::black_box(crate::profile::by_name("quadro-t2000-asperti2021", dir).ok());
         });
     }
 }
