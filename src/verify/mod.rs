@@ -39,15 +39,26 @@
 //! `repeat = n` field `blocks` holds `blocks.0.…`). candle's are the [`VarBuilder::pp`]
 //! prefixes the model was built with, so `verify_candle` needs `vb.pp("<field name>")`.
 //!
-//! [`check`] is the framework-neutral core: give it the `(path, shape)` pairs of any framework.
+//! [`check`] is the framework-neutral core: give it the `(path, shape)` pairs of any framework;
+//! `burn` and `candle` list them from a live model.
 //!
 //! [`CostModel::model`]: crate::CostModel::model
 //! [`Layer::param_shapes`]: crate::Layer::param_shapes
 //! [`VarBuilder::pp`]: https://docs.rs/candle-nn/0.11.1/candle_nn/var_builder/struct.VarBuilderArgs.html#method.pp
 
+#[cfg(feature = "burn")]
+mod burn;
+#[cfg(feature = "candle")]
+mod candle;
+
 use std::fmt;
 
 use alphaflops_core::{Layer, Model, NodeParams, ParamShape};
+
+#[cfg(feature = "burn")]
+pub use self::burn::{burn_param_shapes, verify};
+#[cfg(feature = "candle")]
+pub use self::candle::{candle_param_shapes, verify_candle};
 
 /// How a framework stores a dense (`linear`) layer's weight matrix. Every other tensor has the
 /// same layout in burn, candle and PyTorch.
@@ -81,9 +92,10 @@ pub fn is_buffer(path: &str) -> bool {
 }
 
 /// One disagreement between the annotations and the live weights.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum Mismatch {
     /// A tensor has another shape than the annotation implies.
+    #[error("`{field}` ({op}) `{param}`: annotated {}, live {}", dims(.expected), dims(.live))]
     Shape {
         /// The annotated field (a dotted path for fields of nested blocks).
         field: String,
@@ -96,6 +108,7 @@ pub enum Mismatch {
         live: Vec<u64>,
     },
     /// The field's live tensors hold another number of parameters than the annotation.
+    #[error("`{field}` ({op}): annotated {expected} parameters, live {live}")]
     Count {
         field: String,
         op: &'static str,
@@ -103,6 +116,10 @@ pub enum Mismatch {
         live: u64,
     },
     /// The annotation implies a tensor the live field does not have (e.g. a bias).
+    #[error(
+        "`{field}` ({op}): the annotation implies `{param}` {} but the live field has no such tensor",
+        dims(.expected)
+    )]
     Missing {
         field: String,
         op: &'static str,
@@ -111,6 +128,10 @@ pub enum Mismatch {
         expected: Vec<u64>,
     },
     /// The live field has a tensor the annotation does not imply.
+    #[error(
+        "`{field}` ({op}): the live tensor `{param}` {} is not implied by the annotation",
+        dims(.live)
+    )]
     Unexpected {
         field: String,
         op: &'static str,
@@ -119,18 +140,27 @@ pub enum Mismatch {
     },
     /// An annotated field with parameters has no live tensors at all (a wrong field name, or
     /// for candle a `vb.pp` prefix that is not the field's name).
+    #[error(
+        "`{field}` ({op}): annotated with {} but the live model has no tensor under `{field}.` (is the field or prefix named differently?)",
+        tensors(.expected)
+    )]
     NotFound {
         field: String,
         op: &'static str,
         expected: Vec<ParamShape>,
     },
     /// Live tensors under a field that has no annotation: they are not priced.
+    #[error(
+        "`{field}` has no #[layer] annotation but holds {}; annotate it so its parameters are priced",
+        tensors(.live)
+    )]
     Unannotated {
         field: String,
         live: Vec<ParamShape>,
     },
     /// The annotated model cannot be evaluated (cannot happen for a model `#[cost_budget]`
     /// accepted).
+    #[error("the annotated model cannot be evaluated: {error}")]
     Model { error: String },
 }
 
@@ -149,101 +179,27 @@ impl Mismatch {
     }
 }
 
-struct Dims<'a>(&'a [u64]);
-
-impl fmt::Display for Dims<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("[")?;
-        for (i, d) in self.0.iter().enumerate() {
-            if i > 0 {
-                f.write_str(", ")?;
-            }
-            write!(f, "{d}")?;
-        }
-        f.write_str("]")
-    }
+/// `[4, 1, 3, 3]`.
+fn dims(d: &[u64]) -> String {
+    let parts: Vec<String> = d.iter().map(u64::to_string).collect();
+    format!("[{}]", parts.join(", "))
 }
 
-fn list(f: &mut fmt::Formatter<'_>, tensors: &[ParamShape]) -> fmt::Result {
-    for (i, (name, dims)) in tensors.iter().enumerate() {
-        if i > 0 {
-            f.write_str(", ")?;
-        }
-        write!(f, "`{name}` {}", Dims(dims))?;
-    }
-    Ok(())
-}
-
-impl fmt::Display for Mismatch {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Mismatch::Shape {
-                field,
-                op,
-                param,
-                expected,
-                live,
-            } => write!(
-                f,
-                "`{field}` ({op}) `{param}`: annotated {}, live {}",
-                Dims(expected),
-                Dims(live)
-            ),
-            Mismatch::Count {
-                field,
-                op,
-                expected,
-                live,
-            } => write!(
-                f,
-                "`{field}` ({op}): annotated {expected} parameters, live {live}"
-            ),
-            Mismatch::Missing {
-                field,
-                op,
-                param,
-                expected,
-            } => write!(
-                f,
-                "`{field}` ({op}): the annotation implies `{param}` {} but the live field has no such tensor",
-                Dims(expected)
-            ),
-            Mismatch::Unexpected {
-                field,
-                op,
-                param,
-                live,
-            } => write!(
-                f,
-                "`{field}` ({op}): the live tensor `{param}` {} is not implied by the annotation",
-                Dims(live)
-            ),
-            Mismatch::NotFound {
-                field,
-                op,
-                expected,
-            } => {
-                write!(f, "`{field}` ({op}): annotated with ")?;
-                list(f, expected)?;
-                write!(
-                    f,
-                    " but the live model has no tensor under `{field}.` (is the field or prefix named differently?)"
-                )
-            }
-            Mismatch::Unannotated { field, live } => {
-                write!(f, "`{field}` has no #[layer] annotation but holds ")?;
-                list(f, live)?;
-                f.write_str("; annotate it so its parameters are priced")
-            }
-            Mismatch::Model { error } => {
-                write!(f, "the annotated model cannot be evaluated: {error}")
-            }
-        }
-    }
+/// `` `weight` [4, 1, 3, 3], `bias` [4] ``.
+fn tensors(list: &[ParamShape]) -> String {
+    let parts: Vec<String> = list
+        .iter()
+        .map(|(name, d)| format!("`{name}` {}", dims(d)))
+        .collect();
+    parts.join(", ")
 }
 
 /// Every disagreement between a model's annotations and its live weights.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "`{model}`'s #[layer] annotations disagree with its live weights ({layout}); {}",
+    listed(.mismatches)
+)]
 pub struct VerifyError {
     /// The annotated struct's name.
     pub model: String,
@@ -252,125 +208,14 @@ pub struct VerifyError {
     pub mismatches: Vec<Mismatch>,
 }
 
-impl fmt::Display for VerifyError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let n = self.mismatches.len();
-        write!(
-            f,
-            "`{}`'s #[layer] annotations disagree with its live weights ({}); {n} mismatch{}:",
-            self.model,
-            self.layout,
-            if n == 1 { "" } else { "es" }
-        )?;
-        for m in &self.mismatches {
-            write!(f, "\n  - {m}")?;
-        }
-        Ok(())
+/// `3 mismatches:` and one line per mismatch.
+fn listed(mismatches: &[Mismatch]) -> String {
+    let n = mismatches.len();
+    let mut text = format!("{n} mismatch{}:", if n == 1 { "" } else { "es" });
+    for m in mismatches {
+        text.push_str(&format!("\n  - {m}"));
     }
-}
-
-impl std::error::Error for VerifyError {}
-
-/// Checks the `#[layer]` annotations of a burn module against its live weights.
-///
-/// The weights are listed with [`burn_param_shapes`] and compared with [`check`] in
-/// [`Layout::Burn`].
-#[cfg(feature = "burn")]
-pub fn verify<M: crate::CostModel + burn::module::Module>(module: &M) -> Result<(), VerifyError> {
-    check(&M::model(), &burn_param_shapes(module), Layout::Burn)
-}
-
-/// Checks the `#[layer]` annotations of `M` against the candle [`VarMap`] its weights were
-/// created in, with the model built from `vb.pp("<field name>")` per field.
-///
-/// The weights are listed with [`candle_param_shapes`] and compared with [`check`] in
-/// [`Layout::PyTorch`].
-///
-/// [`VarMap`]: candle_nn::VarMap
-#[cfg(feature = "candle")]
-pub fn verify_candle<M: crate::CostModel>(varmap: &candle_nn::VarMap) -> Result<(), VerifyError> {
-    check(&M::model(), &candle_param_shapes(varmap), Layout::PyTorch)
-}
-
-/// Collects `(path, shape)` for every tensor parameter (float, int and bool) of a burn module,
-/// in visiting order (field declaration order).
-///
-/// Paths are built from [`ModuleVisitor::enter_module`] names, which `#[derive(Module)]` emits
-/// once per struct field (its name), once per `Vec` / array / tuple element (its index) and
-/// once per enum variant (its name); `Option` adds no segment. A `Param` field holds its
-/// tensor at the field's own path. Shapes are read with `Param::lazy_shape`, so
-/// lazily-initialised parameters are not materialised. Non-tensor state such as `Dropout`'s
-/// training flag is skipped; running statistics (`RunningState`) are listed, under their
-/// field names (`running_mean`, `running_var`).
-///
-/// [`ModuleVisitor::enter_module`]: burn::module::ModuleVisitor::enter_module
-#[cfg(feature = "burn")]
-pub fn burn_param_shapes<M: burn::module::Module>(module: &M) -> Vec<(String, Vec<usize>)> {
-    let mut walker = burn_walk::ShapeWalker::default();
-    module.visit(&mut walker);
-    walker.found
-}
-
-#[cfg(feature = "burn")]
-mod burn_walk {
-    use burn::module::{ModuleVisitor, Param, Parameter};
-    use burn::tensor::{Bool, Int, Tensor};
-
-    #[derive(Default)]
-    pub(super) struct ShapeWalker {
-        path: Vec<String>,
-        pub(super) found: Vec<(String, Vec<usize>)>,
-    }
-
-    impl ShapeWalker {
-        fn record<T: Parameter>(&mut self, param: &Param<T>) {
-            let shape = param.lazy_shape().to_vec();
-            self.found.push((self.path.join("."), shape));
-        }
-    }
-
-    impl ModuleVisitor for ShapeWalker {
-        fn enter_module(&mut self, name: &str, _container_type: &str) {
-            self.path.push(name.to_string());
-        }
-
-        fn exit_module(&mut self, _name: &str, _container_type: &str) {
-            self.path.pop();
-        }
-
-        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
-            self.record(param);
-        }
-
-        fn visit_int<const D: usize>(&mut self, param: &Param<Tensor<D, Int>>) {
-            self.record(param);
-        }
-
-        fn visit_bool<const D: usize>(&mut self, param: &Param<Tensor<D, Bool>>) {
-            self.record(param);
-        }
-    }
-}
-
-/// Lists the variables of a candle [`VarMap`] as `(name, shape)`, sorted by name (the map is
-/// a `HashMap`). Names are the `VarBuilder::pp` prefixes joined with `.`, e.g. `conv1.weight`.
-///
-/// A poisoned lock (another thread panicked while holding it) is read through: listing
-/// shapes cannot corrupt anything.
-///
-/// [`VarMap`]: candle_nn::VarMap
-#[cfg(feature = "candle")]
-pub fn candle_param_shapes(varmap: &candle_nn::VarMap) -> Vec<(String, Vec<usize>)> {
-    let data = varmap
-        .data()
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    let mut out: Vec<(String, Vec<usize>)> = data
-        .iter()
-        .map(|(name, var)| (name.clone(), var.dims().to_vec()))
-        .collect();
-    out.sort();
-    out
+    text
 }
 
 /// Whether `name` of a tensor of `op` is a dense weight matrix, stored transposed by burn.
