@@ -32,7 +32,7 @@ pub(super) fn group_norm(
     let n_in = input.numel()?;
     nonzero(num_groups, "num_groups")?;
     nonzero(num_channels, "num_channels")?;
-    if num_channels % num_groups != 0 {
+    if !num_channels.is_multiple_of(num_groups) {
         return Err(LayerError::Groups {
             groups: num_groups,
             what: "num_channels",
