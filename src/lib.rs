@@ -36,3 +36,51 @@ pub mod __private {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use alphaflops_core::Op;
+
+    /// README's list of layers is the catalog's: every kind is listed (`add` and `concat`
+    /// where `then` is), and every layer listed is a kind.
+    #[test]
+    fn readme_lists_every_layer_kind() {
+        let readme = include_str!("../README.md");
+        let list = readme
+            .split_once("Layers: ")
+            .and_then(|(_, rest)| rest.split_once(" (a ViT"))
+            .map(|(list, _)| list)
+            .expect("README lists the layers after `Layers: `");
+        // `max/avg_pool1d/2d` is four kinds, `adaptive_avg_pool1d/2d` two.
+        let mut listed = Vec::new();
+        for entry in list.split(',').map(str::trim) {
+            let (stem, dims) = match entry.strip_suffix("1d/2d") {
+                Some(stem) => (stem, &["1d", "2d"][..]),
+                None => (entry, &[""][..]),
+            };
+            for head in stem.split('/') {
+                // `max/avg_pool`: the suffix after the last part belongs to each.
+                let head = match stem.rsplit_once('/') {
+                    Some((_, last)) if head != last => {
+                        format!("{head}{}", &last[last.find('_').unwrap_or(0)..])
+                    }
+                    _ => head.to_string(),
+                };
+                for d in dims {
+                    listed.push(format!("{head}{d}"));
+                }
+            }
+        }
+        for name in &listed {
+            assert!(
+                Op::from_key(name).is_some(),
+                "README lists `{name}`, which is no layer kind"
+            );
+        }
+        for op in Op::ALL {
+            let key = op.key();
+            let found = listed.iter().any(|l| l == key) || readme.contains(&format!("`{key}`"));
+            assert!(found, "README does not list the layer kind `{key}`");
+        }
+    }
+}

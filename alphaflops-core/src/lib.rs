@@ -44,7 +44,7 @@ pub use alpha::{AlphaInput, KernelOp};
 pub use budget::{Budget, Metric, Verdict};
 pub use cost::{KernelPrice, LayerCost, ModelCost, price_kernels};
 pub use layer::{
-    Activation, Conv, ConvTranspose, Elementwise, Gemm, Kernel, Layer, LayerError, LayerEval,
+    Activation, Conv, ConvTranspose, Elementwise, Gemm, Kernel, Layer, LayerError, LayerEval, Op,
     Padding, Pool, PoolKind,
 };
 pub use model::{Evaluated, Model, ModelError, Node, Source};

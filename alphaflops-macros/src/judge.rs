@@ -4,7 +4,7 @@
 use alphaflops_core::baseline::Change;
 use alphaflops_core::budget::verdict_table;
 use alphaflops_core::settings::ENV_REPORT_DIR;
-use alphaflops_core::{LayerError, ModelCost, Verdict};
+use alphaflops_core::{LayerError, ModelCost, Op, Verdict};
 
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
@@ -206,7 +206,7 @@ pub fn write_report(
         "{}__{}__{}.json",
         p.package, p.name, p.cost.profile
     ));
-    std::fs::create_dir_all(&dir)
+    std::fs::create_dir_all(dir)
         .and_then(|()| std::fs::write(&file, report.to_string()))
         .map_err(|e| {
             format!(
@@ -218,6 +218,7 @@ pub fn write_report(
 
 /// How to fix a shape error, where the rule broken says.
 pub fn hint(error: &LayerError, children: &Children) -> String {
+    let features_key = |op: &str| Op::from_key(op).and_then(Op::features_key);
     match error {
         // In a nested block, name it; a parameterised one may take the value from a binding.
         LayerError::Nested { model, error } => match hint(&error.error, children) {
@@ -234,21 +235,13 @@ pub fn hint(error: &LayerError, children: &Children) -> String {
             actual,
             ..
         } => format!("; set `channels = [{actual}, …]`"),
-        LayerError::Mismatch {
-            op: "batch_norm",
-            actual,
-            ..
-        } => format!("; set `num_features = {actual}`"),
-        LayerError::Mismatch {
-            op: "group_norm",
-            actual,
-            ..
-        } => format!("; set `num_channels = {actual}`"),
-        LayerError::Mismatch {
-            op: "layer_norm",
-            actual,
-            ..
-        } => format!("; set `d_model = {actual}`"),
+        // The key that sets a normalisation's features, from the catalog.
+        LayerError::Mismatch { op, actual, .. } if features_key(op).is_some() => {
+            format!(
+                "; set `{} = {actual}`",
+                features_key(op).unwrap_or_default()
+            )
+        }
         LayerError::Features {
             flattened, last, ..
         } => {

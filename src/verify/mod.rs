@@ -53,7 +53,7 @@ mod candle;
 
 use std::fmt;
 
-use alphaflops_core::{Layer, Model, NodeParams, ParamShape};
+use alphaflops_core::{Layer, Model, NodeParams, Op, ParamShape};
 
 #[cfg(feature = "burn")]
 pub use self::burn::{burn_param_shapes, verify};
@@ -218,13 +218,10 @@ fn listed(mismatches: &[Mismatch]) -> String {
     text
 }
 
-/// Whether `name` of a tensor of `op` is a dense weight matrix, stored transposed by burn.
+/// Whether `name` of a tensor of `op` is a dense weight matrix, stored transposed by burn
+/// (the catalog's [`Op::is_dense_weight`]).
 fn is_dense_weight(op: &str, name: &str) -> bool {
-    match op {
-        "linear" => name == "weight",
-        "multi_head_attention" => name.ends_with(".weight"),
-        _ => false,
-    }
+    Op::from_key(op).is_some_and(|op| op.is_dense_weight(name))
 }
 
 fn in_layout(op: &str, name: &str, dims: &[u64], layout: Layout) -> Vec<u64> {

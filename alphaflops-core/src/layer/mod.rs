@@ -33,6 +33,7 @@ mod elementwise;
 mod embedding;
 mod linear;
 mod norm;
+mod op;
 mod pool;
 mod reshape;
 
@@ -40,9 +41,9 @@ use serde::{Deserialize, Serialize};
 
 pub use crate::kernel::{Elementwise, Gemm, Kernel};
 use crate::shape::{Shape, sum};
-use common::spatial_op_name;
 pub use conv::{Conv, ConvTranspose, Padding};
 pub use elementwise::Activation;
+pub use op::{Key, KeyType, Op};
 pub use pool::{Pool, PoolKind};
 
 /// Why a layer cannot take its input.
@@ -245,44 +246,10 @@ impl LayerEval {
 }
 
 impl Layer {
-    /// The op's name in reports and attributes (`conv2d`, `linear`, …).
+    /// The op's name in reports and attributes (`conv2d`, `linear`, …): its kind's
+    /// [`Op::key`], or `module` for a nested block.
     pub fn op(&self) -> &'static str {
-        match self {
-            Layer::Conv(c) => spatial_op_name("conv", c.kernel.len()),
-            Layer::ConvTranspose(_) => "conv_transpose2d",
-            Layer::Linear { .. } => "linear",
-            Layer::Pool(p) => spatial_op_name(
-                if p.kind == PoolKind::Max {
-                    "max_pool"
-                } else {
-                    "avg_pool"
-                },
-                p.kernel.len(),
-            ),
-            Layer::AdaptiveAvgPool { output } => {
-                if output.len() == 1 {
-                    "adaptive_avg_pool1d"
-                } else {
-                    "adaptive_avg_pool2d"
-                }
-            }
-            Layer::BatchNorm { .. } => "batch_norm",
-            Layer::LayerNorm { .. } => "layer_norm",
-            Layer::GroupNorm { .. } => "group_norm",
-            Layer::Activation(a) => a.name(),
-            Layer::Softmax { .. } => "softmax",
-            Layer::Dropout => "dropout",
-            Layer::Flatten { .. } => "flatten",
-            Layer::Transpose { .. } => "transpose",
-            Layer::Select { .. } => "select",
-            Layer::Embedding { .. } => "embedding",
-            Layer::Add => "add",
-            Layer::Concat { .. } => "concat",
-            Layer::MultiHeadAttention { .. } => "multi_head_attention",
-            Layer::ClassToken { .. } => "class_token",
-            Layer::PositionEmbedding { .. } => "position_embedding",
-            Layer::Block(_) => "module",
-        }
+        self.kind().map_or("module", Op::key)
     }
 
     /// Shape inference and counts for a single-input layer.

@@ -2,7 +2,7 @@
 //! `#[layer(module(...))]`, `#[layer(skip)]` or a type that needs none, and the container
 //! (`Vec`, `Option`, array) that holds it.
 
-use alphaflops_core::{Activation, Layer};
+use alphaflops_core::{Layer, Op};
 use proc_macro2::Ident;
 use quote::ToTokens;
 
@@ -45,22 +45,17 @@ pub fn fields(item: &syn::ItemStruct) -> Vec<Field<'_>> {
         .collect()
 }
 
-/// Parameter-free types that need no annotation, by their last path segment.
+/// Parameter-free types that need no annotation, by their last path segment (the
+/// catalog's [`Op::parameter_free_types`]); `Some(None)` for marker types, never layers.
 fn known_type(ty: &syn::Type) -> Option<Option<Layer>> {
     let syn::Type::Path(p) = ty else { return None };
     let last = p.path.segments.last()?.ident.to_string();
-    Some(match last.as_str() {
-        "Relu" | "ReLU" | "ReLu" => Some(Layer::Activation(Activation::Relu)),
-        "Relu6" | "ReLU6" => Some(Layer::Activation(Activation::Relu6)),
-        "Gelu" | "GELU" => Some(Layer::Activation(Activation::Gelu)),
-        "Silu" | "SiLU" | "Swish" => Some(Layer::Activation(Activation::Silu)),
-        "Sigmoid" => Some(Layer::Activation(Activation::Sigmoid)),
-        "Tanh" => Some(Layer::Activation(Activation::Tanh)),
-        "Dropout" => Some(Layer::Dropout),
-        // Marker types: never layers.
-        "PhantomData" => None,
-        _ => return None,
-    })
+    if last == "PhantomData" {
+        return Some(None);
+    }
+    Op::of_parameter_free_type(&last)
+        .and_then(Op::parameter_free_layer)
+        .map(Some)
 }
 
 /// What one field becomes.

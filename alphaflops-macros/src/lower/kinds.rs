@@ -1,7 +1,7 @@
 //! A layer kind and its keys: `conv2d(channels = [3, 64], kernel_size = 3)` → a core
 //! [`Layer`]. Each kind reads its keys through [`Keys`], which reports the rest.
 
-use alphaflops_core::{Activation, Conv, ConvTranspose, Layer, Padding, Pool, PoolKind};
+use alphaflops_core::{Conv, ConvTranspose, Layer, Op, Padding, Pool, PoolKind};
 use proc_macro2::Span;
 
 use super::sym::*;
@@ -10,43 +10,9 @@ use crate::attr::{self, Body, Item, Value, ValueKind};
 use crate::ctxt::Ctxt;
 use crate::keys::{self, Keys};
 
-/// Layer kinds the attribute accepts, for "unknown layer" hints.
-const KINDS: &[&str] = &[
-    "conv1d",
-    "conv2d",
-    "conv_transpose2d",
-    "linear",
-    "max_pool1d",
-    "max_pool2d",
-    "avg_pool1d",
-    "avg_pool2d",
-    "adaptive_avg_pool1d",
-    "adaptive_avg_pool2d",
-    "batch_norm",
-    "layer_norm",
-    "group_norm",
-    "relu",
-    "relu6",
-    "gelu",
-    "silu",
-    "sigmoid",
-    "tanh",
-    "softmax",
-    "dropout",
-    "flatten",
-    "transpose",
-    "select",
-    "embedding",
-    "multi_head_attention",
-    "class_token",
-    "position_embedding",
-    "add",
-    "concat",
-];
-
-/// Whether `key` names a layer kind.
+/// Whether `key` names a layer kind of the catalog.
 pub(super) fn is_kind(key: &str) -> bool {
-    KINDS.contains(&key)
+    Op::from_key(key).is_some()
 }
 
 /// A value reader: the context, the key (for messages) and the value.
@@ -61,10 +27,21 @@ pub(super) fn kind_layer(cx: &Ctxt, kind: &Item) -> Option<(Layer, Vec<Ref>)> {
         _ => Vec::new(),
     };
     let mut keys = Keys::new(cx, kind.key.span(), op.clone(), entries);
-    match op.as_str() {
+    if kind.key == MODULE {
+        cx.error(
+            kind.range,
+            "`module` is a field's own layer: put it first, as #[layer(module)]",
+        );
+        return None;
+    }
+    let Some(kind_op) = Op::from_key(&op) else {
+        unknown_kind(cx, kind.key.span(), &op);
+        return None;
+    };
+    match kind_op {
         // add(with = "input") or add(with = ["a", "b"])
         // concat(with = ["a", "b"], dim = 1)
-        "add" | "concat" => {
+        Op::Add | Op::Concat => {
             let with = match keys.value(WITH) {
                 Some(v) => match &v.kind {
                     ValueKind::List(items) => items
@@ -78,7 +55,7 @@ pub(super) fn kind_layer(cx: &Ctxt, kind: &Item) -> Option<(Layer, Vec<Ref>)> {
                     None
                 }
             };
-            let layer = if op == "add" {
+            let layer = if kind_op == Op::Add {
                 Some(Layer::Add)
             } else {
                 optional(&mut keys, DIM, 1, attr::int).map(|dim| Layer::Concat { dim })
@@ -86,14 +63,7 @@ pub(super) fn kind_layer(cx: &Ctxt, kind: &Item) -> Option<(Layer, Vec<Ref>)> {
             keys.finish();
             Some((layer?, with?))
         }
-        MODULE => {
-            cx.error(
-                kind.range,
-                "`module` is a field's own layer: put it first, as #[layer(module)]",
-            );
-            None
-        }
-        _ => layer(keys, &op, kind.key.span()).map(|l| (l, Vec::new())),
+        _ => layer(keys, kind_op).map(|l| (l, Vec::new())),
     }
 }
 
@@ -181,16 +151,16 @@ fn conv_padding(cx: &Ctxt, v: &Value, dims: usize) -> Option<Padding> {
     }
 }
 
-fn layer(mut keys: Keys, op: &str, op_span: Span) -> Option<Layer> {
+fn layer(mut keys: Keys, op: Op) -> Option<Layer> {
     let cx = keys.cx();
-    let dims = if op.ends_with("1d") { 1 } else { 2 };
+    let dims = op.spatial_dims().unwrap_or(2);
     // Sizes (kernel, stride, dilation, output) are at least 1; paddings may be 0.
     let per_dim = move |cx: &Ctxt, key: &str, v: &Value| attr::uints(cx, key, v, &[dims], 1);
     let pads = move |cx: &Ctxt, key: &str, v: &Value| attr::uints(cx, key, v, &[dims], 0);
     let ones = vec![1; dims];
     let layer = match op {
         // conv2d(channels = [in, out], kernel_size = [kh, kw], stride, padding, dilation, groups, bias)
-        "conv1d" | "conv2d" => {
+        Op::Conv1d | Op::Conv2d => {
             let ch = channels(&mut keys);
             let kernel = required(&mut keys, KERNEL_SIZE, "kernel_size = [3, 3]", per_dim);
             let stride = optional(&mut keys, STRIDE, ones.clone(), per_dim);
@@ -214,7 +184,7 @@ fn layer(mut keys: Keys, op: &str, op_span: Span) -> Option<Layer> {
             })()
         }
         // conv_transpose2d(channels = [in, out], kernel_size, stride, padding, padding_out, dilation, groups, bias)
-        "conv_transpose2d" => {
+        Op::ConvTranspose2d => {
             let ch = channels(&mut keys);
             let kernel = required(&mut keys, KERNEL_SIZE, "kernel_size = [3, 3]", per_dim);
             let stride = optional(&mut keys, STRIDE, ones.clone(), per_dim);
@@ -238,7 +208,7 @@ fn layer(mut keys: Keys, op: &str, op_span: Span) -> Option<Layer> {
             })()
         }
         // linear(d_input = 400, d_output = 120, bias = true)
-        "linear" => {
+        Op::Linear => {
             let d_input = required_positive(&mut keys, D_INPUT, "d_input = 400");
             let d_output = required_positive(&mut keys, D_OUTPUT, "d_output = 120");
             let bias = optional(&mut keys, BIAS, true, attr::boolean);
@@ -251,8 +221,8 @@ fn layer(mut keys: Keys, op: &str, op_span: Span) -> Option<Layer> {
             })()
         }
         // max_pool2d(kernel_size = [2, 2], strides = [2, 2], padding, dilation, ceil_mode)
-        "max_pool1d" | "max_pool2d" | "avg_pool1d" | "avg_pool2d" => {
-            let kind = if op.starts_with("max") {
+        Op::MaxPool1d | Op::MaxPool2d | Op::AvgPool1d | Op::AvgPool2d => {
+            let kind = if matches!(op, Op::MaxPool1d | Op::MaxPool2d) {
                 PoolKind::Max
             } else {
                 PoolKind::Avg
@@ -294,18 +264,18 @@ fn layer(mut keys: Keys, op: &str, op_span: Span) -> Option<Layer> {
             })()
         }
         // adaptive_avg_pool2d(output_size = [7, 7])
-        "adaptive_avg_pool1d" | "adaptive_avg_pool2d" => {
+        Op::AdaptiveAvgPool1d | Op::AdaptiveAvgPool2d => {
             required(&mut keys, OUTPUT_SIZE, "output_size = [1, 1]", per_dim)
                 .map(|output| Layer::AdaptiveAvgPool { output })
         }
         // batch_norm(num_features = 64)
-        "batch_norm" => required_positive(&mut keys, NUM_FEATURES, "num_features = 64")
+        Op::BatchNorm => required_positive(&mut keys, NUM_FEATURES, "num_features = 64")
             .map(|num_features| Layer::BatchNorm { num_features }),
         // layer_norm(d_model = 768)
-        "layer_norm" => required_positive(&mut keys, D_MODEL, "d_model = 768")
+        Op::LayerNorm => required_positive(&mut keys, D_MODEL, "d_model = 768")
             .map(|d_model| Layer::LayerNorm { d_model }),
         // group_norm(num_groups = 8, num_channels = 64)
-        "group_norm" => {
+        Op::GroupNorm => {
             let g = required_positive(&mut keys, NUM_GROUPS, "num_groups = 8");
             let c = required_positive(&mut keys, NUM_CHANNELS, "num_channels = 64");
             g.zip(c).map(|(num_groups, num_channels)| Layer::GroupNorm {
@@ -314,58 +284,50 @@ fn layer(mut keys: Keys, op: &str, op_span: Span) -> Option<Layer> {
             })
         }
         // relu, gelu, … (no keys)
-        "relu" | "relu6" | "gelu" | "silu" | "sigmoid" | "tanh" => {
-            let a = match op {
-                "relu" => Activation::Relu,
-                "relu6" => Activation::Relu6,
-                "gelu" => Activation::Gelu,
-                "silu" => Activation::Silu,
-                "sigmoid" => Activation::Sigmoid,
-                _ => Activation::Tanh,
-            };
-            Some(Layer::Activation(a))
+        Op::Relu | Op::Relu6 | Op::Gelu | Op::Silu | Op::Sigmoid | Op::Tanh => {
+            op.parameter_free_layer()
         }
         // softmax(dim = -1)
-        "softmax" => optional(&mut keys, DIM, -1, attr::int).map(|dim| Layer::Softmax { dim }),
+        Op::Softmax => optional(&mut keys, DIM, -1, attr::int).map(|dim| Layer::Softmax { dim }),
         // dropout(prob = 0.5)
-        "dropout" => {
+        Op::Dropout => {
             // The probability does not change the cost (dropout is the identity at inference).
             checked(&mut keys, PROB, attr::probability);
             Some(Layer::Dropout)
         }
         // flatten(start_dim = 1, end_dim = -1)
-        "flatten" => {
+        Op::Flatten => {
             let s = optional(&mut keys, START_DIM, 1, attr::int);
             let e = optional(&mut keys, END_DIM, -1, attr::int);
             s.zip(e)
                 .map(|(start_dim, end_dim)| Layer::Flatten { start_dim, end_dim })
         }
         // transpose(dim0 = 1, dim1 = 2)  (PyTorch's `transpose`, burn's `swap_dims`)
-        "transpose" => {
+        Op::Transpose => {
             let a = required(&mut keys, DIM0, "dim0 = 1", attr::int);
             let b = required(&mut keys, DIM1, "dim1 = 2", attr::int);
             a.zip(b).map(|(dim0, dim1)| Layer::Transpose { dim0, dim1 })
         }
         // select(dim = 1, index = 0)  (`x[:, 0]`: the class token)
-        "select" => {
+        Op::Select => {
             let dim = required(&mut keys, DIM, "dim = 1", attr::int);
             let index = required(&mut keys, INDEX, "index = 0", attr::uint);
             dim.zip(index)
                 .map(|(dim, index)| Layer::Select { dim, index })
         }
         // class_token(dim = 768)  (a learned token prepended: [N, T, D] → [N, T + 1, D])
-        "class_token" => {
+        Op::ClassToken => {
             required_positive(&mut keys, DIM, "dim = 768").map(|dim| Layer::ClassToken { dim })
         }
         // position_embedding(seq_len = 197, dim = 768)  (a learned [1, T, D] added)
-        "position_embedding" => {
+        Op::PositionEmbedding => {
             let t = required_positive(&mut keys, SEQ_LEN, "seq_len = 197");
             let d = required_positive(&mut keys, DIM, "dim = 768");
             t.zip(d)
                 .map(|(seq_len, dim)| Layer::PositionEmbedding { seq_len, dim })
         }
         // embedding(n_embedding = 1000, d_model = 64)
-        "embedding" => {
+        Op::Embedding => {
             let n = required_positive(&mut keys, N_EMBEDDING, "n_embedding = 1000");
             let d = required_positive(&mut keys, D_MODEL, "d_model = 64");
             n.zip(d)
@@ -375,7 +337,7 @@ fn layer(mut keys: Keys, op: &str, op_span: Span) -> Option<Layer> {
                 })
         }
         // multi_head_attention(d_model = 768, n_heads = 12, bias = true, dropout = 0.1)
-        "multi_head_attention" => {
+        Op::MultiHeadAttention => {
             let d = required_positive(&mut keys, D_MODEL, "d_model = 768");
             let h = required_positive(&mut keys, N_HEADS, "n_heads = 12");
             let bias = optional(&mut keys, BIAS, true, attr::boolean);
@@ -388,10 +350,8 @@ fn layer(mut keys: Keys, op: &str, op_span: Span) -> Option<Layer> {
                 })
             })()
         }
-        _ => {
-            unknown_kind(cx, op_span, op);
-            return None;
-        }
+        // Read by `kind_layer`.
+        Op::Add | Op::Concat => None,
     };
     keys.finish();
     layer
@@ -399,11 +359,54 @@ fn layer(mut keys: Keys, op: &str, op_span: Span) -> Option<Layer> {
 
 /// `conv3d(...)`, `sikp`: what #[layer] accepts, with the closest.
 pub(super) fn unknown_kind(cx: &Ctxt, span: Span, kind: &str) {
-    let mut accepted = KINDS.to_vec();
+    let mut accepted: Vec<&str> = Op::ALL.map(Op::key).to_vec();
     accepted.extend([MODULE, SKIP]);
     let head = format!("unknown layer kind `{kind}`");
     cx.error(
         span,
         keys::unknown(head, kind, &accepted, "expected one of"),
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every kind reads the keys the catalog lists, in its order, and requires the ones it
+    /// gives no default: what "expected one of" and "needs" say is what the catalog says.
+    #[test]
+    fn every_kind_reads_the_keys_of_the_catalog() {
+        for op in Op::ALL {
+            let key = op.key();
+            let item: Item = syn::parse_str(&format!("{key}(zzzz_unrelated = 1)")).unwrap();
+            let cx = Ctxt::default();
+            kind_layer(&cx, &item);
+            let messages: Vec<String> = match cx.check() {
+                Ok(()) => Vec::new(),
+                Err(e) => e.into_iter().map(|e| e.to_string()).collect(),
+            };
+            let listed: Vec<&str> = op.keys().iter().map(|k| k.name).collect();
+            let leftover = messages
+                .iter()
+                .find(|m| m.contains("zzzz_unrelated") || m.contains("takes no keys"))
+                .unwrap_or_else(|| panic!("{key}: {messages:?}"));
+            match leftover.split_once("expected one of: ") {
+                Some((_, read)) => {
+                    assert_eq!(read.split(", ").collect::<Vec<_>>(), listed, "{key}")
+                }
+                None => assert!(listed.is_empty(), "{key}: {leftover}"),
+            }
+            let needed: Vec<&str> = messages
+                .iter()
+                .filter_map(|m| m.split_once(" needs `")?.1.split_once('`').map(|(k, _)| k))
+                .collect();
+            let required: Vec<&str> = op
+                .keys()
+                .iter()
+                .filter(|k| k.default.is_none())
+                .map(|k| k.name)
+                .collect();
+            assert_eq!(needed, required, "{key}");
+        }
+    }
 }

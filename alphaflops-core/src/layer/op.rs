@@ -1,0 +1,476 @@
+//! The catalog: every layer kind the attribute names, and what follows from it in one place
+//! (its key, the keys it takes, the burn and candle types it prices, which of them need no
+//! annotation, how `verify` lays out its weights). The macro's kind list, its "did you mean"
+//! and its hints read this, and so does `verify`; a kind's shape rule lives with its family.
+
+use super::{Activation, Layer};
+
+/// A layer kind, in the order the attribute lists them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Op {
+    Conv1d,
+    Conv2d,
+    ConvTranspose2d,
+    Linear,
+    MaxPool1d,
+    MaxPool2d,
+    AvgPool1d,
+    AvgPool2d,
+    AdaptiveAvgPool1d,
+    AdaptiveAvgPool2d,
+    BatchNorm,
+    LayerNorm,
+    GroupNorm,
+    Relu,
+    Relu6,
+    Gelu,
+    Silu,
+    Sigmoid,
+    Tanh,
+    Softmax,
+    Dropout,
+    Flatten,
+    Transpose,
+    Select,
+    Embedding,
+    MultiHeadAttention,
+    ClassToken,
+    PositionEmbedding,
+    Add,
+    Concat,
+}
+
+/// What a key of a kind takes, as the attribute reads it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyType {
+    /// An integer of at least 1.
+    Positive,
+    /// A non-negative integer.
+    Uint,
+    /// A signed integer (a dimension index; negative counts from the end).
+    Int,
+    Bool,
+    /// A number between 0 and 1.
+    Probability,
+    /// One integer per spatial dimension, or one for all (sizes at least 1).
+    PerDim,
+    /// One integer per spatial dimension, or one for all (paddings, at least 0).
+    PerDimPadding,
+    /// A convolution's padding: per-dimension integers, burn's `[top, left, bottom, right]`,
+    /// `"same"` or `"valid"`.
+    Padding,
+    /// `[in, out]`.
+    Channels,
+    /// An earlier field's name, a shape, or a list of them.
+    Fields,
+}
+
+/// One key of a kind.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Key {
+    pub name: &'static str,
+    pub ty: KeyType,
+    /// The value when the key is left out, as written in the attribute; `None`: required.
+    pub default: Option<&'static str>,
+}
+
+const fn required(name: &'static str, ty: KeyType) -> Key {
+    Key {
+        name,
+        ty,
+        default: None,
+    }
+}
+
+const fn optional(name: &'static str, ty: KeyType, default: &'static str) -> Key {
+    Key {
+        name,
+        ty,
+        default: Some(default),
+    }
+}
+
+use KeyType::*;
+
+const CONV: &[Key] = &[
+    required("channels", Channels),
+    required("kernel_size", PerDim),
+    optional("stride", PerDim, "1"),
+    optional("padding", Padding, "\"valid\""),
+    optional("dilation", PerDim, "1"),
+    optional("groups", Positive, "1"),
+    optional("bias", Bool, "true"),
+];
+const CONV_TRANSPOSE: &[Key] = &[
+    required("channels", Channels),
+    required("kernel_size", PerDim),
+    optional("stride", PerDim, "1"),
+    optional("padding", PerDimPadding, "0"),
+    optional("padding_out", PerDimPadding, "0"),
+    optional("dilation", PerDim, "1"),
+    optional("groups", Positive, "1"),
+    optional("bias", Bool, "true"),
+];
+const LINEAR: &[Key] = &[
+    required("d_input", Positive),
+    required("d_output", Positive),
+    optional("bias", Bool, "true"),
+];
+/// burn's pooling configs say `strides`, PyTorch says `stride`: either, defaulting to the
+/// kernel size. `count_include_pad` is burn's and does not change the cost.
+const POOL: &[Key] = &[
+    required("kernel_size", PerDim),
+    optional("strides", PerDim, "kernel_size"),
+    optional("stride", PerDim, "kernel_size"),
+    optional("padding", PerDimPadding, "0"),
+    optional("dilation", PerDim, "1"),
+    optional("ceil_mode", Bool, "false"),
+    optional("count_include_pad", Bool, "true"),
+];
+const ADAPTIVE_POOL: &[Key] = &[required("output_size", PerDim)];
+const BATCH_NORM: &[Key] = &[required("num_features", Positive)];
+const LAYER_NORM: &[Key] = &[required("d_model", Positive)];
+const GROUP_NORM: &[Key] = &[
+    required("num_groups", Positive),
+    required("num_channels", Positive),
+];
+const SOFTMAX: &[Key] = &[optional("dim", Int, "-1")];
+/// The probability does not change the cost: dropout is the identity at inference.
+const DROPOUT: &[Key] = &[optional("prob", Probability, "0.5")];
+const FLATTEN: &[Key] = &[
+    optional("start_dim", Int, "1"),
+    optional("end_dim", Int, "-1"),
+];
+const TRANSPOSE: &[Key] = &[required("dim0", Int), required("dim1", Int)];
+const SELECT: &[Key] = &[required("dim", Int), required("index", Uint)];
+const EMBEDDING: &[Key] = &[
+    required("n_embedding", Positive),
+    required("d_model", Positive),
+];
+const ATTENTION: &[Key] = &[
+    required("d_model", Positive),
+    required("n_heads", Positive),
+    optional("bias", Bool, "true"),
+    optional("dropout", Probability, "0.1"),
+];
+const CLASS_TOKEN: &[Key] = &[required("dim", Positive)];
+const POSITION_EMBEDDING: &[Key] = &[required("seq_len", Positive), required("dim", Positive)];
+const ADD: &[Key] = &[required("with", Fields)];
+const CONCAT: &[Key] = &[required("with", Fields), optional("dim", Int, "1")];
+
+impl Op {
+    pub const ALL: [Op; 30] = [
+        Op::Conv1d,
+        Op::Conv2d,
+        Op::ConvTranspose2d,
+        Op::Linear,
+        Op::MaxPool1d,
+        Op::MaxPool2d,
+        Op::AvgPool1d,
+        Op::AvgPool2d,
+        Op::AdaptiveAvgPool1d,
+        Op::AdaptiveAvgPool2d,
+        Op::BatchNorm,
+        Op::LayerNorm,
+        Op::GroupNorm,
+        Op::Relu,
+        Op::Relu6,
+        Op::Gelu,
+        Op::Silu,
+        Op::Sigmoid,
+        Op::Tanh,
+        Op::Softmax,
+        Op::Dropout,
+        Op::Flatten,
+        Op::Transpose,
+        Op::Select,
+        Op::Embedding,
+        Op::MultiHeadAttention,
+        Op::ClassToken,
+        Op::PositionEmbedding,
+        Op::Add,
+        Op::Concat,
+    ];
+
+    /// The attribute key and the name in reports: `conv2d`, `linear`, …
+    pub fn key(self) -> &'static str {
+        match self {
+            Op::Conv1d => "conv1d",
+            Op::Conv2d => "conv2d",
+            Op::ConvTranspose2d => "conv_transpose2d",
+            Op::Linear => "linear",
+            Op::MaxPool1d => "max_pool1d",
+            Op::MaxPool2d => "max_pool2d",
+            Op::AvgPool1d => "avg_pool1d",
+            Op::AvgPool2d => "avg_pool2d",
+            Op::AdaptiveAvgPool1d => "adaptive_avg_pool1d",
+            Op::AdaptiveAvgPool2d => "adaptive_avg_pool2d",
+            Op::BatchNorm => "batch_norm",
+            Op::LayerNorm => "layer_norm",
+            Op::GroupNorm => "group_norm",
+            Op::Relu => "relu",
+            Op::Relu6 => "relu6",
+            Op::Gelu => "gelu",
+            Op::Silu => "silu",
+            Op::Sigmoid => "sigmoid",
+            Op::Tanh => "tanh",
+            Op::Softmax => "softmax",
+            Op::Dropout => "dropout",
+            Op::Flatten => "flatten",
+            Op::Transpose => "transpose",
+            Op::Select => "select",
+            Op::Embedding => "embedding",
+            Op::MultiHeadAttention => "multi_head_attention",
+            Op::ClassToken => "class_token",
+            Op::PositionEmbedding => "position_embedding",
+            Op::Add => "add",
+            Op::Concat => "concat",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Op> {
+        Op::ALL.into_iter().find(|op| op.key() == key)
+    }
+
+    /// The keys the kind takes, in the order "expected one of" lists them.
+    pub fn keys(self) -> &'static [Key] {
+        match self {
+            Op::Conv1d | Op::Conv2d => CONV,
+            Op::ConvTranspose2d => CONV_TRANSPOSE,
+            Op::Linear => LINEAR,
+            Op::MaxPool1d | Op::MaxPool2d | Op::AvgPool1d | Op::AvgPool2d => POOL,
+            Op::AdaptiveAvgPool1d | Op::AdaptiveAvgPool2d => ADAPTIVE_POOL,
+            Op::BatchNorm => BATCH_NORM,
+            Op::LayerNorm => LAYER_NORM,
+            Op::GroupNorm => GROUP_NORM,
+            Op::Relu | Op::Relu6 | Op::Gelu | Op::Silu | Op::Sigmoid | Op::Tanh => &[],
+            Op::Softmax => SOFTMAX,
+            Op::Dropout => DROPOUT,
+            Op::Flatten => FLATTEN,
+            Op::Transpose => TRANSPOSE,
+            Op::Select => SELECT,
+            Op::Embedding => EMBEDDING,
+            Op::MultiHeadAttention => ATTENTION,
+            Op::ClassToken => CLASS_TOKEN,
+            Op::PositionEmbedding => POSITION_EMBEDDING,
+            Op::Add => ADD,
+            Op::Concat => CONCAT,
+        }
+    }
+
+    /// How many spatial dimensions a convolution or pooling kind slides over.
+    pub fn spatial_dims(self) -> Option<usize> {
+        match self {
+            Op::Conv1d | Op::MaxPool1d | Op::AvgPool1d | Op::AdaptiveAvgPool1d => Some(1),
+            Op::Conv2d
+            | Op::ConvTranspose2d
+            | Op::MaxPool2d
+            | Op::AvgPool2d
+            | Op::AdaptiveAvgPool2d => Some(2),
+            _ => None,
+        }
+    }
+
+    /// The burn 0.22 (`burn::nn`) types the kind prices; empty where burn has a function only.
+    pub fn burn_types(self) -> &'static [&'static str] {
+        match self {
+            Op::Conv1d => &["Conv1d"],
+            Op::Conv2d => &["Conv2d"],
+            Op::ConvTranspose2d => &["ConvTranspose2d"],
+            Op::Linear => &["Linear"],
+            Op::MaxPool1d => &["MaxPool1d"],
+            Op::MaxPool2d => &["MaxPool2d"],
+            Op::AvgPool1d => &["AvgPool1d"],
+            Op::AvgPool2d => &["AvgPool2d"],
+            Op::AdaptiveAvgPool1d => &["AdaptiveAvgPool1d"],
+            Op::AdaptiveAvgPool2d => &["AdaptiveAvgPool2d"],
+            Op::BatchNorm => &["BatchNorm"],
+            Op::LayerNorm => &["LayerNorm"],
+            Op::GroupNorm => &["GroupNorm"],
+            Op::Relu => &["Relu"],
+            Op::Gelu => &["Gelu"],
+            Op::Sigmoid => &["Sigmoid"],
+            Op::Tanh => &["Tanh"],
+            Op::Silu => &["SiLU"],
+            Op::Dropout => &["Dropout"],
+            Op::Embedding => &["Embedding"],
+            Op::MultiHeadAttention => &["MultiHeadAttention"],
+            _ => &[],
+        }
+    }
+
+    /// The candle-nn 0.11 types the kind prices; empty where candle has a function only.
+    pub fn candle_types(self) -> &'static [&'static str] {
+        match self {
+            Op::Conv1d => &["Conv1d"],
+            Op::Conv2d => &["Conv2d"],
+            Op::ConvTranspose2d => &["ConvTranspose2d"],
+            Op::Linear => &["Linear"],
+            Op::BatchNorm => &["BatchNorm"],
+            Op::LayerNorm => &["LayerNorm"],
+            Op::GroupNorm => &["GroupNorm"],
+            Op::Dropout => &["Dropout"],
+            Op::Embedding => &["Embedding"],
+            _ => &[],
+        }
+    }
+
+    /// Type names (a path's last segment) a field may hold without an annotation, because
+    /// their cost follows from the input alone: burn's, candle's and the usual spellings.
+    pub fn parameter_free_types(self) -> &'static [&'static str] {
+        match self {
+            Op::Relu => &["Relu", "ReLU", "ReLu"],
+            Op::Relu6 => &["Relu6", "ReLU6"],
+            Op::Gelu => &["Gelu", "GELU"],
+            Op::Silu => &["Silu", "SiLU", "Swish"],
+            Op::Sigmoid => &["Sigmoid"],
+            Op::Tanh => &["Tanh"],
+            Op::Dropout => &["Dropout"],
+            _ => &[],
+        }
+    }
+
+    /// The layer a parameter-free kind always is (its keys, if any, do not change the cost).
+    pub fn parameter_free_layer(self) -> Option<Layer> {
+        let activation = match self {
+            Op::Relu => Activation::Relu,
+            Op::Relu6 => Activation::Relu6,
+            Op::Gelu => Activation::Gelu,
+            Op::Silu => Activation::Silu,
+            Op::Sigmoid => Activation::Sigmoid,
+            Op::Tanh => Activation::Tanh,
+            Op::Dropout => return Some(Layer::Dropout),
+            _ => return None,
+        };
+        Some(Layer::Activation(activation))
+    }
+
+    /// The kind a type name (a path's last segment) needs no annotation for.
+    pub fn of_parameter_free_type(name: &str) -> Option<Op> {
+        Op::ALL
+            .into_iter()
+            .find(|op| op.parameter_free_types().contains(&name))
+    }
+
+    /// The key that sets the features a normalisation expects, for "set `key = n`" hints.
+    pub fn features_key(self) -> Option<&'static str> {
+        match self {
+            Op::BatchNorm => Some("num_features"),
+            Op::GroupNorm => Some("num_channels"),
+            Op::LayerNorm => Some("d_model"),
+            _ => None,
+        }
+    }
+
+    /// Whether the tensor `name` of this kind is a dense weight matrix, which burn stores as
+    /// `[d_input, d_output]` and PyTorch and candle as `[d_output, d_input]`.
+    pub fn is_dense_weight(self, name: &str) -> bool {
+        match self {
+            Op::Linear => name == "weight",
+            // Each projection's weight: `query.weight`, `key.weight`, …
+            Op::MultiHeadAttention => name.ends_with(".weight"),
+            _ => false,
+        }
+    }
+}
+
+impl Layer {
+    /// The layer's kind; `None` for a nested block, which is no kind of its own.
+    pub fn kind(&self) -> Option<Op> {
+        let by_dims = |one: Op, two: Op, dims: usize| if dims == 1 { one } else { two };
+        Some(match self {
+            Layer::Conv(c) => by_dims(Op::Conv1d, Op::Conv2d, c.kernel.len()),
+            Layer::ConvTranspose(_) => Op::ConvTranspose2d,
+            Layer::Linear { .. } => Op::Linear,
+            Layer::Pool(p) => match p.kind {
+                super::PoolKind::Max => by_dims(Op::MaxPool1d, Op::MaxPool2d, p.kernel.len()),
+                super::PoolKind::Avg => by_dims(Op::AvgPool1d, Op::AvgPool2d, p.kernel.len()),
+            },
+            Layer::AdaptiveAvgPool { output } => {
+                by_dims(Op::AdaptiveAvgPool1d, Op::AdaptiveAvgPool2d, output.len())
+            }
+            Layer::BatchNorm { .. } => Op::BatchNorm,
+            Layer::LayerNorm { .. } => Op::LayerNorm,
+            Layer::GroupNorm { .. } => Op::GroupNorm,
+            Layer::Activation(a) => match a {
+                Activation::Relu => Op::Relu,
+                Activation::Relu6 => Op::Relu6,
+                Activation::Gelu => Op::Gelu,
+                Activation::Silu => Op::Silu,
+                Activation::Sigmoid => Op::Sigmoid,
+                Activation::Tanh => Op::Tanh,
+            },
+            Layer::Softmax { .. } => Op::Softmax,
+            Layer::Dropout => Op::Dropout,
+            Layer::Flatten { .. } => Op::Flatten,
+            Layer::Transpose { .. } => Op::Transpose,
+            Layer::Select { .. } => Op::Select,
+            Layer::Embedding { .. } => Op::Embedding,
+            Layer::Add => Op::Add,
+            Layer::Concat { .. } => Op::Concat,
+            Layer::MultiHeadAttention { .. } => Op::MultiHeadAttention,
+            Layer::ClassToken { .. } => Op::ClassToken,
+            Layer::PositionEmbedding { .. } => Op::PositionEmbedding,
+            Layer::Block(_) => return None,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::layer::{Conv, Pool, PoolKind};
+
+    #[test]
+    fn keys_round_trip_and_are_unique() {
+        for op in Op::ALL {
+            assert_eq!(Op::from_key(op.key()), Some(op));
+            let names: Vec<&str> = op.keys().iter().map(|k| k.name).collect();
+            let mut unique = names.clone();
+            unique.sort();
+            unique.dedup();
+            assert_eq!(unique.len(), names.len(), "{}: {names:?}", op.key());
+        }
+        assert_eq!(Op::from_key("module"), None);
+    }
+
+    #[test]
+    fn a_layer_reports_its_kind_by_the_catalogs_key() {
+        let layers = [
+            Layer::Conv(Conv::new(1, 1, &[3])),
+            Layer::Conv(Conv::new(1, 1, &[3, 3])),
+            Layer::Pool(Pool::new(PoolKind::Avg, &[2])),
+            Layer::Pool(Pool::new(PoolKind::Max, &[2, 2])),
+            Layer::Activation(Activation::Silu),
+            Layer::Dropout,
+        ];
+        let keys: Vec<&str> = layers.iter().map(Layer::op).collect();
+        assert_eq!(
+            keys,
+            [
+                "conv1d",
+                "conv2d",
+                "avg_pool1d",
+                "max_pool2d",
+                "silu",
+                "dropout"
+            ]
+        );
+        for op in Op::ALL {
+            if let Some(layer) = op.parameter_free_layer() {
+                assert_eq!(layer.kind(), Some(op));
+            }
+        }
+    }
+
+    #[test]
+    fn parameter_free_types_name_one_kind_each() {
+        for op in Op::ALL {
+            for name in op.parameter_free_types() {
+                assert_eq!(Op::of_parameter_free_type(name), Some(op), "{name}");
+                assert!(op.parameter_free_layer().is_some(), "{name}");
+            }
+        }
+        assert_eq!(Op::of_parameter_free_type("Linear"), None);
+    }
+}
