@@ -151,6 +151,45 @@ fn conv_padding(cx: &Ctxt, v: &Value, dims: usize) -> Option<Padding> {
     }
 }
 
+/// The keys every convolution takes.
+struct ConvKeys {
+    channels: (u64, u64),
+    kernel: Vec<u64>,
+    stride: Vec<u64>,
+    dilation: Vec<u64>,
+    groups: u64,
+    bias: bool,
+}
+
+/// Reads a convolution's keys in the catalog's order: `channels`, `kernel_size`, `stride`,
+/// then its padding keys (`padding`, and a transposed convolution's `padding_out`),
+/// then `dilation`, `groups`, `bias`. Every key is read, so every error is reported.
+fn conv_keys<P, Q>(
+    keys: &mut Keys,
+    dims: usize,
+    padding: impl FnOnce(&mut Keys) -> Option<P>,
+    extra_padding: impl FnOnce(&mut Keys) -> Option<Q>,
+) -> Option<(ConvKeys, P, Q)> {
+    let per_dim = move |cx: &Ctxt, key: &str, v: &Value| attr::uints(cx, key, v, &[dims], 1);
+    let ones = vec![1; dims];
+    let channels = channels(keys);
+    let kernel = required(keys, KERNEL_SIZE, "kernel_size = [3, 3]", per_dim);
+    let stride = optional(keys, STRIDE, ones.clone(), per_dim);
+    let padding = padding(keys);
+    let extra = extra_padding(keys);
+    let dilation = optional(keys, DILATION, ones, per_dim);
+    let (groups, bias) = groups_and_bias(keys);
+    let read = ConvKeys {
+        channels: channels?,
+        kernel: kernel?,
+        stride: stride?,
+        dilation: dilation?,
+        groups: groups?,
+        bias: bias?,
+    };
+    Some((read, padding?, extra?))
+}
+
 fn layer(mut keys: Keys, op: Op) -> Option<Layer> {
     let cx = keys.cx();
     let dims = op.spatial_dims().unwrap_or(2);
@@ -160,53 +199,48 @@ fn layer(mut keys: Keys, op: Op) -> Option<Layer> {
     let ones = vec![1; dims];
     let layer = match op {
         // conv2d(channels = [in, out], kernel_size = [kh, kw], stride, padding, dilation, groups, bias)
-        Op::Conv1d | Op::Conv2d => {
-            let ch = channels(&mut keys);
-            let kernel = required(&mut keys, KERNEL_SIZE, "kernel_size = [3, 3]", per_dim);
-            let stride = optional(&mut keys, STRIDE, ones.clone(), per_dim);
-            let padding = optional(&mut keys, PADDING, Padding::Valid, |cx, _, v| {
-                conv_padding(cx, v, dims)
-            });
-            let dilation = optional(&mut keys, DILATION, ones.clone(), per_dim);
-            let (groups, bias) = groups_and_bias(&mut keys);
-            (|| {
-                let (i, o) = ch?;
-                Some(Layer::Conv(Conv {
-                    in_channels: i,
-                    out_channels: o,
-                    kernel: kernel?,
-                    stride: stride?,
-                    padding: padding?,
-                    dilation: dilation?,
-                    groups: groups?,
-                    bias: bias?,
-                }))
-            })()
-        }
+        Op::Conv1d | Op::Conv2d => conv_keys(
+            &mut keys,
+            dims,
+            |keys| {
+                optional(keys, PADDING, Padding::Valid, |cx, _, v| {
+                    conv_padding(cx, v, dims)
+                })
+            },
+            |_| Some(()),
+        )
+        .map(|(c, padding, ())| {
+            Layer::Conv(Conv {
+                in_channels: c.channels.0,
+                out_channels: c.channels.1,
+                kernel: c.kernel,
+                stride: c.stride,
+                padding,
+                dilation: c.dilation,
+                groups: c.groups,
+                bias: c.bias,
+            })
+        }),
         // conv_transpose2d(channels = [in, out], kernel_size, stride, padding, padding_out, dilation, groups, bias)
-        Op::ConvTranspose2d => {
-            let ch = channels(&mut keys);
-            let kernel = required(&mut keys, KERNEL_SIZE, "kernel_size = [3, 3]", per_dim);
-            let stride = optional(&mut keys, STRIDE, ones.clone(), per_dim);
-            let padding = optional(&mut keys, PADDING, vec![0; 2], pads);
-            let padding_out = optional(&mut keys, PADDING_OUT, vec![0; 2], pads);
-            let dilation = optional(&mut keys, DILATION, ones.clone(), per_dim);
-            let (groups, bias) = groups_and_bias(&mut keys);
-            (|| {
-                let (i, o) = ch?;
-                Some(Layer::ConvTranspose(ConvTranspose {
-                    in_channels: i,
-                    out_channels: o,
-                    kernel: kernel?,
-                    stride: stride?,
-                    padding: padding?,
-                    output_padding: padding_out?,
-                    dilation: dilation?,
-                    groups: groups?,
-                    bias: bias?,
-                }))
-            })()
-        }
+        Op::ConvTranspose2d => conv_keys(
+            &mut keys,
+            dims,
+            |keys| optional(keys, PADDING, vec![0; 2], pads),
+            |keys| optional(keys, PADDING_OUT, vec![0; 2], pads),
+        )
+        .map(|(c, padding, output_padding)| {
+            Layer::ConvTranspose(ConvTranspose {
+                in_channels: c.channels.0,
+                out_channels: c.channels.1,
+                kernel: c.kernel,
+                stride: c.stride,
+                padding,
+                output_padding,
+                dilation: c.dilation,
+                groups: c.groups,
+                bias: c.bias,
+            })
+        }),
         // linear(d_input = 400, d_output = 120, bias = true)
         Op::Linear => {
             let d_input = required_positive(&mut keys, D_INPUT, "d_input = 400");
