@@ -117,6 +117,32 @@ pub(super) fn check_channels_groups(
     Ok(())
 }
 
+/// `[N, C_out, spatial…]`.
+fn output(n: u64, out_channels: u64, spatial: &[u64]) -> Shape {
+    let mut out = vec![n, out_channels];
+    out.extend_from_slice(spatial);
+    Shape(out)
+}
+
+/// A convolution's parameters, either direction: `C_out·(C_in/groups)·K` weights (a
+/// transposed one's `C_in·(C_out/groups)·K` is the same number) and a bias per output channel.
+fn params(
+    in_channels: u64,
+    out_channels: u64,
+    groups: u64,
+    kernel_area: u64,
+    bias: bool,
+) -> Result<u64, LayerError> {
+    let weights = product(
+        &[out_channels, in_channels / groups, kernel_area],
+        "the parameter count",
+    )?;
+    sum(
+        &[weights, if bias { out_channels } else { 0 }],
+        "the parameter count",
+    )
+}
+
 pub(super) fn conv(c: &Conv, input: &Shape) -> Result<LayerEval, LayerError> {
     let dims = c.kernel.len();
     if !(1..=2).contains(&dims) {
@@ -180,19 +206,10 @@ pub(super) fn conv(c: &Conv, input: &Shape) -> Result<LayerEval, LayerError> {
             false,
         )?);
     }
-    let mut out = vec![n, c.out_channels];
-    out.extend_from_slice(&out_spatial);
-    let out = Shape(out);
+    let out = output(n, c.out_channels, &out_spatial);
     let kernel_area = product(&c.kernel, "the kernel area")?;
     let cin_per_group = c.in_channels / c.groups;
-    let weights = product(
-        &[c.out_channels, cin_per_group, kernel_area],
-        "the parameter count",
-    )?;
-    let params = sum(
-        &[weights, if c.bias { c.out_channels } else { 0 }],
-        "the parameter count",
-    )?;
+    let params = params(c.in_channels, c.out_channels, c.groups, kernel_area, c.bias)?;
     let n_out = out.numel()?;
     let macs = product(&[n_out, cin_per_group, kernel_area], "the MAC count")?;
     let s = product(&[n, product(&out_spatial, "the output size")?], "S")?;
@@ -263,19 +280,10 @@ pub(super) fn conv_transpose(c: &ConvTranspose, input: &Shape) -> Result<LayerEv
         }
         out_spatial.push(total - cut);
     }
-    let mut out = vec![n, c.out_channels];
-    out.extend_from_slice(&out_spatial);
-    let out = Shape(out);
+    let out = output(n, c.out_channels, &out_spatial);
     let kernel_area = product(&c.kernel, "the kernel area")?;
     let cout_per_group = c.out_channels / c.groups;
-    let weights = product(
-        &[c.in_channels, cout_per_group, kernel_area],
-        "the parameter count",
-    )?;
-    let params = sum(
-        &[weights, if c.bias { c.out_channels } else { 0 }],
-        "the parameter count",
-    )?;
+    let params = params(c.in_channels, c.out_channels, c.groups, kernel_area, c.bias)?;
     let n_in = input.numel()?;
     // Every input element scatters into a K1·K2 window of every output channel of its group.
     let macs = product(&[n_in, cout_per_group, kernel_area], "the MAC count")?;

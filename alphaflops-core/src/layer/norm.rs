@@ -10,17 +10,7 @@ pub(super) fn batch_norm(num_features: u64, input: &Shape) -> Result<LayerEval, 
     let n_in = input.numel()?;
     nonzero(num_features, "num_features")?;
     channel_check("batch_norm", input, num_features)?;
-    let flops = product(&[2, n_in], "the FLOP count")?;
-    let params = product(&[2, num_features], "the parameter count")?;
-    Ok(LayerEval {
-        output: input.clone(),
-        params,
-        kernels: vec![elementwise_kernel(
-            Elementwise::Norm,
-            flops,
-            &[n_in, n_in, params],
-        )?],
-    })
+    affine(input, n_in, 2, num_features)
 }
 
 /// Group norm over channel dimension 1.
@@ -40,17 +30,7 @@ pub(super) fn group_norm(
         });
     }
     channel_check("group_norm", input, num_channels)?;
-    let flops = product(&[5, n_in], "the FLOP count")?;
-    let params = product(&[2, num_channels], "the parameter count")?;
-    Ok(LayerEval {
-        output: input.clone(),
-        params,
-        kernels: vec![elementwise_kernel(
-            Elementwise::Norm,
-            flops,
-            &[n_in, n_in, params],
-        )?],
-    })
+    affine(input, n_in, 5, num_channels)
 }
 
 /// Layer norm over the last dimension.
@@ -67,8 +47,19 @@ pub(super) fn layer_norm(d_model: u64, input: &Shape) -> Result<LayerEval, Layer
             got: input.clone(),
         });
     }
-    let flops = product(&[5, n_in], "the FLOP count")?;
-    let params = product(&[2, d_model], "the parameter count")?;
+    affine(input, n_in, 5, d_model)
+}
+
+/// A norm of `n_in` elements costing `flops_per_element` each, with a scale and a shift of
+/// `features` each: the input read and written, and the affine parameters read.
+fn affine(
+    input: &Shape,
+    n_in: u64,
+    flops_per_element: u64,
+    features: u64,
+) -> Result<LayerEval, LayerError> {
+    let flops = product(&[flops_per_element, n_in], "the FLOP count")?;
+    let params = product(&[2, features], "the parameter count")?;
     Ok(LayerEval {
         output: input.clone(),
         params,
