@@ -1,7 +1,9 @@
 //! Prints the cost table of a built-in model on the embedded default profile.
 //!
 //! `cargo run -p alphaflops-core --example price -- [MODEL] [--json]`, MODEL one of
-//! resnet18 (default), resnet50, vgg16, alexnet, mobilenet_v2, vit_b_16.
+//! resnet18 (default), resnet50, vgg16, alexnet, mobilenet_v2, vit_b_16, bert_base, or a
+//! language model (gpt2, llama2_7b, tinyllama, mistral_7b, mixtral_8x7b): those print the
+//! prefill of `zoo::PREFILL_TOKENS` tokens, then one decode step after it.
 
 use std::process::ExitCode;
 
@@ -21,12 +23,25 @@ fn main() -> ExitCode {
         );
         return ExitCode::FAILURE;
     };
-    match model.price(&Profile::default_profile()) {
-        Ok(cost) if json => println!("{}", cost.to_json()),
-        Ok(cost) => println!("{cost}"),
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::FAILURE;
+    let profile = Profile::default_profile();
+    let mut models = vec![("", model)];
+    if let Some(t) = zoo::TRANSFORMERS.iter().find(|t| t.name == name) {
+        models[0].0 = "Prefill";
+        models.push(("Decode step", t.model(1, 1, zoo::PREFILL_TOKENS)));
+    }
+    for (what, model) in models {
+        match model.price(&profile) {
+            Ok(cost) if json => println!("{}", cost.to_json()),
+            Ok(cost) => {
+                if !what.is_empty() {
+                    println!("## {what}\n");
+                }
+                println!("{cost}");
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::FAILURE;
+            }
         }
     }
     ExitCode::SUCCESS

@@ -121,7 +121,11 @@ impl Entry {
             Metric::Macs => Some(self.macs as f64),
             Metric::AlphaFlops => Some(self.alpha_flops),
             Metric::TimeMs => Some(self.predicted_ms),
-            Metric::Flops | Metric::EnergyMj => None,
+            Metric::Flops
+            | Metric::EnergyMj
+            | Metric::WeightsMb
+            | Metric::MemoryMb
+            | Metric::ActiveParams => None,
         }
     }
 

@@ -18,16 +18,24 @@ pub enum Metric {
     Params,
     TimeMs,
     EnergyMj,
+    /// Weights in MB (10⁶ bytes).
+    WeightsMb,
+    /// Weights, KV cache, peak activations (and a training step's state) in MB.
+    MemoryMb,
+    ActiveParams,
 }
 
 impl Metric {
-    pub const ALL: [Metric; 6] = [
+    pub const ALL: [Metric; 9] = [
         Metric::AlphaFlops,
         Metric::Flops,
         Metric::Macs,
         Metric::Params,
         Metric::TimeMs,
         Metric::EnergyMj,
+        Metric::WeightsMb,
+        Metric::MemoryMb,
+        Metric::ActiveParams,
     ];
 
     /// The metrics a baseline file stores for each model, in its order.
@@ -47,6 +55,9 @@ impl Metric {
             Metric::Params => "params",
             Metric::TimeMs => "time_ms",
             Metric::EnergyMj => "energy_mj",
+            Metric::WeightsMb => "weights_mb",
+            Metric::MemoryMb => "memory_mb",
+            Metric::ActiveParams => "active_params",
         }
     }
 
@@ -72,6 +83,8 @@ impl Metric {
             Metric::Params => "params",
             Metric::TimeMs => "ms",
             Metric::EnergyMj => "mJ",
+            Metric::WeightsMb | Metric::MemoryMb => "MB",
+            Metric::ActiveParams => "active params",
         }
     }
 
@@ -84,13 +97,18 @@ impl Metric {
             Metric::Params => cost.params as f64,
             Metric::TimeMs => cost.predicted_ms,
             Metric::EnergyMj => cost.energy_j? * 1000.0,
+            Metric::WeightsMb => cost.weights_bytes as f64 / 1e6,
+            Metric::MemoryMb => cost.memory_bytes() as f64 / 1e6,
+            Metric::ActiveParams => cost.active_params as f64,
         })
     }
 
     /// A value with its unit: `1.81 G MACs`, `0.5000 ms`.
     pub fn format(self, value: f64) -> String {
         match self {
-            Metric::TimeMs | Metric::EnergyMj => format!("{} {}", sig4(value), self.unit()),
+            Metric::TimeMs | Metric::EnergyMj | Metric::WeightsMb | Metric::MemoryMb => {
+                format!("{} {}", sig4(value), self.unit())
+            }
             _ => format!("{} {}", si(value), self.unit()),
         }
     }

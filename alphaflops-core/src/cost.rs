@@ -123,7 +123,26 @@ pub struct ModelCost {
     /// Joules per inference, when the profile gives the device's power.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub energy_j: Option<f64>,
+    /// Parameters that run per token: `params` but for the idle experts.
+    #[serde(default)]
+    pub active_params: u64,
+    /// `params` × bytes per element ([`crate::memory`] has the rules of all memory metrics).
+    #[serde(default)]
+    pub weights_bytes: u64,
+    /// The KV cache of the causal attention layers after this step.
+    #[serde(default)]
+    pub kv_cache_bytes: u64,
+    /// Peak live activations, or in a training step those saved for backward.
+    #[serde(default)]
+    pub activation_bytes: u64,
+    /// A training step's gradients and optimizer state (0 for inference).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub training_state_bytes: u64,
     pub layers: Vec<LayerCost>,
+}
+
+fn is_zero(v: &u64) -> bool {
+    *v == 0
 }
 
 impl ModelCost {
@@ -164,8 +183,21 @@ impl ModelCost {
             alpha_flops: layers.iter().map(|l| l.alpha_flops).sum(),
             predicted_ms: total_ms,
             energy_j: profile.energy_j(total_ms),
+            active_params: 0,
+            weights_bytes: 0,
+            kv_cache_bytes: 0,
+            activation_bytes: 0,
+            training_state_bytes: 0,
             layers,
         }
+    }
+
+    /// Weights, KV cache, activations and training state together.
+    pub fn memory_bytes(&self) -> u64 {
+        self.weights_bytes
+            .saturating_add(self.kv_cache_bytes)
+            .saturating_add(self.activation_bytes)
+            .saturating_add(self.training_state_bytes)
     }
 
     /// The `n` layers with the largest predicted time, costliest first.

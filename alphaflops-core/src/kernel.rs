@@ -86,3 +86,53 @@ impl Elementwise {
         }
     }
 }
+
+impl Kernel {
+    /// The kernels that run this one's backward pass in a training step.
+    ///
+    /// A GEMM `C = A·B` (a dense layer, a convolution as its implicit GEMM, attention's
+    /// products) needs both gradients: `dA = dC·Bᵀ` and `dB = Aᵀ·dC`, each with the forward's
+    /// MACs (for a dense layer `dX = dY·Wᵀ` and `dW = Xᵀ·dY`; for a convolution backward-data
+    /// and backward-filter), moving tensors of the forward's sizes and priced with the
+    /// forward's α inputs. The input gradient of a network's first layer is counted too, as the
+    /// usual "training is three forward passes" convention does. An element-wise kernel's
+    /// gradient costs its forward FLOPs and reads the output gradient besides the saved input:
+    /// 1.5× the forward's traffic.
+    pub fn backward(&self) -> Vec<Kernel> {
+        match self.gemm {
+            Some(g) => {
+                let d_a = Gemm {
+                    batch: g.batch,
+                    m: g.m,
+                    n: g.k,
+                    k: g.n,
+                };
+                let d_b = Gemm {
+                    batch: g.batch,
+                    m: g.k,
+                    n: g.n,
+                    k: g.m,
+                };
+                [d_a, d_b]
+                    .into_iter()
+                    .map(|gemm| Kernel {
+                        macs: self.macs,
+                        // 2·macs is at most the forward's checked FLOPs: no overflow here.
+                        flops: self.macs.saturating_mul(2),
+                        alpha: self.alpha,
+                        elements_moved: self.elements_moved,
+                        unfolded_elements: self.unfolded_elements,
+                        gemm: Some(gemm),
+                        elementwise: None,
+                    })
+                    .collect()
+            }
+            None => vec![Kernel {
+                // Only past 1.2e19 elements, where the time is meaningless anyway.
+                elements_moved: self.elements_moved.saturating_add(self.elements_moved / 2),
+                gemm: None,
+                ..self.clone()
+            }],
+        }
+    }
+}

@@ -31,6 +31,7 @@ pub mod budget;
 pub mod cost;
 pub mod kernel;
 pub mod layer;
+pub mod memory;
 pub mod model;
 pub mod params;
 pub mod profile;
@@ -44,9 +45,10 @@ pub use alpha::{AlphaInput, KernelOp};
 pub use budget::{Budget, Metric, Verdict};
 pub use cost::{KernelPrice, LayerCost, ModelCost, price_kernels};
 pub use layer::{
-    Activation, Conv, ConvTranspose, Elementwise, Gemm, Kernel, Layer, LayerError, LayerEval, Op,
-    Padding, Pool, PoolKind,
+    Activation, Attention, Conv, ConvTranspose, Elementwise, Gemm, Kernel, Layer, LayerError,
+    LayerEval, Op, Padding, Pool, PoolKind,
 };
+pub use memory::{Mode, Optimizer};
 pub use model::{Evaluated, Model, ModelError, Node, Source};
 pub use params::{NodeParams, ParamShape};
 pub use profile::{

@@ -4,7 +4,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::cost::{LayerCost, ModelCost, price_kernels};
-use crate::layer::{Layer, LayerError, LayerEval};
+use crate::layer::{Kernel, Layer, LayerError, LayerEval};
+use crate::memory::{Mode, Optimizer, dtype_bytes, footprint};
 use crate::profile::Profile;
 use crate::shape::Shape;
 
@@ -38,6 +39,16 @@ pub struct Model {
     pub name: String,
     pub input: Shape,
     pub nodes: Vec<Node>,
+    /// Element type of weights, caches and activations for the memory metrics (`bf16`, …);
+    /// the profile's when `None`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dtype: Option<String>,
+    /// One inference, or one training step (see [`crate::memory`] and [`Kernel::backward`]).
+    #[serde(default, skip_serializing_if = "Mode::is_inference")]
+    pub mode: Mode,
+    /// The optimizer of a training step, for its state.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub optimizer: Option<Optimizer>,
 }
 
 /// A layer of a model that cannot be priced: which one, and why.
@@ -59,6 +70,9 @@ impl Model {
             name: name.into(),
             input: input.into(),
             nodes: Vec::new(),
+            dtype: None,
+            mode: Mode::Inference,
+            optimizer: None,
         }
     }
 
@@ -139,7 +153,7 @@ impl Model {
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(|e| fail(Some(input.clone()), e))?;
             let (eval, children) = match &node.layer {
-                Layer::Block(_) if !others.is_empty() => {
+                Layer::Block(_) | Layer::Experts { .. } if !others.is_empty() => {
                     let error = LayerError::Invalid(format!(
                         "a block takes one input, got {}",
                         1 + others.len()
@@ -160,6 +174,26 @@ impl Model {
                         .map_err(|e| fail(Some(input.clone()), e))?;
                     (eval, children)
                 }
+                Layer::Experts {
+                    model,
+                    count,
+                    active,
+                } => {
+                    let nested = |error| {
+                        fail(
+                            Some(input.clone()),
+                            LayerError::Nested {
+                                model: model.name.clone(),
+                                error: Box::new(error),
+                            },
+                        )
+                    };
+                    let children = model.evaluate(Some(&input)).map_err(nested)?;
+                    let eval = LayerEval::of_children(&input, &children)
+                        .and_then(|one| crate::layer::experts(*count, *active, one))
+                        .map_err(|e| fail(Some(input.clone()), e))?;
+                    (eval, children)
+                }
                 layer => (
                     layer
                         .infer_with(&input, &others)
@@ -169,6 +203,7 @@ impl Model {
             };
             let op = match &node.layer {
                 Layer::Block(model) => model.name.clone(),
+                Layer::Experts { model, count, .. } => format!("{count} × {}", model.name),
                 layer => layer.op().to_string(),
             };
             done.push(Evaluated {
@@ -184,7 +219,12 @@ impl Model {
 
     /// Shape inference and pricing of every node.
     pub fn price(&self, profile: &Profile) -> Result<ModelCost, ModelError> {
-        let evaluated = self.evaluate(None)?;
+        let mut evaluated = self.evaluate(None)?;
+        if self.mode == Mode::Train {
+            for e in &mut evaluated {
+                e.with_backward();
+            }
+        }
         let layers = evaluated
             .iter()
             .zip(&self.nodes)
@@ -220,13 +260,37 @@ impl Model {
             .last()
             .map_or(&self.input, |e| &e.eval.output)
             .clone();
-        Ok(ModelCost::from_layers(
-            &self.name,
-            profile,
-            self.input.clone(),
-            output,
-            layers,
-        ))
+        let mut cost =
+            ModelCost::from_layers(&self.name, profile, self.input.clone(), output, layers);
+        let bytes = self
+            .dtype
+            .as_deref()
+            .map_or(Some(profile.dtype_bytes()), dtype_bytes)
+            .ok_or_else(|| ModelError {
+                index: 0,
+                name: self.name.clone(),
+                op: "model",
+                input: None,
+                error: LayerError::Invalid(format!(
+                    "unknown dtype `{}`; use f64, f32, tf32, f16, bf16, f8 or i8",
+                    self.dtype.as_deref().unwrap_or_default()
+                )),
+            })?;
+        let train = self.mode == Mode::Train;
+        let f = footprint(self, &evaluated, train);
+        cost.active_params = f.active_params;
+        cost.weights_bytes = cost.params.saturating_mul(bytes);
+        cost.kv_cache_bytes = f.kv_cache.saturating_mul(bytes);
+        cost.activation_bytes = f.activations.saturating_mul(bytes);
+        if train {
+            // Gradients in the model's dtype; optimizer state in f32.
+            let state = self.optimizer.map_or(0, |o| o.state_per_param());
+            cost.training_state_bytes = cost
+                .params
+                .saturating_mul(bytes)
+                .saturating_add(cost.params.saturating_mul(4 * state));
+        }
+        Ok(cost)
     }
 }
 
@@ -242,6 +306,20 @@ pub struct Evaluated {
 }
 
 impl Evaluated {
+    /// Appends each kernel's backward kernels, in this node and its children.
+    fn with_backward(&mut self) {
+        let backward: Vec<Kernel> = self
+            .eval
+            .kernels
+            .iter()
+            .flat_map(Kernel::backward)
+            .collect();
+        self.eval.kernels.extend(backward);
+        for c in &mut self.children {
+            c.with_backward();
+        }
+    }
+
     /// Prices this node (and its children) with `profile`.
     fn price(&self, profile: &Profile) -> Result<LayerCost, LayerError> {
         let price = price_kernels(profile, &self.eval.kernels)?;

@@ -72,6 +72,9 @@ impl Layer {
                 | Layer::Select { .. }
                 | Layer::Add
                 | Layer::Concat { .. }
+                | Layer::Mul
+                | Layer::TiedLinear { .. }
+                | Layer::RotaryEncoding { .. }
         );
         if !has_params {
             return Ok(Vec::new());
@@ -90,6 +93,16 @@ impl Layer {
                     leaf.params
                         .into_iter()
                         .map(move |(name, dims)| (format!("{path}.{name}"), dims))
+                })
+                .collect());
+        }
+        if let Layer::Experts { model, count, .. } = self {
+            // Each expert is one copy of the block, indexed as a `Vec` of modules is.
+            let one = Layer::Block(model.clone()).param_shapes(input)?;
+            return Ok((0..*count)
+                .flat_map(|i| {
+                    one.iter()
+                        .map(move |(name, dims)| (format!("{i}.{name}"), dims.clone()))
                 })
                 .collect());
         }
@@ -138,6 +151,39 @@ impl Layer {
                     v.push(tensor(&format!("{proj}.weight"), vec![*d_model, *d_model]));
                     if *bias {
                         v.push(tensor(&format!("{proj}.bias"), vec![*d_model]));
+                    }
+                }
+                v
+            }
+            Layer::Attention(a) => {
+                let q = a.n_heads * a.d_head;
+                let kv = a.n_heads_kv * a.d_head;
+                let kv_in = a.d_context.unwrap_or(a.d_model);
+                let mut v = Vec::new();
+                for (proj, out, inp) in [
+                    ("query", q, a.d_model),
+                    ("key", kv, kv_in),
+                    ("value", kv, kv_in),
+                    ("output", a.d_model, q),
+                ] {
+                    v.push(tensor(&format!("{proj}.weight"), vec![out, inp]));
+                    if a.bias {
+                        v.push(tensor(&format!("{proj}.bias"), vec![out]));
+                    }
+                }
+                v
+            }
+            Layer::RmsNorm { d_model } => vec![tensor("weight", vec![*d_model])],
+            Layer::SwiGlu {
+                d_input,
+                d_output,
+                bias,
+            } => {
+                let mut v = Vec::new();
+                for proj in ["linear_inner", "linear_outer"] {
+                    v.push(tensor(&format!("{proj}.weight"), vec![*d_output, *d_input]));
+                    if *bias {
+                        v.push(tensor(&format!("{proj}.bias"), vec![*d_output]));
                     }
                 }
                 v
@@ -231,9 +277,16 @@ mod tests {
             Layer::ClassToken { .. } => 18,
             Layer::PositionEmbedding { .. } => 19,
             Layer::Block(_) => 20,
+            Layer::Attention(_) => 21,
+            Layer::RmsNorm { .. } => 22,
+            Layer::RotaryEncoding { .. } => 23,
+            Layer::SwiGlu { .. } => 24,
+            Layer::Mul => 25,
+            Layer::TiedLinear { .. } => 26,
+            Layer::Experts { .. } => 27,
         }
     }
-    const KINDS: usize = 21;
+    const KINDS: usize = 28;
 
     fn block() -> Layer {
         let mut m = Model::new("Inner", [1, 8, 6, 6]);
@@ -400,6 +453,78 @@ mod tests {
                     ("bn.bias", vec![4]),
                 ],
             ),
+            (
+                Layer::Attention(
+                    crate::layer::Attention::new(16, 4)
+                        .n_heads_kv(2)
+                        .bias(false)
+                        .causal(true),
+                ),
+                seq.clone(),
+                vec![
+                    ("query.weight", vec![16, 16]),
+                    ("key.weight", vec![8, 16]),
+                    ("value.weight", vec![8, 16]),
+                    ("output.weight", vec![16, 16]),
+                ],
+            ),
+            (
+                Layer::RmsNorm { d_model: 16 },
+                seq.clone(),
+                vec![("weight", vec![16])],
+            ),
+            (
+                Layer::RotaryEncoding {
+                    d_model: 4,
+                    max_sequence_length: Some(64),
+                },
+                seq.clone(),
+                vec![],
+            ),
+            (
+                Layer::SwiGlu {
+                    d_input: 16,
+                    d_output: 32,
+                    bias: true,
+                },
+                seq.clone(),
+                vec![
+                    ("linear_inner.weight", vec![32, 16]),
+                    ("linear_inner.bias", vec![32]),
+                    ("linear_outer.weight", vec![32, 16]),
+                    ("linear_outer.bias", vec![32]),
+                ],
+            ),
+            (Layer::Mul, seq.clone(), vec![]),
+            (
+                Layer::TiedLinear {
+                    d_input: 16,
+                    d_output: 100,
+                },
+                seq.clone(),
+                vec![],
+            ),
+            (
+                Layer::Experts {
+                    model: match block() {
+                        Layer::Block(m) => m,
+                        _ => unreachable!(),
+                    },
+                    count: 2,
+                    active: 1,
+                },
+                img.clone(),
+                vec![
+                    ("0.conv.weight", vec![4, 8, 3, 3]),
+                    ("0.conv.bias", vec![4]),
+                    ("0.bn.weight", vec![4]),
+                    ("0.bn.bias", vec![4]),
+                    ("1.conv.weight", vec![4, 8, 3, 3]),
+                    ("1.conv.bias", vec![4]),
+                    ("1.bn.weight", vec![4]),
+                    ("1.bn.bias", vec![4]),
+                ],
+            ),
         ]
     }
 
@@ -415,11 +540,12 @@ mod tests {
                 .collect();
             assert_eq!(shapes, expected, "{}", layer.op());
             // Add and concat need their second input to be inferred.
-            let others: &[Shape] = if matches!(layer, Layer::Add | Layer::Concat { .. }) {
-                std::slice::from_ref(&input)
-            } else {
-                &[]
-            };
+            let others: &[Shape] =
+                if matches!(layer, Layer::Add | Layer::Mul | Layer::Concat { .. }) {
+                    std::slice::from_ref(&input)
+                } else {
+                    &[]
+                };
             let params = layer.infer_with(&input, others).unwrap().params;
             assert_eq!(elements(&shapes), params, "{}", layer.op());
         }

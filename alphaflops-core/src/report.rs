@@ -104,7 +104,48 @@ impl ModelCost {
              α-FLOPs = α·FLOPs; share is of predicted time.\n",
             self.profile, self.device
         );
+        let _ = writeln!(s, "{}", self.memory_line());
         s
+    }
+
+    /// `Memory: weights 246.82 kB, KV cache 0 B, peak activations 37.63 kB.`, with a training
+    /// step's state and the active parameters where they apply.
+    pub fn memory_line(&self) -> String {
+        // `si` ends in a prefix (`246.82 k`) or a bare number (`0`).
+        let b = |v: u64| {
+            let n = si(v as f64);
+            if n.ends_with(|c: char| c.is_ascii_digit()) {
+                format!("{n} B")
+            } else {
+                format!("{n}B")
+            }
+        };
+        let mut line = format!(
+            "\nMemory: weights {}, KV cache {}, {} {}",
+            b(self.weights_bytes),
+            b(self.kv_cache_bytes),
+            if self.training_state_bytes > 0 {
+                "activations saved for backward"
+            } else {
+                "peak activations"
+            },
+            b(self.activation_bytes)
+        );
+        if self.training_state_bytes > 0 {
+            line.push_str(&format!(
+                ", gradients and optimizer state {}",
+                b(self.training_state_bytes)
+            ));
+        }
+        if self.active_params != self.params {
+            line.push_str(&format!(
+                "; {} of {} parameters active per token",
+                si(self.active_params as f64),
+                si(self.params as f64)
+            ));
+        }
+        line.push('.');
+        line
     }
 
     /// The cost as pretty-printed JSON (the keys of [`ModelCost`] and its layers).

@@ -4,6 +4,15 @@
 use crate::layer::{Activation, Conv, Layer, Padding, Pool, PoolKind};
 use crate::model::{Model, Source};
 
+mod llm;
+pub use llm::{
+    GPT2_SMALL, LLAMA2_7B, MISTRAL_7B, MIXTRAL_8X7B, TINYLLAMA, TRANSFORMERS, Transformer,
+    bert_base,
+};
+
+/// The prompt length [`by_name`] prices language models at (a prefill).
+pub const PREFILL_TOKENS: u64 = 512;
+
 fn conv(cin: u64, cout: u64, k: u64, stride: u64, pad: u64) -> Layer {
     Layer::Conv(
         Conv::new(cin, cout, &[k, k])
@@ -325,7 +334,8 @@ pub fn vit_b_16(batch: u64) -> Model {
     m
 }
 
-/// The built-in models by name, for examples and `cargo xtask`.
+/// The built-in models by name, for examples and `cargo xtask`; language models as a prefill
+/// of [`PREFILL_TOKENS`] tokens.
 pub fn by_name(name: &str, batch: u64) -> Option<Model> {
     Some(match name {
         "resnet18" => resnet18(batch),
@@ -334,7 +344,11 @@ pub fn by_name(name: &str, batch: u64) -> Option<Model> {
         "alexnet" => alexnet(batch),
         "mobilenet_v2" => mobilenet_v2(batch),
         "vit_b_16" => vit_b_16(batch),
-        _ => return None,
+        "bert_base" => bert_base(batch, PREFILL_TOKENS),
+        name => TRANSFORMERS
+            .iter()
+            .find(|t| t.name == name)?
+            .model(batch, PREFILL_TOKENS, 0),
     })
 }
 
@@ -346,4 +360,10 @@ pub const NAMES: &[&str] = &[
     "alexnet",
     "mobilenet_v2",
     "vit_b_16",
+    "gpt2",
+    "bert_base",
+    "llama2_7b",
+    "tinyllama",
+    "mistral_7b",
+    "mixtral_8x7b",
 ];

@@ -152,3 +152,39 @@ pub(super) fn split_nc(
     let d = input.dims();
     Ok((d[0], d[1], d[2..].to_vec()))
 }
+
+/// The last dimension of `input`, which must be `want` (or a multiple of it with `multiple`).
+pub(super) fn last_dim(
+    op: &'static str,
+    input: &Shape,
+    want: u64,
+    multiple: bool,
+) -> Result<u64, LayerError> {
+    nonzero(want, "d_model")?;
+    let Some(&last) = input.dims().last() else {
+        return Err(LayerError::Rank {
+            op,
+            expected: "[…, d_model]",
+            got: input.clone(),
+        });
+    };
+    let ok = if multiple {
+        last % want == 0
+    } else {
+        last == want
+    };
+    if !ok {
+        return Err(LayerError::Mismatch {
+            op,
+            what: if multiple {
+                "features (a multiple)"
+            } else {
+                "features"
+            },
+            expected: want,
+            actual: last,
+            got: input.clone(),
+        });
+    }
+    Ok(last)
+}

@@ -1,4 +1,4 @@
-//! Element-wise layers: the activations, `softmax` and the residual `add`. Dropout, the
+//! Element-wise layers: the activations, `softmax`, the residual `add` and `mul`. Dropout, the
 //! identity at inference, launches nothing.
 
 use serde::{Deserialize, Serialize};
@@ -76,14 +76,24 @@ pub(super) fn softmax(dim: i64, input: &Shape) -> Result<LayerEval, LayerError> 
 
 /// Element-wise addition of equal shapes.
 pub(super) fn add(input: &Shape, others: &[Shape]) -> Result<LayerEval, LayerError> {
+    binary("add", input, others)
+}
+
+/// Element-wise product of equal shapes (a gated MLP's `gate ⊙ up`).
+pub(super) fn mul(input: &Shape, others: &[Shape]) -> Result<LayerEval, LayerError> {
+    binary("mul", input, others)
+}
+
+/// One FLOP per element and extra input: a residual sum or a product.
+fn binary(op: &str, input: &Shape, others: &[Shape]) -> Result<LayerEval, LayerError> {
     let n_in = input.numel()?;
     if others.is_empty() {
-        return Err(LayerError::Invalid("add needs a second input".into()));
+        return Err(LayerError::Invalid(format!("{op} needs a second input")));
     }
     for other in others {
         if other != input {
             return Err(LayerError::Invalid(format!(
-                "add needs equal shapes, got {input} and {other}"
+                "{op} needs equal shapes, got {input} and {other}"
             )));
         }
     }

@@ -1,8 +1,12 @@
-//! Embeddings: the token lookup `embedding`, and a vision transformer's learned
-//! `class_token` and `position_embedding`.
+//! Embeddings: the token lookup `embedding`, a vision transformer's learned `class_token`
+//! and `position_embedding`, and the `rotary_encoding` of queries and keys (3 FLOPs per
+//! element, `x·cos + rotate(x)·sin`, applied to queries and keys each priced as wide as the
+//! rotary's input: exact for multi-head attention, an upper bound on a small term for
+//! grouped-query attention, whose keys are narrower; its frequencies are a buffer, not
+//! parameters).
 
 use super::attention::sequence;
-use super::common::{elementwise_kernel, nonzero};
+use super::common::{elementwise_kernel, last_dim, nonzero};
 use super::{LayerError, LayerEval};
 use crate::kernel::Elementwise;
 use crate::shape::{Shape, product, sum};
@@ -67,6 +71,34 @@ pub(super) fn position_embedding(
             Elementwise::Binary,
             n_in,
             &[n_in, n_in, params],
+        )?],
+    })
+}
+
+/// Rotary encoding of queries and keys shaped like `input`, whose last dimension is a
+/// multiple of `d_model` (the rotated width, one head's when applied per head).
+pub(super) fn rotary(
+    d_model: u64,
+    max_sequence_length: Option<u64>,
+    input: &Shape,
+) -> Result<LayerEval, LayerError> {
+    last_dim("rotary_encoding", input, d_model, true)?;
+    if let (Some(max), Some(&t)) = (max_sequence_length, input.dims().iter().rev().nth(1))
+        && t > max
+    {
+        return Err(LayerError::Invalid(format!(
+            "rotary_encoding covers max_sequence_length = {max} positions, but the input {input} has {t}"
+        )));
+    }
+    let n_in = input.numel()?;
+    let rotated = product(&[2, n_in], "the rotated elements")?;
+    Ok(LayerEval {
+        output: input.clone(),
+        params: 0,
+        kernels: vec![elementwise_kernel(
+            Elementwise::Activation,
+            product(&[3, rotated], "the FLOP count")?,
+            &[rotated, rotated],
         )?],
     })
 }

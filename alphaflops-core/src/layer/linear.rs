@@ -1,9 +1,10 @@
-//! The dense layer, `linear`.
+//! Dense layers: `linear`, burn's `swiglu` (two `d_input → d_output` projections, SiLU on
+//! one (5 FLOPs) and their product (1 FLOP) per output element) and a `tied_linear` head.
 
-use super::common::{matmul_kernel, nonzero};
+use super::common::{elementwise_kernel, last_dim, matmul_kernel, nonzero};
 use super::{LayerError, LayerEval};
 use crate::alpha::AlphaInput;
-use crate::kernel::Gemm;
+use crate::kernel::{Elementwise, Gemm};
 use crate::shape::{Shape, product, sum};
 
 pub(super) fn linear(
@@ -69,4 +70,68 @@ pub(super) fn linear(
         params,
         kernels: vec![kernel],
     })
+}
+
+/// burn's `SwiGlu`: `silu(W_inner·x) ⊙ (W_outer·x)`, both `d_input → d_output`.
+pub(super) fn swiglu(
+    d_input: u64,
+    d_output: u64,
+    bias: bool,
+    input: &Shape,
+) -> Result<LayerEval, LayerError> {
+    nonzero(d_output, "d_output")?;
+    last_dim("swiglu", input, d_input, false)?;
+    let n_in = input.numel()?;
+    let rows = n_in / d_input;
+    let mut out = input.0.clone();
+    *out.last_mut().expect("last_dim checked the rank") = d_output;
+    let out = Shape(out);
+    let n_out = out.numel()?;
+    let one = sum(
+        &[
+            product(&[d_input, d_output], "the parameter count")?,
+            if bias { d_output } else { 0 },
+        ],
+        "the parameter count",
+    )?;
+    let projection = || {
+        matmul_kernel(
+            product(&[rows, d_input, d_output], "the MAC count")?,
+            0,
+            AlphaInput::matmul(rows),
+            Gemm {
+                batch: 1,
+                m: rows,
+                n: d_output,
+                k: d_input,
+            },
+            &[n_in, n_out, one],
+        )
+    };
+    Ok(LayerEval {
+        output: out,
+        params: product(&[2, one], "the parameter count")?,
+        kernels: vec![
+            projection()?,
+            projection()?,
+            elementwise_kernel(
+                Elementwise::Activation,
+                product(&[5, n_out], "the FLOP count")?,
+                &[n_out, n_out],
+            )?,
+            elementwise_kernel(Elementwise::Binary, n_out, &[n_out, n_out, n_out])?,
+        ],
+    })
+}
+
+/// A dense layer whose weight is another layer's (an LM head tied to the embedding): priced
+/// like `linear` without bias, with no parameters of its own.
+pub(super) fn tied_linear(
+    d_input: u64,
+    d_output: u64,
+    input: &Shape,
+) -> Result<LayerEval, LayerError> {
+    let mut eval = linear(d_input, d_output, false, input)?;
+    eval.params = 0;
+    Ok(eval)
 }

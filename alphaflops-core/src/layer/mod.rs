@@ -19,7 +19,10 @@
 //! | layer norm, group norm | 5 |
 //! | max/avg pool | K1·K2 (avg: +1 for the division) |
 //! | adaptive avg pool | input elements + output elements |
-//! | residual add, position embedding | 1 |
+//! | residual add, element-wise product, position embedding | 1 |
+//! | rms norm | 4 |
+//! | rotary encoding | 3 per element of queries and keys |
+//! | swiglu | 5 (SiLU) + 1 (product) per output element, besides its two projections |
 //!
 //! Dropout (at inference), flatten, transpose and select cost nothing and launch nothing.
 //!
@@ -31,6 +34,7 @@ mod common;
 mod conv;
 mod elementwise;
 mod embedding;
+mod experts;
 mod linear;
 mod norm;
 mod op;
@@ -41,8 +45,10 @@ use serde::{Deserialize, Serialize};
 
 pub use crate::kernel::{Elementwise, Gemm, Kernel};
 use crate::shape::{Shape, sum};
+pub use attention::Attention;
 pub use conv::{Conv, ConvTranspose, Padding};
 pub use elementwise::Activation;
+pub(crate) use experts::experts;
 pub use op::{Key, KeyType, Op};
 pub use pool::{Pool, PoolKind};
 
@@ -191,6 +197,40 @@ pub enum Layer {
     /// A nested model (an annotated sub-module), run on whatever flows into it; its own
     /// `input` is ignored. Priced as the sum of its nodes, listed under it in reports.
     Block(Box<crate::model::Model>),
+    /// Attention with every option: grouped-query (`n_heads_kv`), `d_head`, a causal mask,
+    /// a KV cache (`past_tokens`) and cross-attention (see [`Attention`]).
+    Attention(Attention),
+    /// RMSNorm over the last dimension (`RmsNormConfig`).
+    RmsNorm {
+        d_model: u64,
+    },
+    /// Rotary position encoding of queries and keys (`RotaryEncodingConfig`): the input's
+    /// last dimension is a multiple of `d_model`; its sequence axis (second to last) at most
+    /// `max_sequence_length` when given.
+    RotaryEncoding {
+        d_model: u64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        max_sequence_length: Option<u64>,
+    },
+    /// burn's `SwiGlu`: two projections, SiLU and their product.
+    SwiGlu {
+        d_input: u64,
+        d_output: u64,
+        bias: bool,
+    },
+    /// Element-wise product with other outputs of the same shape.
+    Mul,
+    /// A dense layer without bias whose weight belongs to another layer (a tied LM head).
+    TiedLinear {
+        d_input: u64,
+        d_output: u64,
+    },
+    /// A mixture of `count` copies of a block, `active` of which run per token.
+    Experts {
+        model: Box<crate::model::Model>,
+        count: u64,
+        active: u64,
+    },
 }
 
 /// What a layer does to a given input.
@@ -249,7 +289,13 @@ impl Layer {
     /// The op's name in reports and attributes (`conv2d`, `linear`, …): its kind's
     /// [`Op::key`], or `module` for a nested block.
     pub fn op(&self) -> &'static str {
-        self.kind().map_or("module", Op::key)
+        match self {
+            Layer::Block(_) => "module",
+            Layer::TiedLinear { .. } => "tied_linear",
+            Layer::Experts { .. } => "experts",
+            Layer::Attention(a) => a.op(),
+            layer => layer.kind().map_or("module", Op::key),
+        }
     }
 
     /// Shape inference and counts for a single-input layer.
@@ -264,7 +310,16 @@ impl Layer {
                 "the input {input} is empty in dimension {dim}"
             )));
         }
-        let takes_others = matches!(self, Layer::Add | Layer::Concat { .. });
+        let takes_others = matches!(
+            self,
+            Layer::Add
+                | Layer::Mul
+                | Layer::Concat { .. }
+                | Layer::Attention(Attention {
+                    d_context: Some(_),
+                    ..
+                })
+        );
         if !takes_others && !others.is_empty() {
             return Err(LayerError::Invalid(format!(
                 "{} takes one input, got {}",
@@ -310,7 +365,45 @@ impl Layer {
                 d_model,
                 n_heads,
                 bias,
-            } => attention::attention(*d_model, *n_heads, *bias, input),
+            } => {
+                if *n_heads == 0 || !d_model.is_multiple_of(*n_heads) {
+                    common::nonzero(*n_heads, "n_heads")?;
+                    return Err(LayerError::Invalid(format!(
+                        "n_heads = {n_heads} does not divide d_model = {d_model}"
+                    )));
+                }
+                Attention::new(*d_model, *n_heads)
+                    .bias(*bias)
+                    .infer(input, others)
+            }
+            Layer::Attention(a) => a.infer(input, others),
+            Layer::RmsNorm { d_model } => norm::rms_norm(*d_model, input),
+            Layer::RotaryEncoding {
+                d_model,
+                max_sequence_length,
+            } => embedding::rotary(*d_model, *max_sequence_length, input),
+            Layer::SwiGlu {
+                d_input,
+                d_output,
+                bias,
+            } => linear::swiglu(*d_input, *d_output, *bias, input),
+            Layer::Mul => elementwise::mul(input, others),
+            Layer::TiedLinear { d_input, d_output } => {
+                linear::tied_linear(*d_input, *d_output, input)
+            }
+            Layer::Experts {
+                model,
+                count,
+                active,
+            } => {
+                let children = model
+                    .evaluate(Some(input))
+                    .map_err(|e| LayerError::Nested {
+                        model: model.name.clone(),
+                        error: Box::new(e),
+                    })?;
+                experts(*count, *active, LayerEval::of_children(input, &children)?)
+            }
             Layer::ClassToken { dim } => embedding::class_token(*dim, input),
             Layer::Block(model) => {
                 let children = model

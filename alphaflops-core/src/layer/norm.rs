@@ -1,6 +1,7 @@
-//! Normalisation: `batch_norm`, `group_norm` and `layer_norm`.
+//! Normalisation: `batch_norm`, `group_norm`, `layer_norm` and `rms_norm` (4 FLOPs per
+//! element: square, sum, scale by the reciprocal root, scale by γ; `d_model` parameters).
 
-use super::common::{elementwise_kernel, nonzero};
+use super::common::{elementwise_kernel, last_dim, nonzero};
 use super::{LayerError, LayerEval};
 use crate::kernel::Elementwise;
 use crate::shape::{Shape, product};
@@ -93,4 +94,19 @@ pub(super) fn channel_check(
         });
     }
     Ok(())
+}
+
+/// RMSNorm over the last dimension.
+pub(super) fn rms_norm(d_model: u64, input: &Shape) -> Result<LayerEval, LayerError> {
+    last_dim("rms_norm", input, d_model, false)?;
+    let n_in = input.numel()?;
+    Ok(LayerEval {
+        output: input.clone(),
+        params: d_model,
+        kernels: vec![elementwise_kernel(
+            Elementwise::Norm,
+            product(&[4, n_in], "the FLOP count")?,
+            &[n_in, n_in, d_model],
+        )?],
+    })
 }

@@ -38,6 +38,11 @@ pub enum Op {
     PositionEmbedding,
     Add,
     Concat,
+    RmsNorm,
+    RotaryEncoding,
+    Swiglu,
+    Mul,
+    CrossAttention,
 }
 
 /// What a key of a kind takes, as the attribute reads it.
@@ -63,6 +68,8 @@ pub enum KeyType {
     Channels,
     /// An earlier field's name, a shape, or a list of them.
     Fields,
+    /// A positive number (an epsilon, a frequency base).
+    Number,
 }
 
 /// One key of a kind.
@@ -147,19 +154,48 @@ const EMBEDDING: &[Key] = &[
     required("n_embedding", Positive),
     required("d_model", Positive),
 ];
+/// `n_heads_kv` is burn's `CrossAttentionConfig` name: grouped-query (fewer) and
+/// multi-query (1) attention; `causal` counts only the pairs a causal mask keeps.
 const ATTENTION: &[Key] = &[
     required("d_model", Positive),
     required("n_heads", Positive),
+    optional("n_heads_kv", Positive, "n_heads"),
+    optional("d_head", Positive, "d_model / n_heads"),
+    optional("causal", Bool, "false"),
     optional("bias", Bool, "true"),
     optional("dropout", Probability, "0.1"),
 ];
+/// Keys and values from a context of `d_context` features (the `with` field's output).
+const CROSS_ATTENTION: &[Key] = &[
+    required("d_model", Positive),
+    required("d_context", Positive),
+    required("n_heads", Positive),
+    optional("n_heads_kv", Positive, "n_heads"),
+    optional("d_head", Positive, "d_model / n_heads"),
+    optional("bias", Bool, "true"),
+    optional("dropout", Probability, "0.1"),
+    required("with", Fields),
+];
+const RMS_NORM: &[Key] = &[required("d_model", Positive), optional("epsilon", Number, "1e-5")];
+/// The frequencies' base does not change the cost.
+const ROTARY: &[Key] = &[
+    required("d_model", Positive),
+    optional("max_sequence_length", Positive, "unbounded"),
+    optional("theta", Number, "10000.0"),
+];
+const SWIGLU: &[Key] = &[
+    required("d_input", Positive),
+    required("d_output", Positive),
+    optional("bias", Bool, "false"),
+];
+const MUL: &[Key] = &[required("with", Fields)];
 const CLASS_TOKEN: &[Key] = &[required("dim", Positive)];
 const POSITION_EMBEDDING: &[Key] = &[required("seq_len", Positive), required("dim", Positive)];
 const ADD: &[Key] = &[required("with", Fields)];
 const CONCAT: &[Key] = &[required("with", Fields), optional("dim", Int, "1")];
 
 impl Op {
-    pub const ALL: [Op; 30] = [
+    pub const ALL: [Op; 35] = [
         Op::Conv1d,
         Op::Conv2d,
         Op::ConvTranspose2d,
@@ -190,6 +226,11 @@ impl Op {
         Op::PositionEmbedding,
         Op::Add,
         Op::Concat,
+        Op::RmsNorm,
+        Op::RotaryEncoding,
+        Op::Swiglu,
+        Op::Mul,
+        Op::CrossAttention,
     ];
 
     /// The attribute key and the name in reports: `conv2d`, `linear`, …
@@ -225,6 +266,11 @@ impl Op {
             Op::PositionEmbedding => "position_embedding",
             Op::Add => "add",
             Op::Concat => "concat",
+            Op::RmsNorm => "rms_norm",
+            Op::RotaryEncoding => "rotary_encoding",
+            Op::Swiglu => "swiglu",
+            Op::Mul => "mul",
+            Op::CrossAttention => "cross_attention",
         }
     }
 
@@ -255,6 +301,11 @@ impl Op {
             Op::PositionEmbedding => POSITION_EMBEDDING,
             Op::Add => ADD,
             Op::Concat => CONCAT,
+            Op::RmsNorm => RMS_NORM,
+            Op::RotaryEncoding => ROTARY,
+            Op::Swiglu => SWIGLU,
+            Op::Mul => MUL,
+            Op::CrossAttention => CROSS_ATTENTION,
         }
     }
 
@@ -295,6 +346,10 @@ impl Op {
             Op::Dropout => &["Dropout"],
             Op::Embedding => &["Embedding"],
             Op::MultiHeadAttention => &["MultiHeadAttention"],
+            Op::RmsNorm => &["RmsNorm"],
+            Op::RotaryEncoding => &["RotaryEncoding"],
+            Op::Swiglu => &["SwiGlu"],
+            Op::CrossAttention => &["CrossAttention"],
             _ => &[],
         }
     }
@@ -311,6 +366,7 @@ impl Op {
             Op::GroupNorm => &["GroupNorm"],
             Op::Dropout => &["Dropout"],
             Op::Embedding => &["Embedding"],
+            Op::RmsNorm => &["RmsNorm"],
             _ => &[],
         }
     }
@@ -357,7 +413,7 @@ impl Op {
         match self {
             Op::BatchNorm => Some("num_features"),
             Op::GroupNorm => Some("num_channels"),
-            Op::LayerNorm => Some("d_model"),
+            Op::LayerNorm | Op::RmsNorm => Some("d_model"),
             _ => None,
         }
     }
@@ -368,7 +424,9 @@ impl Op {
         match self {
             Op::Linear => name == "weight",
             // Each projection's weight: `query.weight`, `key.weight`, …
-            Op::MultiHeadAttention => name.ends_with(".weight"),
+            Op::MultiHeadAttention | Op::CrossAttention => name.ends_with(".weight"),
+            // `linear_inner.weight`, `linear_outer.weight`.
+            Op::Swiglu => name.ends_with(".weight"),
             _ => false,
         }
     }
@@ -411,7 +469,15 @@ impl Layer {
             Layer::MultiHeadAttention { .. } => Op::MultiHeadAttention,
             Layer::ClassToken { .. } => Op::ClassToken,
             Layer::PositionEmbedding { .. } => Op::PositionEmbedding,
-            Layer::Block(_) => return None,
+            Layer::Attention(a) if a.d_context.is_some() => Op::CrossAttention,
+            Layer::Attention(_) => Op::MultiHeadAttention,
+            Layer::RmsNorm { .. } => Op::RmsNorm,
+            Layer::RotaryEncoding { .. } => Op::RotaryEncoding,
+            Layer::SwiGlu { .. } => Op::Swiglu,
+            Layer::Mul => Op::Mul,
+            // A tied head and a mixture of experts are written otherwise (a tied weight has
+            // no field; experts are `module, repeat, active`).
+            Layer::TiedLinear { .. } | Layer::Experts { .. } | Layer::Block(_) => return None,
         })
     }
 }
