@@ -108,6 +108,37 @@ impl Model {
         self
     }
 
+    /// Makes this model (nested blocks included) a decode step: every self-attention layer
+    /// attends to `past` cached tokens besides the new ones. Returns how many layers it set;
+    /// 0 means the model has no self-attention, so `past_tokens` cannot apply.
+    pub fn set_past_tokens(&mut self, past: u64) -> usize {
+        let mut set = 0;
+        for node in &mut self.nodes {
+            match &mut node.layer {
+                Layer::MultiHeadAttention {
+                    d_model,
+                    n_heads,
+                    bias,
+                } => {
+                    let attention = crate::layer::Attention::new(*d_model, *n_heads)
+                        .bias(*bias)
+                        .past_tokens(past);
+                    node.layer = Layer::Attention(attention);
+                    set += 1;
+                }
+                Layer::Attention(a) if a.d_context.is_none() => {
+                    a.past_tokens = past;
+                    set += 1;
+                }
+                Layer::Block(inner) | Layer::Experts { model: inner, .. } => {
+                    set += inner.set_past_tokens(past);
+                }
+                _ => {}
+            }
+        }
+        set
+    }
+
     /// The current output as a source for a later branch.
     pub fn here(&self) -> Source {
         self.nodes

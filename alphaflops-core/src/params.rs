@@ -230,6 +230,21 @@ impl Model {
                         c
                     }));
                 }
+                Layer::Experts { model, count, .. } => {
+                    // One copy per expert, indexed as a `Vec` of modules is: `experts.3.…`.
+                    let one = model.leaf_params(Some(&eval.input)).map_err(|e| {
+                        fail(LayerError::Nested {
+                            model: model.name.clone(),
+                            error: Box::new(e),
+                        })
+                    })?;
+                    for i in 0..*count {
+                        out.extend(one.iter().cloned().map(|mut c| {
+                            c.path = format!("{}.{i}.{}", node.name, c.path);
+                            c
+                        }));
+                    }
+                }
                 layer => out.push(NodeParams {
                     path: node.name.clone(),
                     op: layer.op(),

@@ -299,3 +299,15 @@ fn memory_metrics_follow_the_documented_rules() {
         .to_string();
     assert!(err.contains("unknown dtype `f12`"), "{err}");
 }
+
+#[test]
+fn past_tokens_reaches_every_self_attention_layer() {
+    let t = &zoo::TINYLLAMA;
+    let mut model = t.model(1, 1, 0);
+    assert_eq!(model.set_past_tokens(99), 22);
+    assert_eq!(price(&model).macs, price(&t.model(1, 1, 99)).macs);
+    let mut vit = zoo::vit_b_16(1);
+    assert_eq!(vit.set_past_tokens(3), 12, "plain multi-head attention too");
+    let mut cnn = zoo::resnet18(1);
+    assert_eq!(cnn.set_past_tokens(3), 0, "nothing to attend with");
+}
