@@ -1,6 +1,7 @@
 //! Prints the cost table of a built-in model on the embedded default profile.
 //!
-//! `cargo run -p alphaflops-core --example price -- [MODEL] [--json]`, MODEL one of
+//! `cargo run -p alphaflops-core --example price -- [MODEL] [--json] [--profile NAME]`
+//! (NAME a profile shipped inside alphaflops; the paper's T2000 by default), MODEL one of
 //! resnet18 (default), resnet50, vgg16, alexnet, mobilenet_v2, vit_b_16, bert_base, or a
 //! language model (gpt2, llama2_7b, tinyllama, mistral_7b, mixtral_8x7b): those print the
 //! prefill of `zoo::PREFILL_TOKENS` tokens, then one decode step after it.
@@ -12,10 +13,29 @@ use alphaflops_core::{Profile, zoo};
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let json = args.iter().any(|a| a == "--json");
+    let profile_name = args
+        .iter()
+        .position(|a| a == "--profile")
+        .map(|i| args.get(i + 1).map(String::as_str));
+    let profile = match profile_name {
+        None => Profile::default_profile(),
+        Some(Some(p)) => match Profile::shipped(p) {
+            Some(profile) => profile,
+            None => {
+                eprintln!("error: --profile: no shipped profile is named `{p}`");
+                return ExitCode::FAILURE;
+            }
+        },
+        Some(None) => {
+            eprintln!("error: --profile needs a name, e.g. --profile nvidia-h200-cudnn-bf16");
+            return ExitCode::FAILURE;
+        }
+    };
     let name = args
         .iter()
-        .find(|a| !a.starts_with("--"))
-        .map_or("resnet18", String::as_str);
+        .enumerate()
+        .find(|(i, a)| !a.starts_with("--") && (*i == 0 || args[i - 1] != "--profile"))
+        .map_or("resnet18", |(_, a)| a.as_str());
     let Some(model) = zoo::by_name(name, 1) else {
         eprintln!(
             "error: unknown model `{name}`; choose one of {}",
@@ -23,7 +43,6 @@ fn main() -> ExitCode {
         );
         return ExitCode::FAILURE;
     };
-    let profile = Profile::default_profile();
     let mut models = vec![("", model)];
     if let Some(t) = zoo::TRANSFORMERS.iter().find(|t| t.name == name) {
         models[0].0 = "Prefill";
