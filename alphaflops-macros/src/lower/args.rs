@@ -1,17 +1,26 @@
 //! `#[cost_budget(...)]` and `#[cost_model(...)]`'s own arguments: input, profile, level,
 //! budgets and a block's parameters.
 
-use alphaflops_core::{Metric, Shape};
+use alphaflops_core::{Metric, Mode, Optimizer, Shape};
 use proc_macro2::{Ident, Span};
 
 use super::shape;
-use super::sym::{INPUT, LEVEL, PARAMS, PATH, PROFILE};
+use super::sym::{DTYPE, INPUT, LEVEL, MODE, OPTIMIZER, PARAMS, PAST_TOKENS, PATH, PROFILE};
 use crate::attr::{self, Body, Item, Value, ValueKind};
 use crate::ctxt::{Ctxt, Range};
 use crate::keys;
 
 /// The keys that are not budgets; then come the budgets, one per metric.
-const STRUCT_KEYS: [&str; 4] = [INPUT, PROFILE, PATH, LEVEL];
+const STRUCT_KEYS: [&str; 8] = [
+    INPUT,
+    PROFILE,
+    PATH,
+    LEVEL,
+    PAST_TOKENS,
+    DTYPE,
+    MODE,
+    OPTIMIZER,
+];
 
 /// Every key of the struct attribute, for "unknown key" hints.
 fn budget_keys() -> Vec<&'static str> {
@@ -56,6 +65,12 @@ pub struct Args {
     pub budgets: Vec<Budget>,
     /// A `#[cost_model]` block's parameters, `params(c_in, c_out)`; empty for other structs.
     pub params: Vec<Ident>,
+    /// `past_tokens = 1024`: a decode step, with where it was written.
+    pub past_tokens: Option<(u64, Range)>,
+    /// `dtype = "bf16"`: the memory metrics' element type.
+    pub dtype: Option<String>,
+    pub mode: Mode,
+    pub optimizer: Option<(Optimizer, Range)>,
 }
 
 /// Reads the arguments in source order, so errors come out in the order they are written.
@@ -70,6 +85,10 @@ pub fn args(cx: &Ctxt, items: Vec<Item>, parsed: bool, model: bool) -> Args {
         level_range: Span::call_site().into(),
         budgets: Vec::new(),
         params: Vec::new(),
+        past_tokens: None,
+        dtype: None,
+        mode: Mode::Inference,
+        optimizer: None,
     };
     // Names are block parameters, which only field annotations read; here they are
     // reported as a syntax error would be. The other arguments are read as usual, and
@@ -78,7 +97,9 @@ pub fn args(cx: &Ctxt, items: Vec<Item>, parsed: bool, model: bool) -> Args {
     let (items, rejected) = attr::reject_names(cx, items, &|site| {
         let (name, key) = (site.name, site.keys.first().map(ToString::to_string));
         let advice = match key.as_deref() {
-            Some(key @ (PROFILE | PATH | LEVEL)) => format!("write `{key} = \"{name}\"`"),
+            Some(key @ (PROFILE | PATH | LEVEL | DTYPE | MODE | OPTIMIZER)) => {
+                format!("write `{key} = \"{name}\"`")
+            }
             Some(INPUT) => "write the shape, as `input = [1, 3, 224, 224]`".to_string(),
             Some(key) if Metric::from_key(key).is_some() => {
                 format!("write the number, as `{key} = 100_000` or `{key} = \"100k\"`")
@@ -150,6 +171,46 @@ pub fn args(cx: &Ctxt, items: Vec<Item>, parsed: bool, model: bool) -> Args {
                     None => {}
                 }
             }
+            // past_tokens = 1024
+            PAST_TOKENS => {
+                args.past_tokens = attr::uint(cx, PAST_TOKENS, v).map(|n| (n, item.range))
+            }
+            // dtype = "bf16"
+            DTYPE => {
+                if let Some(d) = attr::string(cx, DTYPE, v) {
+                    if alphaflops_core::memory::dtype_bytes(&d).is_some() {
+                        args.dtype = Some(d);
+                    } else {
+                        cx.error(
+                            v.range,
+                            format!("unknown dtype `{d}`: use one of \"f64\", \"f32\", \"tf32\", \"f16\", \"bf16\", \"f8\", \"i8\""),
+                        );
+                    }
+                }
+            }
+            // mode = "inference" | "train"
+            MODE => match attr::string(cx, MODE, v).as_deref() {
+                Some("inference") => args.mode = Mode::Inference,
+                Some("train") => args.mode = Mode::Train,
+                Some(other) => cx.error(
+                    v.range,
+                    format!(
+                        "unknown mode `{other}`: use `mode = \"inference\"` or `mode = \"train\"`"
+                    ),
+                ),
+                None => {}
+            },
+            // optimizer = "adam" | "momentum" | "sgd"
+            OPTIMIZER => match attr::string(cx, OPTIMIZER, v) {
+                Some(o) => match Optimizer::from_key(&o) {
+                    Some(opt) => args.optimizer = Some((opt, item.range)),
+                    None => cx.error(
+                        v.range,
+                        format!("unknown optimizer `{o}`: use \"sgd\", \"momentum\" or \"adam\""),
+                    ),
+                },
+                None => {}
+            },
             // alpha_flops = "2M", params = 100_000, time_ms = 0.5, …
             _ => match Metric::from_key(&key) {
                 Some(metric) => {
@@ -174,6 +235,18 @@ pub fn args(cx: &Ctxt, items: Vec<Item>, parsed: bool, model: bool) -> Args {
         cx.error(
             range,
             "a #[cost_model] with `params(...)` has no shape of its own: remove `input`; the models nesting it bind its parameters and give it their shape",
+        );
+    }
+    if let (Some((_, range)), Mode::Inference) = (&args.optimizer, args.mode) {
+        cx.error(
+            *range,
+            "`optimizer` prices a training step's state: add `mode = \"train\"`, or remove it",
+        );
+    }
+    if let (Some((_, range)), Mode::Train) = (&args.past_tokens, args.mode) {
+        cx.error(
+            *range,
+            "`past_tokens` prices a decode step, which does not train: remove it or `mode = \"train\"`",
         );
     }
     if parsed && !seen_input && !model {

@@ -59,7 +59,7 @@ pub fn lower(
     };
     let args = args::args(cx, items, parsed, model);
     let fields_cx = Ctxt::default();
-    let lowered = graph::model(
+    let mut lowered = graph::model(
         &fields_cx,
         &item.ident.to_string(),
         args.input.clone(),
@@ -67,10 +67,33 @@ pub fn lower(
         children,
         Env::of(&args.params),
     );
+    settings(&fields_cx, &args, &mut lowered);
     Lowering {
         args,
         lowered,
         fields_cx,
+    }
+}
+
+/// The struct-level settings that change what the model does: a decode step's cache, the
+/// memory dtype, a training step and its optimizer.
+fn settings(cx: &Ctxt, args: &Args, lowered: &mut Lowered) {
+    let model = &mut lowered.model;
+    model.dtype = args.dtype.clone();
+    model.mode = args.mode;
+    model.optimizer = args.optimizer.map(|(o, _)| o);
+    if let Some((past, range)) = args.past_tokens {
+        let set = model.set_past_tokens(past);
+        // A missing or broken block may hold the attention: then nothing is said here.
+        if set == 0 && lowered.missing.is_empty() && !cx.has_errors() {
+            cx.error(
+                range,
+                format!(
+                    "`past_tokens = {past}` prices a decode step, but `{}` has no self-attention layer to cache keys for: remove it",
+                    model.name
+                ),
+            );
+        }
     }
 }
 

@@ -11,6 +11,14 @@ pub const PATH: &str = "path";
 pub const LEVEL: &str = "level";
 /// `params(c_in, c_out)`: a `#[cost_model]` block's parameters (`params = …` is a budget).
 pub const PARAMS: &str = "params";
+/// A decode step: tokens already in every attention layer's KV cache.
+pub const PAST_TOKENS: &str = "past_tokens";
+/// Bytes per element of the memory metrics (`"bf16"`, …).
+pub const DTYPE: &str = "dtype";
+/// `"inference"` (default) or `"train"`: one training step, forward and backward.
+pub const MODE: &str = "mode";
+/// A training step's optimizer, for its state: `"sgd"`, `"momentum"`, `"adam"`.
+pub const OPTIMIZER: &str = "optimizer";
 
 // #[layer(...)]'s own keys (and `input`).
 pub const MODULE: &str = "module";
