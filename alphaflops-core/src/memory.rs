@@ -43,7 +43,7 @@ pub enum Optimizer {
     Sgd,
     /// SGD with momentum: one value per parameter.
     Momentum,
-    /// Adam and AdamW: two moments per parameter.
+    /// Adam and AdamW (`"adamw"` reads as this): two moments per parameter.
     Adam,
 }
 
@@ -58,8 +58,12 @@ impl Optimizer {
         }
     }
 
+    /// A key, or `adamw` (whose state is Adam's).
     pub fn from_key(key: &str) -> Option<Optimizer> {
-        Optimizer::ALL.into_iter().find(|o| o.key() == key)
+        match key {
+            "adamw" => Some(Optimizer::Adam),
+            key => Optimizer::ALL.into_iter().find(|o| o.key() == key),
+        }
     }
 
     /// f32 values the optimizer keeps per parameter.

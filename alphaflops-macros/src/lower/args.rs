@@ -206,7 +206,7 @@ pub fn args(cx: &Ctxt, items: Vec<Item>, parsed: bool, model: bool) -> Args {
                     Some(opt) => args.optimizer = Some((opt, item.range)),
                     None => cx.error(
                         v.range,
-                        format!("unknown optimizer `{o}`: use \"sgd\", \"momentum\" or \"adam\""),
+                        format!("unknown optimizer `{o}`: use \"sgd\", \"momentum\", \"adam\" or \"adamw\""),
                     ),
                 },
                 None => {}
