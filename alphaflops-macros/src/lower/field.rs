@@ -7,14 +7,14 @@ use proc_macro2::Ident;
 use quote::ToTokens;
 
 use super::kinds::{is_kind, kind_layer, unknown_kind};
-use super::sym::{INPUT, LAYER_ATTR, MODULE, REPEAT, SKIP, THEN};
+use super::sym::{ACTIVE, INPUT, LAYER_ATTR, MODULE, REPEAT, SKIP, THEN};
 use super::{Binding, Env, ModuleRef, Ref, reference};
 use crate::attr::{self, Body, Item, Value, ValueKind};
 use crate::ctxt::{Ctxt, Range};
 use crate::keys;
 
 /// `#[layer]`'s own keys, each given once.
-pub(super) const FIELD_KEYS: [&str; 4] = [INPUT, SKIP, REPEAT, THEN];
+pub(super) const FIELD_KEYS: [&str; 5] = [INPUT, SKIP, REPEAT, ACTIVE, THEN];
 
 /// One field of the struct, as the macro sees it.
 pub struct Field<'a> {
@@ -102,6 +102,8 @@ pub(super) struct FieldSpec {
     pub(super) with: Vec<Ref>,
     /// Copies of the layer; 0 only when bound to a parameter (an empty `Vec`, a `None`).
     pub(super) repeat: u64,
+    /// `active = 2`: the `repeat` copies are a mixture of experts, this many run per token.
+    pub(super) active: Option<u64>,
     pub(super) container: Container,
     /// Layers after each copy (or, for an `Option` with no copy, after the field's input),
     /// with the extra inputs of `add`/`concat`.
@@ -133,6 +135,7 @@ pub(super) fn field_spec(cx: &Ctxt, f: &Field, env: Env) -> Option<FieldSpec> {
                 input: None,
                 with: Vec::new(),
                 repeat: 1,
+                active: None,
                 container: Container::One,
                 then: Vec::new(),
                 range: Range::of(&f.field.ty),
@@ -228,6 +231,7 @@ fn field_layer(cx: &Ctxt, f: &Field, attr: Range, items: Vec<Item>, env: Env) ->
     let mut repeat_given = false;
     let mut then = Vec::new();
     let mut skip = false;
+    let mut active: Option<(u64, Range)> = None;
     for (i, item) in items.iter().enumerate() {
         let key = item.key.to_string();
         // A second layer kind is not a duplicate key but a second layer, said below.
@@ -269,6 +273,9 @@ fn field_layer(cx: &Ctxt, f: &Field, attr: Range, items: Vec<Item>, env: Env) ->
                 repeat_given = true;
                 cx.error(item.range, "`repeat` takes a count: write `repeat = 4`");
             }
+            // active = 2 (with module and repeat = 8: a mixture of experts)
+            (ACTIVE, Body::Value(v)) => active = attr::positive(cx, ACTIVE, v).map(|n| (n, v.range)),
+            (ACTIVE, _) => cx.error(item.range, "`active` takes a count: write `active = 2`"),
             // then(add(with = "input"), relu)
             (THEN, Body::List(ops)) => {
                 for op in ops {
@@ -420,6 +427,19 @@ fn field_layer(cx: &Ctxt, f: &Field, attr: Range, items: Vec<Item>, env: Env) ->
         (None, Container::Many(Some(len))) => len,
         (None, _) => 1,
     };
+    if let Some((n, range)) = active {
+        if !matches!(planned, Planned::Module(_)) {
+            cx.error(
+                range,
+                format!("`active` makes `{}`'s copies a mixture of experts, which are blocks: use #[layer(module, repeat = …, active = {n})]", f.name),
+            );
+        } else if n > repeat {
+            cx.error(
+                range,
+                format!("`active = {n}` is more experts than the {repeat} that `repeat` makes; at most {repeat} can run per token"),
+            );
+        }
+    }
     if cx.failed_since(mark) {
         return None;
     }
@@ -428,6 +448,7 @@ fn field_layer(cx: &Ctxt, f: &Field, attr: Range, items: Vec<Item>, env: Env) ->
         input,
         with,
         repeat,
+        active: active.map(|(n, _)| n),
         container,
         then,
         range,

@@ -108,6 +108,22 @@ impl Graph<'_> {
                 }
             },
         };
+        // A mixture of experts is one node holding every copy (verify opens it as
+        // `field.0.…`, `field.1.…`), priced at `active` copies.
+        if let (Some(active), Layer::Block(model)) = (spec.active, &layer) {
+            let experts = Layer::Experts {
+                model: model.clone(),
+                count: spec.repeat,
+                active,
+            };
+            self.push(&f.name, experts, first_input, with, spec.range);
+            let output = self
+                .then(index, spec, &f.name, Source::Node(f.name.clone()))
+                .unwrap_or_else(|| self.tail());
+            self.chain = self.relative(&output);
+            self.outputs.insert(f.name.clone(), output);
+            return false;
+        }
         // burn indexes the elements of a `Vec` or array; a single copy elsewhere is the field.
         let indexed = matches!(spec.container, Container::Many(_)) || spec.repeat > 1;
         // With no copy the field reads as its input, made explicit so later fields read it.

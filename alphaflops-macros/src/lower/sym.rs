@@ -24,6 +24,8 @@ pub const OPTIMIZER: &str = "optimizer";
 pub const MODULE: &str = "module";
 pub const SKIP: &str = "skip";
 pub const REPEAT: &str = "repeat";
+/// A mixture of experts: of the `repeat` copies, `active` run per token.
+pub const ACTIVE: &str = "active";
 pub const THEN: &str = "then";
 pub const WITH: &str = "with";
 
