@@ -113,6 +113,17 @@ impl<'a> Keys<'a> {
         }
     }
 
+    /// Whether `key` was written, without reading it (the order keys are read in is the
+    /// order "expected one of" lists them).
+    pub fn written(&self, key: &str) -> bool {
+        self.items.iter().any(|(i, _)| i.is(key))
+    }
+
+    /// Where the kind was written, for errors about the keys together.
+    pub fn owner(&self) -> Range {
+        self.owner
+    }
+
     /// Whether `key` was written (with or without a value).
     pub fn present(&mut self, key: &'static str) -> bool {
         self.accept(key);

@@ -1,7 +1,7 @@
 //! A layer kind and its keys: `conv2d(channels = [3, 64], kernel_size = 3)` → a core
 //! [`Layer`]. Each kind reads its keys through [`Keys`], which reports the rest.
 
-use alphaflops_core::{Conv, ConvTranspose, Layer, Op, Padding, Pool, PoolKind};
+use alphaflops_core::{Attention, Conv, ConvTranspose, Layer, Op, Padding, Pool, PoolKind};
 use proc_macro2::Span;
 
 use super::sym::*;
@@ -40,31 +40,102 @@ pub(super) fn kind_layer(cx: &Ctxt, kind: &Item) -> Option<(Layer, Vec<Ref>)> {
     };
     match kind_op {
         // add(with = "input") or add(with = ["a", "b"])
+        // mul(with = "gate")
         // concat(with = ["a", "b"], dim = 1)
-        Op::Add | Op::Concat => {
-            let with = match keys.value(WITH) {
-                Some(v) => match &v.kind {
-                    ValueKind::List(items) => items
-                        .iter()
-                        .map(|i| reference(cx, WITH, i))
-                        .collect::<Option<Vec<_>>>(),
-                    _ => reference(cx, WITH, &v).map(|r| vec![r]),
-                },
-                None => {
-                    keys.missing(WITH, "with = \"field\"");
-                    None
-                }
-            };
-            let layer = if kind_op == Op::Add {
-                Some(Layer::Add)
-            } else {
-                optional(&mut keys, DIM, 1, attr::int).map(|dim| Layer::Concat { dim })
+        Op::Add | Op::Mul | Op::Concat => {
+            let with = with(&mut keys);
+            let layer = match kind_op {
+                Op::Add => Some(Layer::Add),
+                Op::Mul => Some(Layer::Mul),
+                _ => optional(&mut keys, DIM, 1, attr::int).map(|dim| Layer::Concat { dim }),
             };
             keys.finish();
             Some((layer?, with?))
         }
+        // cross_attention(d_model = 512, d_context = 768, n_heads = 8, n_heads_kv = 8, d_head = 64, with = "encoder")
+        Op::CrossAttention => {
+            let d = required_positive(&mut keys, D_MODEL, "d_model = 512");
+            let dc = required_positive(&mut keys, D_CONTEXT, "d_context = 768");
+            let attention = attention(&mut keys, d, false);
+            let with = with(&mut keys);
+            keys.finish();
+            match (attention?, dc?) {
+                (Layer::Attention(a), dc) => Some((Layer::Attention(a.cross(dc)), with?)),
+                _ => None,
+            }
+        }
         _ => layer(keys, kind_op).map(|l| (l, Vec::new())),
     }
+}
+
+/// `with = "field"` or `with = ["a", "b"]`: the extra inputs of `add`, `mul`, `concat` and
+/// `cross_attention`.
+fn with(keys: &mut Keys) -> Option<Vec<Ref>> {
+    let cx = keys.cx();
+    match keys.value(WITH) {
+        Some(v) => match &v.kind {
+            ValueKind::List(items) => items
+                .iter()
+                .map(|i| reference(cx, WITH, i))
+                .collect::<Option<Vec<_>>>(),
+            _ => reference(cx, WITH, &v).map(|r| vec![r]),
+        },
+        None => {
+            keys.missing(WITH, "with = \"field\"");
+            None
+        }
+    }
+}
+
+/// The heads of an attention of `d_model` features, read in the catalog's order: `n_heads`,
+/// `n_heads_kv` (default `n_heads`), `d_head` (default `d_model / n_heads`), `causal` (for
+/// self-attention, `self_attention`), `bias` and `dropout`. Without the grouped-query or
+/// causal keys it is the plain multi-head layer.
+fn attention(keys: &mut Keys, d_model: Option<u64>, self_attention: bool) -> Option<Layer> {
+    let extended = [N_HEADS_KV, D_HEAD, CAUSAL]
+        .into_iter()
+        .any(|k| keys.written(k))
+        || !self_attention;
+    let h = required_positive(keys, N_HEADS, "n_heads = 12");
+    let kv = keys
+        .value(N_HEADS_KV)
+        .map(|v| attr::positive(keys.cx(), N_HEADS_KV, &v));
+    let d_head = keys
+        .value(D_HEAD)
+        .map(|v| attr::positive(keys.cx(), D_HEAD, &v));
+    let causal = if self_attention {
+        optional(keys, CAUSAL, false, attr::boolean)
+    } else {
+        Some(false)
+    };
+    let bias = optional(keys, BIAS, true, attr::boolean);
+    checked(keys, DROPOUT, attr::probability);
+    let (d, h, bias) = (d_model?, h?, bias?);
+    if !extended {
+        // The plain form stays the layer it always was (the same numbers either way).
+        return Some(Layer::MultiHeadAttention {
+            d_model: d,
+            n_heads: h,
+            bias,
+        });
+    }
+    let d_head = match d_head {
+        Some(d_head) => d_head?,
+        None if d.is_multiple_of(h) => d / h,
+        None => {
+            keys.cx().error(
+                keys.owner(),
+                format!("n_heads = {h} does not divide d_model = {d}: give `d_head`, the width of one head"),
+            );
+            return None;
+        }
+    };
+    let attention = Attention::new(d, h)
+        .n_heads_kv(kv.unwrap_or(Some(h))?)
+        .d_head(d_head)
+        .causal(causal?)
+        .bias(bias);
+    Some(Layer::Attention(attention))
 }
 
 /// A required value, or a "missing" error with `example`.
@@ -370,22 +441,51 @@ fn layer(mut keys: Keys, op: Op) -> Option<Layer> {
                     embedding_dim,
                 })
         }
-        // multi_head_attention(d_model = 768, n_heads = 12, bias = true, dropout = 0.1)
+        // multi_head_attention(d_model = 768, n_heads = 12, n_heads_kv = 4, d_head = 64, causal = true, bias = true, dropout = 0.1)
         Op::MultiHeadAttention => {
             let d = required_positive(&mut keys, D_MODEL, "d_model = 768");
-            let h = required_positive(&mut keys, N_HEADS, "n_heads = 12");
-            let bias = optional(&mut keys, BIAS, true, attr::boolean);
-            checked(&mut keys, DROPOUT, attr::probability);
+            attention(&mut keys, d, true)
+        }
+        // rms_norm(d_model = 512, epsilon = 1e-5)
+        Op::RmsNorm => {
+            let d = required_positive(&mut keys, D_MODEL, "d_model = 512");
+            checked(&mut keys, EPSILON, attr::number);
+            d.map(|d_model| Layer::RmsNorm { d_model })
+        }
+        // rotary_encoding(d_model = 64, max_sequence_length = 4096, theta = 10000.0)
+        Op::RotaryEncoding => {
+            let d = required_positive(&mut keys, D_MODEL, "d_model = 64");
+            let max = keys
+                .value(MAX_SEQUENCE_LENGTH)
+                .map(|v| attr::positive(cx, MAX_SEQUENCE_LENGTH, &v));
+            checked(&mut keys, THETA, attr::number);
+            match (d, max) {
+                (Some(d_model), None) => Some(Layer::RotaryEncoding {
+                    d_model,
+                    max_sequence_length: None,
+                }),
+                (Some(d_model), Some(Some(max))) => Some(Layer::RotaryEncoding {
+                    d_model,
+                    max_sequence_length: Some(max),
+                }),
+                _ => None,
+            }
+        }
+        // swiglu(d_input = 512, d_output = 1376, bias = false)
+        Op::Swiglu => {
+            let d_input = required_positive(&mut keys, D_INPUT, "d_input = 512");
+            let d_output = required_positive(&mut keys, D_OUTPUT, "d_output = 1376");
+            let bias = optional(&mut keys, BIAS, false, attr::boolean);
             (|| {
-                Some(Layer::MultiHeadAttention {
-                    d_model: d?,
-                    n_heads: h?,
+                Some(Layer::SwiGlu {
+                    d_input: d_input?,
+                    d_output: d_output?,
                     bias: bias?,
                 })
             })()
         }
         // Read by `kind_layer`.
-        Op::Add | Op::Concat => None,
+        Op::Add | Op::Mul | Op::Concat | Op::CrossAttention => None,
     };
     keys.finish();
     layer
