@@ -12,7 +12,9 @@
 //! | [`burn_vgg`] | burn 0.22 (flex) | `[1, 3, 32, 32]` | `[1, 10]` |
 //! | [`burn_resnet`] | burn 0.22 (flex) | `[1, 3, 224, 224]` | `[1, 1000]` |
 //! | [`burn_vit`] | burn 0.22 (flex) | `[1, 3, 224, 224]` | `[1, 1000]` |
+//! | [`burn_llama`] | burn 0.22 (flex) | `[1, 16]` token ids | `[1, 16, 512]` |
 //! | [`candle_cnn`] | candle 0.11 (CPU) | `[1, 1, 28, 28]` | `[1, 10]` |
+//! | [`candle_llama`] | candle 0.11 (CPU) | `[1, 16]` token ids | `[1, 16, 512]` |
 //!
 //! In every model struct the fields are declared in forward order (activations, pooling and
 //! dropout included), so an annotation pass can read them top to bottom as the op sequence;
@@ -20,10 +22,12 @@
 //! and priced at each use by `then(...)` on the field before it.
 
 pub mod burn_lenet;
+pub mod burn_llama;
 pub mod burn_resnet;
 pub mod burn_vgg;
 pub mod burn_vit;
 pub mod candle_cnn;
+pub mod candle_llama;
 pub mod walk;
 
 /// The device all burn examples run on: burn's pure-Rust CPU backend, `flex`.
