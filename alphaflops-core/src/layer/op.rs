@@ -176,7 +176,10 @@ const CROSS_ATTENTION: &[Key] = &[
     optional("dropout", Probability, "0.1"),
     required("with", Fields),
 ];
-const RMS_NORM: &[Key] = &[required("d_model", Positive), optional("epsilon", Number, "1e-5")];
+const RMS_NORM: &[Key] = &[
+    required("d_model", Positive),
+    optional("epsilon", Number, "1e-5"),
+];
 /// The frequencies' base does not change the cost.
 const ROTARY: &[Key] = &[
     required("d_model", Positive),
