@@ -128,6 +128,13 @@ impl Layer {
             | Layer::LayerNorm { d_model: c } => {
                 vec![tensor("weight", vec![*c]), tensor("bias", vec![*c])]
             }
+            Layer::InstanceNorm {
+                num_channels: c,
+                affine,
+            } => match affine {
+                true => vec![tensor("weight", vec![*c]), tensor("bias", vec![*c])],
+                false => Vec::new(),
+            },
             Layer::Embedding {
                 num_embeddings,
                 embedding_dim,
@@ -231,9 +238,10 @@ mod tests {
             Layer::ClassToken { .. } => 18,
             Layer::PositionEmbedding { .. } => 19,
             Layer::Block(_) => 20,
+            Layer::InstanceNorm { .. } => 21,
         }
     }
-    const KINDS: usize = 21;
+    const KINDS: usize = 22;
 
     fn block() -> Layer {
         let mut m = Model::new("Inner", [1, 8, 6, 6]);
@@ -321,6 +329,22 @@ mod tests {
                 },
                 img.clone(),
                 vec![("weight", vec![8]), ("bias", vec![8])],
+            ),
+            (
+                Layer::InstanceNorm {
+                    num_channels: 8,
+                    affine: true,
+                },
+                img.clone(),
+                vec![("weight", vec![8]), ("bias", vec![8])],
+            ),
+            (
+                Layer::InstanceNorm {
+                    num_channels: 8,
+                    affine: false,
+                },
+                Shape::from([2, 8, 10]),
+                vec![],
             ),
             (Layer::Activation(Activation::Gelu), seq.clone(), vec![]),
             (Layer::Softmax { dim: -1 }, seq.clone(), vec![]),

@@ -21,6 +21,7 @@ pub enum Op {
     BatchNorm,
     LayerNorm,
     GroupNorm,
+    InstanceNorm,
     Relu,
     Relu6,
     Gelu,
@@ -50,6 +51,8 @@ pub enum KeyType {
     /// A signed integer (a dimension index; negative counts from the end).
     Int,
     Bool,
+    /// A number, integer or decimal.
+    Number,
     /// A number between 0 and 1.
     Probability,
     /// One integer per spatial dimension, or one for all (sizes at least 1).
@@ -134,6 +137,12 @@ const GROUP_NORM: &[Key] = &[
     required("num_groups", Positive),
     required("num_channels", Positive),
 ];
+/// `epsilon` does not change the cost.
+const INSTANCE_NORM: &[Key] = &[
+    required("num_channels", Positive),
+    optional("epsilon", Number, "1e-5"),
+    optional("affine", Bool, "true"),
+];
 const SOFTMAX: &[Key] = &[optional("dim", Int, "-1")];
 /// The probability does not change the cost: dropout is the identity at inference.
 const DROPOUT: &[Key] = &[optional("prob", Probability, "0.5")];
@@ -159,7 +168,7 @@ const ADD: &[Key] = &[required("with", Fields)];
 const CONCAT: &[Key] = &[required("with", Fields), optional("dim", Int, "1")];
 
 impl Op {
-    pub const ALL: [Op; 30] = [
+    pub const ALL: [Op; 31] = [
         Op::Conv1d,
         Op::Conv2d,
         Op::ConvTranspose2d,
@@ -173,6 +182,7 @@ impl Op {
         Op::BatchNorm,
         Op::LayerNorm,
         Op::GroupNorm,
+        Op::InstanceNorm,
         Op::Relu,
         Op::Relu6,
         Op::Gelu,
@@ -208,6 +218,7 @@ impl Op {
             Op::BatchNorm => "batch_norm",
             Op::LayerNorm => "layer_norm",
             Op::GroupNorm => "group_norm",
+            Op::InstanceNorm => "instance_norm",
             Op::Relu => "relu",
             Op::Relu6 => "relu6",
             Op::Gelu => "gelu",
@@ -243,6 +254,7 @@ impl Op {
             Op::BatchNorm => BATCH_NORM,
             Op::LayerNorm => LAYER_NORM,
             Op::GroupNorm => GROUP_NORM,
+            Op::InstanceNorm => INSTANCE_NORM,
             Op::Relu | Op::Relu6 | Op::Gelu | Op::Silu | Op::Sigmoid | Op::Tanh => &[],
             Op::Softmax => SOFTMAX,
             Op::Dropout => DROPOUT,
@@ -287,6 +299,7 @@ impl Op {
             Op::BatchNorm => &["BatchNorm"],
             Op::LayerNorm => &["LayerNorm"],
             Op::GroupNorm => &["GroupNorm"],
+            Op::InstanceNorm => &["InstanceNorm"],
             Op::Relu => &["Relu"],
             Op::Gelu => &["Gelu"],
             Op::Sigmoid => &["Sigmoid"],
@@ -356,7 +369,7 @@ impl Op {
     pub fn features_key(self) -> Option<&'static str> {
         match self {
             Op::BatchNorm => Some("num_features"),
-            Op::GroupNorm => Some("num_channels"),
+            Op::GroupNorm | Op::InstanceNorm => Some("num_channels"),
             Op::LayerNorm => Some("d_model"),
             _ => None,
         }
@@ -392,6 +405,7 @@ impl Layer {
             Layer::BatchNorm { .. } => Op::BatchNorm,
             Layer::LayerNorm { .. } => Op::LayerNorm,
             Layer::GroupNorm { .. } => Op::GroupNorm,
+            Layer::InstanceNorm { .. } => Op::InstanceNorm,
             Layer::Activation(a) => match a {
                 Activation::Relu => Op::Relu,
                 Activation::Relu6 => Op::Relu6,
