@@ -141,6 +141,13 @@ impl Layer {
             | Layer::LayerNorm { d_model: c } => {
                 vec![tensor("weight", vec![*c]), tensor("bias", vec![*c])]
             }
+            Layer::InstanceNorm {
+                num_channels: c,
+                affine,
+            } => match affine {
+                true => vec![tensor("weight", vec![*c]), tensor("bias", vec![*c])],
+                false => Vec::new(),
+            },
             Layer::Embedding {
                 num_embeddings,
                 embedding_dim,
@@ -292,16 +299,17 @@ mod tests {
             Layer::ClassToken { .. } => 18,
             Layer::PositionEmbedding { .. } => 19,
             Layer::Block(_) => 20,
-            Layer::Attention(_) => 21,
-            Layer::RmsNorm { .. } => 22,
-            Layer::RotaryEncoding { .. } => 23,
-            Layer::SwiGlu { .. } => 24,
-            Layer::Mul => 25,
-            Layer::TiedLinear { .. } => 26,
-            Layer::Experts { .. } => 27,
+            Layer::InstanceNorm { .. } => 21,
+            Layer::Attention(_) => 22,
+            Layer::RmsNorm { .. } => 23,
+            Layer::RotaryEncoding { .. } => 24,
+            Layer::SwiGlu { .. } => 25,
+            Layer::Mul => 26,
+            Layer::TiedLinear { .. } => 27,
+            Layer::Experts { .. } => 28,
         }
     }
-    const KINDS: usize = 28;
+    const KINDS: usize = 29;
 
     fn block() -> Layer {
         let mut m = Model::new("Inner", [1, 8, 6, 6]);
@@ -389,6 +397,22 @@ mod tests {
                 },
                 img.clone(),
                 vec![("weight", vec![8]), ("bias", vec![8])],
+            ),
+            (
+                Layer::InstanceNorm {
+                    num_channels: 8,
+                    affine: true,
+                },
+                img.clone(),
+                vec![("weight", vec![8]), ("bias", vec![8])],
+            ),
+            (
+                Layer::InstanceNorm {
+                    num_channels: 8,
+                    affine: false,
+                },
+                Shape::from([2, 8, 10]),
+                vec![],
             ),
             (Layer::Activation(Activation::Gelu), seq.clone(), vec![]),
             (Layer::Softmax { dim: -1 }, seq.clone(), vec![]),

@@ -441,6 +441,31 @@ proptest! {
         }
     }
 
+    /// PyTorch's `InstanceNorm1d`/`2d`: the shape is kept, `[N, C, L]` or `[N, C, H, W]` with
+    /// C = num_features; the cost is a group norm's with one group per channel, and the
+    /// affine scale and shift (2·C) only with `affine`.
+    #[test]
+    fn instance_norm_matches_pytorch_and_group_norm(
+        n in 1u64..4, c in 1u64..17, h in 1u64..9, w in 1u64..9, two_d in any::<bool>(), affine in any::<bool>(), other in 1u64..17,
+    ) {
+        let dims: Vec<u64> = if two_d { vec![n, c, h, w] } else { vec![n, c, h] };
+        let inorm = Layer::InstanceNorm { num_channels: c, affine };
+        let e = inorm.infer(&Shape(dims.clone())).unwrap();
+        prop_assert_eq!(&e.output.0, &dims);
+        prop_assert_eq!(e.params, if affine { 2 * c } else { 0 });
+        let gn = Layer::GroupNorm { num_groups: c, num_channels: c }.infer(&Shape(dims.clone())).unwrap();
+        prop_assert_eq!((e.flops(), e.macs()), (gn.flops(), gn.macs()));
+        let mut wrong = dims.clone();
+        wrong[1] = other;
+        let r = inorm.infer(&Shape(wrong));
+        if other == c {
+            prop_assert!(r.is_ok());
+        } else {
+            let mismatch = matches!(r, Err(LayerError::Mismatch { op: "instance_norm", what: "channels", .. }));
+            prop_assert!(mismatch);
+        }
+    }
+
     #[test]
     fn pool_shape_matches_pytorch_formula(h in 1u64..64, k in 1u64..6, s in 1u64..4, p in 0u64..3) {
         prop_assume!(p <= k / 2);

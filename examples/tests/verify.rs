@@ -155,6 +155,10 @@ struct ImageLayers {
     bn: burn::nn::BatchNorm,
     #[layer(group_norm(num_groups = 2, num_channels = 6))]
     gn: burn::nn::GroupNorm,
+    #[layer(instance_norm(num_channels = 6))]
+    inorm: burn::nn::InstanceNorm,
+    #[layer(instance_norm(num_channels = 6, affine = false))]
+    inorm_plain: burn::nn::InstanceNorm,
 }
 
 #[alphaflops::cost_budget(input = [1, 5, 16], params = "1M")]
@@ -183,6 +187,10 @@ fn burn_norms_attention_embedding_and_transposed_convs_verify() {
             .init(&device),
         bn: burn::nn::BatchNormConfig::new(6).init(&device),
         gn: burn::nn::GroupNormConfig::new(2, 6).init(&device),
+        inorm: burn::nn::InstanceNormConfig::new(6).init(&device),
+        inorm_plain: burn::nn::InstanceNormConfig::new(6)
+            .with_affine(false)
+            .init(&device),
     };
     if let Err(e) = verify(&image) {
         panic!("{e}");
@@ -200,6 +208,19 @@ fn burn_norms_attention_embedding_and_transposed_convs_verify() {
     if let Err(e) = verify(&lookup) {
         panic!("{e}");
     }
+    // An annotation that forgets `affine = false` promises a scale and a shift burn never made.
+    let plain = image.inorm_plain.clone();
+    let image = ImageLayers {
+        inorm: plain,
+        ..image
+    };
+    let err = verify(&image).unwrap_err();
+    assert!(
+        err.to_string().contains(
+            "`inorm` (instance_norm): annotated with `weight` [6], `bias` [6] but the live model has no tensor under `inorm.`"
+        ),
+        "{err}"
+    );
     // The same modules one size off are caught.
     let wrong = Lookup {
         emb: burn::nn::EmbeddingConfig::new(100, 8).init(&device),

@@ -16,7 +16,7 @@
 //! | tanh, silu, softmax | 5 |
 //! | gelu | 8 |
 //! | batch norm (inference, folded into scale and shift) | 2 |
-//! | layer norm, group norm | 5 |
+//! | layer norm, group norm, instance norm | 5 |
 //! | max/avg pool | K1·K2 (avg: +1 for the division) |
 //! | adaptive avg pool | input elements + output elements |
 //! | residual add, element-wise product, position embedding | 1 |
@@ -144,6 +144,12 @@ pub enum Layer {
     GroupNorm {
         num_groups: u64,
         num_channels: u64,
+    },
+    /// Instance norm over the channel dimension 1: one group per channel, with a scale and a
+    /// shift per channel when `affine` (burn's and PyTorch's default).
+    InstanceNorm {
+        num_channels: u64,
+        affine: bool,
     },
     Activation(Activation),
     /// Softmax along `dim` (5 FLOPs per element: max, subtract, exp, sum, divide).
@@ -344,6 +350,10 @@ impl Layer {
                 num_groups,
                 num_channels,
             } => norm::group_norm(*num_groups, *num_channels, input),
+            Layer::InstanceNorm {
+                num_channels,
+                affine,
+            } => norm::instance_norm(*num_channels, *affine, input),
             Layer::LayerNorm { d_model } => norm::layer_norm(*d_model, input),
             Layer::Activation(a) => elementwise::activation(*a, input),
             Layer::Softmax { dim } => elementwise::softmax(*dim, input),

@@ -1,5 +1,6 @@
-//! Normalisation: `batch_norm`, `group_norm`, `layer_norm` and `rms_norm` (4 FLOPs per
-//! element: square, sum, scale by the reciprocal root, scale by γ; `d_model` parameters).
+//! Normalisation: `batch_norm`, `group_norm`, `instance_norm`, `layer_norm` and `rms_norm`
+//! (4 FLOPs per element: square, sum, scale by the reciprocal root, scale by γ; `d_model`
+//! parameters).
 
 use super::common::{elementwise_kernel, last_dim, nonzero};
 use super::{LayerError, LayerEval};
@@ -11,7 +12,7 @@ pub(super) fn batch_norm(num_features: u64, input: &Shape) -> Result<LayerEval, 
     let n_in = input.numel()?;
     nonzero(num_features, "num_features")?;
     channel_check("batch_norm", input, num_features)?;
-    affine(input, n_in, 2, num_features)
+    affine_norm(input, n_in, 2, num_features)
 }
 
 /// Group norm over channel dimension 1.
@@ -31,7 +32,21 @@ pub(super) fn group_norm(
         });
     }
     channel_check("group_norm", input, num_channels)?;
-    affine(input, n_in, 5, num_channels)
+    affine_norm(input, n_in, 5, num_channels)
+}
+
+/// Instance norm (PyTorch's `InstanceNorm1d`/`2d`, burn's `InstanceNorm`): each sample's
+/// channels normalised on their own, a group norm with one group per channel; the scale and
+/// shift only when `affine`.
+pub(super) fn instance_norm(
+    num_channels: u64,
+    affine: bool,
+    input: &Shape,
+) -> Result<LayerEval, LayerError> {
+    let n_in = input.numel()?;
+    nonzero(num_channels, "num_channels")?;
+    channel_check("instance_norm", input, num_channels)?;
+    affine_norm(input, n_in, 5, if affine { num_channels } else { 0 })
 }
 
 /// Layer norm over the last dimension.
@@ -48,12 +63,12 @@ pub(super) fn layer_norm(d_model: u64, input: &Shape) -> Result<LayerEval, Layer
             got: input.clone(),
         });
     }
-    affine(input, n_in, 5, d_model)
+    affine_norm(input, n_in, 5, d_model)
 }
 
 /// A norm of `n_in` elements costing `flops_per_element` each, with a scale and a shift of
-/// `features` each: the input read and written, and the affine parameters read.
-fn affine(
+/// `features` each (0: none): the input read and written, and the affine parameters read.
+fn affine_norm(
     input: &Shape,
     n_in: u64,
     flops_per_element: u64,

@@ -21,6 +21,7 @@ pub enum Op {
     BatchNorm,
     LayerNorm,
     GroupNorm,
+    InstanceNorm,
     Relu,
     Relu6,
     Gelu,
@@ -55,6 +56,8 @@ pub enum KeyType {
     /// A signed integer (a dimension index; negative counts from the end).
     Int,
     Bool,
+    /// A number, integer or decimal.
+    Number,
     /// A number between 0 and 1.
     Probability,
     /// One integer per spatial dimension, or one for all (sizes at least 1).
@@ -68,8 +71,6 @@ pub enum KeyType {
     Channels,
     /// An earlier field's name, a shape, or a list of them.
     Fields,
-    /// A positive number (an epsilon, a frequency base).
-    Number,
 }
 
 /// One key of a kind.
@@ -141,6 +142,12 @@ const GROUP_NORM: &[Key] = &[
     required("num_groups", Positive),
     required("num_channels", Positive),
 ];
+/// `epsilon` does not change the cost.
+const INSTANCE_NORM: &[Key] = &[
+    required("num_channels", Positive),
+    optional("epsilon", Number, "1e-5"),
+    optional("affine", Bool, "true"),
+];
 const SOFTMAX: &[Key] = &[optional("dim", Int, "-1")];
 /// The probability does not change the cost: dropout is the identity at inference.
 const DROPOUT: &[Key] = &[optional("prob", Probability, "0.5")];
@@ -198,7 +205,7 @@ const ADD: &[Key] = &[required("with", Fields)];
 const CONCAT: &[Key] = &[required("with", Fields), optional("dim", Int, "1")];
 
 impl Op {
-    pub const ALL: [Op; 35] = [
+    pub const ALL: [Op; 36] = [
         Op::Conv1d,
         Op::Conv2d,
         Op::ConvTranspose2d,
@@ -212,6 +219,7 @@ impl Op {
         Op::BatchNorm,
         Op::LayerNorm,
         Op::GroupNorm,
+        Op::InstanceNorm,
         Op::Relu,
         Op::Relu6,
         Op::Gelu,
@@ -252,6 +260,7 @@ impl Op {
             Op::BatchNorm => "batch_norm",
             Op::LayerNorm => "layer_norm",
             Op::GroupNorm => "group_norm",
+            Op::InstanceNorm => "instance_norm",
             Op::Relu => "relu",
             Op::Relu6 => "relu6",
             Op::Gelu => "gelu",
@@ -292,6 +301,7 @@ impl Op {
             Op::BatchNorm => BATCH_NORM,
             Op::LayerNorm => LAYER_NORM,
             Op::GroupNorm => GROUP_NORM,
+            Op::InstanceNorm => INSTANCE_NORM,
             Op::Relu | Op::Relu6 | Op::Gelu | Op::Silu | Op::Sigmoid | Op::Tanh => &[],
             Op::Softmax => SOFTMAX,
             Op::Dropout => DROPOUT,
@@ -341,6 +351,7 @@ impl Op {
             Op::BatchNorm => &["BatchNorm"],
             Op::LayerNorm => &["LayerNorm"],
             Op::GroupNorm => &["GroupNorm"],
+            Op::InstanceNorm => &["InstanceNorm"],
             Op::Relu => &["Relu"],
             Op::Gelu => &["Gelu"],
             Op::Sigmoid => &["Sigmoid"],
@@ -415,7 +426,7 @@ impl Op {
     pub fn features_key(self) -> Option<&'static str> {
         match self {
             Op::BatchNorm => Some("num_features"),
-            Op::GroupNorm => Some("num_channels"),
+            Op::GroupNorm | Op::InstanceNorm => Some("num_channels"),
             Op::LayerNorm | Op::RmsNorm => Some("d_model"),
             _ => None,
         }
@@ -453,6 +464,7 @@ impl Layer {
             Layer::BatchNorm { .. } => Op::BatchNorm,
             Layer::LayerNorm { .. } => Op::LayerNorm,
             Layer::GroupNorm { .. } => Op::GroupNorm,
+            Layer::InstanceNorm { .. } => Op::InstanceNorm,
             Layer::Activation(a) => match a {
                 Activation::Relu => Op::Relu,
                 Activation::Relu6 => Op::Relu6,

@@ -4,7 +4,9 @@
 use proc_macro2::Ident;
 
 use super::Binding;
-use super::sym::{BIAS, CEIL_MODE, COUNT_INCLUDE_PAD, INPUT, MODULE, PADDING, REPEAT, WITH};
+use super::sym::{
+    AFFINE, BIAS, CEIL_MODE, COUNT_INCLUDE_PAD, INPUT, MODULE, PADDING, REPEAT, WITH,
+};
 use crate::attr::{self, Item, Value, ValueKind};
 use crate::ctxt::{Ctxt, Range};
 use crate::keys;
@@ -70,7 +72,7 @@ impl<'a> Env<'a> {
                     format!("write `padding = \"{word}\"`"),
                     ValueKind::Str(word.to_string()),
                 )),
-                (key @ (BIAS | CEIL_MODE | COUNT_INCLUDE_PAD), _) => Some((
+                (key @ (BIAS | CEIL_MODE | COUNT_INCLUDE_PAD | AFFINE), _) => Some((
                     format!("`{key}` takes true or false"),
                     ValueKind::Bool(true),
                 )),

@@ -388,6 +388,18 @@ fn layer(mut keys: Keys, op: Op) -> Option<Layer> {
                 num_channels,
             })
         }
+        // instance_norm(num_channels = 64, epsilon = 1e-5, affine = true)
+        Op::InstanceNorm => {
+            let c = required_positive(&mut keys, NUM_CHANNELS, "num_channels = 64");
+            // The epsilon does not change the cost.
+            checked(&mut keys, EPSILON, attr::number);
+            let affine = optional(&mut keys, AFFINE, true, attr::boolean);
+            c.zip(affine)
+                .map(|(num_channels, affine)| Layer::InstanceNorm {
+                    num_channels,
+                    affine,
+                })
+        }
         // relu, gelu, … (no keys)
         Op::Relu | Op::Relu6 | Op::Gelu | Op::Silu | Op::Sigmoid | Op::Tanh => {
             op.parameter_free_layer()
