@@ -41,6 +41,7 @@ pub mod zoo;
 pub use alpha::{AlphaInput, KernelOp};
 pub use budget::{Budget, Metric, Verdict};
 pub use cost::{KernelPrice, LayerCost, ModelCost, price_kernels};
+pub use kernel::Fusion;
 pub use layer::{
     Activation, Conv, ConvTranspose, Elementwise, Gemm, Kernel, Layer, LayerError, LayerEval,
     Padding, Pool, PoolKind,
@@ -52,7 +53,7 @@ pub use profile::{
     ProfileError, Timing,
 };
 pub use shape::Shape;
-pub use workload::ConvWorkload;
+pub use workload::{ConvWorkload, Workload, WorkloadOp};
 
 /// Implemented by `#[cost_budget]` for annotated model structs.
 pub trait CostModel {
