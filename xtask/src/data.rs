@@ -474,6 +474,14 @@ mod golden {
         for &(name, n, d) in DIGESTS {
             assert_eq!(digest(&profiles.join(name)), (n, d), "{name}");
         }
+        // Every other committed measurement (a new one has no digest yet) reads too.
+        for entry in std::fs::read_dir(&profiles).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            if name.ends_with(".csv") && !name.contains("nvidia-smi") {
+                assert!(Table::read(&path, true).is_ok_and(|t| !t.rows.is_empty()), "{name}");
+            }
+        }
         let shared = crate::util::data_dir().join(SHARED.0);
         if shared.exists() {
             assert_eq!(digest(&shared), (SHARED.1, SHARED.2));
