@@ -1,7 +1,7 @@
 //! `cargo xtask configs`: writes a configs CSV — the default bench grid, or random
 //! configurations that are not in it (for validating a profile out of sample).
 //!
-//! The grid has three parts:
+//! The grid has two parts:
 //!
 //! 1. The paper's sweeps, scaled so one convolution takes milliseconds on a small CPU: kernel
 //!    vs spatial size, width, output channels, input channels, kernel vs channels, dense
