@@ -79,10 +79,12 @@ pub fn run(args: Args) -> Result<()> {
     env.insert(
         "grid".into(),
         format!(
-            "{} configurations ({}, {} sizes{})",
+            "{} configurations ({}, {} sizes, {} of them the training sample of seed {}{})",
             grid.len(),
             if args.quick { "quick" } else { "full" },
             size.label(),
+            grid.iter().filter(|(e, _, _)| e == "sample").count(),
+            configs::SAMPLE_SEED,
             if skipped.is_empty() {
                 String::new()
             } else {
