@@ -320,7 +320,10 @@ mod tests {
             assert_eq!(e.kernels[0].elementwise, op.elementwise(), "{op}");
             assert_eq!(e.kernels[0].gemm, None, "{op}");
             let want = match op {
-                WorkloadOp::Add => w.layer().infer_with(&shape, &[shape.clone()]).unwrap(),
+                WorkloadOp::Add => w
+                    .layer()
+                    .infer_with(&shape, std::slice::from_ref(&shape))
+                    .unwrap(),
                 WorkloadOp::LayerNorm => w.layer().infer(&Shape(vec![2, 6, 5, 8])).unwrap(),
                 _ => w.layer().infer(&shape).unwrap(),
             };
