@@ -136,3 +136,87 @@ impl Kernel {
         }
     }
 }
+
+/// Whether the runtime folds element-wise kernels into the kernel before them, as TensorRT,
+/// torch.compile and XLA do: a profile of such a runtime (or a model run by one) says so,
+/// and a fused kernel then costs no launch of its own. Eager frameworks (candle, burn,
+/// PyTorch eager), which every measured profile here times, launch every kernel.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Fusion {
+    /// Every kernel is a launch of its own.
+    #[default]
+    None,
+    /// An activation, binary (residual add) or normalisation kernel right after a
+    /// linear-algebra kernel, or after a kernel fused into one, runs as that kernel's
+    /// epilogue. Pooling, softmax and copies stay launches of their own (they change the
+    /// shape or reduce across it).
+    Elementwise,
+}
+
+impl Fusion {
+    /// Whether kernels of this class can be an epilogue.
+    pub fn folds(self, class: Elementwise) -> bool {
+        self == Fusion::Elementwise
+            && matches!(
+                class,
+                Elementwise::Activation | Elementwise::Binary | Elementwise::Norm
+            )
+    }
+
+    /// For kernels in execution order, whether each is fused into the one before it (and
+    /// so costs no launch): a chain `conv → batch norm → add → relu` is one launch.
+    pub fn fused(self, kernels: &[Kernel]) -> Vec<bool> {
+        let mut out: Vec<bool> = Vec::with_capacity(kernels.len());
+        for (i, k) in kernels.iter().enumerate() {
+            let after_gemm = i > 0 && (kernels[i - 1].gemm.is_some() || out[i - 1]);
+            out.push(after_gemm && k.elementwise.is_some_and(|c| self.folds(c)));
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kernel(gemm: bool, class: Option<Elementwise>) -> Kernel {
+        Kernel {
+            macs: 0,
+            flops: 1,
+            alpha: None,
+            elements_moved: 1,
+            unfolded_elements: None,
+            gemm: gemm.then_some(Gemm {
+                batch: 1,
+                m: 1,
+                n: 1,
+                k: 1,
+            }),
+            elementwise: class,
+        }
+    }
+
+    #[test]
+    fn epilogues_fuse_into_the_gemm_before_them() {
+        use Elementwise::*;
+        let seq = [
+            kernel(false, Some(Activation)), // nothing before it
+            kernel(true, None),              // conv
+            kernel(false, Some(Norm)),       // fused
+            kernel(false, Some(Binary)),     // fused (chain)
+            kernel(false, Some(Activation)), // fused (chain)
+            kernel(false, Some(Pool)),       // a launch of its own
+            kernel(false, Some(Activation)), // after the pool: its own
+            kernel(true, None),
+            kernel(false, Some(Softmax)), // never an epilogue
+        ];
+        assert_eq!(
+            Fusion::Elementwise.fused(&seq),
+            [false, false, true, true, true, false, false, false, false]
+        );
+        assert!(Fusion::None.fused(&seq).iter().all(|&f| !f));
+        assert_eq!(Fusion::default(), Fusion::None);
+        assert!(Fusion::Elementwise.fused(&[]).is_empty());
+    }
+}

@@ -44,6 +44,7 @@ pub mod zoo;
 pub use alpha::{AlphaInput, KernelOp};
 pub use budget::{Budget, Metric, Verdict};
 pub use cost::{KernelPrice, LayerCost, ModelCost, price_kernels};
+pub use kernel::Fusion;
 pub use layer::{
     Activation, Attention, Conv, ConvTranspose, Elementwise, Gemm, Kernel, Layer, LayerError,
     LayerEval, Op, Padding, Pool, PoolKind,
@@ -56,7 +57,7 @@ pub use profile::{
     ProfileError, Timing,
 };
 pub use shape::Shape;
-pub use workload::ConvWorkload;
+pub use workload::{ConvWorkload, Workload, WorkloadOp};
 
 /// Implemented by `#[cost_budget]` for annotated model structs.
 pub trait CostModel {

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use crate::backend::{self, Sample};
+use crate::backend;
 use crate::data::{Table, render_configs};
 use crate::fit::{self, SpecArgs};
 use crate::{Result, configs, err, measure, plot, util};
@@ -40,11 +40,7 @@ pub fn beside(out: &Path, ext: &str) -> PathBuf {
 }
 
 pub fn run(args: Args) -> Result<()> {
-    if cfg!(debug_assertions) && !args.allow_debug {
-        return Err(err!(
-            "bench times kernels, and this is a debug build; run `cargo run --release -p xtask -- bench …` (or pass --allow-debug to proceed anyway)"
-        ));
-    }
+    measure::refuse_debug("bench", args.allow_debug)?;
     if args.out.extension().and_then(|e| e.to_str()) != Some("toml") {
         return Err(err!(
             "--out {}: the profile file must end in .toml (its CSV and SVG are written beside it)",
@@ -64,12 +60,14 @@ pub fn run(args: Args) -> Result<()> {
         backend::Kind::Cpu => configs::GridSize::Cpu,
         backend::Kind::Cuda => configs::GridSize::Gpu,
     });
-    let grid = configs::grid(args.quick, size);
+    // Rows of ops the backend has no kernel for are left out (and the count says so).
+    let (grid, skipped): (Vec<_>, Vec<_>) =
+        configs::grid(args.quick, size).into_iter().partition(|(_, _, w)| b.unsupported(w.op).is_none());
     let table = Table::parse(&render_configs(&grid), &csv_path, false)?;
     let budget = b.budget(args.quick);
-    let samples =
+    let measured =
         measure::measure_table(b.as_mut(), &table, &budget, if args.quick { "bench --quick" } else { "bench" })?;
-    let csv = table.render_with(&Sample::COLUMNS, |r| samples[r].fields());
+    let csv = measured.render(&table);
     util::write_atomic(&csv_path, csv.as_bytes())?;
     let measured = Table::parse(&csv, &csv_path, true)?;
 
@@ -81,10 +79,20 @@ pub fn run(args: Args) -> Result<()> {
     env.insert(
         "grid".into(),
         format!(
-            "{} configurations ({}, {} sizes)",
+            "{} configurations ({}, {} sizes, {} of them the training sample of seed {}{})",
             grid.len(),
             if args.quick { "quick" } else { "full" },
-            size.label()
+            size.label(),
+            grid.iter().filter(|(e, _, _)| e == "sample").count(),
+            configs::SAMPLE_SEED,
+            if skipped.is_empty() {
+                String::new()
+            } else {
+                let mut ops: Vec<&str> = skipped.iter().map(|(_, _, w)| w.op.name()).collect();
+                ops.sort_unstable();
+                ops.dedup();
+                format!("; {} rows of {} left out: no kernel on this backend", skipped.len(), ops.join(", "))
+            }
         ),
     );
     let how = env.remove("timing").map(|t| format!("{t}; ")).unwrap_or_default();

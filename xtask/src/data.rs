@@ -1,14 +1,35 @@
 //! The CSV format of measured configurations (the one of
-//! `shared/data/asperti2021-quadro-t2000.csv`): a header line, then one layer per line.
+//! `shared/data/asperti2021-quadro-t2000.csv`): a header line, then one op per line.
 //!
-//! Columns `h,w,c_in,c_out,k1,k2` are required; `batch` and `stride` are optional (default
-//! 1); `time_ms` is required where times are needed; `experiment` and `series` group rows
-//! into sweeps for plots and cross-validation. Any other column passes through unchanged.
-//! Fields are plain (no quoting); blank lines are skipped.
+//! Columns `h,w,c_in,c_out,k1,k2` are required; `batch`, `stride` and `groups` are optional
+//! (default 1), and so is `op` (default `conv2d`, so every file written before other ops were
+//! measured reads as the convolutions it holds); `time_ms` is required where times are
+//! needed; `experiment` and `series` group rows into sweeps for plots and cross-validation.
+//! `measure` and `bench` add `p10_ms`, `p90_ms` (the spread of a row's runs) and `reps`, and
+//! `measure --backend cuda` adds `algo` (the cuDNN forward algorithm of a conv2d row, `-` for
+//! rows that have none). Any other column passes through unchanged. Fields are plain (no
+//! quoting); blank lines are skipped.
+//!
+//! `op` is one of `conv2d`, `relu`, `gelu`, `silu`, `add`, `max_pool`, `avg_pool`,
+//! `batch_norm`, `layer_norm`, `softmax`; each row is built as the core catalog layer it
+//! names (`alphaflops_core::workload` has the table):
+//!
+//! - `conv2d`: `[batch, c_in, h, w]` → `c_out` channels, a `k1×k2` kernel, `stride` ("same"
+//!   padding at stride 1, `k/2` otherwise), `groups` (`groups = c_in = c_out` is depthwise).
+//!   `h = B, w = 1, k1 = k2 = 1` with batch, stride and groups 1 is a dense layer of batch `B`.
+//! - `relu`, `gelu`, `silu`, `batch_norm`, `softmax` (over the last axis, `w`): one tensor
+//!   `[batch, c_in, h, w]`; `add`: two of them. `layer_norm`: `[batch, h, w, c_in]`,
+//!   normalised over `c_in`.
+//! - `max_pool`, `avg_pool`: `[batch, c_in, h, w]`, a `k1×k2` window moved by `stride`, no
+//!   padding.
+//!
+//! Ops other than `conv2d` keep their channels (`c_out` = `c_in`) and have `groups = 1`;
+//! those without a window have `k1 = k2 = stride = 1`. For them an empty `c_out`, `k1` or
+//! `k2` field means exactly that.
 
 use std::path::{Path, PathBuf};
 
-use alphaflops_core::{ConvWorkload, Kernel};
+use alphaflops_core::{Kernel, Workload, WorkloadOp};
 
 use crate::{Result, err};
 
@@ -29,7 +50,7 @@ pub struct Row {
     pub line: usize,
     /// The raw fields, in header order.
     pub fields: Vec<String>,
-    pub workload: ConvWorkload,
+    pub workload: Workload,
     /// `time_ms`, when the file has that column.
     pub time_ms: Option<f64>,
     pub experiment: String,
@@ -120,6 +141,13 @@ impl Table {
                     header.len()
                 ));
             }
+            // Before the sizes: which of them an op may leave empty depends on it.
+            let op = match idx("op").map(|i| fields[i].as_str()) {
+                None | Some("") => WorkloadOp::Conv2d,
+                Some(raw) => WorkloadOp::from_name(raw).ok_or_else(|| {
+                    err!("{p}:{line}: column `op`: unknown op `{raw}`; use one of {}", WorkloadOp::names())
+                })?,
+            };
             let size = |name: &str, default: Option<u64>| -> Result<u64> {
                 let Some(i) = idx(name) else {
                     return default.ok_or_else(|| err!("{p}:{line}: missing column `{name}`"));
@@ -139,15 +167,23 @@ impl Table {
                 }
                 u64::try_from(v).map_err(|_| err!("{p}:{line}: column `{name}`: {v} is too large"))
             };
-            let workload = ConvWorkload {
+            let c_in = size("c_in", None)?;
+            let (same_channels, no_window) = match op {
+                WorkloadOp::Conv2d => (None, None),
+                op if op.has_window() => (Some(c_in), None),
+                _ => (Some(c_in), Some(1)),
+            };
+            let workload = Workload {
                 batch: size("batch", Some(1))?,
                 h: size("h", None)?,
                 w: size("w", None)?,
-                c_in: size("c_in", None)?,
-                c_out: size("c_out", None)?,
-                k1: size("k1", None)?,
-                k2: size("k2", None)?,
+                c_in,
+                c_out: size("c_out", same_channels)?,
+                k1: size("k1", no_window)?,
+                k2: size("k2", no_window)?,
                 stride: size("stride", Some(1))?,
+                groups: size("groups", Some(1))?,
+                op,
             };
             let time_ms = match idx("time_ms") {
                 None => None,
@@ -170,9 +206,11 @@ impl Table {
                     Some(v)
                 }
             };
-            let eval = workload
-                .eval()
-                .map_err(|e| err!("{p}:{line}: this layer is not valid: {e}; check h,w,k1,k2,stride"))?;
+            let eval = workload.eval().map_err(|e| {
+                err!(
+                    "{p}:{line}: this {op} row is not valid: {e}; check its sizes (h,w,c_in,c_out,k1,k2,stride,groups)"
+                )
+            })?;
             let flops = eval.flops();
             let field = |name: &str| idx(name).map(|i| fields[i].clone()).unwrap_or_default();
             table.rows.push(Row {
@@ -213,7 +251,7 @@ impl Table {
     }
 
     /// The table without the columns `drop`, then the columns `names` with `extra(row)`.
-    fn render(&self, drop: &[&str], names: &[&str], extra: impl Fn(usize) -> Vec<String>) -> String {
+    pub fn render(&self, drop: &[&str], names: &[&str], extra: impl Fn(usize) -> Vec<String>) -> String {
         let keep: Vec<usize> = (0..self.header.len()).filter(|&i| !drop.contains(&self.header[i].as_str())).collect();
         let mut out = String::new();
         let mut head: Vec<&str> = keep.iter().map(|&i| self.header[i].as_str()).collect();
@@ -230,14 +268,22 @@ impl Table {
     }
 }
 
-/// A configs CSV for a list of workloads, with `experiment` and `series` labels.
-pub fn render_configs(rows: &[(String, String, ConvWorkload)]) -> String {
-    let mut out = String::from("experiment,series,h,w,c_in,c_out,k1,k2,batch,stride\n");
+/// A configs CSV for a list of workloads, with `experiment` and `series` labels. The
+/// `groups` and `op` columns are written only when a row needs them, so a set of plain
+/// convolutions (the seeded validation sets others were measured on) reads as it always has.
+pub fn render_configs(rows: &[(String, String, Workload)]) -> String {
+    let extended = rows.iter().any(|(_, _, w)| w.groups != 1 || w.op != WorkloadOp::Conv2d);
+    let mut out = String::from("experiment,series,h,w,c_in,c_out,k1,k2,batch,stride");
+    out.push_str(if extended { ",groups,op\n" } else { "\n" });
     for (e, s, w) in rows {
         out.push_str(&format!(
-            "{e},{s},{},{},{},{},{},{},{},{}\n",
+            "{e},{s},{},{},{},{},{},{},{},{}",
             w.h, w.w, w.c_in, w.c_out, w.k1, w.k2, w.batch, w.stride
         ));
+        if extended {
+            out.push_str(&format!(",{},{}", w.groups, w.op));
+        }
+        out.push('\n');
     }
     out
 }
@@ -310,10 +356,147 @@ mod tests {
     }
 
     #[test]
+    fn op_and_groups_columns() {
+        let t = parse(
+            "h,w,c_in,c_out,k1,k2,stride,groups,op\n\
+             8,8,4,4,3,3,2,4,conv2d\n\
+             8,8,4,,,,1,,relu\n\
+             8,8,4,4,2,2,2,1,max_pool\n\
+             8,8,4,4,3,3,1,1,\n",
+            false,
+        )
+        .unwrap();
+        let ops: Vec<WorkloadOp> = t.rows.iter().map(|r| r.workload.op).collect();
+        assert_eq!(ops, [WorkloadOp::Conv2d, WorkloadOp::Relu, WorkloadOp::MaxPool, WorkloadOp::Conv2d]);
+        assert_eq!(t.rows[0].workload.groups, 4);
+        // Depthwise 3×3, stride 2: 4·4·4 outputs of 9 MACs each.
+        assert_eq!(t.rows[0].flops, 2 * 4 * 4 * 4 * 9);
+        // Empty c_out and kernel of an element-wise op: c_in and 1×1.
+        assert_eq!(t.rows[1].workload, Workload::elementwise(WorkloadOp::Relu, 1, 4, 8, 8));
+        assert_eq!(t.rows[1].kernels[0].elementwise, Some(alphaflops_core::Elementwise::Activation));
+        assert_eq!(t.rows[2].kernels[0].elementwise, Some(alphaflops_core::Elementwise::Pool));
+        for (text, want) in [
+            (
+                "h,w,c_in,c_out,k1,k2,op\n8,8,4,4,1,1,tanh\n",
+                "t.csv:2: column `op`: unknown op `tanh`; use one of conv2d, relu",
+            ),
+            (
+                "h,w,c_in,c_out,k1,k2,op\n8,8,4,8,1,1,relu\n",
+                "t.csv:2: this relu row is not valid: relu keeps its channels",
+            ),
+            (
+                "h,w,c_in,c_out,k1,k2,groups\n8,8,4,6,1,1,4\n",
+                "t.csv:2: this conv2d row is not valid: groups = 4 does not divide",
+            ),
+            ("h,w,c_in,c_out,k1,k2,groups\n8,8,4,4,1,1,0\n", "t.csv:2: column `groups` must be at least 1"),
+            ("h,w,c_in,c_out,k1,k2,op\n8,8,4,,1,1,conv2d\n", "t.csv:2: column `c_out` is empty"),
+        ] {
+            let e = parse(text, false).unwrap_err();
+            assert!(e.0.starts_with(want), "{text:?}: got `{e}`, want `{want}`");
+        }
+    }
+
+    #[test]
+    fn configs_columns_only_when_needed() {
+        let conv = ("e".to_string(), "0".to_string(), Workload::new(8, 8, 4, 4, 3, 3));
+        let plain = render_configs(std::slice::from_ref(&conv));
+        assert_eq!(plain, "experiment,series,h,w,c_in,c_out,k1,k2,batch,stride\ne,0,8,8,4,4,3,3,1,1\n");
+        let relu = ("e".to_string(), "1".to_string(), Workload::elementwise(WorkloadOp::Relu, 2, 4, 8, 8));
+        let both = render_configs(&[conv, relu]);
+        assert_eq!(
+            both,
+            "experiment,series,h,w,c_in,c_out,k1,k2,batch,stride,groups,op\ne,0,8,8,4,4,3,3,1,1,1,conv2d\ne,1,8,8,4,4,1,1,2,1,1,relu\n"
+        );
+        let back = parse(&both, false).unwrap();
+        assert_eq!(back.rows[1].workload, Workload::elementwise(WorkloadOp::Relu, 2, 4, 8, 8));
+    }
+
+    #[test]
     fn time_is_optional_for_configs() {
         let t = parse("h,w,c_in,c_out,k1,k2,batch,stride\n8,8,3,4,3,3,2,2\n", false).unwrap();
         assert_eq!(t.rows[0].workload.batch, 2);
         assert_eq!(t.rows[0].workload.stride, 2);
         assert_eq!(t.rows[0].time_ms, None);
+    }
+}
+
+/// Every committed measurement parses to the kernels it did before the `op` and `groups`
+/// columns existed: shipped profiles were fitted on exactly these kernels. The digests were
+/// taken with the parser of commit 57413f9 (the `-ops` files, measured after it, with the
+/// parser that added the columns); a file missing here is new and has none yet.
+#[cfg(test)]
+mod golden {
+    use super::*;
+
+    const DIGESTS: &[(&str, usize, u64)] = &[
+        ("cpu-amd-epyc-2c-candle-ops-random-seed2.csv", 60, 0x6d0ae866aa3807b4),
+        ("cpu-amd-epyc-2c-candle-ops-random.csv", 60, 0x5213224f8ad32318),
+        ("cpu-amd-epyc-2c-candle-ops.csv", 382, 0x391c9b82ad66ce60),
+        ("cpu-amd-epyc-2c-candle-random.csv", 60, 0x5213224f8ad32318),
+        ("cpu-amd-epyc-2c-candle.csv", 130, 0x0761d3ccec3f50b4),
+        ("nvidia-h100-cudnn-f32-graph-random.csv", 100, 0x3f673f8b64d667c9),
+        ("nvidia-h100-cudnn-f32-graph.csv", 130, 0x041a38f69b78e9dd),
+        ("nvidia-h100-cudnn-f32-random.csv", 100, 0x3f673f8b64d667c9),
+        ("nvidia-h100-cudnn-f32.csv", 130, 0x041a38f69b78e9dd),
+        ("nvidia-h100-cudnn-tf32-graph-random.csv", 100, 0x3f673f8b64d667c9),
+        ("nvidia-h100-cudnn-tf32-graph.csv", 130, 0x041a38f69b78e9dd),
+        ("nvidia-h100-cudnn-tf32-random.csv", 100, 0x3f673f8b64d667c9),
+        ("nvidia-h100-cudnn-tf32.csv", 130, 0x041a38f69b78e9dd),
+        ("nvidia-h200-cudnn-bf16-graph-random.csv", 100, 0x3f673f8b64d667c9),
+        ("nvidia-h200-cudnn-bf16-graph.csv", 130, 0x041a38f69b78e9dd),
+        ("nvidia-h200-cudnn-bf16-random.csv", 100, 0x3f673f8b64d667c9),
+        ("nvidia-h200-cudnn-bf16.csv", 130, 0x041a38f69b78e9dd),
+        ("nvidia-h200-cudnn-f32-graph-random.csv", 100, 0x3f673f8b64d667c9),
+        ("nvidia-h200-cudnn-f32-graph.csv", 130, 0x041a38f69b78e9dd),
+        ("nvidia-h200-cudnn-f32-random.csv", 100, 0x3f673f8b64d667c9),
+        ("nvidia-h200-cudnn-f32.csv", 130, 0x041a38f69b78e9dd),
+        ("nvidia-h200-cudnn-tf32-graph-random.csv", 100, 0x3f673f8b64d667c9),
+        ("nvidia-h200-cudnn-tf32-graph.csv", 130, 0x041a38f69b78e9dd),
+        ("nvidia-h200-cudnn-tf32-random.csv", 100, 0x3f673f8b64d667c9),
+        ("nvidia-h200-cudnn-tf32.csv", 130, 0x041a38f69b78e9dd),
+        ("nvidia-h200-torch-f32-random.csv", 100, 0x3f673f8b64d667c9),
+        ("nvidia-h200-torch-f32.csv", 130, 0x041a38f69b78e9dd),
+    ];
+    const SHARED: (&str, usize, u64) = ("asperti2021-quadro-t2000.csv", 537, 0x8fe9292800e65cba);
+
+    /// FNV-1a (64 bit): stable across Rust releases, unlike `DefaultHasher`.
+    fn fnv(bytes: &[u8]) -> u64 {
+        bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| (h ^ b as u64).wrapping_mul(0x0100_0000_01b3))
+    }
+
+    /// Rows, and a digest of every row's FLOPs and kernels.
+    fn digest(path: &Path) -> (usize, u64) {
+        let t = Table::read(path, true).unwrap();
+        let text: Vec<String> =
+            t.rows.iter().map(|r| format!("{}:{}", r.flops, serde_json::to_string(&r.kernels).unwrap())).collect();
+        (t.rows.len(), fnv(text.join("\n").as_bytes()))
+    }
+
+    #[test]
+    fn committed_csvs_keep_their_kernels() {
+        let profiles = Path::new(env!("CARGO_MANIFEST_DIR")).join("../profiles");
+        let changed: Vec<String> = DIGESTS
+            .iter()
+            .filter(|&&(name, n, d)| digest(&profiles.join(name)) != (n, d))
+            .map(|&(name, _, _)| {
+                let (n, d) = digest(&profiles.join(name));
+                format!("(\"{name}\", {n}, 0x{d:016x})")
+            })
+            .collect();
+        assert!(changed.is_empty(), "these files now parse to other kernels: {}", changed.join(", "));
+        // Every other committed measurement (a new one has no digest yet) reads too.
+        for entry in std::fs::read_dir(&profiles).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            if name.ends_with(".csv") && !name.contains("nvidia-smi") {
+                assert!(Table::read(&path, true).is_ok_and(|t| !t.rows.is_empty()), "{name}");
+            }
+        }
+        let shared = crate::util::data_dir().join(SHARED.0);
+        if shared.exists() {
+            assert_eq!(digest(&shared), (SHARED.1, SHARED.2));
+        } else {
+            eprintln!("SKIPPED: {} not found (set ALPHAFLOPS_DATA_DIR to the folder holding it)", shared.display());
+        }
     }
 }

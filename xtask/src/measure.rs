@@ -1,8 +1,9 @@
-//! `cargo xtask measure`: times one conv2d forward per row of a configs CSV.
+//! `cargo xtask measure`: times one forward of each row's op (conv2d by default; see `data`
+//! for the `op` and `groups` columns) per row of a configs CSV.
 //!
-//! `--backend cpu|cuda` times in process; `--backend cmd:PROGRAM` runs PROGRAM through
-//! `sh -c`, feeds it the configs CSV on stdin and expects the same rows back on stdout with
-//! a `time_ms` column.
+//! `--backend cpu|cuda` times in process, and refuses a debug build (its timings are not the
+//! library's); `--backend cmd:PROGRAM` runs PROGRAM through `sh -c`, feeds it the configs
+//! CSV on stdin and expects the same rows back on stdout with a `time_ms` column.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -53,14 +54,25 @@ pub struct Args {
     pub quick: bool,
     #[command(flatten)]
     pub run: backend::Options,
+    /// Allow in-process timing in a debug build (numbers are not representative)
+    #[arg(long)]
+    pub allow_debug: bool,
 }
 
-pub fn warn_if_debug() {
+/// In-process timings of a debug build measure the debug build: refused unless asked for,
+/// naming the command that times the release build.
+pub fn refuse_debug(command: &str, allow: bool) -> Result<()> {
     if cfg!(debug_assertions) {
+        if !allow {
+            return Err(err!(
+                "{command} times kernels, and this is a debug build; run `cargo run --release -p xtask -- {command} …` (or pass --allow-debug to proceed anyway)"
+            ));
+        }
         eprintln!(
-            "warning: this is a debug build, so in-process timings are far slower than real use; run `cargo run --release -p xtask -- …` for numbers worth keeping"
+            "warning: this is a debug build, so in-process timings are far slower than real use; run `cargo run --release -p xtask -- {command} …` for numbers worth keeping"
         );
     }
+    Ok(())
 }
 
 pub fn progress(n: usize, what: &str) -> ProgressBar {
@@ -72,23 +84,74 @@ pub fn progress(n: usize, what: &str) -> ProgressBar {
     pb
 }
 
+/// What timing a table gives: a sample per row, and the algorithm per row where the
+/// backend records one.
+pub struct Measured {
+    pub samples: Vec<Sample>,
+    pub algorithms: Option<Vec<String>>,
+}
+
+impl Measured {
+    /// The columns `measure` and `bench` append.
+    pub fn columns(&self) -> Vec<&'static str> {
+        let mut c = Sample::COLUMNS.to_vec();
+        if self.algorithms.is_some() {
+            c.push(ALGO);
+        }
+        c
+    }
+
+    pub fn fields(&self, row: usize) -> Vec<String> {
+        let mut f = self.samples[row].fields();
+        if let Some(a) = &self.algorithms {
+            f.push(a[row].clone());
+        }
+        f
+    }
+
+    /// The table with the measured columns last; an earlier run's (an algorithm column
+    /// included, which this backend may not write) are dropped, not kept beside the new ones.
+    pub fn render(&self, table: &Table) -> String {
+        let mut drop = Sample::COLUMNS.to_vec();
+        drop.push(ALGO);
+        table.render(&drop, &self.columns(), |r| self.fields(r))
+    }
+}
+
+/// The column that names the algorithm a backend chose for a row.
+pub const ALGO: &str = "algo";
+
 /// Times every row of a table; returns the samples in row order.
-pub fn measure_table(backend: &mut dyn Backend, table: &Table, budget: &Budget, label: &str) -> Result<Vec<Sample>> {
+pub fn measure_table(backend: &mut dyn Backend, table: &Table, budget: &Budget, label: &str) -> Result<Measured> {
+    for row in &table.rows {
+        if let Some(why) = backend.unsupported(row.workload.op) {
+            return Err(err!("{}:{}: {why}", table.path.display(), row.line));
+        }
+    }
     let rounds = budget.rounds.max(1);
     let per_round = Budget { target_s: budget.target_s / rounds as f64, ..*budget };
     let pb = progress(table.rows.len() * rounds, label);
     let mut pooled = vec![Vec::new(); table.rows.len()];
+    // Every pass's choice: a heuristic that changes its mind between passes shows as `a|b`.
+    let mut algorithms: Vec<Vec<String>> = vec![Vec::new(); table.rows.len()];
     for _ in 0..rounds {
-        for (row, times) in table.rows.iter().zip(&mut pooled) {
+        for ((row, times), algos) in table.rows.iter().zip(&mut pooled).zip(&mut algorithms) {
             let t = backend
                 .time(&row.workload, &per_round)
                 .map_err(|e| err!("{}:{}: {e}", table.path.display(), row.line))?;
             times.extend(t);
+            let a = backend.algorithm();
+            if !algos.contains(&a) {
+                algos.push(a);
+            }
             pb.inc(1);
         }
     }
     pb.finish();
-    Ok(pooled.iter().map(|t| Sample::of(t)).collect())
+    Ok(Measured {
+        samples: pooled.iter().map(|t| Sample::of(t)).collect(),
+        algorithms: backend.records_algorithm().then(|| algorithms.iter().map(|a| a.join("|")).collect()),
+    })
 }
 
 /// Runs an external timing program and checks what it returns.
@@ -148,10 +211,13 @@ pub fn run(args: Args) -> Result<()> {
     util::output_dir(&args.out)?;
     let text = match &args.backend {
         BackendArg::Cmd(program) => {
-            if args.quick || args.run.precision != backend::Precision::F32 || args.run.timing != backend::Timing::Launch
+            if args.quick
+                || args.allow_debug
+                || args.run.precision != backend::Precision::F32
+                || args.run.timing != backend::Timing::Launch
             {
                 return Err(err!(
-                    "--quick, --precision and --timing choose how the cpu and cuda backends run; a cmd: program decides for itself (e.g. cmd:python3 scripts/torch-conv-times.py --dtype tf32 --graph)"
+                    "--quick, --allow-debug, --precision and --timing choose how the cpu and cuda backends run; a cmd: program decides for itself (e.g. cmd:python3 scripts/torch-conv-times.py --dtype tf32 --graph)"
                 ));
             }
             // The program sees the configurations without earlier timings, so every spread
@@ -164,11 +230,10 @@ pub fn run(args: Args) -> Result<()> {
             back.render_with(&names, |r| idx.iter().map(|&i| back.rows[r].fields[i].clone()).collect())
         }
         BackendArg::InProcess(kind) => {
-            warn_if_debug();
+            refuse_debug("measure", args.allow_debug)?;
             let mut b = backend::open(*kind, args.run)?;
             let budget = b.budget(args.quick);
-            let samples = measure_table(b.as_mut(), &table, &budget, "measure")?;
-            table.render_with(&Sample::COLUMNS, |r| samples[r].fields())
+            measure_table(b.as_mut(), &table, &budget, "measure")?.render(&table)
         }
     };
     util::write_atomic(&args.out, text.as_bytes())?;

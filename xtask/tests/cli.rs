@@ -311,12 +311,41 @@ fn measure_through_an_external_program() {
     );
 }
 
+/// The CPU backend times every op, and grouped and strided convolutions, in process; an
+/// earlier run's timings and algorithm column do not survive beside the new ones.
+#[test]
+fn measure_times_every_op_on_the_cpu() {
+    let dir = tempfile::tempdir().unwrap();
+    let configs = write(
+        dir.path(),
+        "ops.csv",
+        "h,w,c_in,c_out,k1,k2,stride,groups,op,algo,time_ms\n\
+         9,9,8,8,3,3,2,8,conv2d,winograd,1\n\
+         6,6,4,6,3,3,1,2,,x,1\n\
+         5,1,16,8,1,1,1,1,conv2d,x,1\n\
+         8,8,4,,,,1,1,relu,x,1\n8,8,4,,,,1,1,gelu,x,1\n8,8,4,,,,1,1,silu,x,1\n8,8,4,,,,1,1,add,x,1\n\
+         8,8,4,4,2,2,2,1,max_pool,x,1\n8,8,4,4,3,3,1,1,avg_pool,x,1\n\
+         8,8,4,,,,1,1,batch_norm,x,1\n8,8,4,,,,1,1,layer_norm,x,1\n8,8,4,,,,1,1,softmax,x,1\n",
+    );
+    let out = dir.path().join("out.csv");
+    ok(&["measure", "--backend", "cpu", "--quick", "--allow-debug", "--configs", s(&configs), "--out", s(&out)]);
+    let text = std::fs::read_to_string(&out).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(lines.next(), Some("h,w,c_in,c_out,k1,k2,stride,groups,op,time_ms,p10_ms,p90_ms,reps"));
+    assert_eq!(text.lines().count(), 13);
+    for line in lines {
+        let f: Vec<&str> = line.split(',').collect();
+        let t: f64 = f[9].parse().unwrap();
+        assert!(t > 0.0 && f[12].parse::<u64>().unwrap() >= 5, "{line}");
+    }
+}
+
 #[test]
 fn cuda_without_a_gpu_fails_with_one_clear_line() {
     let dir = tempfile::tempdir().unwrap();
     let configs = write(dir.path(), "c.csv", "h,w,c_in,c_out,k1,k2\n8,8,3,4,3,3\n");
     let out = dir.path().join("out.csv");
-    let o = xtask(&["measure", "--backend", "cuda", "--configs", s(&configs), "--out", s(&out)]);
+    let o = xtask(&["measure", "--backend", "cuda", "--allow-debug", "--configs", s(&configs), "--out", s(&out)]);
     if o.status.success() {
         eprintln!("SKIPPED: a CUDA GPU is present; the no-GPU path is not exercised");
         return;
@@ -331,10 +360,10 @@ fn cuda_without_a_gpu_fails_with_one_clear_line() {
     assert!(err.contains("--backend cuda") && !err.contains("panicked"), "{err}");
     assert!(!prof.exists());
     // TF32 is a tensor-core mode: asking the CPU for it is an error, not a silent f32 run.
-    let err =
-        fails(&["measure", "--backend", "cpu", "--precision", "tf32", "--configs", s(&configs), "--out", s(&out)]);
+    let cpu = ["measure", "--backend", "cpu", "--allow-debug", "--configs", s(&configs), "--out", s(&out)];
+    let err = fails(&[&cpu[..], &["--precision", "tf32"]].concat());
     assert!(err.contains("--precision tf32") && err.contains("--backend cuda"), "{err}");
-    let err = fails(&["measure", "--backend", "cpu", "--timing", "graph", "--configs", s(&configs), "--out", s(&out)]);
+    let err = fails(&[&cpu[..], &["--timing", "graph"]].concat());
     assert!(err.contains("--timing graph") && err.contains("--backend cuda"), "{err}");
 }
 
@@ -347,8 +376,13 @@ fn gpu_grid_is_the_cpu_grid_scaled() {
     let (cpu, gpu) = (std::fs::read_to_string(&cpu).unwrap(), std::fs::read_to_string(&gpu).unwrap());
     assert_eq!(cpu.lines().count(), gpu.lines().count());
     // First row: conv_K_vs_S 120×120, 16 → 16, 1×1 becomes 240×240, 128 → 128.
-    assert_eq!(cpu.lines().nth(1), Some("conv_K_vs_S,0,120,120,16,16,1,1,1,1"));
-    assert_eq!(gpu.lines().nth(1), Some("conv_K_vs_S,0,240,240,128,128,1,1,1,1"));
+    assert_eq!(cpu.lines().nth(1), Some("conv_K_vs_S,0,120,120,16,16,1,1,1,1,1,conv2d"));
+    assert_eq!(gpu.lines().nth(1), Some("conv_K_vs_S,0,240,240,128,128,1,1,1,1,1,conv2d"));
+    // A depthwise row stays depthwise; an element-wise row scales like a convolution's input.
+    assert!(cpu.contains("\ndepthwise_conv,1,48,48,96,96,3,3,1,2,96,conv2d\n"), "{cpu}");
+    assert!(gpu.contains("\ndepthwise_conv,1,96,96,768,768,3,3,1,2,768,conv2d\n"), "{gpu}");
+    assert!(cpu.contains("\nrelu,0,16,16,16,16,1,1,1,1,1,relu\n"), "{cpu}");
+    assert!(gpu.contains("\nrelu,0,32,32,128,128,1,1,1,1,1,relu\n"), "{gpu}");
 }
 
 #[test]
@@ -482,10 +516,25 @@ fn configs_grid_and_random_parse_back() {
     // The grid and the random set are alternatives; a seed belongs to the random set.
     fails(&["configs", "--quick", "--random", "3", "--out", s(&random)]);
     fails(&["configs", "--seed", "3", "--out", s(&random)]);
-    // A bench in a debug build is refused with the release command to run instead.
+    // The training sample's seed is not a validation seed.
+    let err = fails(&["configs", "--random", "3", "--seed", "20261111", "--out", s(&random)]);
+    assert!(err.contains("seed of the grid's training sample"), "{err}");
+    // A grid without its sample is the sweeps alone.
+    let sweeps = dir.path().join("sweeps.csv");
+    ok(&["configs", "--sample", "0", "--out", s(&sweeps)]);
+    let full = dir.path().join("full.csv");
+    ok(&["configs", "--out", s(&full)]);
+    let (sweeps, full) = (std::fs::read_to_string(&sweeps).unwrap(), std::fs::read_to_string(&full).unwrap());
+    assert!(!sweeps.contains("\nsample,"));
+    assert_eq!(full.lines().count(), sweeps.lines().count() + 128);
+    // A bench or measure in a debug build is refused with the release command to run instead.
     if cfg!(debug_assertions) {
         let err = fails(&["bench", "--backend", "cpu", "--quick", "--out", s(&dir.path().join("x.toml"))]);
         assert!(err.contains("cargo run --release -p xtask -- bench"), "{err}");
+        let out = dir.path().join("m.csv");
+        let err = fails(&["measure", "--backend", "cpu", "--configs", s(&grid), "--out", s(&out)]);
+        assert!(err.contains("cargo run --release -p xtask -- measure") && err.contains("--allow-debug"), "{err}");
+        assert!(!out.exists());
     }
 }
 

@@ -1,5 +1,9 @@
-//! The CUDA backend: cuDNN convolution forward and cuBLAS SGEMM for dense rows, timed with
-//! CUDA events, through cudarc with libraries loaded at run time. It builds without CUDA;
+//! The CUDA backend: cuDNN convolution forward (grouped too) and cuBLAS SGEMM for dense
+//! rows, and cuDNN's own kernels for the other ops (activation, pooling, softmax, batch-norm
+//! inference, add-tensor), timed with CUDA events, through cudarc with libraries loaded at
+//! run time. cuDNN's legacy API has no GELU and no layer norm (only its graph API does), so
+//! those rows are refused with the reason. It records the forward algorithm cuDNN chose for
+//! each convolution (the CSV's `algo` column). It builds without CUDA;
 //! without a driver, opening it fails with one clear line instead of a panic. Where NVML is
 //! there, the GPU's energy counter is read around every timed loop, so the profile gets the
 //! average board power while kernels run (`device.power_w`, hence energy per α-FLOP).
@@ -7,10 +11,12 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use alphaflops_core::{ConvWorkload, Device, DeviceKind};
+use std::ffi::c_void;
+
+use alphaflops_core::{ConvWorkload, Device, DeviceKind, Workload, WorkloadOp};
 use cudarc::cublas::{CudaBlas, Gemm, GemmConfig, sys as blas_sys};
 use cudarc::cudnn::{ConvForward, Cudnn, sys as dnn_sys};
-use cudarc::driver::{CudaContext, CudaEvent, CudaGraph, CudaStream, sys as drv_sys};
+use cudarc::driver::{CudaContext, CudaEvent, CudaGraph, CudaStream, DevicePtr, DevicePtrMut, sys as drv_sys};
 
 use super::nvml::Nvml;
 use super::{Backend, Budget, Options, Precision, Timing, dims, padding};
@@ -23,7 +29,12 @@ pub struct Cuda {
     ctx: Arc<CudaContext>,
     stream: Arc<CudaStream>,
     dnn: Arc<Cudnn>,
+    /// A second cuDNN handle on the same stream, for the calls cudarc's safe API keeps its
+    /// own handle private from (add-tensor, batch-norm inference, swish's β).
+    raw: RawDnn,
     blas: CudaBlas,
+    /// The algorithm of the row timed last, for the `algo` column.
+    last_algo: String,
     precision: Precision,
     timing: Timing,
     /// Created once, recorded around every timed run (creating them inside the window would
@@ -80,6 +91,7 @@ impl Cuda {
             }
         };
         let dnn = Cudnn::new(stream.clone()).map_err(de)?;
+        let raw = RawDnn::new(&stream)?;
         let blas = CudaBlas::new(stream.clone()).map_err(de)?;
         let mode = match precision {
             Precision::F32 => blas_sys::cublasMath_t::CUBLAS_DEFAULT_MATH,
@@ -94,7 +106,20 @@ impl Cuda {
         };
         let flags = Some(drv_sys::CUevent_flags::CU_EVENT_DEFAULT);
         let events = (ctx.new_event(flags).map_err(de)?, ctx.new_event(flags).map_err(de)?);
-        Ok(Cuda { ctx, stream, dnn, blas, precision, timing, events, nvml, energy_mj: 0, busy_s: 0.0 })
+        Ok(Cuda {
+            ctx,
+            stream,
+            dnn,
+            raw,
+            blas,
+            last_algo: "-".into(),
+            precision,
+            timing,
+            events,
+            nvml,
+            energy_mj: 0,
+            busy_s: 0.0,
+        })
     }
 
     /// One event-timed run of `f` (or of `run`, the graph replay standing for `per` launches).
@@ -216,9 +241,283 @@ fn ci(v: usize) -> Result<i32> {
     i32::try_from(v).map_err(|_| err!("size {v} is too large for cuDNN/cuBLAS (needs to fit in i32)"))
 }
 
+/// Why cuDNN's legacy API (the one this backend drives) has no kernel for `op`, if it has none.
+pub fn cudnn_unsupported(op: WorkloadOp) -> Option<&'static str> {
+    match op {
+        WorkloadOp::Gelu => Some(
+            "gelu: cuDNN's activation API has no GELU (only its graph API has one, which this backend does not drive); time gelu rows with --backend cpu, or leave them out (bench does)",
+        ),
+        WorkloadOp::LayerNorm => Some(
+            "layer_norm: cuDNN has no layer-norm kernel outside its graph API, which this backend does not drive; time layer_norm rows with --backend cpu, or leave them out (bench does)",
+        ),
+        _ => None,
+    }
+}
+
+/// cuDNN's name for a forward algorithm, as the `algo` column writes it.
+fn algo_name(a: dnn_sys::cudnnConvolutionFwdAlgo_t) -> String {
+    format!("{a:?}").trim_start_matches("CUDNN_CONVOLUTION_FWD_ALGO_").to_lowercase()
+}
+
+/// The NCHW tensors cuDNN is given for an op other than conv2d: input and output.
+#[derive(Debug, PartialEq)]
+struct OpShapes {
+    x: [usize; 4],
+    y: [usize; 4],
+}
+
+/// Core's shapes in cuDNN's terms: pooling without padding (floor, as core), softmax over
+/// the last axis as cuDNN's channel softmax of `[b·c·h, w, 1, 1]`, layer norm's channels-last
+/// input as it is. Only for rows whose `eval()` succeeded (the window fits).
+fn op_shapes(w: &Workload) -> Result<OpShapes> {
+    let [b, c, h, wd, _, k1, k2, s] = dims(w)?;
+    let x = [b, c, h, wd];
+    Ok(match w.op {
+        WorkloadOp::Conv2d => return Err(err!("internal: op_shapes called for a conv2d row")),
+        WorkloadOp::MaxPool | WorkloadOp::AvgPool => OpShapes { x, y: [b, c, (h - k1) / s + 1, (wd - k2) / s + 1] },
+        WorkloadOp::Softmax => {
+            let t = [b * c * h, wd, 1, 1];
+            OpShapes { x: t, y: t }
+        }
+        WorkloadOp::LayerNorm => OpShapes { x: [b, h, wd, c], y: [b, h, wd, c] },
+        _ => OpShapes { x, y: x },
+    })
+}
+
+/// A cuDNN handle of our own, bound to the backend's stream.
+struct RawDnn(dnn_sys::cudnnHandle_t);
+
+impl RawDnn {
+    fn new(stream: &CudaStream) -> Result<RawDnn> {
+        let handle = cudarc::cudnn::result::create_handle().map_err(de)?;
+        let raw = RawDnn(handle);
+        // SAFETY: the handle was just created and the stream outlives the backend.
+        unsafe { cudarc::cudnn::result::set_stream(handle, stream.cu_stream() as dnn_sys::cudaStream_t) }
+            .map_err(de)?;
+        Ok(raw)
+    }
+}
+
+impl Drop for RawDnn {
+    fn drop(&mut self) {
+        // SAFETY: created by cudnnCreate and destroyed once, here.
+        let _ = unsafe { cudarc::cudnn::result::destroy_handle(self.0) };
+    }
+}
+
+/// An f32 NCHW tensor descriptor.
+struct RawTensor(dnn_sys::cudnnTensorDescriptor_t);
+
+impl RawTensor {
+    fn nchw(d: [usize; 4]) -> Result<RawTensor> {
+        let t = RawTensor(cudarc::cudnn::result::create_tensor_descriptor().map_err(de)?);
+        // SAFETY: a live descriptor.
+        unsafe {
+            cudarc::cudnn::result::set_tensor4d_descriptor(
+                t.0,
+                dnn_sys::cudnnTensorFormat_t::CUDNN_TENSOR_NCHW,
+                dnn_sys::cudnnDataType_t::CUDNN_DATA_FLOAT,
+                [ci(d[0])?, ci(d[1])?, ci(d[2])?, ci(d[3])?],
+            )
+        }
+        .map_err(de)?;
+        Ok(t)
+    }
+}
+
+impl Drop for RawTensor {
+    fn drop(&mut self) {
+        // SAFETY: created above and destroyed once, here.
+        let _ = unsafe { cudarc::cudnn::result::destroy_tensor_descriptor(self.0) };
+    }
+}
+
+struct RawActivation(dnn_sys::cudnnActivationDescriptor_t);
+
+impl RawActivation {
+    /// ReLU, or SiLU as cuDNN's swish with β = 1.
+    fn new(op: WorkloadOp) -> Result<RawActivation> {
+        use dnn_sys::cudnnActivationMode_t as M;
+        let a = RawActivation(cudarc::cudnn::result::create_activation_descriptor().map_err(de)?);
+        let mode = if op == WorkloadOp::Silu { M::CUDNN_ACTIVATION_SWISH } else { M::CUDNN_ACTIVATION_RELU };
+        let nan = dnn_sys::cudnnNanPropagation_t::CUDNN_NOT_PROPAGATE_NAN;
+        // SAFETY: a live descriptor.
+        unsafe { cudarc::cudnn::result::set_activation_descriptor(a.0, mode, nan, 0.0) }.map_err(de)?;
+        if op == WorkloadOp::Silu {
+            // SAFETY: as above.
+            unsafe { dnn_sys::cudnnSetActivationDescriptorSwishBeta(a.0, 1.0) }.result().map_err(de)?;
+        }
+        Ok(a)
+    }
+}
+
+impl Drop for RawActivation {
+    fn drop(&mut self) {
+        // SAFETY: created above and destroyed once, here.
+        let _ = unsafe { dnn_sys::cudnnDestroyActivationDescriptor(self.0) };
+    }
+}
+
+struct RawPooling(dnn_sys::cudnnPoolingDescriptor_t);
+
+impl RawPooling {
+    fn new(op: WorkloadOp, window: [usize; 2], stride: usize) -> Result<RawPooling> {
+        use dnn_sys::cudnnPoolingMode_t as M;
+        let p = RawPooling(cudarc::cudnn::result::create_pooling_descriptor().map_err(de)?);
+        // No padding, so average pooling counts the same with or without it.
+        let mode = if op == WorkloadOp::MaxPool {
+            M::CUDNN_POOLING_MAX
+        } else {
+            M::CUDNN_POOLING_AVERAGE_COUNT_EXCLUDE_PADDING
+        };
+        let (win, s) = ([ci(window[0])?, ci(window[1])?], ci(stride)?);
+        // SAFETY: a live descriptor; the arrays have the 2 entries nb_dims says.
+        unsafe {
+            cudarc::cudnn::result::set_pooling_descriptor(
+                p.0,
+                mode,
+                dnn_sys::cudnnNanPropagation_t::CUDNN_NOT_PROPAGATE_NAN,
+                2,
+                &win,
+                &[0, 0],
+                &[s, s],
+            )
+        }
+        .map_err(de)?;
+        Ok(p)
+    }
+}
+
+impl Drop for RawPooling {
+    fn drop(&mut self) {
+        // SAFETY: created above and destroyed once, here.
+        let _ = unsafe { dnn_sys::cudnnDestroyPoolingDescriptor(self.0) };
+    }
+}
+
+impl Cuda {
+    /// One op other than conv2d through cuDNN's own kernel.
+    fn time_op(&mut self, w: &Workload, budget: &Budget) -> Result<Vec<f64>> {
+        w.eval().map_err(|e| err!("{e}"))?;
+        if let Some(why) = cudnn_unsupported(w.op) {
+            return Err(err!("--backend cuda: {why}"));
+        }
+        let OpShapes { x: xs, y: ys } = op_shapes(w)?;
+        let [_, c, _, _, _, k1, k2, stride] = dims(w)?;
+        let numel = |d: [usize; 4]| d.iter().product::<usize>();
+        let x = self.stream.alloc_zeros::<f32>(numel(xs)).map_err(de)?;
+        let mut y = self.stream.alloc_zeros::<f32>(numel(ys)).map_err(de)?;
+        // Batch norm's per-channel scale, bias, mean and variance (1 keeps the division finite).
+        let ones = self.stream.clone_htod(&vec![1f32; c]).map_err(de)?;
+        let zeros = self.stream.alloc_zeros::<f32>(c).map_err(de)?;
+        let (xd, yd) = (RawTensor::nchw(xs)?, RawTensor::nchw(ys)?);
+        let handle = self.raw.0;
+        let (one, zero) = (1.0f32, 0.0f32);
+        let (alpha, beta0) = (&one as *const f32 as *const c_void, &zero as *const f32 as *const c_void);
+        let timed = {
+            // The pointers are taken once, so no launch pays for cudarc's event bookkeeping.
+            let (px, _gx) = x.device_ptr(&self.stream);
+            let (py, _gy) = y.device_ptr_mut(&self.stream);
+            let (pones, _go) = ones.device_ptr(&self.stream);
+            let (pzeros, _gz) = zeros.device_ptr(&self.stream);
+            let (px, py) = (px as *const c_void, py as *mut c_void);
+            let (pones, pzeros) = (pones as *const c_void, pzeros as *const c_void);
+            // SAFETY (every launch below): the buffers have the sizes the descriptors give,
+            // and outlive the timing loop; the scaling factors are host f32s, as cuDNN wants
+            // for f32 tensors.
+            let mut launch: Box<dyn FnMut() -> Result<()>> = match w.op {
+                WorkloadOp::Relu | WorkloadOp::Silu => {
+                    let act = RawActivation::new(w.op)?;
+                    Box::new(move || {
+                        unsafe { dnn_sys::cudnnActivationForward(handle, act.0, alpha, xd.0, px, beta0, yd.0, py) }
+                            .result()
+                            .map_err(de)
+                    })
+                }
+                // y ← x + y in place: a residual add, two reads and a write per element.
+                WorkloadOp::Add => Box::new(move || {
+                    unsafe { dnn_sys::cudnnAddTensor(handle, alpha, xd.0, px, alpha, yd.0, py) }.result().map_err(de)
+                }),
+                WorkloadOp::MaxPool | WorkloadOp::AvgPool => {
+                    let pool = RawPooling::new(w.op, [k1, k2], stride)?;
+                    Box::new(move || {
+                        unsafe { dnn_sys::cudnnPoolingForward(handle, pool.0, alpha, xd.0, px, beta0, yd.0, py) }
+                            .result()
+                            .map_err(de)
+                    })
+                }
+                WorkloadOp::Softmax => Box::new(move || {
+                    unsafe {
+                        dnn_sys::cudnnSoftmaxForward(
+                            handle,
+                            dnn_sys::cudnnSoftmaxAlgorithm_t::CUDNN_SOFTMAX_ACCURATE,
+                            dnn_sys::cudnnSoftmaxMode_t::CUDNN_SOFTMAX_MODE_CHANNEL,
+                            alpha,
+                            xd.0,
+                            px,
+                            beta0,
+                            yd.0,
+                            py,
+                        )
+                    }
+                    .result()
+                    .map_err(de)
+                }),
+                WorkloadOp::BatchNorm => {
+                    let bn = RawTensor::nchw([1, c, 1, 1])?;
+                    Box::new(move || {
+                        unsafe {
+                            dnn_sys::cudnnBatchNormalizationForwardInference(
+                                handle,
+                                dnn_sys::cudnnBatchNormMode_t::CUDNN_BATCHNORM_SPATIAL,
+                                alpha,
+                                beta0,
+                                xd.0,
+                                px,
+                                yd.0,
+                                py,
+                                bn.0,
+                                pones,
+                                pzeros,
+                                pzeros,
+                                pones,
+                                1e-5,
+                            )
+                        }
+                        .result()
+                        .map_err(de)
+                    })
+                }
+                WorkloadOp::Conv2d | WorkloadOp::Gelu | WorkloadOp::LayerNorm => {
+                    return Err(err!("internal: time_op has no cuDNN kernel for {}", w.op));
+                }
+            };
+            self.time_events(budget, &mut launch)?
+        };
+        self.last_algo = "-".into();
+        Ok(self.account(timed))
+    }
+}
+
 impl Backend for Cuda {
+    fn unsupported(&self, op: WorkloadOp) -> Option<&'static str> {
+        cudnn_unsupported(op)
+    }
+
+    fn records_algorithm(&self) -> bool {
+        true
+    }
+
+    fn algorithm(&self) -> String {
+        self.last_algo.clone()
+    }
+
     fn time(&mut self, w: &ConvWorkload, budget: &Budget) -> Result<Vec<f64>> {
+        if w.op != WorkloadOp::Conv2d {
+            return self.time_op(w, budget);
+        }
         let [b, c_in, h, _, c_out, k1, k2, stride] = dims(w)?;
+        let groups = usize::try_from(w.groups).map_err(|_| err!("groups = {} is too large", w.groups))?;
         if w.is_dense() {
             // Row-major y[h, c_out] = x[h, c_in] · W[c_in, c_out], as column-major yᵀ = Wᵀ·xᵀ.
             let x = self.stream.alloc_zeros::<f32>(h * c_in).map_err(de)?;
@@ -241,12 +540,14 @@ impl Backend for Cuda {
                 // SAFETY: the buffers have exactly the sizes the config describes.
                 unsafe { blas.gemm(cfg, &wt, &x, &mut y) }.map_err(de)
             })?;
+            self.last_algo = "cublas_sgemm".into();
             return Ok(self.account(timed));
         }
         let Geometry { h, w: wd, ph, pw, oh, ow } = geometry(w)?;
         let nchw = dnn_sys::cudnnTensorFormat_t::CUDNN_TENSOR_NCHW;
         let x_desc = self.dnn.create_4d_tensor::<f32>(nchw, [ci(b)?, ci(c_in)?, ci(h)?, ci(wd)?]).map_err(de)?;
-        let w_desc = self.dnn.create_4d_filter::<f32>(nchw, [ci(c_out)?, ci(c_in)?, ci(k1)?, ci(k2)?]).map_err(de)?;
+        let w_desc =
+            self.dnn.create_4d_filter::<f32>(nchw, [ci(c_out)?, ci(c_in / groups)?, ci(k1)?, ci(k2)?]).map_err(de)?;
         let y_desc = self.dnn.create_4d_tensor::<f32>(nchw, [ci(b)?, ci(c_out)?, ci(oh)?, ci(ow)?]).map_err(de)?;
         let mut conv = self
             .dnn
@@ -257,6 +558,7 @@ impl Backend for Cuda {
                 dnn_sys::cudnnConvolutionMode_t::CUDNN_CROSS_CORRELATION,
             )
             .map_err(de)?;
+        conv.set_group_count(ci(groups)?).map_err(de)?;
         conv.set_math_type(match self.precision {
             Precision::F32 => dnn_sys::cudnnMathType_t::CUDNN_FMA_MATH,
             Precision::Tf32 => dnn_sys::cudnnMathType_t::CUDNN_DEFAULT_MATH,
@@ -264,7 +566,7 @@ impl Backend for Cuda {
         .map_err(de)?;
         let op = ConvForward { conv: &conv, x: &x_desc, w: &w_desc, y: &y_desc };
         let x = self.stream.alloc_zeros::<f32>(b * c_in * h * wd).map_err(de)?;
-        let filt = self.stream.alloc_zeros::<f32>(c_out * c_in * k1 * k2).map_err(de)?;
+        let filt = self.stream.alloc_zeros::<f32>(c_out * (c_in / groups) * k1 * k2).map_err(de)?;
         let mut y = self.stream.alloc_zeros::<f32>(b * c_out * oh * ow).map_err(de)?;
         // cuDNN's heuristic first (what frameworks use with benchmarking off); should it fail
         // under the requested math, the first algorithm that runs.
@@ -315,6 +617,7 @@ impl Backend for Cuda {
             // SAFETY: buffers match the descriptors.
             unsafe { op.launch(algo, Some(&mut workspace), (1.0f32, 0.0f32), &x, &filt, &mut y) }.map_err(de)
         })?;
+        self.last_algo = algo_name(algo);
         Ok(self.account(timed))
     }
 
@@ -425,6 +728,54 @@ mod tests {
                 assert_eq!((g.pw, g.w + g.pw - 13), (left, right), "k = {k}, stride {stride}");
             }
         }
+    }
+
+    /// What cuDNN is given for each op has core's output: pooling's window, softmax's rows.
+    #[test]
+    fn op_shapes_are_cores() {
+        for op in WorkloadOp::ALL {
+            let rows = match op {
+                WorkloadOp::Conv2d => continue,
+                WorkloadOp::MaxPool | WorkloadOp::AvgPool => {
+                    vec![
+                        Workload::pool(op, 2, 3, 9, 8, 2, 2),
+                        Workload::pool(op, 1, 4, 9, 7, 3, 2),
+                        Workload::pool(op, 1, 4, 6, 6, 3, 1),
+                    ]
+                }
+                _ => vec![Workload::elementwise(op, 2, 3, 5, 4)],
+            };
+            for w in rows {
+                let out = w.eval().unwrap().output;
+                let s = op_shapes(&w).unwrap();
+                let numel = |d: [usize; 4]| d.iter().product::<usize>() as u64;
+                assert_eq!(numel(s.y), out.numel().unwrap(), "{w:?}");
+                assert_eq!(numel(s.x), w.input().numel().unwrap(), "{w:?}");
+                match op {
+                    WorkloadOp::MaxPool | WorkloadOp::AvgPool => {
+                        assert_eq!([s.y[2] as u64, s.y[3] as u64], [out.0[2], out.0[3]], "{w:?}")
+                    }
+                    // cuDNN's channel softmax runs over dimension 1: the rows of length w.
+                    WorkloadOp::Softmax => assert_eq!((s.x[1], s.x[2], s.x[3]), (4, 1, 1)),
+                    _ => assert_eq!(s.x, s.y),
+                }
+            }
+        }
+        assert!(op_shapes(&ConvWorkload::new(4, 4, 2, 2, 3, 3)).is_err());
+    }
+
+    #[test]
+    fn ops_without_a_kernel_say_why() {
+        for op in WorkloadOp::ALL {
+            let why = cudnn_unsupported(op);
+            assert_eq!(why.is_some(), matches!(op, WorkloadOp::Gelu | WorkloadOp::LayerNorm), "{op}");
+            if let Some(why) = why {
+                assert!(why.starts_with(op.name()) && why.contains("--backend cpu"), "{why}");
+            }
+        }
+        use dnn_sys::cudnnConvolutionFwdAlgo_t as A;
+        assert_eq!(algo_name(A::CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM), "implicit_precomp_gemm");
+        assert_eq!(algo_name(A::CUDNN_CONVOLUTION_FWD_ALGO_WINOGRAD_NONFUSED), "winograd_nonfused");
     }
 
     /// Up to device discovery: without a driver, opening fails with one clear line.

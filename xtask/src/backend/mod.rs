@@ -1,4 +1,5 @@
-//! Timing backends for `measure` and `bench`: each times one conv2d forward of a workload.
+//! Timing backends for `measure` and `bench`: each times one forward of a workload's op
+//! (conv2d, dense, or an element-wise, pooling, normalisation or softmax op).
 
 pub mod cpu;
 pub mod cuda;
@@ -7,7 +8,7 @@ mod nvml;
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-use alphaflops_core::{ConvWorkload, Device};
+use alphaflops_core::{ConvWorkload, Device, WorkloadOp};
 
 use crate::metrics::{median, quantile};
 use crate::{Result, err};
@@ -87,10 +88,23 @@ pub fn time_with(budget: &Budget, mut f: impl FnMut() -> Result<()>) -> Result<V
     Ok(times)
 }
 
-/// A device that can time conv2d forwards.
+/// A device that can time the ops of measured rows.
 pub trait Backend {
     /// Every timed run of one pass, in milliseconds.
     fn time(&mut self, w: &ConvWorkload, budget: &Budget) -> Result<Vec<f64>>;
+    /// Why this backend cannot time `op`, if it cannot (`bench` leaves such rows out of its
+    /// grid; `measure` stops at the first one).
+    fn unsupported(&self, _op: WorkloadOp) -> Option<&'static str> {
+        None
+    }
+    /// Whether the backend chooses an algorithm per row that the CSV should record.
+    fn records_algorithm(&self) -> bool {
+        false
+    }
+    /// The algorithm of the row timed last (`-` for a row without a choice).
+    fn algorithm(&self) -> String {
+        "-".into()
+    }
     /// The device as a profile describes it.
     fn device(&self) -> Device;
     /// Facts for `[provenance.environment]`.
