@@ -132,6 +132,9 @@ pub enum Mismatch {
     /// The annotated model cannot be evaluated (cannot happen for a model `#[cost_budget]`
     /// accepted).
     Model { error: String },
+    /// The forward pass ran something else than the annotation prices
+    /// ([`crate::verify_forward`]); `field` is empty for totals.
+    Forward { field: String, message: String },
 }
 
 impl Mismatch {
@@ -143,7 +146,8 @@ impl Mismatch {
             | Mismatch::Missing { field, .. }
             | Mismatch::Unexpected { field, .. }
             | Mismatch::NotFound { field, .. }
-            | Mismatch::Unannotated { field, .. } => field,
+            | Mismatch::Unannotated { field, .. }
+            | Mismatch::Forward { field, .. } => field,
             Mismatch::Model { .. } => "",
         }
     }
@@ -238,6 +242,8 @@ impl fmt::Display for Mismatch {
             Mismatch::Model { error } => {
                 write!(f, "the annotated model cannot be evaluated: {error}")
             }
+            Mismatch::Forward { field, message } if field.is_empty() => f.write_str(message),
+            Mismatch::Forward { field, message } => write!(f, "`{field}`: {message}"),
         }
     }
 }
@@ -255,13 +261,25 @@ pub struct VerifyError {
 impl fmt::Display for VerifyError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let n = self.mismatches.len();
-        write!(
-            f,
-            "`{}`'s #[layer] annotations disagree with its live weights ({}); {n} mismatch{}:",
-            self.model,
-            self.layout,
-            if n == 1 { "" } else { "es" }
-        )?;
+        let plural = if n == 1 { "" } else { "es" };
+        if n > 0
+            && self
+                .mismatches
+                .iter()
+                .all(|m| matches!(m, Mismatch::Forward { .. }))
+        {
+            write!(
+                f,
+                "`{}`'s #[layer] annotations disagree with its forward pass; {n} mismatch{plural}:",
+                self.model
+            )?;
+        } else {
+            write!(
+                f,
+                "`{}`'s #[layer] annotations disagree with its live weights ({}); {n} mismatch{plural}:",
+                self.model, self.layout
+            )?;
+        }
         for m in &self.mismatches {
             write!(f, "\n  - {m}")?;
         }
