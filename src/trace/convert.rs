@@ -143,43 +143,36 @@ fn conv_detail(
     padding: &[(usize, usize)],
     groups: usize,
 ) -> String {
-    let join = |v: &[usize]| {
-        if v.iter().all(|&x| x == v[0]) && v.len() > 1 {
-            let k = v[0];
-            return (0..v.len())
-                .map(|_| k.to_string())
-                .collect::<Vec<_>>()
-                .join("×");
+    // `3×3` for a kernel; one number for a stride or padding equal along every axis.
+    let each = |v: &[String]| {
+        if v.len() > 1 && v.iter().all(|x| *x == v[0]) {
+            v[0].clone()
+        } else {
+            v.join("×")
         }
-        v.iter()
-            .map(|x| x.to_string())
-            .collect::<Vec<_>>()
-            .join("×")
     };
-    let mut text = format!("{} convolution", join(kernel));
+    let text = |v: &[usize]| v.iter().map(usize::to_string).collect::<Vec<_>>();
+    let mut out = format!("{} convolution", text(kernel).join("×"));
     if stride.iter().any(|&s| s != 1) {
-        text.push_str(&format!(
-            ", stride {}",
-            stride
-                .iter()
-                .map(|s| s.to_string())
-                .collect::<Vec<_>>()
-                .join("×")
-        ));
+        out.push_str(&format!(", stride {}", each(&text(stride))));
     }
     if padding.iter().any(|&(a, b)| a != 0 || b != 0) {
-        let symmetric = padding.iter().all(|&(a, b)| a == b);
-        let p: Vec<String> = if symmetric {
-            padding.iter().map(|(a, _)| a.to_string()).collect()
-        } else {
-            padding.iter().map(|(a, b)| format!("{a}+{b}")).collect()
-        };
-        text.push_str(&format!(", padding {}", p.join("×")));
+        let p: Vec<String> = padding
+            .iter()
+            .map(|&(a, b)| {
+                if a == b {
+                    a.to_string()
+                } else {
+                    format!("{a}+{b}")
+                }
+            })
+            .collect();
+        out.push_str(&format!(", padding {}", each(&p)));
     }
     if groups != 1 {
-        text.push_str(&format!(", {groups} groups"));
+        out.push_str(&format!(", {groups} groups"));
     }
-    text
+    out
 }
 
 fn u64s(v: &[usize]) -> Vec<u64> {
@@ -657,6 +650,16 @@ pub(super) fn convert(
     }
 
     let mut model = Model::new(name, input_shape);
+    let sizes: HashMap<&str, u64> = params
+        .iter()
+        .map(|(p, s)| {
+            (
+                p.as_str(),
+                s.iter().fold(1u64, |a, &d| a.saturating_mul(d as u64)),
+            )
+        })
+        .collect();
+    let mut counted: std::collections::HashSet<String> = std::collections::HashSet::new();
     let mut ops: Vec<TracedOp> = Vec::new();
     let mut used: HashMap<String, usize> = HashMap::new();
     let mut unpriced: Vec<Unpriced> = Vec::new();
@@ -822,6 +825,17 @@ pub(super) fn convert(
             Pricing::Kernels => (Pricing::Kernels, eval.unwrap_or_else(|| empty(&out_shape))),
             other => (other, empty(&out_shape)),
         };
+        // Parameters an op without weights of its own reads (a class token concatenated, a
+        // position embedding added) are the model's too: counted once, at their first use.
+        let mut eval = eval;
+        if matches!(pricing, Pricing::Layer(_) | Pricing::Kernels) {
+            for path in &read_params {
+                if counted.insert(path.clone()) && eval.params == 0 {
+                    let elements = sizes.get(path.as_str()).copied().unwrap_or(0);
+                    eval.params = eval.params.saturating_add(elements);
+                }
+            }
+        }
         if pricing == Pricing::Unpriced {
             match unpriced.iter_mut().find(|u| u.op == opname) {
                 Some(u) => u.count += 1,

@@ -142,6 +142,25 @@ where
     }
 }
 
+/// [`verify_forward`] for tests: panics with the readable message (every mismatch, one a
+/// line) rather than `unwrap`'s `Debug` dump.
+///
+/// ```ignore
+/// #[test]
+/// fn annotations_match_the_forward_pass() {
+///     alphaflops::assert_forward(&LeNet::new(&device), |m, x| m.forward(x));
+/// }
+/// ```
+#[track_caller]
+pub fn assert_forward<M, const D: usize, O>(model: &M, forward: impl FnOnce(&M, Tensor<D>) -> O)
+where
+    M: Module + CostModel,
+{
+    if let Err(e) = verify_forward(model, forward) {
+        panic!("{e}");
+    }
+}
+
 fn under(path: &str, prefix: &str) -> bool {
     path == prefix
         || path
@@ -222,15 +241,25 @@ pub(crate) fn compare(annotated: &Model, traced: &TracedModel) -> Vec<Mismatch> 
                 _ => None,
             };
             let annotated_what = diff.unwrap_or(what);
-            let ran_what = if single {
-                format!("a {} to {}", first.detail, first.output)
-            } else {
-                format!("{} ops ({} MACs)", ran.len(), macs)
+            // "a 3×3 convolution to [1, 64, 28, 28] (stride 2, padding 1; …)": what ran and
+            // where to first, its settings after.
+            let (what_ran, settings) = match first.detail.split_once(", ") {
+                Some((w, s)) => (w.to_string(), Some(s.to_string())),
+                None => (first.detail.clone(), None),
             };
+            let ran_what = if single {
+                format!("a {what_ran} to {}", first.output)
+            } else {
+                format!("{} ops", ran.len())
+            };
+            let mut notes: Vec<String> = settings.into_iter().collect();
+            if macs != expected {
+                notes.push(format!("{macs} MACs, the annotation prices {expected}"));
+            }
             let mut message =
                 format!("annotated {annotated_what} → {annotated_out}; the forward ran {ran_what}");
-            if macs != expected {
-                message.push_str(&format!(" ({macs} MACs; the annotation prices {expected})"));
+            if !notes.is_empty() {
+                message.push_str(&format!(" ({})", notes.join("; ")));
             }
             out.push(field(&leaf.path, message));
             per_field = true;
@@ -292,31 +321,30 @@ pub(crate) fn compare(annotated: &Model, traced: &TracedModel) -> Vec<Mismatch> 
                     format!("`{producer}`")
                 })
                 .collect();
-            let ran_text = if ran.is_empty() {
-                String::new()
-            } else {
-                format!(" (after {})", after.join(", "))
-            };
-            let claimed_text = if claimed.is_empty() {
-                String::new()
-            } else {
-                format!(
-                    " ({})",
-                    claimed
-                        .iter()
-                        .map(|p| format!("`{p}`"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )
-            };
-            out.push(field(
-                "",
-                format!(
-                    "the forward ran {} {kind}{ran_text}; the annotation prices {}{claimed_text}",
-                    ran.len(),
-                    claimed.len()
-                ),
-            ));
+            // Named after the field that prices it, or else the op the first one follows.
+            let owner = claimed.first().map(|p| p.to_string()).unwrap_or_else(|| {
+                after
+                    .first()
+                    .map(|a| a.trim_matches('`').to_string())
+                    .unwrap_or_default()
+            });
+            let mut message = format!(
+                "the forward ran {} {kind}; the annotation prices {}",
+                ran.len(),
+                claimed.len()
+            );
+            let mut notes = Vec::new();
+            if !claimed.is_empty() {
+                let at: Vec<String> = claimed.iter().map(|p| format!("`{p}`")).collect();
+                notes.push(format!("priced at {}", at.join(", ")));
+            }
+            if !after.is_empty() {
+                notes.push(format!("run after {}", after.join(", ")));
+            }
+            if !notes.is_empty() {
+                message.push_str(&format!(" ({})", notes.join("; ")));
+            }
+            out.push(field(&owner, message));
         }
     }
 

@@ -56,7 +56,7 @@ use alphaflops_core::{
 use burn::module::{Module, ModuleMapper, Param};
 use burn::tensor::{Bool, Device, Int, Tensor};
 
-pub use forward::verify_forward;
+pub use forward::{ELEMENTWISE_TOLERANCE, assert_forward, verify_forward};
 
 /// Why a forward pass could not be traced.
 #[derive(Clone, Debug, PartialEq, Eq)]
