@@ -16,7 +16,7 @@ pub use verify::{Layout, Mismatch, VerifyError, check};
 #[cfg(feature = "burn")]
 pub mod trace;
 #[cfg(feature = "burn")]
-pub use trace::{TraceError, TracedModel, trace, verify_forward};
+pub use trace::{TraceError, TracedModel, assert_forward, trace, verify_forward};
 
 #[doc(hidden)]
 pub mod __private {
