@@ -70,10 +70,7 @@ fn op_name(op: &OperationIr) -> String {
         }
         _ => rest,
     };
-    let inner = rest
-        .split(|c: char| c == '(' || c == ' ' || c == '{' || c == ',')
-        .next()
-        .unwrap_or(rest);
+    let inner = rest.split(['(', ' ', '{', ',']).next().unwrap_or(rest);
     if inner.is_empty() || !inner.starts_with(|c: char| c.is_ascii_uppercase()) {
         snake(outer)
     } else {
@@ -935,5 +932,84 @@ fn field_of(path: &str) -> String {
     match path.rsplit_once('.') {
         Some((field, last)) if TENSORS.contains(&last) => field.to_string(),
         _ => path.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn op_names_are_burns_in_snake_case() {
+        assert_eq!(snake("MaxPool2dWithIndices"), "max_pool2d_with_indices");
+        assert_eq!(snake("AddScalar"), "add_scalar");
+        let t = TensorIr::uninit(
+            TensorId::new(1),
+            burn::tensor::Shape::new([2, 3]),
+            burn::tensor::DType::F32,
+        );
+        let op = OperationIr::NumericFloat(
+            burn::tensor::DType::F32,
+            NumericOperationIr::DivScalar(burn::backend::ir::ScalarOpIr {
+                lhs: t.clone(),
+                rhs: burn::backend::ir::ScalarIr::Float(8.0),
+                out: t.clone(),
+            }),
+        );
+        assert_eq!(op_name(&op), "div_scalar");
+        let op =
+            OperationIr::Activation(ActivationOperationIr::Relu(burn::backend::ir::UnaryOpIr {
+                input: t.clone(),
+                out: t,
+            }));
+        assert_eq!(op_name(&op), "relu");
+    }
+
+    #[test]
+    fn convolutions_are_described_as_they_ran() {
+        assert_eq!(
+            conv_detail(&[3, 3], &[2, 2], &[(1, 1), (1, 1)], 1),
+            "3×3 convolution, stride 2, padding 1"
+        );
+        assert_eq!(
+            conv_detail(&[1, 7], &[1, 1], &[(0, 0), (3, 3)], 4),
+            "1×7 convolution, padding 0×3, 4 groups"
+        );
+    }
+
+    #[test]
+    fn parameters_belong_to_the_field_holding_them() {
+        assert_eq!(field_of("layer1.0.conv1.weight"), "layer1.0.conv1");
+        assert_eq!(field_of("bn1.running_mean"), "bn1");
+        assert_eq!(field_of("class_token"), "class_token");
+    }
+
+    #[test]
+    fn a_batched_matmul_is_one_gemm_per_batch_element() {
+        let t = |id, dims: &[usize]| {
+            TensorIr::uninit(
+                TensorId::new(id),
+                burn::tensor::Shape::from(dims.to_vec()),
+                burn::tensor::DType::F32,
+            )
+        };
+        let (e, detail) = matmul(
+            &t(1, &[1, 12, 197, 64]),
+            &t(2, &[1, 12, 64, 197]),
+            &t(3, &[1, 12, 197, 197]),
+        )
+        .unwrap();
+        assert_eq!(e.macs(), 12 * 197 * 197 * 64);
+        assert_eq!(
+            e.kernels[0].gemm,
+            Some(Gemm {
+                batch: 12,
+                m: 197,
+                n: 197,
+                k: 64
+            })
+        );
+        assert_eq!(e.kernels[0].alpha, Some(AlphaInput::matmul(12 * 197)));
+        assert_eq!(detail, "12 × [197, 64]·[64, 197] matrix product");
     }
 }

@@ -366,12 +366,19 @@ pub(crate) fn compare(annotated: &Model, traced: &TracedModel) -> Vec<Mismatch> 
     );
     let apart = (ew_ran - ew_claimed).abs() / ew_claimed.max(1.0);
     if apart > ELEMENTWISE_TOLERANCE {
+        let apart = if ew_claimed > 0.0 {
+            format!(
+                " ({:.1} % apart, tolerance {:.0} %)",
+                apart * 100.0,
+                ELEMENTWISE_TOLERANCE * 100.0
+            )
+        } else {
+            String::new()
+        };
         out.push(field(
             "",
             format!(
-                "the forward ran {ew_ran} element-wise FLOPs; the annotation prices {ew_claimed} ({:.1} % apart, tolerance {:.0} %)",
-                apart * 100.0,
-                ELEMENTWISE_TOLERANCE * 100.0
+                "the forward ran {ew_ran} element-wise FLOPs; the annotation prices {ew_claimed}{apart}"
             ),
         ));
     }

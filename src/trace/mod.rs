@@ -199,6 +199,8 @@ impl TracedModel {
     }
 
     /// Prices every priced operation with `profile`: one row per operation, in forward order.
+    // `ModelError`, as `Model::price` returns it (core allows the size for the same reason).
+    #[allow(clippy::result_large_err)]
     pub fn price(&self, profile: &Profile) -> Result<ModelCost, ModelError> {
         let mut layers = Vec::new();
         for (index, op) in self.ops.iter().enumerate() {
