@@ -289,10 +289,10 @@ where
 /// The parameters of the captured copy, in the order their `zeros` were recorded.
 pub(crate) type ParamPaths = Vec<(String, Vec<usize>)>;
 
-fn capture<M: Module, const D: usize, O>(
+fn capture<M: Module, const D: usize, O, F: FnOnce(&M, Tensor<D>) -> O>(
     model: &M,
     input: [usize; D],
-    forward: impl FnOnce(&M, Tensor<D>) -> O,
+    forward: F,
 ) -> Result<(burn::backend::ir::GraphIr, ParamPaths), TraceError> {
     if input.contains(&0) {
         return Err(TraceError::Shape {
@@ -301,7 +301,35 @@ fn capture<M: Module, const D: usize, O>(
             ),
         });
     }
-    let device = Device::capture();
+    // burn numbers capture devices with a u16 and never reuses one: one per thread, so a
+    // process may trace any number of times (a fresh one if a forward traces inside a trace).
+    thread_local! {
+        static DEVICE: Device = Device::capture();
+    }
+    let shared = DEVICE.with(Device::clone);
+    match capture_on(&shared, model, input, forward) {
+        Err(Busy(forward)) => {
+            capture_on(&Device::capture(), model, input, forward).unwrap_or_else(|_| {
+                Err(TraceError::Capture {
+                    message: "a fresh capture device already records a scope".into(),
+                })
+            })
+        }
+        Ok(done) => done,
+    }
+}
+
+/// The capture device already records a scope (a trace inside a traced forward).
+struct Busy<F>(F);
+
+fn capture_on<M: Module, const D: usize, O, F: FnOnce(&M, Tensor<D>) -> O>(
+    device: &Device,
+    model: &M,
+    input: [usize; D],
+    forward: F,
+) -> Result<Result<(burn::backend::ir::GraphIr, ParamPaths), TraceError>, Busy<F>> {
+    let device = device.clone();
+    let mut forward = Some(forward);
     let mut failure = None;
     let mut params = Vec::new();
     let mut output = None;
@@ -320,7 +348,9 @@ fn capture<M: Module, const D: usize, O>(
                 found: &mut params,
             });
             let x = Tensor::<D>::zeros(input, &device);
-            output = Some(forward(&copy, x));
+            if let Some(forward) = forward.take() {
+                output = Some(forward(&copy, x));
+            }
         }));
         if let Err(panic) = run {
             failure = Some(panic_message(panic));
@@ -328,13 +358,17 @@ fn capture<M: Module, const D: usize, O>(
         scope.complete([], [])
     });
     drop(output);
-    if let Some(message) = failure {
-        return Err(TraceError::Forward { message });
+    if let (Err(burn::tensor::CaptureError::AlreadyActive), Some(forward)) = (&captured, forward) {
+        return Err(Busy(forward));
     }
-    let captured = captured.map_err(|e| TraceError::Capture {
-        message: e.to_string(),
-    })?;
-    Ok((captured.graph, params))
+    if let Some(message) = failure {
+        return Ok(Err(TraceError::Forward { message }));
+    }
+    Ok(captured
+        .map(|c| (c.graph, params))
+        .map_err(|e| TraceError::Capture {
+            message: e.to_string(),
+        }))
 }
 
 fn panic_message(panic: Box<dyn std::any::Any + Send>) -> String {
