@@ -316,3 +316,32 @@ fn a_forward_reading_values_is_an_error() {
     );
     assert!(err.to_string().contains("reads tensor values"), "{err}");
 }
+
+/// burn's SiLU (`x · sigmoid(x)`) is the catalog's silu, and a hand-written `x·W` on a
+/// parameter is a linear layer.
+#[test]
+fn burns_decompositions_are_priced_as_the_catalog_layers() {
+    #[derive(Module, Debug)]
+    struct Gated {
+        fc: Linear,
+        silu: burn::nn::activation::SiLU,
+    }
+    let model = Gated {
+        fc: LinearConfig::new(8, 4).init(&burn_cpu()),
+        silu: burn::nn::activation::SiLU::new(),
+    };
+    let traced = trace(&model, [2, 8], |m, x| m.silu.forward(m.fc.forward(x))).unwrap();
+    let priced: Vec<(&str, &str)> = traced
+        .ops()
+        .iter()
+        .filter(|o| o.is_priced())
+        .map(|o| (o.name.as_str(), o.op.as_str()))
+        .collect();
+    assert_eq!(priced, [("fc", "linear"), ("fc.silu", "silu")]);
+    let cost = traced.price(&Profile::default_profile()).unwrap();
+    assert_eq!(
+        (cost.macs, cost.flops, cost.params),
+        (2 * 8 * 4, 2 * 64 + 5 * 8, 36)
+    );
+    assert_eq!(traced.nodes.len(), 2, "both are nodes of the core model");
+}

@@ -657,6 +657,7 @@ pub(super) fn convert(
         })
         .collect();
     let mut counted: std::collections::HashSet<String> = std::collections::HashSet::new();
+    let mut sigmoid_inputs: HashMap<usize, TensorId> = HashMap::new();
     let mut ops: Vec<TracedOp> = Vec::new();
     let mut used: HashMap<String, usize> = HashMap::new();
     let mut unpriced: Vec<Unpriced> = Vec::new();
@@ -671,7 +672,20 @@ pub(super) fn convert(
         // burn's `Linear` runs `x·W` (W a parameter, unsqueezed to x's rank) and a broadcast
         // `+ b`: one linear layer, whose bias add is fused as the catalog counts it.
         let mut fused_into: Option<usize> = None;
+        // burn's SiLU is `x · sigmoid(x)`: the catalog's silu (5 FLOPs per element).
+        let mut silu_of: Option<usize> = None;
         match op {
+            OperationIr::NumericFloat(_, NumericOperationIr::Mul(o)) => {
+                for (a, b) in [(&o.lhs, &o.rhs), (&o.rhs, &o.lhs)] {
+                    if let Some(p) = producer_of(&origin, b)
+                        && sigmoid_inputs.get(&p) == Some(&a.id)
+                        && a.shape == out.shape
+                    {
+                        silu_of = Some(p);
+                        break;
+                    }
+                }
+            }
             OperationIr::Float(_, FloatOperationIr::Matmul(o))
                 if param_of(&origin, &o.rhs).is_some() && param_of(&origin, &o.lhs).is_none() =>
             {
@@ -709,6 +723,47 @@ pub(super) fn convert(
                 }
             }
             _ => {}
+        }
+        if let Some(p) = silu_of {
+            let target = &mut ops[p];
+            let layer = Layer::Activation(Activation::Silu);
+            if let Some(input) = target.inputs.first()
+                && let Ok(e) = layer.infer(input)
+            {
+                let renamed = match target.name.strip_suffix("sigmoid") {
+                    Some(stem) => format!("{stem}silu"),
+                    None => target.name.clone(),
+                };
+                if let Some(node) = model.nodes.iter_mut().find(|n| n.name == target.name) {
+                    node.layer = layer.clone();
+                    node.name = renamed.clone();
+                }
+                target.name = renamed;
+                target.op = "silu".into();
+                target.detail = "silu".into();
+                target.eval = e;
+                target.pricing = Pricing::Layer(layer);
+            }
+            for o in &outputs {
+                origin.insert(
+                    o.id,
+                    Origin {
+                        param: None,
+                        producer: Some(p),
+                    },
+                );
+            }
+            ops.push(TracedOp {
+                name: format!("{}.product", ops[p].name),
+                op: "mul".into(),
+                field: None,
+                inputs: inputs.iter().map(|t| shape(t)).collect(),
+                output: shape(out),
+                pricing: Pricing::Free,
+                eval: empty(&shape(out)),
+                detail: "x · sigmoid(x), fused into the silu".into(),
+            });
+            continue;
         }
         if let Some(p) = fused_into {
             let target = &mut ops[p];
@@ -844,6 +899,11 @@ pub(super) fn convert(
             }
         }
         let index = ops.len();
+        if opname == "sigmoid"
+            && let Some(t) = inputs.first()
+        {
+            sigmoid_inputs.insert(index, t.id);
+        }
         if !is_view {
             for o in &outputs {
                 origin.insert(

@@ -16,9 +16,10 @@ use crate::verify::{Layout, Mismatch, VerifyError};
 pub const ELEMENTWISE_TOLERANCE: f64 = 0.01;
 
 /// Parameterless ops whose counts are compared: what a reused or forgotten module changes.
-const COUNTED: [&str; 12] = [
+const COUNTED: [&str; 13] = [
     "relu",
     "gelu",
+    "silu",
     "sigmoid",
     "tanh",
     "softmax",
