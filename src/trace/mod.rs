@@ -22,9 +22,11 @@
 //! fails with [`TraceError::Forward`].
 //!
 //! **What becomes what.** burn records its modules' own operations: `conv1d`/`conv2d`,
-//! `conv_transpose2d`, `linear`, pooling, `batch_norm`, `layer_norm`, `embedding` and the
-//! activations become the catalog's layers of the same name; an `add` of equal shapes and a
-//! `cat` become `add` and `concat`. What the catalog has no layer for is priced directly as
+//! `conv_transpose2d`, pooling, `batch_norm`, `layer_norm`, `embedding` and the activations
+//! become the catalog's layers of the same name; an `add` of equal shapes and a `cat` become
+//! `add` and `concat`. burn's `Linear` runs as `x·W` with `W` a parameter, then a broadcast
+//! `+ b`: one catalog `linear`, its bias fused as the catalog counts it; its `SiLU` runs as
+//! `x · sigmoid(x)`: one `silu`. What the catalog has no layer for is priced directly as
 //! kernels ([`TracedOp::eval`]): matrix products with batch dimensions (attention's `QKᵀ` and
 //! `AV`, `m·n·k` MACs per batch element), burn's fused attention, element-wise arithmetic
 //! (1 FLOP per output element: broadcast `add`/`sub`/`mul`/`div`, scalar arithmetic, `exp`,
