@@ -13,6 +13,11 @@ pub use verify::verify;
 pub use verify::verify_candle;
 pub use verify::{Layout, Mismatch, VerifyError, check};
 
+#[cfg(feature = "burn")]
+pub mod trace;
+#[cfg(feature = "burn")]
+pub use trace::{TraceError, TracedModel, assert_forward, trace, verify_forward};
+
 #[doc(hidden)]
 pub mod __private {
     use alphaflops_core::{Model, ModelCost, Profile};

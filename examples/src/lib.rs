@@ -1,8 +1,9 @@
 //! Real-framework models for alphaflops.
 //!
 //! Each module builds a small, well-known model with its real framework, annotated with
-//! `#[cost_budget(...)]`; tests check the macro's shapes and counts against a forward pass and
-//! the live weights ([`walk`], `alphaflops::verify`), and the predictions against measured CPU
+//! `#[cost_budget(...)]`; tests check the macro's shapes and counts against a forward pass,
+//! the live weights ([`walk`], `alphaflops::verify`) and the forward's captured graph
+//! (`alphaflops::verify_forward`, `tests/forward.rs`), and the predictions against measured CPU
 //! time
 //! (`cargo run --release -p alphaflops-examples --example time_models`).
 //!

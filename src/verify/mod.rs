@@ -162,6 +162,10 @@ pub enum Mismatch {
     /// accepted).
     #[error("the annotated model cannot be evaluated: {error}")]
     Model { error: String },
+    /// The forward pass ran something else than the annotation prices
+    /// ([`crate::verify_forward`]); `field` is empty for totals.
+    #[error("{}", forward(.field, .message))]
+    Forward { field: String, message: String },
 }
 
 impl Mismatch {
@@ -173,7 +177,8 @@ impl Mismatch {
             | Mismatch::Missing { field, .. }
             | Mismatch::Unexpected { field, .. }
             | Mismatch::NotFound { field, .. }
-            | Mismatch::Unannotated { field, .. } => field,
+            | Mismatch::Unannotated { field, .. }
+            | Mismatch::Forward { field, .. } => field,
             Mismatch::Model { .. } => "",
         }
     }
@@ -196,16 +201,36 @@ fn tensors(list: &[ParamShape]) -> String {
 
 /// Every disagreement between a model's annotations and its live weights.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "`{model}`'s #[layer] annotations disagree with its live weights ({layout}); {}",
-    listed(.mismatches)
-)]
+#[error("`{model}`'s #[layer] annotations disagree with {}; {}", against(.mismatches, .layout), listed(.mismatches))]
 pub struct VerifyError {
     /// The annotated struct's name.
     pub model: String,
     pub layout: Layout,
     /// In forward order of the annotated fields; unannotated fields last.
     pub mismatches: Vec<Mismatch>,
+}
+
+/// A forward-pass mismatch: `` `conv2`: … ``, or the message alone for totals.
+fn forward(field: &str, message: &str) -> String {
+    if field.is_empty() {
+        message.to_string()
+    } else {
+        format!("`{field}`: {message}")
+    }
+}
+
+/// What the annotations were compared with: the forward pass when every mismatch is one of
+/// its, else the live weights in `layout`.
+fn against(mismatches: &[Mismatch], layout: &Layout) -> String {
+    if !mismatches.is_empty()
+        && mismatches
+            .iter()
+            .all(|m| matches!(m, Mismatch::Forward { .. }))
+    {
+        "its forward pass".to_string()
+    } else {
+        format!("its live weights ({layout})")
+    }
 }
 
 /// `3 mismatches:` and one line per mismatch.

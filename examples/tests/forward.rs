@@ -1,0 +1,347 @@
+//! `alphaflops::trace` and `alphaflops::verify_forward` on the real burn models: every
+//! example's annotation matches what its forward runs, and an annotation that drifted from
+//! the forward (a wrong stride, a reused activation priced once, an op it never mentions) is
+//! caught with the field.
+
+use alphaflops::trace::Pricing;
+use alphaflops::{CostModel, Mismatch, Profile, assert_forward, trace, verify_forward};
+use alphaflops_examples::burn_cpu;
+use alphaflops_examples::burn_lenet::LeNet;
+use alphaflops_examples::burn_resnet::{ResNet18, ResNet50};
+use alphaflops_examples::burn_vgg::Vgg;
+use alphaflops_examples::burn_vit::VitB16;
+use burn::nn::conv::{Conv2d, Conv2dConfig};
+use burn::nn::pool::{MaxPool2d, MaxPool2dConfig};
+use burn::nn::{BatchNorm, BatchNormConfig, Linear, LinearConfig, PaddingConfig2d, Relu};
+use burn::prelude::*;
+
+#[test]
+fn every_burn_example_passes_verify_forward() {
+    let device = burn_cpu();
+    // Built with burn's lazy initialisation: the capture never materialises the weights.
+    assert_forward(&LeNet::new(&device), |m, x| m.forward(x));
+    assert_forward(&Vgg::new(&device), |m, x| m.forward(x));
+    assert_forward(&ResNet18::new(&device), |m, x| m.forward(x));
+    assert_forward(&ResNet50::new(&device), |m, x| m.forward(x));
+    assert_forward(&VitB16::new(&device), |m, x| m.forward(x));
+}
+
+/// An unannotated run of a model prices like its annotation: the same MACs, FLOPs and
+/// parameters, from the captured graph alone.
+#[test]
+fn trace_prices_resnet50_and_vit_like_their_annotations() {
+    let device = burn_cpu();
+    let profile = Profile::default_profile();
+    let resnet = trace(&ResNet50::new(&device), [1, 3, 224, 224], |m, x| {
+        m.forward(x)
+    })
+    .unwrap();
+    let vit = trace(&VitB16::new(&device), [1, 3, 224, 224], |m, x| m.forward(x)).unwrap();
+    for (traced, annotated) in [(resnet, ResNet50::cost()), (vit, VitB16::cost())] {
+        assert!(traced.unpriced().is_empty(), "{:?}", traced.unpriced());
+        let cost = traced.price(&profile).unwrap();
+        assert_eq!(
+            (cost.macs, cost.flops, cost.params),
+            (annotated.macs, annotated.flops, annotated.params),
+            "{}",
+            annotated.model
+        );
+        assert_eq!(cost.output, annotated.output);
+    }
+}
+
+/// The capture reads shapes only: lazily initialised parameters stay uninitialised and the
+/// model's running statistics stay on its own device, so it still runs afterwards.
+#[test]
+fn tracing_leaves_the_model_untouched() {
+    #[derive(Module, Debug)]
+    struct Small {
+        conv: Conv2d,
+        bn: BatchNorm,
+        fc: Linear,
+    }
+    let device = burn_cpu();
+    let model = Small {
+        conv: Conv2dConfig::new([3, 4], [3, 3]).init(&device),
+        bn: BatchNormConfig::new(4).init(&device),
+        fc: LinearConfig::new(4 * 6 * 6, 2).init(&device),
+    };
+    let forward = |m: &Small, x: Tensor<4>| {
+        let x: Tensor<2> = m.bn.forward(m.conv.forward(x)).flatten(1, 3);
+        m.fc.forward(x)
+    };
+    let traced = trace(&model, [1, 3, 8, 8], forward).unwrap();
+    assert!(!model.fc.weight.is_initialized(), "no weight was drawn");
+    let ops: Vec<(&str, &str)> = traced
+        .ops()
+        .iter()
+        .filter(|o| o.is_priced())
+        .map(|o| (o.name.as_str(), o.op.as_str()))
+        .collect();
+    assert_eq!(
+        ops,
+        [("conv", "conv2d"), ("bn", "batch_norm"), ("fc", "linear")]
+    );
+    let out = forward(&model, Tensor::zeros([1, 3, 8, 8], &device));
+    assert_eq!(out.dims(), [1, 2], "the model still runs on its own device");
+}
+
+/// A stride annotated 1 where the code builds 2: the build, `verify` and the weights all
+/// agree, only the forward pass shows the lie.
+#[alphaflops::cost_budget(input = [1, 64, 56, 56], params = "1M")]
+#[derive(Module, Debug)]
+struct StrideDrift {
+    #[layer(conv2d(channels = [64, 64], kernel_size = [3, 3], padding = [1, 1]), then(relu))]
+    conv1: Conv2d,
+    #[layer(conv2d(channels = [64, 64], kernel_size = [3, 3], padding = [1, 1]))]
+    conv2: Conv2d,
+    activation: Relu,
+}
+
+impl StrideDrift {
+    fn new(device: &Device) -> Self {
+        let conv = |stride| {
+            Conv2dConfig::new([64, 64], [3, 3])
+                .with_stride([stride, stride])
+                .with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1))
+                .init(device)
+        };
+        Self {
+            conv1: conv(1),
+            conv2: conv(2),
+            activation: Relu::new(),
+        }
+    }
+
+    fn forward(&self, x: Tensor<4>) -> Tensor<4> {
+        let x = self.activation.forward(self.conv1.forward(x));
+        self.activation.forward(self.conv2.forward(x))
+    }
+}
+
+#[test]
+fn a_wrong_stride_is_caught_with_the_field() {
+    let model = StrideDrift::new(&burn_cpu());
+    alphaflops::verify(&model).expect("the weights agree: only the forward shows the stride");
+    let err = verify_forward(&model, |m, x| m.forward(x)).unwrap_err();
+    let text = err.to_string();
+    println!("{text}");
+    assert_eq!(err.mismatches[0].field(), "conv2", "{text}");
+    assert!(
+        text.contains(
+            "`conv2`: annotated stride 1 → [1, 64, 56, 56]; the forward ran a 3×3 convolution to [1, 64, 28, 28] (stride 2, padding 1;"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.starts_with("`StrideDrift`'s #[layer] annotations disagree with its forward pass;"),
+        "{text}"
+    );
+}
+
+/// LeNet as it was before a review: one `Relu` field, applied four times, priced once.
+#[alphaflops::cost_budget(input = [1, 1, 28, 28], params = "100k")]
+#[derive(Module, Debug)]
+struct ReusedRelu {
+    #[layer(conv2d(channels = [1, 6], kernel_size = [5, 5], padding = [2, 2]))]
+    conv1: Conv2d,
+    activation: Relu,
+    #[layer(max_pool2d(kernel_size = [2, 2], strides = [2, 2]))]
+    pool1: MaxPool2d,
+    #[layer(conv2d(channels = [6, 16], kernel_size = [5, 5]))]
+    conv2: Conv2d,
+    #[layer(max_pool2d(kernel_size = [2, 2], strides = [2, 2]))]
+    pool2: MaxPool2d,
+    #[layer(linear(d_input = 400, d_output = 120))]
+    fc1: Linear,
+    #[layer(linear(d_input = 120, d_output = 84))]
+    fc2: Linear,
+    #[layer(linear(d_input = 84, d_output = 10))]
+    fc3: Linear,
+}
+
+impl ReusedRelu {
+    fn new(device: &Device) -> Self {
+        Self {
+            conv1: Conv2dConfig::new([1, 6], [5, 5])
+                .with_padding(PaddingConfig2d::Explicit(2, 2, 2, 2))
+                .init(device),
+            activation: Relu::new(),
+            pool1: MaxPool2dConfig::new([2, 2]).with_strides([2, 2]).init(),
+            conv2: Conv2dConfig::new([6, 16], [5, 5]).init(device),
+            pool2: MaxPool2dConfig::new([2, 2]).with_strides([2, 2]).init(),
+            fc1: LinearConfig::new(400, 120).init(device),
+            fc2: LinearConfig::new(120, 84).init(device),
+            fc3: LinearConfig::new(84, 10).init(device),
+        }
+    }
+
+    fn forward(&self, input: Tensor<4>) -> Tensor<2> {
+        let x = self.activation.forward(self.conv1.forward(input));
+        let x = self.pool1.forward(x);
+        let x = self.activation.forward(self.conv2.forward(x));
+        let x: Tensor<2> = self.pool2.forward(x).flatten(1, 3);
+        let x = self.activation.forward(self.fc1.forward(x));
+        let x = self.activation.forward(self.fc2.forward(x));
+        self.fc3.forward(x)
+    }
+}
+
+#[test]
+fn a_reused_activation_priced_once_is_caught() {
+    let model = ReusedRelu::new(&burn_cpu());
+    let err = verify_forward(&model, |m, x| m.forward(x)).unwrap_err();
+    let text = err.to_string();
+    println!("{text}");
+    let relu = err
+        .mismatches
+        .iter()
+        .find(|m| m.to_string().contains("relu"))
+        .unwrap_or_else(|| panic!("no relu count in\n{text}"));
+    assert_eq!(relu.field(), "activation", "{text}");
+    assert_eq!(
+        relu.to_string(),
+        "`activation`: the forward ran 4 relu; the annotation prices 1 (priced at `activation`; run after `conv1`, `conv2`, `fc1`, `fc2`)"
+    );
+}
+
+/// A softmax the annotation never mentions, and a field left out of the annotation that the
+/// forward uses anyway.
+#[alphaflops::cost_budget(input = [1, 84], params = "1M")]
+#[derive(Module, Debug)]
+struct Unmentioned {
+    #[layer(linear(d_input = 84, d_output = 10))]
+    fc: Linear,
+    #[layer(skip)]
+    aux: Linear,
+}
+
+#[test]
+fn an_op_the_annotation_never_mentions_is_caught() {
+    let device = burn_cpu();
+    let model = Unmentioned {
+        fc: LinearConfig::new(84, 10).init(&device),
+        aux: LinearConfig::new(10, 10).init(&device),
+    };
+    let err = verify_forward(&model, |m, x: Tensor<2>| {
+        burn::tensor::activation::softmax(m.aux.forward(m.fc.forward(x)), 1)
+    })
+    .unwrap_err();
+    let text = err.to_string();
+    println!("{text}");
+    let lines: Vec<String> = err.mismatches.iter().map(Mismatch::to_string).collect();
+    assert!(
+        lines.contains(
+            &"`aux`: the forward ran a linear 10 → 10 to [1, 10]; the annotation does not price it"
+                .to_string()
+        ),
+        "{text}"
+    );
+    assert!(
+        lines.contains(
+            &"`aux`: the forward ran 1 softmax; the annotation prices 0 (run after `aux`)"
+                .to_string()
+        ),
+        "{text}"
+    );
+    assert!(
+        lines.contains(&"the forward ran 940 MACs; the annotation prices 840".to_string()),
+        "{text}"
+    );
+}
+
+/// Operations alphaflops cannot price are listed by name and count, and fail a verification
+/// rather than pass unseen.
+#[test]
+fn unpriceable_ops_are_reported() {
+    use burn::tensor::ops::{InterpolateMode, InterpolateOptions};
+    let model = ResizeHead {
+        fc: LinearConfig::new(16, 2).init(&burn_cpu()),
+    };
+    let forward = |m: &ResizeHead, x: Tensor<4>| {
+        let mut options = InterpolateOptions::new(InterpolateMode::Bilinear);
+        options.output_size = Some([4, 4]);
+        let x = burn::tensor::module::interpolate(x, options.clone());
+        let x = burn::tensor::module::interpolate(x, options);
+        m.fc.forward(x.flatten::<2>(1, 3))
+    };
+    let traced = trace(&model, [1, 1, 8, 8], forward).unwrap();
+    let unpriced: Vec<(&str, usize)> = traced
+        .unpriced()
+        .iter()
+        .map(|u| (u.op.as_str(), u.count))
+        .collect();
+    assert_eq!(unpriced, [("interpolate", 2)]);
+    assert_eq!(
+        traced.unpriced()[0].to_string(),
+        "2 × interpolate (first to [1, 1, 4, 4])"
+    );
+    let priced: Vec<&str> = traced
+        .ops()
+        .iter()
+        .filter(|o| o.pricing != Pricing::Free)
+        .map(|o| o.op.as_str())
+        .collect();
+    assert_eq!(priced, ["interpolate", "interpolate", "linear"]);
+    let err = verify_forward(&model, forward).unwrap_err();
+    assert!(
+        err.to_string().contains(
+            "the forward ran 2 × interpolate (first to [1, 1, 4, 4]), which alphaflops cannot price"
+        ),
+        "{err}"
+    );
+}
+
+/// Priced on a 4×4 input, which the forward resizes to 4×4 (the annotation has no resize).
+#[alphaflops::cost_budget(input = [1, 1, 4, 4], params = "1M")]
+#[derive(Module, Debug)]
+struct ResizeHead {
+    #[layer(linear(d_input = 16, d_output = 2))]
+    fc: Linear,
+}
+
+/// A forward that reads values cannot be captured: an error, not a panic.
+#[test]
+fn a_forward_reading_values_is_an_error() {
+    let model = ResizeHead {
+        fc: LinearConfig::new(16, 2).init(&burn_cpu()),
+    };
+    let err = trace(&model, [1, 16], |m, x: Tensor<2>| {
+        m.fc.forward(x).into_data()
+    })
+    .unwrap_err();
+    assert!(
+        matches!(err, alphaflops::TraceError::Forward { .. }),
+        "{err}"
+    );
+    assert!(err.to_string().contains("reads tensor values"), "{err}");
+}
+
+/// burn's SiLU (`x · sigmoid(x)`) is the catalog's silu, and a hand-written `x·W` on a
+/// parameter is a linear layer.
+#[test]
+fn burns_decompositions_are_priced_as_the_catalog_layers() {
+    #[derive(Module, Debug)]
+    struct Gated {
+        fc: Linear,
+        silu: burn::nn::activation::SiLU,
+    }
+    let model = Gated {
+        fc: LinearConfig::new(8, 4).init(&burn_cpu()),
+        silu: burn::nn::activation::SiLU::new(),
+    };
+    let traced = trace(&model, [2, 8], |m, x| m.silu.forward(m.fc.forward(x))).unwrap();
+    let priced: Vec<(&str, &str)> = traced
+        .ops()
+        .iter()
+        .filter(|o| o.is_priced())
+        .map(|o| (o.name.as_str(), o.op.as_str()))
+        .collect();
+    assert_eq!(priced, [("fc", "linear"), ("fc.silu", "silu")]);
+    let cost = traced.price(&Profile::default_profile()).unwrap();
+    assert_eq!(
+        (cost.macs, cost.flops, cost.params),
+        (2 * 8 * 4, 2 * 64 + 5 * 8, 36)
+    );
+    assert_eq!(traced.nodes.len(), 2, "both are nodes of the core model");
+}
