@@ -35,6 +35,7 @@ pub mod params;
 pub mod profile;
 pub mod report;
 pub mod shape;
+pub mod timing;
 pub mod workload;
 pub mod zoo;
 
@@ -52,6 +53,7 @@ pub use profile::{
     ProfileError, Timing,
 };
 pub use shape::Shape;
+pub use timing::{ElementwiseClass, FittedRange, GemmClass, RangeOp};
 pub use workload::ConvWorkload;
 
 /// Implemented by `#[cost_budget]` for annotated model structs.
