@@ -11,11 +11,17 @@ use crate::shape::Shape;
 pub struct KernelPrice {
     pub alpha_flops: f64,
     pub predicted_ms: f64,
+    /// Some kernel lies outside the range the profile's fit covered
+    /// ([`Profile::outside_fitted_range`]).
+    pub extrapolated: bool,
 }
 
 /// Prices kernel launches with a profile: α per kernel from its class (1 for element-wise
-/// kernels, which have none), then the profile's timing model with the class's own latency
-/// and floor where it has them. The one place α-FLOPs become time.
+/// kernels, which have none), then time: a linear-algebra kernel by the profile's
+/// `[[gemm_class]]` for its op where it has one, an element-wise kernel by its
+/// `[[elementwise_class]]` where it has one (see [`crate::timing`]), any other by `[timing]`
+/// with the α class's own latency and floor where it has them. The one place α-FLOPs become
+/// time.
 pub fn price_kernels(profile: &Profile, kernels: &[Kernel]) -> Result<KernelPrice, LayerError> {
     let mut total = KernelPrice::default();
     for k in kernels {
@@ -45,11 +51,21 @@ pub fn price_kernels(profile: &Profile, kernels: &[Kernel]) -> Result<KernelPric
         }
         let alpha_flops = alpha * k.flops as f64;
         total.alpha_flops += alpha_flops;
-        total.predicted_ms += profile.kernel_ms(
-            class.map(|(_, c)| c),
-            alpha_flops,
-            profile.memory_elements(k),
-        );
+        let gemm = k
+            .gemm
+            .zip(class)
+            .and_then(|(g, (input, _))| Some((g, profile.gemm_class(input.op)?)));
+        let elementwise = k.elementwise.and_then(|e| profile.elementwise_class(e));
+        total.predicted_ms += match (gemm, elementwise) {
+            (Some((g, c)), _) => c.kernel_ms(profile, k, g, alpha),
+            (None, Some(c)) => c.kernel_ms(profile, k),
+            (None, None) => profile.kernel_ms(
+                class.map(|(_, c)| c),
+                alpha_flops,
+                profile.memory_elements(k),
+            ),
+        };
+        total.extrapolated |= profile.outside_fitted_range(k);
     }
     Ok(total)
 }
@@ -74,6 +90,10 @@ pub struct LayerCost {
     pub energy_j: Option<f64>,
     /// Share of the model's predicted time, in percent.
     pub share_pct: f64,
+    /// The prediction extrapolates: a kernel lies outside the range the profile's fit
+    /// covered (serialized only when true).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub extrapolated: bool,
     /// The layers of a nested block, whose sums this layer's numbers are.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub children: Vec<LayerCost>,
@@ -99,6 +119,7 @@ impl LayerCost {
             predicted_ms: price.predicted_ms,
             energy_j: None,
             share_pct: 0.0,
+            extrapolated: price.extrapolated,
             children: Vec::new(),
         }
     }
@@ -198,6 +219,15 @@ impl ModelCost {
             .saturating_add(self.kv_cache_bytes)
             .saturating_add(self.activation_bytes)
             .saturating_add(self.training_state_bytes)
+    }
+
+    /// The names of the top-level layers whose predictions extrapolate.
+    pub fn extrapolated_layers(&self) -> Vec<&str> {
+        self.layers
+            .iter()
+            .filter(|l| l.extrapolated)
+            .map(|l| l.name.as_str())
+            .collect()
     }
 
     /// The `n` layers with the largest predicted time, costliest first.

@@ -38,6 +38,7 @@ pub mod profile;
 pub mod report;
 pub mod settings;
 pub mod shape;
+pub mod timing;
 pub mod workload;
 pub mod zoo;
 
@@ -57,6 +58,7 @@ pub use profile::{
     ProfileError, Timing,
 };
 pub use shape::Shape;
+pub use timing::{ElementwiseClass, FittedRange, GemmClass, RangeOp};
 pub use workload::{ConvWorkload, Workload, WorkloadOp};
 
 /// Implemented by `#[cost_budget]` for annotated model structs.

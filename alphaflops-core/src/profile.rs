@@ -9,9 +9,15 @@ use serde::{Deserialize, Deserializer, Serialize, de::Error as _};
 
 use crate::alpha::{AlphaInput, KernelOp, alpha};
 use crate::layer::Kernel;
+use crate::timing::{ElementwiseClass, FittedRange, GemmClass};
 
-/// The profile format this version reads and writes.
-pub const FORMAT: u32 = 1;
+/// The profile format this version writes when a profile uses the kernel-aware timing model
+/// (`[[gemm_class]]`, `[[elementwise_class]]`, `[[fitted_range]]`); it reads every format
+/// from [`FIRST_FORMAT`] up, and a profile without those sections is written as format 1, so
+/// older alphaflops keep reading it.
+pub const FORMAT: u32 = 2;
+/// The oldest profile format this version reads.
+pub const FIRST_FORMAT: u32 = 1;
 
 /// The paper's profile, embedded: the default everywhere no profile is named.
 pub const DEFAULT_PROFILE_TOML: &str = include_str!("../../profiles/quadro-t2000-asperti2021.toml");
@@ -70,7 +76,7 @@ pub const SHIPPED: &[(&str, &str)] = &[
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Profile {
-    /// Must be [`FORMAT`].
+    /// From [`FIRST_FORMAT`] to [`FORMAT`]; 2 where the profile uses format 2 sections.
     #[serde(deserialize_with = "format_version")]
     pub format: u32,
     /// Short identifier, e.g. `quadro-t2000-asperti2021`; by convention the file's stem.
@@ -82,6 +88,32 @@ pub struct Profile {
     /// has exactly one class for every `K ≥ 1`.
     #[serde(rename = "alpha_class", deserialize_with = "classes")]
     pub alpha_classes: Vec<AlphaClass>,
+    /// (format 2) The kernel-aware form for linear-algebra kernels, per op
+    /// ([`crate::timing`]); ops without one are priced by `[timing]` and the alpha classes.
+    #[serde(
+        default,
+        rename = "gemm_class",
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "crate::timing::gemm_classes"
+    )]
+    pub gemm_classes: Vec<GemmClass>,
+    /// (format 2) Element-wise kernels priced by the bytes they move, per class; classes
+    /// without one are priced by `[timing]` with α = 1.
+    #[serde(
+        default,
+        rename = "elementwise_class",
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "crate::timing::elementwise_classes"
+    )]
+    pub elementwise_classes: Vec<ElementwiseClass>,
+    /// (format 2) The range the fit covered, per op: predictions outside it are marked
+    /// extrapolated.
+    #[serde(
+        default,
+        rename = "fitted_range",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub fitted_ranges: Vec<FittedRange>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provenance: Option<Provenance>,
 }
@@ -297,7 +329,7 @@ pub struct ProfileError {
 impl Profile {
     /// Parses and checks a profile; `origin` names the text in errors (usually its path).
     pub fn from_toml_str(text: &str, origin: &str) -> Result<Profile, ProfileError> {
-        toml::from_str(text).map_err(|e: toml::de::Error| {
+        let profile: Profile = toml::from_str(text).map_err(|e: toml::de::Error| {
             let (line, column) = e.span().map_or((1, 1), |span| line_col(text, span.start));
             ProfileError {
                 origin: origin.to_string(),
@@ -305,7 +337,34 @@ impl Profile {
                 column,
                 message: e.message().to_string(),
             }
-        })
+        })?;
+        if profile.format < 2 && profile.uses_format_2() {
+            // Points at the first section format 1 does not have.
+            let at = [
+                "[[gemm_class]]",
+                "[[elementwise_class]]",
+                "[[fitted_range]]",
+            ]
+            .iter()
+            .filter_map(|s| text.find(s))
+            .min()
+            .unwrap_or(0);
+            let (line, column) = line_col(text, at);
+            return Err(ProfileError {
+                origin: origin.to_string(),
+                line,
+                column,
+                message: "[[gemm_class]], [[elementwise_class]] and [[fitted_range]] need `format = 2`; change the format line".to_string(),
+            });
+        }
+        Ok(profile)
+    }
+
+    /// Whether the profile has sections format 1 does not (it is written as format 2).
+    pub fn uses_format_2(&self) -> bool {
+        !(self.gemm_classes.is_empty()
+            && self.elementwise_classes.is_empty()
+            && self.fitted_ranges.is_empty())
     }
 
     /// The embedded default profile (the paper's Quadro T2000 constants).
@@ -444,7 +503,14 @@ fn beta<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
 }
 
 fn format_version<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
-    version(d, FORMAT, "profile", "")
+    let v = u32::deserialize(d)?;
+    if (FIRST_FORMAT..=FORMAT).contains(&v) {
+        Ok(v)
+    } else {
+        Err(D::Error::custom(format!(
+            "this alphaflops reads profile formats {FIRST_FORMAT} to {FORMAT}, the file says {v}"
+        )))
+    }
 }
 
 /// A file's `format = N`, refused where it is written unless it is `expected`; `fix` (with

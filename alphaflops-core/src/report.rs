@@ -35,6 +35,18 @@ pub fn sig4(value: f64) -> String {
     format!("{value:.digits$}")
 }
 
+/// Marks an extrapolated prediction in tables.
+pub const EXTRAPOLATED_MARK: &str = "†";
+
+/// A predicted time, marked when it extrapolates.
+fn ms_cell(ms: f64, extrapolated: bool) -> String {
+    if extrapolated {
+        format!("{} {EXTRAPOLATED_MARK}", sig4(ms))
+    } else {
+        sig4(ms)
+    }
+}
+
 /// One table row, then the rows of a nested block's layers (`3.1`, `3.2`, … with `↳`).
 fn row(s: &mut String, number: &str, indent: &str, l: &LayerCost) {
     let _ = writeln!(
@@ -49,7 +61,7 @@ fn row(s: &mut String, number: &str, indent: &str, l: &LayerCost) {
         si(l.flops as f64),
         sig4(l.alpha),
         si(l.alpha_flops),
-        sig4(l.predicted_ms),
+        ms_cell(l.predicted_ms, l.extrapolated),
         l.energy_j
             .map_or(String::new(), |j| format!(" {} |", sig4(j * 1000.0))),
         l.share_pct
@@ -94,7 +106,10 @@ impl ModelCost {
             si(self.flops as f64),
             sig4(alpha),
             si(self.alpha_flops),
-            sig4(self.predicted_ms),
+            ms_cell(
+                self.predicted_ms,
+                self.layers.iter().any(|l| l.extrapolated)
+            ),
             self.energy_j
                 .map_or(String::new(), |j| format!(" **{}** |", sig4(j * 1000.0))),
         );
@@ -104,8 +119,33 @@ impl ModelCost {
              α-FLOPs = α·FLOPs; share is of predicted time.\n",
             self.profile, self.device
         );
+        if let Some(note) = self.extrapolation_note() {
+            let _ = writeln!(s, "\n{EXTRAPOLATED_MARK} {note}.");
+        }
         let _ = writeln!(s, "{}", self.memory_line());
         s
+    }
+
+    /// What a prediction outside the profile's fitted range means, naming the layers; `None`
+    /// when every layer is inside (or the profile records no range).
+    pub fn extrapolation_note(&self) -> Option<String> {
+        let layers = self.extrapolated_layers();
+        if layers.is_empty() {
+            return None;
+        }
+        Some(format!(
+            "extrapolated: {} of {} layers ({}) lie outside the range profile `{}` was fitted on, so their predicted time is not backed by a measurement",
+            layers.len(),
+            self.layers.len(),
+            layers.join(", "),
+            self.profile
+        ))
+    }
+
+    /// The cost as pretty-printed JSON (the keys of [`ModelCost`] and its layers).
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self)
+            .unwrap_or_else(|e| unreachable!("a ModelCost always serializes: {e}"))
     }
 
     /// `Memory: weights 246.82 kB, KV cache 0 B, peak activations 37.63 kB.`, with a training
@@ -146,12 +186,6 @@ impl ModelCost {
         }
         line.push('.');
         line
-    }
-
-    /// The cost as pretty-printed JSON (the keys of [`ModelCost`] and its layers).
-    pub fn to_json(&self) -> String {
-        serde_json::to_string_pretty(self)
-            .unwrap_or_else(|e| unreachable!("a ModelCost always serializes: {e}"))
     }
 }
 

@@ -332,8 +332,8 @@ fn op_classes_are_checked_per_op() {
 
 #[test]
 fn wrong_format_version_and_type() {
-    let e = err(&bad("format = 1", "format = 2"));
-    assert!(e.message.contains("reads profile format 1"), "{e}");
+    let e = err(&bad("format = 1", "format = 3"));
+    assert!(e.message.contains("reads profile formats 1 to 2"), "{e}");
     assert_eq!((e.line, e.column), (1, 10), "{e}");
     let e = err(&bad("ms_per_flop = 1e-8", "ms_per_flop = \"fast\""));
     assert_eq!(e.line, 11, "{e}");

@@ -104,3 +104,67 @@ fn si_formatting() {
     assert_eq!(sig4(0.012345), "0.01235");
     assert_eq!(sig4(12.3456), "12.35");
 }
+
+/// LeNet on a profile whose fit covered convolutions of 10–100 MFLOPs and nothing else: the
+/// small convolution, the pools, the activation and the dense layers are extrapolated.
+fn lenet_with_ranges() -> ModelCost {
+    let text = Profile::default_profile()
+        .to_toml_string()
+        .replacen("format = 1", "format = 2", 1)
+        + "\n[[fitted_range]]\nop = \"conv\"\nrows = 10\nflops = [1.0e6, 1.0e8]\nbytes = [1.0e3, 1.0e7]\nm = [16.0, 4096.0]\nn = [4.0, 512.0]\nk = [9.0, 4608.0]\n";
+    let p = Profile::from_toml_str(&text, "ranged.toml").unwrap();
+    let mut m = Model::new("lenet", [1, 1, 28, 28]);
+    m.push(
+        "conv1",
+        Layer::Conv(Conv::new(1, 6, &[5, 5]).padding(Padding::symmetric(&[2, 2]))),
+    )
+    .push("relu1", Layer::Activation(Activation::Relu))
+    .push("conv2", Layer::Conv(Conv::new(6, 16, &[5, 5])))
+    .push(
+        "fc1",
+        Layer::Linear {
+            d_input: 9216,
+            d_output: 10,
+            bias: true,
+        },
+    );
+    m.price(&p).unwrap()
+}
+
+#[test]
+fn extrapolated_layers_are_marked_in_the_table() {
+    insta::assert_snapshot!(lenet_with_ranges().to_string());
+}
+
+#[test]
+fn extrapolated_layers_are_marked_in_json() {
+    let c = lenet_with_ranges();
+    let json: serde_json::Value = serde_json::from_str(&c.to_json()).unwrap();
+    let marked: Vec<(&str, bool)> = json["layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            (
+                l["name"].as_str().unwrap(),
+                l.get("extrapolated")
+                    .and_then(|v| v.as_bool())
+                    .unwrap_or(false),
+            )
+        })
+        .collect();
+    // conv2 (2.4 MFLOPs, m = 576, n = 16, k = 150) is inside; conv1 has k = 25 but FLOPs
+    // 0.24 M, below the range; relu and the dense layer were never measured.
+    assert_eq!(
+        marked,
+        [
+            ("conv1", true),
+            ("relu1", true),
+            ("conv2", false),
+            ("fc1", true)
+        ]
+    );
+    // A profile without ranges marks nothing, and its JSON has no such key.
+    assert!(!lenet().to_json().contains("extrapolated"));
+    assert!(lenet().extrapolation_note().is_none());
+}

@@ -252,3 +252,19 @@ fn reference_documents_the_new_keys() {
     );
     assert!(text.contains("\"tensors\"") && text.contains("\"im2col\""));
 }
+
+#[test]
+fn reference_documents_the_format_2_sections() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../profiles/reference.toml");
+    let p =
+        Profile::from_toml_str(&std::fs::read_to_string(path).unwrap(), "reference.toml").unwrap();
+    assert_eq!(p.format, 2);
+    let g = &p.gemm_classes[0];
+    assert!(g.op.is_some() && g.alpha && g.n_half > 0.0 && g.k_power > 0.0);
+    assert!(g.tile_m > 1 && g.tile_n > 1 && g.units > 1);
+    assert!(g.latency_ms > 0.0 && g.floor_ms > 0.0 && g.ms_per_byte > 0.0);
+    let e = &p.elementwise_classes[0];
+    assert!(e.op.is_some() && e.latency_ms > 0.0 && e.ms_per_byte > 0.0);
+    let r = &p.fitted_ranges[0];
+    assert!(r.m.is_some() && r.n.is_some() && r.k.is_some());
+}

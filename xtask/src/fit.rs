@@ -184,7 +184,7 @@ pub fn template(name: &str, device: Device, starts: &[u64], matmul: bool) -> Pro
         alpha_classes.push(class(Some(KernelOp::Matmul), 1, None));
     }
     Profile {
-        format: alphaflops_core::profile::FORMAT,
+        format: alphaflops_core::profile::FIRST_FORMAT,
         name: name.to_string(),
         device,
         timing: Timing {
@@ -196,6 +196,9 @@ pub fn template(name: &str, device: Device, starts: &[u64], matmul: bool) -> Pro
             memory: Memory::Tensors,
         },
         alpha_classes,
+        gemm_classes: Vec::new(),
+        elementwise_classes: Vec::new(),
+        fitted_ranges: Vec::new(),
         provenance: None,
     }
 }
