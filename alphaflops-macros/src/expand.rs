@@ -626,7 +626,13 @@ fn message(p: &Priced, v: &Verdict) -> String {
 fn diagnostics(p: &Priced, verdicts: &[(Verdict, Range)]) -> TokenStream {
     let mut out = TokenStream::new();
     for (v, range) in verdicts.iter().filter(|(v, _)| v.over()) {
-        out.extend(emit(p, *range, message(p, v), "raise the budget"));
+        out.extend(emit(
+            p,
+            *range,
+            message(p, v),
+            "raise the budget",
+            "alphaflops_over_budget",
+        ));
     }
     let regressions: Vec<&Change> = p
         .baseline
@@ -658,13 +664,15 @@ fn diagnostics(p: &Priced, verdicts: &[(Verdict, Range)]) -> TokenStream {
             Span::call_site().into(),
             text,
             "accept the change with `cargo xtask bless`",
+            "alphaflops_regression",
         ));
     }
     out
 }
 
-/// One warning or error at `range`, per the level.
-fn emit(p: &Priced, range: Range, text: String, fix: &str) -> TokenStream {
+/// One warning or error at `range`, per the level; a warning is the use of a deprecated
+/// function named `warning`, so its name says what it is.
+fn emit(p: &Priced, range: Range, text: String, fix: &str, warning: &str) -> TokenStream {
     match p.level {
         Level::Deny => crate::ctxt::error(
             range,
@@ -673,11 +681,13 @@ fn emit(p: &Priced, range: Range, text: String, fix: &str) -> TokenStream {
         .to_compile_error(),
         Level::Warn => {
             let note = format!("{text}; {fix}, or set level = \"deny\" to fail the build");
-            let call = quote_spanned!(range.start=> alphaflops_cost_budget_exceeded());
+            // The lint points at the call's name, so it carries the offending key's span.
+            let warning = syn::Ident::new(warning, range.start);
+            let call = quote_spanned!(range.start=> #warning());
             quote! {
                 const _: () = {
                     #[deprecated(note = #note)]
-                    const fn alphaflops_cost_budget_exceeded() {}
+                    const fn #warning() {}
                     #call
                 };
             }
