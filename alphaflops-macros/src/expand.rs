@@ -361,7 +361,7 @@ fn expand(
     let exporter = exporter(&item, export);
     strip_layer_attrs(&mut item);
     // Without a baseline file there is no file to track, and a file created later would go
-    // unseen: the crate's manifest stands in, and `cargo xtask bless` touches it when it
+    // unseen: the crate's manifest stands in, and `cargo alphaflops bless` touches it when it
     // writes the first baseline.
     let manifest = profile::manifest_dir().join("Cargo.toml");
     let files: Vec<&std::path::Path> = result
@@ -425,6 +425,8 @@ struct Priced {
     budgets: Vec<Budget>,
     level: Level,
     level_source: String,
+    /// `level` as the attribute says, before `ALPHAFLOPS_LEVEL`: what `check` judges by.
+    declared_level: Level,
 }
 
 /// Lowers and prices the struct. Returns the lowered model (what the exporter publishes) and,
@@ -479,6 +481,7 @@ fn price(
     }
 
     // ALPHAFLOPS_LEVEL=warn|deny overrides `level`.
+    let declared_level = args.level;
     let (mut level, mut level_source) = (args.level, "level = \"deny\"".to_string());
     if let Ok(text) = std::env::var(ENV_LEVEL) {
         match Level::parse(&text) {
@@ -565,6 +568,7 @@ fn price(
             budgets: args.budgets,
             level,
             level_source,
+            declared_level,
         }),
         params,
     )
@@ -663,7 +667,7 @@ fn diagnostics(p: &Priced, verdicts: &[(Verdict, Range)]) -> TokenStream {
             p,
             Span::call_site().into(),
             text,
-            "accept the change with `cargo xtask bless`",
+            "accept the change with `cargo alphaflops bless`",
             "alphaflops_regression",
         ));
     }
@@ -711,7 +715,7 @@ fn doc_section(p: &Priced, verdicts: &[(Verdict, Range)]) -> String {
             .file_name()
             .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
         if changes.is_empty() {
-            s.push_str(&format!("\n**Baseline**: `{name}` has no entry for this model; add one with `cargo xtask bless`.\n"));
+            s.push_str(&format!("\n**Baseline**: `{name}` has no entry for this model; add one with `cargo alphaflops bless`.\n"));
         } else {
             s.push_str(&format!("\n**Baseline** (`{name}`):\n\n| metric | baseline | now | change | verdict |\n|---|---:|---:|---:|---|\n"));
             for c in changes {
@@ -735,7 +739,7 @@ fn doc_section(p: &Priced, verdicts: &[(Verdict, Range)]) -> String {
     s
 }
 
-/// With `ALPHAFLOPS_REPORT_DIR` set (by `cargo xtask check`, `bless` and `report`), writes the
+/// With `ALPHAFLOPS_REPORT_DIR` set (by `cargo alphaflops check`, `bless` and `report`), writes the
 /// model's cost, verdicts and baseline changes there as JSON.
 fn write_report(p: &Priced, verdicts: &[(Verdict, Range)]) -> Result<(), String> {
     let Some(dir) = std::env::var_os(ENV_REPORT) else {
@@ -747,6 +751,7 @@ fn write_report(p: &Priced, verdicts: &[(Verdict, Range)]) -> Result<(), String>
         "package": p.package,
         "model": p.name,
         "level": match p.level { Level::Warn => "warn", Level::Deny => "deny" },
+        "declared_level": match p.declared_level { Level::Warn => "warn", Level::Deny => "deny" },
         "cost": p.cost,
         "verdicts": verdicts,
         "baseline": p.baseline.as_ref().map(|(_, changes)| changes),

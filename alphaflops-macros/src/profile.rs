@@ -69,11 +69,47 @@ pub fn by_name(name: &str) -> Result<Resolved, String> {
         });
     }
     let shipped: Vec<&str> = SHIPPED.iter().map(|(n, _)| *n).collect();
+    let guess = shipped
+        .iter()
+        .map(|n| (distance(name, n), *n))
+        .filter(|(d, n)| *d <= 3.max(n.len() / 4))
+        .min();
+    let guess = guess.map_or(String::new(), |(_, n)| format!("did you mean `{n}`? "));
     Err(format!(
-        "profile `{name}` not found: no profiles/{name}.toml in this crate or its parents, and none shipped by that name \
-         ({}); measure it with `cargo xtask bench --backend cpu --out profiles/{name}.toml`",
+        "profile `{name}` not found: no profiles/{name}.toml in this crate or its parents, and none shipped by that name; \
+         {guess}shipped: {}; to measure your own device, `cargo alphaflops bench --backend cuda --out profiles/{name}.toml` \
+         (an NVIDIA GPU) or `--backend cpu` (this machine's CPU)",
         shipped.join(", ")
     ))
+}
+
+/// Levenshtein distance, for "did you mean": a dozen lines, not a dependency of every build.
+fn distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let next = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(row[j + 1] + 1);
+            prev = row[j + 1];
+            row[j + 1] = next;
+        }
+    }
+    row[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_typo_suggests_the_shipped_name_and_both_backends() {
+        assert_eq!(super::distance("kitten", "sitting"), 3);
+        let e = super::by_name("nvidia-h200-cudnn-tf3").err().unwrap();
+        assert!(e.contains("did you mean `nvidia-h200-cudnn-tf32`?"), "{e}");
+        assert!(e.contains("cargo alphaflops bench --backend cuda --out profiles/nvidia-h200-cudnn-tf3.toml"), "{e}");
+        let e = super::by_name("my-laptop").err().unwrap();
+        assert!(!e.contains("did you mean") && e.contains("`--backend cpu`"), "{e}");
+    }
 }
 
 /// `path = "file.toml"`, relative to the crate's manifest directory.
@@ -102,6 +138,6 @@ pub fn baseline() -> Result<Option<(PathBuf, alphaflops_core::baseline::Baseline
     let text = std::fs::read_to_string(&file)
         .map_err(|e| format!("cannot read baseline {}: {e}", file.display()))?;
     let baseline = Baseline::from_toml_str(&text, &file.display().to_string())
-        .map_err(|e| format!("invalid baseline {e}; regenerate it with `cargo xtask bless`"))?;
+        .map_err(|e| format!("invalid baseline {e}; regenerate it with `cargo alphaflops bless`"))?;
     Ok(Some((file, baseline)))
 }
