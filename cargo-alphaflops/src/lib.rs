@@ -1,5 +1,7 @@
-//! `cargo xtask`: developer tasks for alphaflops — measure convolution times, fit device
-//! profiles, validate them, run the default benchmark grid and plot the result.
+//! `cargo alphaflops`: the regression workflow (`check`, `bless`, `report`) for any cargo
+//! workspace whose models carry `#[cost_budget]`, and the device workflow (measure convolution
+//! times, fit device profiles, validate them, run the default benchmark grid and plot the
+//! result). The `cargo-alphaflops` binary and alphaflops' own `cargo xtask` both run [`main`].
 //!
 //! One module per subcommand, in the style of rust-analyzer's xtask. Every error on user
 //! input (CSV, CLI, profile files) is returned, not panicked, and says what, where
@@ -38,14 +40,20 @@ mod util;
 mod validate;
 mod zoo;
 
+use std::ffi::OsString;
 use std::process::ExitCode;
+use std::sync::OnceLock;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
-/// Developer tasks for alphaflops (run as `cargo xtask <task>`; timing runs belong in a
-/// release build: `cargo run --release -p xtask -- <task>`).
+/// Prices the `#[cost_budget]` models of a cargo workspace against their baseline and budgets,
+/// and measures, fits and validates device profiles (timing runs belong in an optimised build:
+/// `cargo install cargo-alphaflops`).
+///
+/// Exit status: 0 when all is well, 1 when `check` finds a regression or an exceeded budget,
+/// 2 on a usage or other error.
 #[derive(Parser, Debug)]
-#[command(name = "xtask", bin_name = "cargo xtask", version, about, long_about = None)]
+#[command(name = "cargo-alphaflops", bin_name = "cargo alphaflops", version, long_about = None)]
 struct Cli {
     #[command(subcommand)]
     task: Task,
@@ -77,8 +85,55 @@ enum Task {
     Zoo(zoo::Args),
 }
 
-fn main() -> ExitCode {
-    let cli = Cli::parse();
+/// Which binary runs [`main`]: what its messages tell the user to type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tool {
+    /// `cargo alphaflops`, installed by `cargo install cargo-alphaflops`.
+    Alphaflops,
+    /// `cargo xtask` inside the alphaflops repository.
+    Xtask,
+}
+
+impl Tool {
+    /// The command a user types, without the subcommand.
+    pub fn command(self) -> &'static str {
+        match self {
+            Tool::Alphaflops => "cargo alphaflops",
+            Tool::Xtask => "cargo xtask",
+        }
+    }
+}
+
+static TOOL: OnceLock<Tool> = OnceLock::new();
+
+/// `cargo alphaflops` or `cargo xtask`, for messages that name a command to run.
+pub(crate) fn cmd() -> &'static str {
+    TOOL.get().copied().unwrap_or(Tool::Alphaflops).command()
+}
+
+/// Exit status of a usage error (clap's) or of any other error (build, input, I/O).
+pub const EXIT_ERROR: u8 = 2;
+
+/// Parses the command line and runs one subcommand.
+pub fn main(tool: Tool) -> ExitCode {
+    let _ = TOOL.set(tool);
+    let mut args: Vec<OsString> = std::env::args_os().collect();
+    // cargo runs `cargo alphaflops check` as `cargo-alphaflops alphaflops check`.
+    if tool == Tool::Alphaflops && args.get(1).is_some_and(|a| a == "alphaflops") {
+        args.remove(1);
+    }
+    let command = match tool {
+        Tool::Alphaflops => Cli::command(),
+        Tool::Xtask => Cli::command().name("xtask").bin_name("cargo xtask").about(
+            "Developer tasks for alphaflops (timing runs belong in a release build: `cargo run --release -p xtask -- <task>`)",
+        ),
+    };
+    // Usage errors exit with clap's status, 2.
+    let matches = command.get_matches_from(args);
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
     let result = match cli.task {
         Task::Measure(a) => measure::run(a),
         Task::Fit(a) => fit::run(a),
@@ -96,7 +151,7 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");
-            ExitCode::FAILURE
+            ExitCode::from(EXIT_ERROR)
         }
     }
 }

@@ -75,7 +75,7 @@ pub fn data_dir() -> PathBuf {
     if let Some(d) = std::env::var_os("ALPHAFLOPS_DATA_DIR") {
         return PathBuf::from(d);
     }
-    // CARGO_MANIFEST_DIR is <repo>/xtask; the data sits beside the repository.
+    // CARGO_MANIFEST_DIR is <repo>/cargo-alphaflops; the data sits beside the repository.
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
     let beside_repo = manifest.parent().and_then(Path::parent).unwrap_or(manifest);
     beside_repo.join("shared").join("data")

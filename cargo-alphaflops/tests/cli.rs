@@ -7,7 +7,7 @@ use std::process::{Command, Output};
 use alphaflops_core::{ConvWorkload, Profile};
 
 fn xtask(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_xtask")).args(args).output().expect("run xtask")
+    Command::new(env!("CARGO_BIN_EXE_cargo-alphaflops")).args(args).output().expect("run xtask")
 }
 
 fn ok(args: &[&str]) -> String {

@@ -79,7 +79,7 @@ fn set_lib(dir: &Path, lib: &str) {
 
 fn xtask(dir: &Path, args: &[&str]) -> Output {
     let target = Path::new(REPO).join("target/xtask-regression/target");
-    Command::new(env!("CARGO_BIN_EXE_xtask"))
+    Command::new(env!("CARGO_BIN_EXE_cargo-alphaflops"))
         .args(args)
         .arg("--manifest-path")
         .arg(dir.join("Cargo.toml"))
@@ -250,14 +250,14 @@ fn report_md_and_json() {
 
 #[test]
 fn missing_manifest_is_an_error_naming_it() {
-    let out = Command::new(env!("CARGO_BIN_EXE_xtask"))
+    let out = Command::new(env!("CARGO_BIN_EXE_cargo-alphaflops"))
         .args(["check", "--manifest-path", "/nowhere/Cargo.toml"])
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success() && stderr.contains("/nowhere/Cargo.toml"), "{stderr}");
 
-    let out = Command::new(env!("CARGO_BIN_EXE_xtask")).args(["bless", "--tolerance=-1"]).output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_cargo-alphaflops")).args(["bless", "--tolerance=-1"]).output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success() && stderr.contains("--tolerance -1: must be a non-negative percentage"), "{stderr}");
 }
