@@ -1,7 +1,8 @@
-//! `cargo xtask bless`: accept the current costs. Compiles the workspace, prices every
-//! annotated model and rewrites `alphaflops-baseline.toml` at the workspace root.
+//! `cargo alphaflops bless`: accept the current costs. Compiles the workspace, prices every
+//! annotated model and rewrites `alphaflops-baseline.toml` at the workspace root. Entries on
+//! profiles this run did not price (another `ALPHAFLOPS_PROFILE`) are kept.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 use alphaflops_core::Metric;
@@ -9,6 +10,7 @@ use alphaflops_core::baseline::{Baseline, Entry};
 use alphaflops_core::report::{si, sig4};
 
 use crate::collect::{Workspace, WorkspaceArgs};
+use crate::judge::pct;
 use crate::util::write_atomic;
 use crate::{Result, err};
 
@@ -54,11 +56,19 @@ pub fn run(args: Args) -> Result<()> {
         }
     };
     let tolerance = args.tolerance.or(old.as_ref().map(|b| b.tolerance_pct)).unwrap_or(DEFAULT_TOLERANCE_PCT);
-    let mut new = Baseline::new(tolerance);
-    new.models = reports.iter().map(|r| Entry::of(&r.package, &r.cost)).collect();
+    let entries = reports.iter().map(|r| Entry::of(&r.package, &r.cost)).collect();
+    let new = Baseline::blessed(old.as_ref(), entries, tolerance);
     let text = new.to_toml_string();
 
-    let changes = describe(old.as_ref(), &new);
+    let priced: BTreeSet<&str> = reports.iter().map(|r| r.cost.profile.as_str()).collect();
+    let kept = new.other_profiles(&priced.iter().copied().collect::<Vec<_>>()).len();
+    let mut changes = describe(old.as_ref(), &new);
+    if kept > 0 {
+        changes.push(format!(
+            "kept     {kept} entries on other profiles than {}: bless under ALPHAFLOPS_PROFILE=<profile> to update them",
+            priced.iter().copied().collect::<Vec<_>>().join(", ")
+        ));
+    }
     // An unchanged file is not rewritten: every annotated crate tracks it and would rebuild.
     let unchanged = std::fs::read_to_string(&path).is_ok_and(|t| t == text);
     let first = !path.exists();
@@ -132,14 +142,6 @@ fn describe(old: Option<&Baseline>, new: &Baseline) -> Vec<String> {
         lines.push("no changes: every model costs what the baseline says".to_string());
     }
     lines
-}
-
-/// `+12.50 %`, `-3.00 %`, `new` for a change from zero.
-pub fn pct(base: f64, head: f64) -> String {
-    if base == 0.0 {
-        return if head == 0.0 { "0.00 %".into() } else { "from 0".into() };
-    }
-    format!("{:+.2} %", 100.0 * (head - base) / base)
 }
 
 #[cfg(test)]

@@ -1,43 +1,40 @@
-//! `cargo xtask check`: the CI gate. Compiles the workspace, compares every annotated model
-//! with `alphaflops-baseline.toml` and its budgets, prints one table, and fails when a model
-//! got more expensive than its baseline (beyond the tolerance) or is over a budget.
-
-use std::collections::BTreeSet;
+//! `cargo alphaflops check`: the CI gate. Compiles the workspace, compares every annotated
+//! model with `alphaflops-baseline.toml` and its budgets, prints one table, regressions
+//! first, and names each regression and exceeded budget with its model, metric and
+//! base → head.
+//!
+//! `check` follows each model's `level`, as the build does: a `deny` model that regressed or
+//! is over a budget fails the check (exit 1), a `warn` model (the default) is reported and
+//! passes. `--deny`, or `ALPHAFLOPS_LEVEL=deny`, judges every model at `deny`.
 
 use alphaflops_core::baseline::Baseline;
-use alphaflops_core::report::{si, sig4};
-use alphaflops_core::{Metric, Verdict};
 
 use crate::Result;
-use crate::bless::pct;
-use crate::collect::{ModelReport, Workspace, WorkspaceArgs};
+use crate::collect::{Workspace, WorkspaceArgs};
+use crate::judge::{Judgement, Level, budget_cell, forced_level, judge, pct, value};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
+    /// Fail on every regression and exceeded budget, whatever each model's level
+    #[arg(long)]
+    pub deny: bool,
     #[command(flatten)]
     pub workspace: WorkspaceArgs,
 }
 
-/// The last line `check` prints.
-pub const BLESS_HINT: &str = "accept these costs with: cargo xtask bless";
-
-pub fn run(args: Args) -> Result<()> {
+/// Compiles, judges and prints; `Ok(false)` when the check failed.
+pub fn run(args: Args) -> Result<bool> {
+    let forced = forced_level(args.deny)?;
     let ws = Workspace::find(&args.workspace)?;
     let path = ws.baseline_path();
     let baseline = ws.read_baseline()?;
     let reports = ws.collect()?;
-    let outcome = judge(&reports, baseline.as_ref());
+    let judgement = judge(&reports, baseline.as_ref(), forced);
     if baseline.is_none() {
-        outln!("warning: no baseline file {}; create it with `cargo xtask bless`", path.display());
+        outln!("warning: no baseline file {}; create it with `{} bless`", path.display(), crate::cmd());
     }
-    out!("{}", outcome.render(baseline.as_ref().map_or(0.0, |b| b.tolerance_pct)));
-    outln!("{BLESS_HINT}");
-    if outcome.failed() {
-        use std::io::Write as _;
-        let _ = std::io::stdout().flush();
-        std::process::exit(1);
-    }
-    Ok(())
+    out!("{}", render(&judgement, baseline.as_ref()));
+    Ok(!judgement.failed())
 }
 
 /// One table row.
@@ -53,130 +50,120 @@ struct Row {
     status: String,
 }
 
-#[derive(Debug, Default)]
-struct Outcome {
-    rows: Vec<Row>,
-    regressions: usize,
-    over_budget: usize,
-    stale: Vec<String>,
-    missing: Vec<String>,
-    models: usize,
-}
-
-impl Outcome {
-    fn failed(&self) -> bool {
-        self.regressions > 0 || self.over_budget > 0
-    }
-
-    fn render(&self, tolerance: f64) -> String {
-        let mut s = String::new();
-        if self.rows.is_empty() {
-            s.push_str("no model has a baseline entry or a budget\n");
-        } else {
-            s.push_str(&table(&self.rows));
-        }
-        for m in &self.missing {
-            s.push_str(&format!("warning: {m} has no baseline entry\n"));
-        }
-        for m in &self.stale {
-            s.push_str(&format!("warning: stale baseline entry {m}: no such model in the workspace\n"));
-        }
-        if self.failed() {
-            s.push_str(&format!(
-                "check failed: {} metric(s) above the baseline beyond the {tolerance} % tolerance, {} budget(s) exceeded\n",
-                self.regressions, self.over_budget
-            ));
-            if self.over_budget > 0 {
-                s.push_str("over budget: make the model cheaper or raise its budget in #[cost_budget(...)]\n");
-            }
-        } else {
-            s.push_str(&format!("check passed: {} model(s) within their baselines and budgets\n", self.models));
-        }
-        s
-    }
-}
-
-fn value(metric: Metric, v: f64) -> String {
-    match metric {
-        Metric::TimeMs | Metric::EnergyMj => sig4(v),
-        _ => si(v),
-    }
-}
-
-fn budget_cell(v: &Verdict) -> String {
-    let m = v.budget.metric;
-    let used = v.used();
-    let used = if used.is_empty() { String::new() } else { format!(" ({used})") };
-    format!("{} {}{used}", if v.over() { ">" } else { "≤" }, value(m, v.budget.limit))
-}
-
-fn judge(reports: &[ModelReport], baseline: Option<&Baseline>) -> Outcome {
-    let mut o = Outcome { models: reports.len(), ..Outcome::default() };
-    let tolerance = baseline.map_or(0.0, |b| b.tolerance_pct);
-    for r in reports {
-        let mut verdicts: Vec<Option<&Verdict>> = r.verdicts.iter().map(Some).collect();
-        let mut take =
-            |m: Metric| verdicts.iter_mut().find(|v| v.is_some_and(|v| v.budget.metric == m)).and_then(Option::take);
-        let mut status = |regression: bool, over: bool, improved: bool| {
-            o.regressions += regression as usize;
-            o.over_budget += over as usize;
-            match (regression, over) {
-                (true, true) => "✗ regression, over budget",
-                (true, false) => "✗ regression",
-                (false, true) => "✗ over budget",
-                _ if improved => "improved",
-                _ => "ok",
-            }
-            .to_string()
-        };
-        let entry = baseline.and_then(|b| b.find(&r.package, &r.model, &r.cost.profile));
-        let mut rows = Vec::new();
-        match entry {
-            Some(e) => {
-                for c in e.compare(&r.cost, tolerance) {
-                    let metric = c.metric;
-                    let verdict = take(metric);
-                    let improved = c.head < c.base * (1.0 - tolerance / 100.0);
-                    rows.push(Row {
-                        metric: c.metric.baseline_key().to_string(),
-                        base: value(metric, c.base),
-                        head: value(metric, c.head),
-                        change: pct(c.base, c.head),
-                        budget: verdict.map_or("—".into(), budget_cell),
-                        status: status(c.regression, verdict.is_some_and(Verdict::over), improved),
-                        ..Row::default()
-                    });
-                }
-            }
-            None => o.missing.push(format!("{} on {}", r.id(), r.cost.profile)),
-        }
-        for v in verdicts.into_iter().flatten() {
-            let m = v.budget.metric;
+/// The table, the problems one per line, the summary and what to do next.
+fn render(j: &Judgement, baseline: Option<&Baseline>) -> String {
+    let mut rows = Vec::new();
+    for m in &j.models {
+        for l in &m.lines {
+            let mark = if m.level == Level::Deny { "✗" } else { "⚠" };
+            let status = match (l.regression, l.over()) {
+                (true, true) => format!("{mark} regression, over budget"),
+                (true, false) => format!("{mark} regression"),
+                (false, true) => format!("{mark} over budget"),
+                _ if l.improved => "improved".into(),
+                _ => "ok".into(),
+            };
             rows.push(Row {
-                metric: m.key().to_string(),
-                base: "—".into(),
-                head: value(m, v.value),
-                change: "—".into(),
-                budget: budget_cell(v),
-                status: status(false, v.over(), false),
-                ..Row::default()
+                model: m.report.id(),
+                profile: m.report.cost.profile.clone(),
+                metric: match l.base {
+                    Some(_) => l.metric.baseline_key(),
+                    None => l.metric.key(),
+                }
+                .to_string(),
+                base: l.base.map_or("—".into(), |b| value(l.metric, b)),
+                head: value(l.metric, l.head),
+                change: l.base.map_or("—".into(), |b| pct(b, l.head)),
+                budget: l.budget.as_ref().map_or("—".into(), budget_cell),
+                status,
             });
         }
-        for mut row in rows {
-            row.model = r.id();
-            row.profile = r.cost.profile.clone();
-            o.rows.push(row);
+    }
+    let mut s = String::new();
+    if rows.is_empty() {
+        s.push_str("no model has a baseline entry or a budget\n");
+    } else {
+        s.push_str(&table(&rows));
+    }
+    // Each problem with its model, metric and base → head.
+    let (mut regressions, mut over, mut warned) = (0, 0, 0);
+    for m in &j.models {
+        let (mark, level) = match m.level {
+            Level::Deny => ("✗", "deny"),
+            Level::Warn => ("⚠", "warn"),
+        };
+        for l in m.regressions() {
+            s.push_str(&format!(
+                "{mark} regression: {} on {}: {} {}, above the baseline beyond the {} % tolerance (level {level})\n",
+                m.report.id(),
+                m.report.cost.profile,
+                l.metric.baseline_key(),
+                l.base_to_head(),
+                j.tolerance_pct
+            ));
+        }
+        for l in m.over_budget() {
+            let Some(v) = &l.budget else { continue };
+            let used = v.used();
+            let used = if used.is_empty() { String::new() } else { format!(", {used}") };
+            s.push_str(&format!(
+                "{mark} over budget: {} on {}: {} {} > {}{used} (level {level})\n",
+                m.report.id(),
+                m.report.cost.profile,
+                l.metric.key(),
+                value(l.metric, l.head),
+                value(l.metric, v.budget.limit),
+            ));
+        }
+        let (r, o) = (m.regressions().count(), m.over_budget().count());
+        match m.level {
+            Level::Deny => (regressions, over) = (regressions + r, over + o),
+            Level::Warn => warned += r + o,
         }
     }
-    if let Some(b) = baseline {
-        let present: BTreeSet<(&str, &str, &str)> = reports.iter().map(ModelReport::key).collect();
-        for e in &b.models {
-            if !present.contains(&(e.package.as_str(), e.model.as_str(), e.profile.as_str())) {
-                o.stale.push(format!("{}::{} on {}", e.package, e.model, e.profile));
-            }
+    for m in j.models.iter().filter(|m| !m.has_entry) {
+        s.push_str(&format!("warning: {} on {} has no baseline entry\n", m.report.id(), m.report.cost.profile));
+    }
+    for e in &j.stale {
+        s.push_str(&format!("warning: stale baseline entry {e}: no such model in the workspace\n"));
+    }
+    if !j.other_profiles.is_empty() {
+        let profiles: std::collections::BTreeSet<&str> =
+            j.other_profiles.iter().filter_map(|e| e.rsplit_once(" on ").map(|(_, p)| p)).collect();
+        s.push_str(&format!(
+            "note: {} baseline entries on other profiles were not checked ({}); check them with ALPHAFLOPS_PROFILE=<profile> {} check\n",
+            j.other_profiles.len(),
+            profiles.into_iter().collect::<Vec<_>>().join(", "),
+            crate::cmd()
+        ));
+    }
+    let tolerance = baseline.map_or(0.0, |b| b.tolerance_pct);
+    if j.failed() {
+        s.push_str(&format!(
+            "check failed: {regressions} metric(s) above the baseline beyond the {tolerance} % tolerance, {over} budget(s) exceeded\n"
+        ));
+    } else {
+        let n = j.models.len();
+        if warned == 0 {
+            s.push_str(&format!("check passed: {n} model(s) within their baselines and budgets\n"));
+        } else {
+            s.push_str(&format!(
+                "check passed with {warned} warning(s) at level = \"warn\" (--deny fails on them): {n} model(s)\n"
+            ));
         }
     }
-    o
+    // What fixes what: bless accepts new costs; only the model or its budget fixes a budget.
+    let over_any = j.models.iter().any(|m| m.over_budget().next().is_some());
+    let bless_fixes = !j.has_baseline
+        || !j.stale.is_empty()
+        || j.models.iter().any(|m| !m.has_entry || m.regressions().next().is_some());
+    if over_any {
+        s.push_str("over budget: make the model cheaper or raise its budget in #[cost_budget(...)]; bless does not change budgets\n");
+    }
+    if bless_fixes {
+        s.push_str(&format!("accept these costs with: {} bless\n", crate::cmd()));
+    }
+    s
 }
 
 /// A Markdown table with padded columns, readable in a terminal and in a PR comment.
@@ -223,37 +210,49 @@ fn table(rows: &[Row]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::judge::tests::report;
     use alphaflops_core::baseline::Entry;
-    use alphaflops_core::{Budget, Conv, Layer, Model, Profile};
-
-    fn report(model: &str, out_channels: u64, budget: f64) -> ModelReport {
-        let mut m = Model::new(model, [1, 3, 8, 8]);
-        m.push("conv", Layer::Conv(Conv::new(3, out_channels, &[3, 3])));
-        let cost = m.price(&Profile::default_profile()).unwrap();
-        let verdicts = vec![Budget { metric: Metric::Params, limit: budget }.check(&cost).unwrap()];
-        ModelReport { package: "p".into(), model: model.into(), cost, verdicts }
-    }
 
     #[test]
-    fn regressions_budgets_stale_and_missing() {
+    fn names_model_metric_and_base_to_head_and_says_what_fixes_it() {
         let mut b = Baseline::new(1.0);
-        b.models.push(Entry::of("p", &report("A", 8, 1e9).cost));
-        b.models.push(Entry::of("p", &report("Gone", 8, 1e9).cost));
-        let same = judge(&[report("A", 8, 1e9)], Some(&b));
-        assert!(!same.failed(), "{same:?}");
-        assert_eq!(same.stale, vec!["p::Gone on quadro-t2000-asperti2021"]);
-        assert_eq!(same.rows.len(), 4);
+        b.models.push(Entry::of("p", &report("A", 8, 1e9, Level::Deny).cost));
+        let reports = [report("A", 16, 1e9, Level::Deny), report("B", 8, 10.0, Level::Deny)];
+        let text = render(&judge(&reports, Some(&b), None), Some(&b));
+        // Regressions first: A's rows come before B's.
+        let a = text.find("| p::A").unwrap();
+        assert!(a < text.find("| p::B").unwrap(), "{text}");
+        assert!(
+            text.contains("✗ regression: p::A on quadro-t2000-asperti2021: params 224 → 448 (+100.00 %)"),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "✗ over budget: p::B on quadro-t2000-asperti2021: params 224 > 10, 22.40× the budget (level deny)"
+            ),
+            "{text}"
+        );
+        assert!(text.contains("check failed: 4 metric(s) above the baseline"), "{text}");
+        assert!(
+            text.contains("bless does not change budgets")
+                && text.ends_with("accept these costs with: cargo alphaflops bless\n"),
+            "{text}"
+        );
 
-        let grown = judge(&[report("A", 16, 1e9), report("New", 8, 10.0)], Some(&b));
-        assert!(grown.failed());
-        assert_eq!(grown.over_budget, 1);
-        assert!(grown.regressions >= 2, "{grown:?}");
-        assert_eq!(grown.missing, vec!["p::New on quadro-t2000-asperti2021"]);
-        let text = grown.render(1.0);
-        assert!(text.contains("✗ regression") && text.contains("+100.00 %"), "{text}");
-        assert!(text.contains("✗ over budget") && text.contains("check failed"), "{text}");
+        // Blessed, but still over a budget: bless is not suggested.
+        let mut b = Baseline::new(1.0);
+        b.models.push(Entry::of("p", &reports[1].cost));
+        let text = render(&judge(&reports[1..], Some(&b), None), Some(&b));
+        assert!(text.contains("check failed: 0 metric(s)") && !text.contains("bless\n"), "{text}");
 
-        let none = judge(&[report("A", 8, 1e9)], None);
-        assert!(!none.failed() && none.missing.len() == 1 && none.rows.len() == 1, "{none:?}");
+        // At level warn the same passes, with a warning.
+        let warn = [report("B", 8, 10.0, Level::Warn)];
+        let j = judge(&warn, Some(&b), None);
+        let text = render(&j, Some(&b));
+        assert!(!j.failed() && text.contains("⚠ over budget: p::B"), "{text}");
+        assert!(
+            text.contains("check passed with 1 warning(s) at level = \"warn\" (--deny fails on them): 1 model(s)"),
+            "{text}"
+        );
     }
 }

@@ -9,6 +9,7 @@ use alphaflops_core::baseline::{BASELINE_FILE, Baseline};
 use alphaflops_core::{ModelCost, Verdict};
 use serde_json::Value;
 
+use crate::judge::Level;
 use crate::{Result, err};
 
 /// The variable the macro writes its reports under.
@@ -17,7 +18,8 @@ pub const ENV_REPORT: &str = "ALPHAFLOPS_REPORT_DIR";
 /// The `--manifest-path` every regression subcommand takes.
 #[derive(clap::Args, Debug, Clone)]
 pub struct WorkspaceArgs {
-    /// The workspace's Cargo.toml (default: this repository's)
+    /// The workspace's Cargo.toml (default: the workspace around the current directory, as
+    /// cargo finds it)
     #[arg(long, value_name = "PATH")]
     pub manifest_path: Option<PathBuf>,
 }
@@ -39,6 +41,8 @@ pub struct ModelReport {
     pub model: String,
     pub cost: ModelCost,
     pub verdicts: Vec<Verdict>,
+    /// The model's own `level` (the build that collects it runs at `warn`).
+    pub level: Level,
 }
 
 impl ModelReport {
@@ -58,38 +62,43 @@ fn cargo() -> Command {
 }
 
 impl Workspace {
-    /// The workspace of `manifest` (default: the repository this xtask belongs to), as cargo
-    /// sees it: root and target directory from `cargo metadata`.
+    /// The workspace of `--manifest-path`, or else the one around the current directory (as
+    /// cargo itself finds it), as cargo sees it: root and target directory from
+    /// `cargo metadata`.
     pub fn find(args: &WorkspaceArgs) -> Result<Workspace> {
-        let manifest = match &args.manifest_path {
-            Some(p) => p.clone(),
-            None => Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap_or(Path::new(".")).join("Cargo.toml"),
+        let mut metadata = cargo();
+        metadata.args(["metadata", "--format-version", "1", "--no-deps"]);
+        let place = match &args.manifest_path {
+            Some(manifest) => {
+                if !manifest.is_file() {
+                    return Err(err!(
+                        "{}: no such manifest; pass the workspace's Cargo.toml to --manifest-path",
+                        manifest.display()
+                    ));
+                }
+                metadata.arg("--manifest-path").arg(manifest);
+                manifest.display().to_string()
+            }
+            None => {
+                let cwd = std::env::current_dir().map_err(|e| err!("cannot read the current directory: {e}"))?;
+                format!("{} (the current directory)", cwd.display())
+            }
         };
-        if !manifest.is_file() {
-            return Err(err!(
-                "{}: no such manifest; pass the workspace's Cargo.toml to --manifest-path",
-                manifest.display()
-            ));
-        }
-        let out = cargo()
-            .args(["metadata", "--format-version", "1", "--no-deps", "--manifest-path"])
-            .arg(&manifest)
-            .output()
-            .map_err(|e| err!("cannot run cargo metadata: {e}"))?;
+        let out = metadata.output().map_err(|e| err!("cannot run cargo metadata: {e}"))?;
         if !out.status.success() {
             return Err(err!(
-                "{}: cargo metadata failed:\n{}",
-                manifest.display(),
+                "{place}: cargo metadata failed; run this inside a cargo workspace or pass its Cargo.toml to --manifest-path:\n{}",
                 String::from_utf8_lossy(&out.stderr).trim_end()
             ));
         }
+
         let meta: Value = serde_json::from_slice(&out.stdout)
-            .map_err(|e| err!("{}: cargo metadata printed invalid JSON: {e}", manifest.display()))?;
+            .map_err(|e| err!("{place}: cargo metadata printed invalid JSON: {e}"))?;
         let path = |key: &str| {
             meta.get(key)
                 .and_then(Value::as_str)
                 .map(PathBuf::from)
-                .ok_or_else(|| err!("{}: cargo metadata gave no `{key}`", manifest.display()))
+                .ok_or_else(|| err!("{place}: cargo metadata gave no `{key}`"))
         };
         let packages = meta
             .get("packages")
@@ -100,7 +109,9 @@ impl Workspace {
                 Some((p.get("name")?.as_str()?.to_string(), PathBuf::from(p.get("manifest_path")?.as_str()?)))
             })
             .collect();
-        Ok(Workspace { root: path("workspace_root")?, target_dir: path("target_directory")?, manifest, packages })
+        let root = path("workspace_root")?;
+        let manifest = args.manifest_path.clone().unwrap_or_else(|| root.join("Cargo.toml"));
+        Ok(Workspace { root, target_dir: path("target_directory")?, manifest, packages })
     }
 
     /// `alphaflops-baseline.toml` at the workspace root.
@@ -160,7 +171,7 @@ pub fn read_baseline(path: &Path) -> Result<Option<Baseline>> {
     };
     Baseline::from_toml_str(&text, &path.display().to_string())
         .map(Some)
-        .map_err(|e| err!("invalid baseline {e}; fix it, or delete it and run `cargo xtask bless`"))
+        .map_err(|e| err!("invalid baseline {e}; fix it, or delete it and run `{} bless`", crate::cmd()))
 }
 
 /// Every `*.json` report in `dir`, sorted by package, model, profile.
@@ -178,7 +189,7 @@ pub fn read_reports(dir: &Path) -> Result<Vec<ModelReport>> {
     Ok(reports)
 }
 
-/// One report file: `{"package","model","level","cost","verdicts","baseline"}`.
+/// One report file: `{"package","model","level","declared_level","cost","verdicts","baseline"}`.
 pub fn read_report(path: &Path) -> Result<ModelReport> {
     let text =
         std::fs::read_to_string(path).map_err(|e| err!("{}: cannot read the cost report: {e}", path.display()))?;
@@ -195,7 +206,13 @@ pub fn read_report(path: &Path) -> Result<ModelReport> {
         None | Some(Value::Null) => Vec::new(),
         Some(x) => serde_json::from_value(x).map_err(|e| bad(format!("`verdicts`: {e}")))?,
     };
-    Ok(ModelReport { package, model, cost, verdicts })
+    // The level the attribute declares: the collecting build overrides `level` with warn.
+    let level = match v.get("declared_level").or_else(|| v.get("level")).and_then(Value::as_str) {
+        Some("deny") => Level::Deny,
+        Some("warn") | None => Level::Warn,
+        Some(other) => return Err(bad(format!("`level` is `{other}`, not warn or deny"))),
+    };
+    Ok(ModelReport { package, model, cost, verdicts, level })
 }
 
 #[cfg(test)]

@@ -32,6 +32,7 @@ mod configs;
 mod crossval;
 mod data;
 mod fit;
+mod judge;
 mod measure;
 mod metrics;
 mod plot;
@@ -51,7 +52,7 @@ use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 /// `cargo install cargo-alphaflops`).
 ///
 /// Exit status: 0 when all is well, 1 when `check` finds a regression or an exceeded budget,
-/// 2 on a usage or other error.
+/// 2 on a usage or build error.
 #[derive(Parser, Debug)]
 #[command(name = "cargo-alphaflops", bin_name = "cargo alphaflops", version, long_about = None)]
 struct Cli {
@@ -111,6 +112,8 @@ pub(crate) fn cmd() -> &'static str {
     TOOL.get().copied().unwrap_or(Tool::Alphaflops).command()
 }
 
+/// Exit status of a `check` that found a regression or an exceeded budget.
+pub const EXIT_FAILED: u8 = 1;
 /// Exit status of a usage error (clap's) or of any other error (build, input, I/O).
 pub const EXIT_ERROR: u8 = 2;
 
@@ -143,7 +146,11 @@ pub fn main(tool: Tool) -> ExitCode {
         Task::Plot(a) => plot::run(a),
         Task::Configs(a) => configs::run(a),
         Task::Bless(a) => bless::run(a),
-        Task::Check(a) => check::run(a),
+        Task::Check(a) => match check::run(a) {
+            Ok(true) => Ok(()),
+            Ok(false) => return ExitCode::from(EXIT_FAILED),
+            Err(e) => Err(e),
+        },
         Task::Report(a) => report::run(a),
         Task::Zoo(a) => zoo::run(a),
     };

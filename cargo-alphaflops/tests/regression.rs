@@ -1,4 +1,4 @@
-//! End-to-end tests of `cargo xtask bless`, `check` and `report` on a scratch workspace under
+//! End-to-end tests of `cargo alphaflops bless`, `check` and `report` on a scratch workspace under
 //! target/, compiled by the real cargo (offline, with the repository's Cargo.lock) into one
 //! stable target dir so the dependencies compile once. No test depends on timing.
 
@@ -78,6 +78,10 @@ fn set_lib(dir: &Path, lib: &str) {
 }
 
 fn xtask(dir: &Path, args: &[&str]) -> Output {
+    xtask_with(dir, args, &[])
+}
+
+fn xtask_with(dir: &Path, args: &[&str], envs: &[(&str, &str)]) -> Output {
     let target = Path::new(REPO).join("target/xtask-regression/target");
     Command::new(env!("CARGO_BIN_EXE_cargo-alphaflops"))
         .args(args)
@@ -88,6 +92,7 @@ fn xtask(dir: &Path, args: &[&str]) -> Output {
         .env_remove("ALPHAFLOPS_LEVEL")
         .env_remove("ALPHAFLOPS_PROFILE")
         .env_remove("ALPHAFLOPS_REPORT_DIR")
+        .envs(envs.iter().copied())
         .output()
         .expect("run xtask")
 }
@@ -99,7 +104,11 @@ struct Run {
 }
 
 fn run(dir: &Path, args: &[&str]) -> Run {
-    let out = xtask(dir, args);
+    run_with(dir, args, &[])
+}
+
+fn run_with(dir: &Path, args: &[&str], envs: &[(&str, &str)]) -> Run {
+    let out = xtask_with(dir, args, envs);
     Run {
         ok: out.status.success(),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -117,7 +126,7 @@ fn last_line(s: &str) -> &str {
     s.lines().last().unwrap_or("")
 }
 
-const HINT: &str = "accept these costs with: cargo xtask bless";
+const HINT: &str = "accept these costs with: cargo alphaflops bless";
 
 #[test]
 fn bless_check_regress_stale() {
@@ -154,21 +163,35 @@ fn bless_check_regress_stale() {
     // 64·32 + 32 + 32·10 + 10 parameters.
     assert!(text.contains(&format!("params = {}", 64 * 32 + 32 + 32 * 10 + 10)), "{text}");
 
-    // check passes right after bless.
+    // check passes right after bless, and has nothing for bless to do.
     let r = run(&dir, &["check"]);
     assert!(r.ok, "{r}");
     assert!(r.stdout.contains("check passed: 2 model(s)") && !r.stdout.contains('✗'), "{r}");
     assert!(r.stdout.contains("| model") && r.stdout.contains("| flow-models::Mlp"), "{r}");
-    assert_eq!(last_line(&r.stdout), HINT, "{r}");
+    assert!(!r.stdout.contains("bless"), "{r}");
 
-    // A bigger model is a regression: non-zero exit, the regression row, the bless line last.
+    // A bigger model is a regression. At its level, warn (the default), check reports it and
+    // passes; --deny fails it with the model, the metric and base → head, the bless line last.
     set_lib(&dir, &models(64, "alpha_flops = \"1G\"", TINY));
     let r = run(&dir, &["check"]);
-    assert!(!r.ok, "{r}");
+    assert!(r.ok, "{r}");
+    assert!(r.stdout.contains("⚠ regression: flow-models::Mlp on dev: params 2.41 k → 4.81 k (+99.59 %)"), "{r}");
+    assert!(r.stdout.contains("check passed with 4 warning(s) at level = \"warn\""), "{r}");
+    let out = xtask(&dir, &["check", "--deny"]);
+    assert_eq!(out.status.code(), Some(1));
+    let r = run(&dir, &["check", "--deny"]);
     let row = r.stdout.lines().find(|l| l.contains("flow-models::Mlp") && l.contains("params")).unwrap_or("");
     assert!(row.contains("✗ regression") && row.contains('+'), "{r}");
+    assert!(r.stdout.contains("✗ regression: flow-models::Mlp on dev: params 2.41 k → 4.81 k (+99.59 %)"), "{r}");
     assert!(r.stdout.contains("check failed"), "{r}");
     assert_eq!(last_line(&r.stdout), HINT, "{r}");
+    // report sees what check sees.
+    let r = run(&dir, &["report", "--format", "md", "--deny"]);
+    assert!(
+        r.stdout.contains("❌ check fails")
+            && r.stdout.contains("| ❌ | `flow-models::Mlp` | dev | params | 2.41 k | 4.81 k | **+99.59 %** |"),
+        "{r}"
+    );
 
     // Blessing accepts it; the file exists now, so the manifest is left alone.
     std::fs::File::options().write(true).open(&manifest).unwrap().set_modified(old).unwrap();
@@ -198,15 +221,28 @@ fn bless_check_regress_stale() {
     assert!(r.ok && r.stdout.contains("no changes") && r.stdout.contains("is up to date"), "{r}");
     assert!(std::fs::read_to_string(&file).unwrap().contains("tolerance_pct = 5.0"));
 
-    // Over a deny-level budget: the costs are still collected, and check fails on the budget.
+    // Over a deny-level budget: the costs are still collected, and check fails on the budget
+    // without suggesting bless, which cannot fix a budget.
     set_lib(&dir, &models(64, "params = 100, level = \"deny\"", FRESH));
     let r = run(&dir, &["check"]);
     assert!(!r.ok, "{r}");
     assert!(r.stdout.lines().any(|l| l.contains("flow-models::Mlp") && l.contains("✗ over budget")), "{r}");
-    assert_eq!(last_line(&r.stdout), HINT, "{r}");
+    assert!(
+        r.stdout
+            .contains("✗ over budget: flow-models::Mlp on dev: params 4.81 k > 100, 48.10× the budget (level deny)"),
+        "{r}"
+    );
+    assert!(last_line(&r.stdout).starts_with("over budget: make the model cheaper or raise its budget"), "{r}");
+    assert!(!r.stdout.contains(HINT), "{r}");
+    // The same budget at level warn only warns.
+    set_lib(&dir, &models(64, "params = 100", FRESH));
+    let r = run(&dir, &["check"]);
+    assert!(r.ok && r.stdout.contains("⚠ over budget: flow-models::Mlp"), "{r}");
 
-    // A compile error is reported as such.
+    // A compile error is reported as such, with exit status 2.
     set_lib(&dir, "pub fn broken() -> u32 { \"no\" }\n");
+    let out = xtask(&dir, &["check"]);
+    assert_eq!(out.status.code(), Some(2));
     let r = run(&dir, &["check"]);
     assert!(!r.ok && r.stderr.contains("does not compile") && r.stderr.contains("mismatched types"), "{r}");
 
@@ -219,6 +255,33 @@ fn bless_check_regress_stale() {
     assert!(r.ok && r.stderr.contains("alphaflops-baseline.toml.invalid"), "{r}");
     assert!(std::fs::read_to_string(&file).unwrap().contains("model = \"Mlp\""));
     assert!(run(&dir, &["check"]).ok);
+}
+
+/// One baseline holds each model on several profiles: blessing or checking under a second
+/// profile neither removes nor calls stale the first one's entries.
+#[test]
+fn profiles_share_one_baseline() {
+    let dir = workspace("profiles", &models(32, "alpha_flops = \"1G\"", ""));
+    let dev = std::fs::read_to_string(dir.join("profiles/dev.toml")).unwrap();
+    std::fs::write(dir.join("profiles/dev2.toml"), dev.replacen("name = \"dev\"", "name = \"dev2\"", 1)).unwrap();
+    let file = dir.join("alphaflops-baseline.toml");
+    let second = [("ALPHAFLOPS_PROFILE", "dev2")];
+
+    assert!(run(&dir, &["bless"]).ok);
+    let r = run_with(&dir, &["bless"], &second);
+    assert!(r.ok && r.stdout.contains("added    profiles-models::Mlp on dev2") && !r.stdout.contains("removed"), "{r}");
+    assert!(r.stdout.contains("kept     1 entries on other profiles than dev2"), "{r}");
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.contains("profile = \"dev\"") && text.contains("profile = \"dev2\""), "{text}");
+
+    let r = run_with(&dir, &["check"], &second);
+    assert!(r.ok && !r.stdout.contains("stale"), "{r}");
+    assert!(r.stdout.contains("note: 1 baseline entries on other profiles were not checked (dev)"), "{r}");
+    let r = run(&dir, &["check"]);
+    assert!(r.ok && !r.stdout.contains("stale") && r.stdout.contains("(dev2)"), "{r}");
+    let r = run(&dir, &["bless"]);
+    assert!(r.ok && r.stdout.contains("no changes"), "{r}");
+    assert!(std::fs::read_to_string(&file).unwrap().contains("profile = \"dev2\""));
 }
 
 #[test]
