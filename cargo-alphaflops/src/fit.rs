@@ -748,7 +748,7 @@ mod tests {
         let w = doubtful(&p);
         assert_eq!(w.len(), 2, "{w:?}");
         assert!(w[0].contains("beta = 1e-12") && w[1].contains("ms_per_flop = 9.6e-31"), "{w:?}");
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../profiles");
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../alphaflops-core/profiles");
         for entry in std::fs::read_dir(dir).unwrap() {
             let path = entry.unwrap().path();
             if path.extension().is_some_and(|e| e == "toml") {
