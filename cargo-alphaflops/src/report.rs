@@ -134,7 +134,7 @@ fn markdown(j: &Judgement) -> String {
                 line_mark(m, l),
                 m.report.id(),
                 m.report.cost.profile,
-                l.metric.key(),
+                if l.base.is_some() { l.metric.baseline_key() } else { l.metric.key() },
                 l.base.map_or("—".into(), |b| value(l.metric, b)),
                 value(l.metric, l.head),
                 change_cell(l),

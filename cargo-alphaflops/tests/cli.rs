@@ -500,7 +500,8 @@ fn paper_profile_on_shared_data() {
         eprintln!("SKIPPED: {} not found (set ALPHAFLOPS_DATA_DIR to the folder holding it)", data.display());
         return;
     }
-    let profile = Path::new(env!("CARGO_MANIFEST_DIR")).join("../alphaflops-core/profiles/quadro-t2000-asperti2021.toml");
+    let profile =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../alphaflops-core/profiles/quadro-t2000-asperti2021.toml");
     let v: serde_json::Value =
         serde_json::from_str(&ok(&["validate", "--profile", s(&profile), "--data", s(&data), "--json"])).unwrap();
     assert_eq!(v["n"], 537);
