@@ -98,6 +98,38 @@ pub fn cpu_environment() -> BTreeMap<String, String> {
     env
 }
 
+/// `--profile NAME`, a name rather than a path (no `/`, no `.toml`, no such file): what
+/// `profile = "NAME"` finds, `profiles/NAME.toml` in the current directory or a parent (the
+/// user's workspace), else a profile shipped inside alphaflops. `None` for a path.
+pub fn profile_by_name(arg: &Path) -> Result<Option<alphaflops_core::Profile>> {
+    use alphaflops_core::Profile;
+    use alphaflops_core::profile::SHIPPED;
+    let Some(name) = arg.to_str().filter(|n| !n.contains(['/', '\\']) && !n.ends_with(".toml")) else {
+        return Ok(None);
+    };
+    if arg.exists() || name.is_empty() {
+        return Ok(None);
+    }
+    let cwd = std::env::current_dir().map_err(|e| err!("cannot read the current directory: {e}"))?;
+    for dir in cwd.ancestors() {
+        let file = dir.join("profiles").join(format!("{name}.toml"));
+        if file.is_file() {
+            let text =
+                std::fs::read_to_string(&file).map_err(|e| err!("{}: cannot read the profile: {e}", file.display()))?;
+            return Profile::from_toml_str(&text, &file.display().to_string())
+                .map(Some)
+                .map_err(|e| err!("{e}; see alphaflops-core/profiles/reference.toml for every key"));
+        }
+    }
+    match Profile::shipped(name) {
+        Some(p) => Ok(Some(p)),
+        None => Err(err!(
+            "--profile {name}: no such file, no profiles/{name}.toml here or in a parent directory, and no shipped profile of that name ({})",
+            SHIPPED.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
+        )),
+    }
+}
+
 /// The file stem of a path, for profile names.
 pub fn stem(path: &Path) -> String {
     path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "profile".into())
@@ -141,6 +173,17 @@ mod tests {
         std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o640)).unwrap();
         write_atomic(&p, b"two").unwrap();
         assert_eq!(mode(&p), 0o640);
+    }
+
+    /// A name finds a shipped profile; a path stays a path; an unknown name lists the shipped.
+    #[test]
+    fn profiles_by_name() {
+        let p = profile_by_name(Path::new("nvidia-h200-cudnn-tf32")).unwrap().unwrap();
+        assert_eq!(p.name, "nvidia-h200-cudnn-tf32");
+        assert!(profile_by_name(Path::new("some/dir/x.toml")).unwrap().is_none());
+        assert!(profile_by_name(Path::new("x.toml")).unwrap().is_none());
+        let e = profile_by_name(Path::new("no-such-device")).unwrap_err().0;
+        assert!(e.contains("no shipped profile of that name") && e.contains("cpu-amd-epyc-2c-candle"), "{e}");
     }
 
     #[test]

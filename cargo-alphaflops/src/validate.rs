@@ -55,6 +55,9 @@ impl Comparison {
 }
 
 pub fn load_profile(path: &Path) -> Result<Profile> {
+    if let Some(found) = crate::util::profile_by_name(path)? {
+        return Ok(found);
+    }
     let text = std::fs::read_to_string(path)
         .map_err(|e| err!("{}: cannot read the profile: {e}; check the path", path.display()))?;
     Profile::from_toml_str(&text, &path.display().to_string())

@@ -12,7 +12,8 @@ use crate::{Result, err, validate};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// The profile to price with
+    /// The profile to price with: a file, or a name (profiles/<name>.toml here or in a parent
+    /// directory, else a shipped profile)
     #[arg(long)]
     pub profile: PathBuf,
     /// Models, comma-separated (resnet18, resnet50, vgg16, alexnet, mobilenet_v2, vit_b_16)
