@@ -1,25 +1,26 @@
 #!/usr/bin/env bash
-# Refits every fitted profile in profiles/ from the measurements committed beside it (and the
+# Refits every fitted profile in alphaflops-core/profiles/ from the measurements committed beside it (and the
 # paper's data in ../shared/data), with the form BENCHMARKS.md chose for it: the commands
 # behind its §2, §3, §4 and §8 in one place. Nothing is measured, so it runs anywhere in a
 # minute or two (after the release build). Device name, kind, backend and dtype and the
 # environment (CPU, driver, clocks, NVML power) are kept from the profile being replaced.
 #
-#   scripts/refit-profiles.sh                    # rewrite profiles/*.toml
+#   scripts/refit-profiles.sh                    # rewrite alphaflops-core/profiles/*.toml
 #   OUT=target/refit scripts/refit-profiles.sh   # write elsewhere, e.g. to compare
 set -euo pipefail
 cd "$(dirname "$0")/.."
-out=${OUT:-profiles}
+profiles=alphaflops-core/profiles
+out=${OUT:-$profiles}
 data=${ALPHAFLOPS_DATA_DIR:-../shared/data}
 mkdir -p "$out"
 cargo build -q --release -p xtask
 xtask=target/release/xtask
 
-# refit NAME DATA FIT-FLAGS...: refits profiles/NAME.toml from DATA; the device's name, kind,
+# refit NAME DATA FIT-FLAGS...: refits $profiles/NAME.toml from DATA; the device's name, kind,
 # backend and dtype and the environment come from the profile it replaces.
 refit() {
   local name=$1 csv=$2; shift 2
-  "$xtask" fit --data "$csv" --out "$out/$name.toml" "$@" --environment-from "profiles/$name.toml" | head -1
+  "$xtask" fit --data "$csv" --out "$out/$name.toml" "$@" --environment-from "$profiles/$name.toml" | head -1
 }
 
 # The paper's data: its own form (§2), and the extended form with a floor and a class for
@@ -31,13 +32,13 @@ else
   echo "skipped the quadro-t2000-fit-* profiles: $data/asperti2021-quadro-t2000.csv is absent (set ALPHAFLOPS_DATA_DIR)"
 fi
 # This machine's CPU (§4); a matmul class did not help it (§4, §5).
-refit cpu-amd-epyc-2c-candle profiles/cpu-amd-epyc-2c-candle.csv --model extended --memory im2col
+refit cpu-amd-epyc-2c-candle $profiles/cpu-amd-epyc-2c-candle.csv --model extended --memory im2col
 # The GPUs (§8): forms chosen by leave-one-experiment-out cross-validation on each grid.
 for n in nvidia-h200-cudnn-f32 nvidia-h200-cudnn-f32-graph nvidia-h200-cudnn-tf32-graph \
   nvidia-h100-cudnn-f32 nvidia-h100-cudnn-tf32 nvidia-h100-cudnn-f32-graph nvidia-h100-cudnn-tf32-graph; do
-  refit "$n" "profiles/$n.csv" --model extended --loss l1 --classes 1,2,9,25 --matmul-class
+  refit "$n" "$profiles/$n.csv" --model extended --loss l1 --classes 1,2,9,25 --matmul-class
 done
-refit nvidia-h200-cudnn-tf32 profiles/nvidia-h200-cudnn-tf32.csv --model paper --floor --matmul-class
+refit nvidia-h200-cudnn-tf32 $profiles/nvidia-h200-cudnn-tf32.csv --model paper --floor --matmul-class
 for n in nvidia-h200-cudnn-bf16 nvidia-h200-cudnn-bf16-graph; do
-  refit "$n" "profiles/$n.csv" --model extended --loss l1 --matmul-class
+  refit "$n" "$profiles/$n.csv" --model extended --loss l1 --matmul-class
 done

@@ -163,7 +163,10 @@ fn baselines_warn_deny_and_rebuild() {
     assert!(b.ok, "{}", b.stderr);
     assert!(
         b.stderr.contains("`Mlp` got more expensive than its baseline on profile `dev`: params 200.00 k params → 262.66 k params (+31.3 %)")
-            && b.stderr.contains("accept the change with `cargo xtask bless`"),
+            && b.stderr.contains("accept the change with `cargo alphaflops bless`")
+            // Named for what it is, not as an exceeded budget.
+            && b.stderr.contains("deprecated function `_::alphaflops_regression`")
+            && !b.stderr.contains("alphaflops_over_budget"),
         "{}",
         b.stderr
     );
@@ -187,7 +190,7 @@ fn baselines_warn_deny_and_rebuild() {
             && b.stderr.contains("invalid baseline")
             && b.stderr
                 .contains("alphaflops-baseline.toml:2:1: unknown field `tolerance`")
-            && b.stderr.contains("regenerate it with `cargo xtask bless`"),
+            && b.stderr.contains("regenerate it with `cargo alphaflops bless`"),
         "{}",
         b.stderr
     );
@@ -227,7 +230,7 @@ fn a_first_baseline_is_seen_once_the_manifest_is_touched() {
     let b = build(&dir, &[]);
     assert!(b.ok && !b.stderr.contains("baseline"), "{}", b.stderr);
 
-    // What `cargo xtask bless` does for a new file: write it, then touch each manifest.
+    // What `cargo alphaflops bless` does for a new file: write it, then touch each manifest.
     let entry = baseline(200_000).replace("package = \"baseline\"", "package = \"first_baseline\"");
     std::fs::write(&file, entry).unwrap();
     std::fs::File::options()

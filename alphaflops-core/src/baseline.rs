@@ -1,5 +1,5 @@
 //! Regression baselines: the committed cost of each model, so a build can fail when a model
-//! got more expensive. `cargo xtask bless` writes the file; `#[cost_budget]` reads it.
+//! got more expensive. `cargo alphaflops bless` writes the file; `#[cost_budget]` reads it.
 //!
 //! ```toml
 //! format = 1
@@ -43,7 +43,7 @@ mod baseline_name {
     }
 }
 
-/// The file name `cargo xtask bless` writes at the workspace root.
+/// The file name `cargo alphaflops bless` writes at the workspace root.
 pub const BASELINE_FILE: &str = "alphaflops-baseline.toml";
 pub const FORMAT: u32 = 1;
 
@@ -81,7 +81,7 @@ fn format_version<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u32, D::Erro
         d,
         FORMAT,
         "baseline",
-        "; rewrite it with `cargo xtask bless`",
+        "; rewrite it with `cargo alphaflops bless`",
     )
 }
 
@@ -177,7 +177,7 @@ impl Baseline {
         })
     }
 
-    /// The TOML `cargo xtask bless` writes: entries sorted, so diffs stay small.
+    /// The TOML `cargo alphaflops bless` writes: entries sorted, so diffs stay small.
     pub fn to_toml_string(&self) -> String {
         let mut sorted = self.clone();
         sorted.models.sort_by(|a, b| {
@@ -186,8 +186,37 @@ impl Baseline {
         let body = toml::to_string(&sorted)
             .unwrap_or_else(|e| unreachable!("a baseline always serializes: {e}"));
         format!(
-            "# Written by `cargo xtask bless`: the accepted cost of every annotated model.\n{body}"
+            "# Written by `cargo alphaflops bless`: the accepted cost of every annotated model.\n{body}"
         )
+    }
+
+    /// What `bless` writes: `entries`, the models priced now, replace the old entries on the
+    /// profiles they were priced on; entries on any other profile are kept, so one file can
+    /// hold a model's cost on several devices (bless under each `ALPHAFLOPS_PROFILE`).
+    pub fn blessed(old: Option<&Baseline>, entries: Vec<Entry>, tolerance_pct: f64) -> Baseline {
+        let mut new = Baseline::new(tolerance_pct);
+        let priced: std::collections::BTreeSet<&str> =
+            entries.iter().map(|e| e.profile.as_str()).collect();
+        new.models = old
+            .into_iter()
+            .flat_map(|b| &b.models)
+            .filter(|e| !priced.contains(e.profile.as_str()))
+            .cloned()
+            .collect();
+        new.models.extend(entries);
+        new.models.sort_by(|a, b| {
+            (&a.package, &a.model, &a.profile).cmp(&(&b.package, &b.model, &b.profile))
+        });
+        new
+    }
+
+    /// The entries on none of `priced`: a run that prices every model on other profiles
+    /// neither checks nor removes them.
+    pub fn other_profiles<'a>(&'a self, priced: &[&str]) -> Vec<&'a Entry> {
+        self.models
+            .iter()
+            .filter(|e| !priced.contains(&e.profile.as_str()))
+            .collect()
     }
 
     pub fn find(&self, package: &str, model: &str, profile: &str) -> Option<&Entry> {

@@ -20,56 +20,69 @@ pub const FORMAT: u32 = 2;
 pub const FIRST_FORMAT: u32 = 1;
 
 /// The paper's profile, embedded: the default everywhere no profile is named.
-pub const DEFAULT_PROFILE_TOML: &str = include_str!("../../profiles/quadro-t2000-asperti2021.toml");
+pub const DEFAULT_PROFILE_TOML: &str = include_str!("../profiles/quadro-t2000-asperti2021.toml");
 /// Name of the embedded default profile.
 pub const DEFAULT_PROFILE_NAME: &str = "quadro-t2000-asperti2021";
 
-/// Profiles shipped in `profiles/` and embedded, by name: usable by name without the files.
-/// Besides the paper's, an NVIDIA H200 measured through cuDNN (BENCHMARKS.md §8) at f32 (no
-/// tensor cores), tf32 (PyTorch's default for convolutions) and bf16, each per launch (eager,
-/// launch cost included) and as kernel time (`-graph`: CUDA-graph replays), and an NVIDIA H100
-/// SXM at f32 and tf32, both timings.
+/// Every profile shipped in `alphaflops-core/profiles/`, embedded, by name: usable by name
+/// without the files. Besides the paper's, its form and the extended one refitted to the
+/// paper's data, this project's 2-core AMD EPYC CPU through candle, an NVIDIA H200 measured
+/// through cuDNN (BENCHMARKS.md §8) at f32 (no tensor cores), tf32 (PyTorch's default for
+/// convolutions) and bf16, each per launch (eager, launch cost included) and as kernel time
+/// (`-graph`: CUDA-graph replays), and an NVIDIA H100 SXM at f32 and tf32, both timings.
 pub const SHIPPED: &[(&str, &str)] = &[
     (DEFAULT_PROFILE_NAME, DEFAULT_PROFILE_TOML),
     (
         "nvidia-h200-cudnn-f32",
-        include_str!("../../profiles/nvidia-h200-cudnn-f32.toml"),
+        include_str!("../profiles/nvidia-h200-cudnn-f32.toml"),
     ),
     (
         "nvidia-h200-cudnn-tf32",
-        include_str!("../../profiles/nvidia-h200-cudnn-tf32.toml"),
+        include_str!("../profiles/nvidia-h200-cudnn-tf32.toml"),
     ),
     (
         "nvidia-h200-cudnn-bf16",
-        include_str!("../../profiles/nvidia-h200-cudnn-bf16.toml"),
+        include_str!("../profiles/nvidia-h200-cudnn-bf16.toml"),
     ),
     (
         "nvidia-h200-cudnn-f32-graph",
-        include_str!("../../profiles/nvidia-h200-cudnn-f32-graph.toml"),
+        include_str!("../profiles/nvidia-h200-cudnn-f32-graph.toml"),
     ),
     (
         "nvidia-h200-cudnn-tf32-graph",
-        include_str!("../../profiles/nvidia-h200-cudnn-tf32-graph.toml"),
+        include_str!("../profiles/nvidia-h200-cudnn-tf32-graph.toml"),
     ),
     (
         "nvidia-h200-cudnn-bf16-graph",
-        include_str!("../../profiles/nvidia-h200-cudnn-bf16-graph.toml"),
+        include_str!("../profiles/nvidia-h200-cudnn-bf16-graph.toml"),
     ),
     (
         "nvidia-h100-cudnn-f32",
-        include_str!("../../profiles/nvidia-h100-cudnn-f32.toml"),
+        include_str!("../profiles/nvidia-h100-cudnn-f32.toml"),
     ),
     (
         "nvidia-h100-cudnn-tf32",
-        include_str!("../../profiles/nvidia-h100-cudnn-tf32.toml"),
+        include_str!("../profiles/nvidia-h100-cudnn-tf32.toml"),
     ),
     (
         "nvidia-h100-cudnn-f32-graph",
-        include_str!("../../profiles/nvidia-h100-cudnn-f32-graph.toml"),
+        include_str!("../profiles/nvidia-h100-cudnn-f32-graph.toml"),
     ),
     (
         "nvidia-h100-cudnn-tf32-graph",
-        include_str!("../../profiles/nvidia-h100-cudnn-tf32-graph.toml"),
+        include_str!("../profiles/nvidia-h100-cudnn-tf32-graph.toml"),
+    ),
+    (
+        "quadro-t2000-fit-paper",
+        include_str!("../profiles/quadro-t2000-fit-paper.toml"),
+    ),
+    (
+        "quadro-t2000-fit-extended",
+        include_str!("../profiles/quadro-t2000-fit-extended.toml"),
+    ),
+    (
+        "cpu-amd-epyc-2c-candle",
+        include_str!("../profiles/cpu-amd-epyc-2c-candle.toml"),
     ),
 ];
 

@@ -69,7 +69,7 @@ fn errors_name_the_position() {
     assert!(
         e.to_string()
             .starts_with("b.toml:2:10: this alphaflops reads baseline format 1")
-            && e.message.contains("cargo xtask bless"),
+            && e.message.contains("cargo alphaflops bless"),
         "{e}"
     );
     let e = Baseline::from_toml_str("format = 1\ntolerance_pct = -1\n", "b.toml").unwrap_err();
@@ -121,4 +121,39 @@ fn a_change_names_its_metric_as_the_baseline_file_does() {
         err.contains("unknown metric `time_ms`: use params, macs, alpha_flops or predicted_ms"),
         "{err}"
     );
+}
+
+/// Blessing under a second profile keeps the first profile's entries; blessing under the
+/// first again replaces only its own (a model gone from it is dropped there, not elsewhere).
+#[test]
+fn bless_keeps_other_profiles() {
+    let on = |model: &str, profile: &str, params: u64| {
+        let mut e = Entry::of("pkg", &cost(64));
+        e.model = model.into();
+        e.profile = profile.into();
+        e.params = params;
+        e
+    };
+    let first = Baseline::blessed(None, vec![on("A", "cpu", 1), on("B", "cpu", 2)], 1.0);
+    let both = Baseline::blessed(Some(&first), vec![on("A", "gpu", 3), on("B", "gpu", 4)], 2.0);
+    assert_eq!(both.tolerance_pct, 2.0);
+    let keys: Vec<(&str, &str, u64)> = both
+        .models
+        .iter()
+        .map(|e| (e.model.as_str(), e.profile.as_str(), e.params))
+        .collect();
+    assert_eq!(
+        keys,
+        [("A", "cpu", 1), ("A", "gpu", 3), ("B", "cpu", 2), ("B", "gpu", 4)]
+    );
+    assert_eq!(both.other_profiles(&["gpu"]).len(), 2);
+    assert!(both.other_profiles(&["gpu", "cpu"]).is_empty());
+
+    let again = Baseline::blessed(Some(&both), vec![on("A", "cpu", 5)], 2.0);
+    let keys: Vec<(&str, &str, u64)> = again
+        .models
+        .iter()
+        .map(|e| (e.model.as_str(), e.profile.as_str(), e.params))
+        .collect();
+    assert_eq!(keys, [("A", "cpu", 5), ("A", "gpu", 3), ("B", "gpu", 4)]);
 }

@@ -169,7 +169,7 @@ fn expand(
     let exporter = export::exporter(&item, export);
     strip_layer_attrs(&mut item);
     // Without a baseline file there is no file to track, and a file created later would go
-    // unseen: the crate's manifest stands in, and `cargo xtask bless` touches it when it
+    // unseen: the crate's manifest stands in, and `cargo alphaflops bless` touches it when it
     // writes the first baseline.
     let manifest = settings.manifest_dir.join("Cargo.toml");
     let files: Vec<&std::path::Path> = result
@@ -271,6 +271,7 @@ fn price(
     }
 
     // ALPHAFLOPS_LEVEL=warn|deny overrides `level`.
+    let declared_level = args.level;
     let (mut level, mut level_source) = (args.level, "level = \"deny\"".to_string());
     if let Some(text) = &settings.level {
         match Level::parse(text) {
@@ -356,6 +357,7 @@ fn price(
             budgets: args.budgets,
             level,
             level_source,
+            declared_level,
         }),
         params,
     }

@@ -26,6 +26,8 @@ pub struct Priced {
     pub budgets: Vec<Budget>,
     pub level: Level,
     pub level_source: String,
+    /// `level` as the attribute says, before `ALPHAFLOPS_LEVEL`: what `check` judges by.
+    pub declared_level: Level,
 }
 
 /// Whether a field nests a struct whose own annotations have errors. Those errors are
@@ -84,7 +86,13 @@ fn message(p: &Priced, v: &Verdict) -> String {
 pub fn diagnostics(p: &Priced, verdicts: &[(Verdict, Range)]) -> TokenStream {
     let mut out = TokenStream::new();
     for (v, range) in verdicts.iter().filter(|(v, _)| v.over()) {
-        out.extend(emit(p, *range, message(p, v), "raise the budget"));
+        out.extend(emit(
+            p,
+            *range,
+            message(p, v),
+            "raise the budget",
+            "alphaflops_over_budget",
+        ));
     }
     let regressions: Vec<&Change> = p
         .baseline
@@ -115,14 +123,16 @@ pub fn diagnostics(p: &Priced, verdicts: &[(Verdict, Range)]) -> TokenStream {
             p,
             Span::call_site().into(),
             text,
-            "accept the change with `cargo xtask bless`",
+            "accept the change with `cargo alphaflops bless`",
+            "alphaflops_regression",
         ));
     }
     out
 }
 
-/// One warning or error at `range`, per the level.
-fn emit(p: &Priced, range: Range, text: String, fix: &str) -> TokenStream {
+/// One warning or error at `range`, per the level; a warning is the use of a deprecated
+/// function named `warning`, so its name says what it is.
+fn emit(p: &Priced, range: Range, text: String, fix: &str, warning: &str) -> TokenStream {
     match p.level {
         Level::Deny => crate::ctxt::error(
             range,
@@ -131,11 +141,13 @@ fn emit(p: &Priced, range: Range, text: String, fix: &str) -> TokenStream {
         .to_compile_error(),
         Level::Warn => {
             let note = format!("{text}; {fix}, or set level = \"deny\" to fail the build");
-            let call = quote_spanned!(range.start=> alphaflops_cost_budget_exceeded());
+            // The lint points at the call's name, so it carries the offending key's span.
+            let warning = syn::Ident::new(warning, range.start);
+            let call = quote_spanned!(range.start=> #warning());
             quote! {
                 const _: () = {
                     #[deprecated(note = #note)]
-                    const fn alphaflops_cost_budget_exceeded() {}
+                    const fn #warning() {}
                     #call
                 };
             }
@@ -159,7 +171,7 @@ pub fn doc_section(p: &Priced, verdicts: &[(Verdict, Range)]) -> String {
             .file_name()
             .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
         if changes.is_empty() {
-            s.push_str(&format!("\n**Baseline**: `{name}` has no entry for this model; add one with `cargo xtask bless`.\n"));
+            s.push_str(&format!("\n**Baseline**: `{name}` has no entry for this model; add one with `cargo alphaflops bless`.\n"));
         } else {
             s.push_str(&format!("\n**Baseline** (`{name}`):\n\n| metric | baseline | now | change | verdict |\n|---|---:|---:|---:|---|\n"));
             for c in changes {
@@ -183,7 +195,7 @@ pub fn doc_section(p: &Priced, verdicts: &[(Verdict, Range)]) -> String {
     s
 }
 
-/// With `ALPHAFLOPS_REPORT_DIR` set (by `cargo xtask check`, `bless` and `report`), writes the
+/// With `ALPHAFLOPS_REPORT_DIR` set (by `cargo alphaflops check`, `bless` and `report`), writes the
 /// model's cost, verdicts and baseline changes there as JSON.
 pub fn write_report(
     p: &Priced,
@@ -198,6 +210,7 @@ pub fn write_report(
         "package": p.package,
         "model": p.name,
         "level": match p.level { Level::Warn => "warn", Level::Deny => "deny" },
+        "declared_level": match p.declared_level { Level::Warn => "warn", Level::Deny => "deny" },
         "cost": p.cost,
         "verdicts": verdicts,
         "baseline": p.baseline.as_ref().map(|(_, changes)| changes),

@@ -60,9 +60,12 @@ pub fn by_name(name: &str, dir: &Path) -> Result<Resolved, String> {
         });
     }
     let shipped: Vec<&str> = SHIPPED.iter().map(|(n, _)| *n).collect();
+    let guess = crate::keys::suggest(name, &shipped)
+        .map_or(String::new(), |n| format!("did you mean `{n}`? "));
     Err(format!(
-        "profile `{name}` not found: no profiles/{name}.toml in this crate or its parents, and none shipped by that name \
-         ({}); measure it with `cargo xtask bench --backend cpu --out profiles/{name}.toml`",
+        "profile `{name}` not found: no profiles/{name}.toml in this crate or its parents, and none shipped by that name; \
+         {guess}shipped: {}; to measure your own device, `cargo alphaflops bench --backend cuda --out profiles/{name}.toml` \
+         (an NVIDIA GPU) or `--backend cpu` (this machine's CPU)",
         shipped.join(", ")
     ))
 }
@@ -95,6 +98,24 @@ pub fn baseline(
     let text = std::fs::read_to_string(&file)
         .map_err(|e| format!("cannot read baseline {}: {e}", file.display()))?;
     let baseline = Baseline::from_toml_str(&text, &file.display().to_string())
-        .map_err(|e| format!("invalid baseline {e}; regenerate it with `cargo xtask bless`"))?;
+        .map_err(|e| format!("invalid baseline {e}; regenerate it with `cargo alphaflops bless`"))?;
     Ok(Some((file, baseline)))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    #[test]
+    fn a_typo_suggests_the_shipped_name_and_both_backends() {
+        let nowhere = Path::new("/nonexistent-alphaflops-dir");
+        let e = super::by_name("nvidia-h200-cudnn-tf3", nowhere).err().unwrap();
+        assert!(e.contains("did you mean `nvidia-h200-cudnn-tf32`?"), "{e}");
+        assert!(
+            e.contains("cargo alphaflops bench --backend cuda --out profiles/nvidia-h200-cudnn-tf3.toml"),
+            "{e}"
+        );
+        let e = super::by_name("my-laptop", nowhere).err().unwrap();
+        assert!(!e.contains("did you mean") && e.contains("`--backend cpu`"), "{e}");
+    }
 }

@@ -11,7 +11,7 @@
 //! `CostModel::model().price(&profile)` (the `#[cost_budget]` graph priced layer by layer and
 //! summed) and `error_pct = (predicted − measured) / measured · 100`.
 //!
-//! The profile (default `profiles/cpu-amd-epyc-2c-candle.toml`) was measured on candle-core's
+//! The profile (default `alphaflops-core/profiles/cpu-amd-epyc-2c-candle.toml`) was measured on candle-core's
 //! kernels. `candle_cnn` runs on candle, so its row is a like-for-like check. The two burn
 //! models run on burn's `flex` backend, whose kernels differ from candle's; each is therefore
 //! also timed as `candle_lenet` / `candle_vgg`, the same layers written with candle, which is
@@ -218,7 +218,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let mut args = std::env::args().skip(1);
     let mut profile_path = format!(
-        "{}/../profiles/cpu-amd-epyc-2c-candle.toml",
+        "{}/../alphaflops-core/profiles/cpu-amd-epyc-2c-candle.toml",
         env!("CARGO_MANIFEST_DIR")
     );
     let mut layers = false;

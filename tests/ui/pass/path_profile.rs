@@ -7,7 +7,7 @@ use alphaflops::{CostModel, cost_budget};
 pub struct Linear;
 
 #[allow(dead_code)]
-#[cost_budget(input = [1, 16], path = "../../../../profiles/reference.toml", energy_mj = 1000)]
+#[cost_budget(input = [1, 16], path = "../../../../alphaflops-core/profiles/reference.toml", energy_mj = 1000)]
 pub struct Net {
     #[layer(linear(d_input = 16, d_output = 8))]
     fc: Linear,
