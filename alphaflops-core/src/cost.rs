@@ -56,7 +56,7 @@ pub fn price_kernels(profile: &Profile, kernels: &[Kernel]) -> Result<KernelPric
             .zip(class)
             .and_then(|(g, (input, _))| Some((g, profile.gemm_class(input.op)?)));
         let elementwise = k.elementwise.and_then(|e| profile.elementwise_class(e));
-        total.predicted_ms += match (gemm, elementwise) {
+        let ms = match (gemm, elementwise) {
             (Some((g, c)), _) => c.kernel_ms(profile, k, g, alpha),
             (None, Some(c)) => c.kernel_ms(profile, k),
             (None, None) => profile.kernel_ms(
@@ -65,6 +65,7 @@ pub fn price_kernels(profile: &Profile, kernels: &[Kernel]) -> Result<KernelPric
                 profile.memory_elements(k),
             ),
         };
+        total.predicted_ms += ms.max(profile.physical_floor_ms(k));
         total.extrapolated |= profile.outside_fitted_range(k);
     }
     Ok(total)

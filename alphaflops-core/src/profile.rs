@@ -155,7 +155,8 @@ pub struct Device {
         deserialize_with = "opt_positive"
     )]
     pub peak_flops_per_s: Option<f64>,
-    /// Memory bandwidth in bytes/s, informative.
+    /// Memory bandwidth in bytes/s, the vendor's figure: no kernel is predicted faster than
+    /// its tensors take to cross it ([`Profile::physical_floor_ms`]).
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
@@ -418,6 +419,16 @@ impl Profile {
     pub fn alpha(&self, input: AlphaInput) -> Option<f64> {
         let class = self.class(input.op, input.kernel_area)?;
         Some(class.alpha(input))
+    }
+
+    /// The time a kernel's tensors (inputs, outputs, weights) take to cross the device's
+    /// memory bandwidth, when the profile records it; 0 otherwise. A physical lower bound
+    /// whatever the fitted terms say: a decode step, which streams every weight once, is
+    /// priced at least at its weights' bytes over the bandwidth.
+    pub fn physical_floor_ms(&self, kernel: &Kernel) -> f64 {
+        self.device.memory_bandwidth_bytes_per_s.map_or(0.0, |bw| {
+            1e3 * kernel.elements_moved as f64 * self.dtype_bytes() as f64 / bw
+        })
     }
 
     /// Bytes per element of the profile's dtype.
