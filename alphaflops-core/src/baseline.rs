@@ -37,8 +37,8 @@ mod baseline_name {
             .into_iter()
             .find(|m| m.baseline_key() == name)
             .ok_or_else(|| {
-                let [a, b, c, d] = Metric::BASELINE.map(Metric::baseline_key);
-                D::Error::custom(format!("unknown metric `{name}`: use {a}, {b}, {c} or {d}"))
+                let names = Metric::BASELINE.map(Metric::baseline_key).join(", ");
+                D::Error::custom(format!("unknown metric `{name}`: use one of {names}"))
             })
     }
 }
@@ -73,6 +73,18 @@ pub struct Entry {
     pub alpha_flops: f64,
     #[serde(deserialize_with = "crate::profile::non_negative")]
     pub predicted_ms: f64,
+    /// Weights, KV cache and activations in MB; absent in baselines written before it was
+    /// recorded, which then compare on the other metrics only.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "opt_non_negative"
+    )]
+    pub memory_mb: Option<f64>,
+}
+
+fn opt_non_negative<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+    crate::profile::non_negative(d).map(Some)
 }
 
 /// `format = 1`; another version is refused where it is written.
@@ -111,6 +123,7 @@ impl Entry {
             macs: cost.macs,
             alpha_flops: cost.alpha_flops,
             predicted_ms: cost.predicted_ms,
+            memory_mb: Metric::MemoryMb.value(cost),
         }
     }
 
@@ -121,11 +134,8 @@ impl Entry {
             Metric::Macs => Some(self.macs as f64),
             Metric::AlphaFlops => Some(self.alpha_flops),
             Metric::TimeMs => Some(self.predicted_ms),
-            Metric::Flops
-            | Metric::EnergyMj
-            | Metric::WeightsMb
-            | Metric::MemoryMb
-            | Metric::ActiveParams => None,
+            Metric::MemoryMb => self.memory_mb,
+            Metric::Flops | Metric::EnergyMj | Metric::WeightsMb | Metric::ActiveParams => None,
         }
     }
 

@@ -39,11 +39,12 @@ impl Metric {
     ];
 
     /// The metrics a baseline file stores for each model, in its order.
-    pub const BASELINE: [Metric; 4] = [
+    pub const BASELINE: [Metric; 5] = [
         Metric::Params,
         Metric::Macs,
         Metric::AlphaFlops,
         Metric::TimeMs,
+        Metric::MemoryMb,
     ];
 
     /// The attribute key and JSON name: `alpha_flops`, `time_ms`, …

@@ -97,8 +97,9 @@ pub fn baseline(
     };
     let text = std::fs::read_to_string(&file)
         .map_err(|e| format!("cannot read baseline {}: {e}", file.display()))?;
-    let baseline = Baseline::from_toml_str(&text, &file.display().to_string())
-        .map_err(|e| format!("invalid baseline {e}; regenerate it with `cargo alphaflops bless`"))?;
+    let baseline = Baseline::from_toml_str(&text, &file.display().to_string()).map_err(|e| {
+        format!("invalid baseline {e}; regenerate it with `cargo alphaflops bless`")
+    })?;
     Ok(Some((file, baseline)))
 }
 
@@ -109,13 +110,20 @@ mod tests {
     #[test]
     fn a_typo_suggests_the_shipped_name_and_both_backends() {
         let nowhere = Path::new("/nonexistent-alphaflops-dir");
-        let e = super::by_name("nvidia-h200-cudnn-tf3", nowhere).err().unwrap();
+        let e = super::by_name("nvidia-h200-cudnn-tf3", nowhere)
+            .err()
+            .unwrap();
         assert!(e.contains("did you mean `nvidia-h200-cudnn-tf32`?"), "{e}");
         assert!(
-            e.contains("cargo alphaflops bench --backend cuda --out profiles/nvidia-h200-cudnn-tf3.toml"),
+            e.contains(
+                "cargo alphaflops bench --backend cuda --out profiles/nvidia-h200-cudnn-tf3.toml"
+            ),
             "{e}"
         );
         let e = super::by_name("my-laptop", nowhere).err().unwrap();
-        assert!(!e.contains("did you mean") && e.contains("`--backend cpu`"), "{e}");
+        assert!(
+            !e.contains("did you mean") && e.contains("`--backend cpu`"),
+            "{e}"
+        );
     }
 }

@@ -157,6 +157,7 @@ mod tests {
             macs: 10,
             alpha_flops: 5.0,
             predicted_ms: 0.5,
+            memory_mb: None,
         }
     }
 
