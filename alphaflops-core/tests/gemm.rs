@@ -2,7 +2,9 @@
 //! special case, tiles and waves step where they should, saturation is monotone, and the new
 //! sections parse (format 2 only) and round-trip.
 
-use alphaflops_core::{ConvWorkload, GemmClass, KernelOp, Profile, ProfileError, price_kernels};
+use alphaflops_core::{
+    ConvWorkload, GemmClass, KernelOp, Profile, ProfileError, WorkloadOp, price_kernels,
+};
 use proptest::prelude::*;
 
 /// The paper's profile with a GEMM class that changes nothing.
@@ -34,7 +36,7 @@ proptest! {
         c_out in 1u64..512, k in 1u64..8, batch in 1u64..4) {
         let paper = Profile::default_profile();
         let gemm = paper_as_gemm();
-        let wl = ConvWorkload { batch, h, w, c_in, c_out, k1: k, k2: k, stride: 1 };
+        let wl = ConvWorkload { batch, h, w, c_in, c_out, k1: k, k2: k, stride: 1, groups: 1, op: WorkloadOp::Conv2d };
         let a = wl.price(&paper).unwrap();
         let b = wl.price(&gemm).unwrap();
         prop_assert_eq!(a.predicted_ms.to_bits(), b.predicted_ms.to_bits());
