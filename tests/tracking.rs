@@ -190,7 +190,8 @@ fn baselines_warn_deny_and_rebuild() {
             && b.stderr.contains("invalid baseline")
             && b.stderr
                 .contains("alphaflops-baseline.toml:2:1: unknown field `tolerance`")
-            && b.stderr.contains("regenerate it with `cargo alphaflops bless`"),
+            && b.stderr
+                .contains("regenerate it with `cargo alphaflops bless`"),
         "{}",
         b.stderr
     );

@@ -135,7 +135,11 @@ fn bless_keeps_other_profiles() {
         e
     };
     let first = Baseline::blessed(None, vec![on("A", "cpu", 1), on("B", "cpu", 2)], 1.0);
-    let both = Baseline::blessed(Some(&first), vec![on("A", "gpu", 3), on("B", "gpu", 4)], 2.0);
+    let both = Baseline::blessed(
+        Some(&first),
+        vec![on("A", "gpu", 3), on("B", "gpu", 4)],
+        2.0,
+    );
     assert_eq!(both.tolerance_pct, 2.0);
     let keys: Vec<(&str, &str, u64)> = both
         .models
@@ -144,7 +148,12 @@ fn bless_keeps_other_profiles() {
         .collect();
     assert_eq!(
         keys,
-        [("A", "cpu", 1), ("A", "gpu", 3), ("B", "cpu", 2), ("B", "gpu", 4)]
+        [
+            ("A", "cpu", 1),
+            ("A", "gpu", 3),
+            ("B", "cpu", 2),
+            ("B", "gpu", 4)
+        ]
     );
     assert_eq!(both.other_profiles(&["gpu"]).len(), 2);
     assert!(both.other_profiles(&["gpu", "cpu"]).is_empty());

@@ -91,25 +91,14 @@ fn distance(a: &str, b: &str) -> usize {
         let mut prev = row[0];
         row[0] = i + 1;
         for (j, cb) in b.iter().enumerate() {
-            let next = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(row[j + 1] + 1);
+            let next = (prev + usize::from(ca != *cb))
+                .min(row[j] + 1)
+                .min(row[j + 1] + 1);
             prev = row[j + 1];
             row[j + 1] = next;
         }
     }
     row[b.len()]
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn a_typo_suggests_the_shipped_name_and_both_backends() {
-        assert_eq!(super::distance("kitten", "sitting"), 3);
-        let e = super::by_name("nvidia-h200-cudnn-tf3").err().unwrap();
-        assert!(e.contains("did you mean `nvidia-h200-cudnn-tf32`?"), "{e}");
-        assert!(e.contains("cargo alphaflops bench --backend cuda --out profiles/nvidia-h200-cudnn-tf3.toml"), "{e}");
-        let e = super::by_name("my-laptop").err().unwrap();
-        assert!(!e.contains("did you mean") && e.contains("`--backend cpu`"), "{e}");
-    }
 }
 
 /// `path = "file.toml"`, relative to the crate's manifest directory.
@@ -137,7 +126,29 @@ pub fn baseline() -> Result<Option<(PathBuf, alphaflops_core::baseline::Baseline
     };
     let text = std::fs::read_to_string(&file)
         .map_err(|e| format!("cannot read baseline {}: {e}", file.display()))?;
-    let baseline = Baseline::from_toml_str(&text, &file.display().to_string())
-        .map_err(|e| format!("invalid baseline {e}; regenerate it with `cargo alphaflops bless`"))?;
+    let baseline = Baseline::from_toml_str(&text, &file.display().to_string()).map_err(|e| {
+        format!("invalid baseline {e}; regenerate it with `cargo alphaflops bless`")
+    })?;
     Ok(Some((file, baseline)))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_typo_suggests_the_shipped_name_and_both_backends() {
+        assert_eq!(super::distance("kitten", "sitting"), 3);
+        let e = super::by_name("nvidia-h200-cudnn-tf3").err().unwrap();
+        assert!(e.contains("did you mean `nvidia-h200-cudnn-tf32`?"), "{e}");
+        assert!(
+            e.contains(
+                "cargo alphaflops bench --backend cuda --out profiles/nvidia-h200-cudnn-tf3.toml"
+            ),
+            "{e}"
+        );
+        let e = super::by_name("my-laptop").err().unwrap();
+        assert!(
+            !e.contains("did you mean") && e.contains("`--backend cpu`"),
+            "{e}"
+        );
+    }
 }
