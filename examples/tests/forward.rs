@@ -345,3 +345,40 @@ fn burns_decompositions_are_priced_as_the_catalog_layers() {
     );
     assert_eq!(traced.nodes.len(), 2, "both are nodes of the core model");
 }
+
+/// A `repeat` one short of the `Vec` the forward runs: the extra copy is named by its path.
+#[alphaflops::cost_budget(input = [1, 8], params = "1M")]
+#[derive(Module, Debug)]
+struct ShortRepeat {
+    #[layer(linear(d_input = 8, d_output = 8), repeat = 3)]
+    blocks: Vec<Linear>,
+    #[layer(linear(d_input = 8, d_output = 2))]
+    unused: Linear,
+}
+
+#[test]
+fn a_copy_the_annotation_misses_and_a_field_the_forward_skips_are_named() {
+    let device = burn_cpu();
+    let model = ShortRepeat {
+        blocks: (0..4)
+            .map(|_| LinearConfig::new(8, 8).init(&device))
+            .collect(),
+        unused: LinearConfig::new(8, 2).init(&device),
+    };
+    let err = verify_forward(&model, |m, x: Tensor<2>| {
+        m.blocks.iter().fold(x, |x, b| b.forward(x))
+    })
+    .unwrap_err();
+    let text = err.to_string();
+    println!("{text}");
+    let lines: Vec<String> = err.mismatches.iter().map(Mismatch::to_string).collect();
+    for line in [
+        "`unused`: annotated linear 8 → 2 → [1, 2]; the forward never reads its parameters",
+        "`blocks.3`: the forward ran a linear 8 → 8 to [1, 8]; the annotation does not price it",
+    ] {
+        assert!(
+            lines.iter().any(|l| l == line),
+            "missing {line:?} in\n{text}"
+        );
+    }
+}

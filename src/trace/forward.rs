@@ -205,8 +205,7 @@ pub(crate) fn compare(annotated: &Model, traced: &TracedModel) -> Vec<Mismatch> 
         let annotated_out = Shape(leaf.output.dims().to_vec());
         let what = describe(leaf.layer);
         if ran.is_empty() {
-            // A parameter the forward reads through a view only (an `expand`ed token read by
-            // a free op) is not an op of its own; other fields must show up.
+            // Priced but never used: the forward bypasses the field.
             out.push(field(
                 &leaf.path,
                 format!(
