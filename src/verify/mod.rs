@@ -1,4 +1,4 @@
-//! Annotations that cannot lie: check `#[layer(...)]` annotations against the weights a live
+//! Checking annotations against the weights: compare `#[layer(...)]` annotations with the weights a live
 //! model actually holds.
 //!
 //! `#[cost_budget]` prices a model from its annotations alone, so an annotation that drifted
@@ -158,6 +158,16 @@ pub enum Mismatch {
         field: String,
         live: Vec<ParamShape>,
     },
+    /// Live tensors under an annotated field outside every copy the annotation prices: a
+    /// `Vec` with more elements than its `repeat`.
+    #[error(
+        "`{field}` is annotated, but its live tensors {} lie outside every copy the annotation prices; is its `repeat` the number of elements it holds?",
+        tensors(.live)
+    )]
+    Uncovered {
+        field: String,
+        live: Vec<ParamShape>,
+    },
     /// The annotated model cannot be evaluated (cannot happen for a model `#[cost_budget]`
     /// accepted).
     #[error("the annotated model cannot be evaluated: {error}")]
@@ -178,6 +188,7 @@ impl Mismatch {
             | Mismatch::Unexpected { field, .. }
             | Mismatch::NotFound { field, .. }
             | Mismatch::Unannotated { field, .. }
+            | Mismatch::Uncovered { field, .. }
             | Mismatch::Forward { field, .. } => field,
             Mismatch::Model { .. } => "",
         }
@@ -200,7 +211,7 @@ fn tensors(list: &[ParamShape]) -> String {
 }
 
 /// Every disagreement between a model's annotations and its live weights.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, PartialEq, Eq, thiserror::Error)]
 #[error("`{model}`'s #[layer] annotations disagree with {}; {}", against(.mismatches, .layout), listed(.mismatches))]
 pub struct VerifyError {
     /// The annotated struct's name.
@@ -230,6 +241,14 @@ fn against(mismatches: &[Mismatch], layout: &Layout) -> String {
         "its forward pass".to_string()
     } else {
         format!("its live weights ({layout})")
+    }
+}
+
+/// The readable message, as anyhow's errors do, so `verify(&m).unwrap()` in a test prints
+/// the mismatches rather than the struct.
+impl std::fmt::Debug for VerifyError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self, f)
     }
 }
 
@@ -347,11 +366,21 @@ pub fn check(
             None => unannotated.push((field, vec![entry])),
         }
     }
-    mismatches.extend(
-        unannotated
-            .into_iter()
-            .map(|(field, live)| Mismatch::Unannotated { field, live }),
-    );
+    // A field whose copies the annotation prices, holding tensors outside them.
+    let annotated = |field: &str| {
+        leaves
+            .iter()
+            .map(|l| l.path.as_str())
+            .chain(blocks.iter().map(String::as_str))
+            .any(|p| under(p, field).is_some_and(|rest| !rest.is_empty()))
+    };
+    mismatches.extend(unannotated.into_iter().map(|(field, live)| {
+        if annotated(&field) {
+            Mismatch::Uncovered { field, live }
+        } else {
+            Mismatch::Unannotated { field, live }
+        }
+    }));
 
     if mismatches.is_empty() {
         Ok(())
@@ -706,6 +735,38 @@ mod tests {
                 live: vec![("layers.1.mlp.weight".into(), vec![8, 8])],
             }]
         );
+    }
+
+    #[test]
+    fn a_repeat_one_short_names_the_annotated_field_and_debug_reads_as_display() {
+        let mut inner = Model::new("Enc", [1, 5, 8]);
+        inner.push("norm", Layer::LayerNorm { d_model: 8 });
+        let mut m = Model::new("Stack", [1, 4, 8]);
+        m.push("blocks.0", Layer::Block(Box::new(inner.clone())));
+        m.push("blocks.1", Layer::Block(Box::new(inner)));
+        let mut l = Vec::new();
+        for i in 0..3 {
+            l.push((format!("blocks.{i}.norm.gamma"), vec![8]));
+            l.push((format!("blocks.{i}.norm.beta"), vec![8]));
+        }
+        let err = check(&m, &l, Layout::Burn).unwrap_err();
+        assert_eq!(
+            err.mismatches,
+            [Mismatch::Uncovered {
+                field: "blocks".into(),
+                live: vec![
+                    ("blocks.2.norm.gamma".into(), vec![8]),
+                    ("blocks.2.norm.beta".into(), vec![8]),
+                ],
+            }]
+        );
+        let text = err.to_string();
+        assert!(
+            text.contains("`blocks` is annotated, but its live tensors"),
+            "{text}"
+        );
+        assert!(!text.contains("no #[layer] annotation"), "{text}");
+        assert_eq!(format!("{err:?}"), text, "unwrap() prints the message");
     }
 
     #[test]
