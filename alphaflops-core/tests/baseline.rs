@@ -118,7 +118,9 @@ fn a_change_names_its_metric_as_the_baseline_file_does() {
         .unwrap_err()
         .to_string();
     assert!(
-        err.contains("unknown metric `time_ms`: use params, macs, alpha_flops or predicted_ms"),
+        err.contains(
+            "unknown metric `time_ms`: use one of params, macs, alpha_flops, predicted_ms, memory_mb"
+        ),
         "{err}"
     );
 }

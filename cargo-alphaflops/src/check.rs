@@ -232,7 +232,7 @@ mod tests {
             ),
             "{text}"
         );
-        assert!(text.contains("check failed: 4 metric(s) above the baseline"), "{text}");
+        assert!(text.contains("check failed: 5 metric(s) above the baseline"), "{text}");
         assert!(
             text.contains("bless does not change budgets")
                 && text.ends_with("accept these costs with: cargo alphaflops bless\n"),

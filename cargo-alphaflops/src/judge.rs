@@ -216,7 +216,7 @@ pub fn judge<'a>(reports: &'a [ModelReport], baseline: Option<&Baseline>, forced
 /// A metric's value as tables show it: `4.8 k`, `0.5000`.
 pub fn value(metric: Metric, v: f64) -> String {
     match metric {
-        Metric::TimeMs | Metric::EnergyMj => sig4(v),
+        Metric::TimeMs | Metric::EnergyMj | Metric::WeightsMb | Metric::MemoryMb => sig4(v),
         _ => si(v),
     }
 }
@@ -265,7 +265,7 @@ pub(crate) mod tests {
         assert!(!j.failed(), "{j:?}");
         assert_eq!(j.stale, vec!["p::Gone on quadro-t2000-asperti2021"]);
         assert_eq!(j.other_profiles, vec!["p::A on gpu"]);
-        assert_eq!(j.models[0].lines.len(), 4);
+        assert_eq!(j.models[0].lines.len(), 5);
         assert_eq!(j.models[0].status(), Status::Unchanged);
 
         // Worst first: the failed model, then the new one, then the improved one.

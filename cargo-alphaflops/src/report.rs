@@ -293,7 +293,7 @@ mod tests {
         let j = judge(&reports, Some(&b), None);
         let md = markdown(&j);
         assert!(
-            md.contains("❌ check fails: 2 model(s), **4 regression(s)**, no budgets exceeded, 1 unchanged"),
+            md.contains("❌ check fails: 2 model(s), **5 regression(s)**, no budgets exceeded, 1 unchanged"),
             "{md}"
         );
         let row = md.lines().find(|l| l.contains("| params |")).unwrap();

@@ -176,7 +176,7 @@ fn bless_check_regress_stale() {
     let r = run(&dir, &["check"]);
     assert!(r.ok, "{r}");
     assert!(r.stdout.contains("⚠ regression: flow-models::Mlp on dev: params 2.41 k → 4.81 k (+99.59 %)"), "{r}");
-    assert!(r.stdout.contains("check passed with 4 warning(s) at level = \"warn\""), "{r}");
+    assert!(r.stdout.contains("check passed with 5 warning(s) at level = \"warn\""), "{r}");
     let out = xtask(&dir, &["check", "--deny"]);
     assert_eq!(out.status.code(), Some(1));
     let r = run(&dir, &["check", "--deny"]);

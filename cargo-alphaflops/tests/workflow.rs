@@ -116,7 +116,7 @@ fn bless_check_regress_report_in_a_users_workspace() {
     let r = cargo_alphaflops(&ws, &["report", "--format", "md", "--deny"]);
     assert_eq!(r.code, Some(0), "{r}");
     assert!(
-        r.stdout.starts_with("## alphaflops cost report\n\n❌ check fails: 1 model(s), **3 regression(s)**"),
+        r.stdout.starts_with("## alphaflops cost report\n\n❌ check fails: 1 model(s), **4 regression(s)**"),
         "{r}"
     );
     let row = r.stdout.lines().find(|l| l.contains("| params |")).unwrap_or_default();

@@ -320,7 +320,8 @@ fn resnets_and_vit_annotations_match_their_weights() {
 }
 
 /// A block built with a downsample branch where the stage binds `down = 0`: the live
-/// `Option` is `Some`, the annotation prices none, and `verify` names the nested field.
+/// `Option` is `Some`, the annotation prices no copy of it, and `verify` names the nested
+/// field as annotated but uncovered (its `repeat` is 0).
 #[test]
 fn a_block_bound_without_its_downsample_is_caught() {
     use alphaflops_examples::burn_resnet::{BasicBlock, ResNet18};
@@ -330,7 +331,7 @@ fn a_block_bound_without_its_downsample_is_caught() {
     let err = verify(&model).unwrap_err();
     assert_eq!(
         err.mismatches,
-        [Mismatch::Unannotated {
+        [Mismatch::Uncovered {
             field: "layer3.rest.0.downsample".into(),
             live: vec![
                 (
