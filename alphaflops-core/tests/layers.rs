@@ -466,6 +466,27 @@ proptest! {
         }
     }
 
+    /// Every parameter-free kind is element-wise, as PyTorch's and burn's activations are:
+    /// the shape is kept, nothing is learned, and the FLOPs are the per-element count times
+    /// the elements, in one kernel.
+    #[test]
+    fn parameter_free_kinds_are_element_wise(dims in proptest::collection::vec(1u64..9, 1..5)) {
+        let input = Shape(dims.clone());
+        let n: u64 = dims.iter().product();
+        for op in Op::ALL {
+            let Some(layer) = op.parameter_free_layer() else { continue };
+            let e = layer.infer(&input).unwrap();
+            prop_assert_eq!(&e.output.0, &dims, "{}", op.key());
+            prop_assert_eq!((e.params, e.macs()), (0, 0), "{}", op.key());
+            let per = match layer {
+                Layer::Activation(a) => a.flops_per_element(),
+                _ => 0,
+            };
+            prop_assert_eq!(e.flops(), n * per, "{}", op.key());
+            prop_assert_eq!(layer.op(), op.key());
+        }
+    }
+
     #[test]
     fn pool_shape_matches_pytorch_formula(h in 1u64..64, k in 1u64..6, s in 1u64..4, p in 0u64..3) {
         prop_assume!(p <= k / 2);

@@ -375,3 +375,57 @@ fn a_parameterised_block_from_another_crate_prices_and_verifies() {
     let (params, macs) = layer2.fold((0, 0), |(p, m), l| (p + l.params, m + l.macs));
     assert_eq!((cost.params, cost.macs), (params, macs));
 }
+
+/// burn's parameter-free activations as a model holds them: unannotated (their cost follows
+/// from the input), priced, and with no weight `verify` could find unpriced.
+#[alphaflops::cost_budget(input = [2, 5], params = "1M")]
+#[derive(Module, Debug)]
+struct Activations {
+    leaky: burn::nn::activation::LeakyRelu,
+    elu: burn::nn::activation::Elu,
+    celu: burn::nn::activation::Celu,
+    selu: burn::nn::activation::Selu,
+    hard_sigmoid: burn::nn::activation::HardSigmoid,
+    hard_swish: burn::nn::activation::HardSwish,
+    hardtanh: burn::nn::activation::Hardtanh,
+    hard_shrink: burn::nn::activation::HardShrink,
+    soft_shrink: burn::nn::activation::SoftShrink,
+    softplus: burn::nn::activation::Softplus,
+    softsign: burn::nn::activation::Softsign,
+    log_sigmoid: burn::nn::activation::LogSigmoid,
+    mish: burn::nn::activation::Mish,
+    tanhshrink: burn::nn::activation::Tanhshrink,
+    threshold: burn::nn::activation::Threshold,
+    thresholded: burn::nn::activation::ThresholdedRelu,
+    rrelu: burn::nn::activation::RRelu,
+}
+
+#[test]
+fn burn_activations_are_priced_without_annotations_and_hold_no_weights() {
+    let model = Activations {
+        leaky: burn::nn::activation::LeakyReluConfig::new().init(),
+        elu: burn::nn::activation::EluConfig::new().init(),
+        celu: burn::nn::activation::CeluConfig::new().init(),
+        selu: burn::nn::activation::Selu::new(),
+        hard_sigmoid: burn::nn::activation::HardSigmoidConfig::new().init(),
+        hard_swish: burn::nn::activation::HardSwish::new(),
+        hardtanh: burn::nn::activation::HardtanhConfig::new().init(),
+        hard_shrink: burn::nn::activation::HardShrinkConfig::new().init(),
+        soft_shrink: burn::nn::activation::SoftShrinkConfig::new().init(),
+        softplus: burn::nn::activation::SoftplusConfig::new().init(),
+        softsign: burn::nn::activation::Softsign::new(),
+        log_sigmoid: burn::nn::activation::LogSigmoid::new(),
+        mish: burn::nn::activation::Mish::new(),
+        tanhshrink: burn::nn::activation::Tanhshrink::new(),
+        threshold: burn::nn::activation::ThresholdConfig::new(0.1, 0.0).init(),
+        thresholded: burn::nn::activation::ThresholdedReluConfig::new().init(),
+        rrelu: burn::nn::activation::RReluConfig::new().init(),
+    };
+    if let Err(e) = verify(&model) {
+        panic!("{e}");
+    }
+    use alphaflops::CostModel;
+    let cost = Activations::cost();
+    assert_eq!((cost.params, cost.layers.len()), (0, 17));
+    assert_eq!(cost.flops, 10 * 67);
+}

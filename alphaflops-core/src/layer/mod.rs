@@ -10,16 +10,23 @@
 //!
 //! | op | FLOPs per output element (MACs = 0) |
 //! |---|---|
-//! | relu | 1 |
-//! | relu6 | 2 |
-//! | sigmoid | 4 |
-//! | tanh, silu, softmax | 5 |
+//! | relu, threshold, thresholded_relu | 1 |
+//! | relu6, leaky_relu, rrelu, hardtanh, hard_shrink | 2 |
+//! | softsign | 3 |
+//! | sigmoid, elu, hard_sigmoid, soft_shrink | 4 |
+//! | tanh, silu, softmax, selu, hard_swish, softplus, log_sigmoid | 5 |
+//! | tanhshrink | 6 |
+//! | celu | 7 |
 //! | gelu | 8 |
+//! | mish | 9 |
 //! | batch norm (inference, folded into scale and shift) | 2 |
 //! | layer norm, group norm, instance norm | 5 |
 //! | max/avg pool | K1·K2 (avg: +1 for the division) |
 //! | adaptive avg pool | input elements + output elements |
 //! | residual add, position embedding | 1 |
+//!
+//! An activation's count is its elementary operations, each one FLOP (exp, log and divide
+//! included); its keys (slopes, thresholds) do not change it.
 //!
 //! Dropout (at inference), flatten, transpose and select cost nothing and launch nothing.
 //!

@@ -1,6 +1,7 @@
 //! A layer kind and its keys: `conv2d(channels = [3, 64], kernel_size = 3)` → a core
 //! [`Layer`]. Each kind reads its keys through [`Keys`], which reports the rest.
 
+use alphaflops_core::layer::{Key, KeyType};
 use alphaflops_core::{Conv, ConvTranspose, Layer, Op, Padding, Pool, PoolKind};
 use proc_macro2::Span;
 
@@ -106,6 +107,23 @@ fn optional<T>(
 fn checked<T>(keys: &mut Keys, key: &'static str, read: Read<T>) {
     if let Some(v) = keys.value(key) {
         read(keys.cx(), key, &v);
+    }
+}
+
+/// Reads a key by its type in the catalog; false when it is wrong or missing (reported).
+fn catalog_key(keys: &mut Keys, key: &Key) -> bool {
+    let read: Read<()> = match key.ty {
+        KeyType::Positive => |cx, k, v| attr::positive(cx, k, v).map(drop),
+        KeyType::Uint => |cx, k, v| attr::uint(cx, k, v).map(drop),
+        KeyType::Int => |cx, k, v| attr::int(cx, k, v).map(drop),
+        KeyType::Bool => |cx, k, v| attr::boolean(cx, k, v).map(drop),
+        KeyType::Probability => |cx, k, v| attr::probability(cx, k, v).map(drop),
+        // Numbers, and what no parameter-free kind takes.
+        _ => |cx, k, v| attr::number(cx, k, v).map(drop),
+    };
+    match key.default {
+        Some(_) => optional(keys, key.name, (), read).is_some(),
+        None => required(keys, key.name, &format!("{} = 1.0", key.name), read).is_some(),
     }
 }
 
@@ -329,18 +347,43 @@ fn layer(mut keys: Keys, op: Op) -> Option<Layer> {
                     affine,
                 })
         }
-        // relu, gelu, … (no keys)
-        Op::Relu | Op::Relu6 | Op::Gelu | Op::Silu | Op::Sigmoid | Op::Tanh => {
-            op.parameter_free_layer()
+        // relu, leaky_relu(negative_slope = 0.2), dropout(prob = 0.5), …: a parameter-free
+        // kind, whose keys (read through the catalog) do not change the cost.
+        Op::Relu
+        | Op::Relu6
+        | Op::Gelu
+        | Op::Silu
+        | Op::Sigmoid
+        | Op::Tanh
+        | Op::LeakyRelu
+        | Op::Elu
+        | Op::Celu
+        | Op::Selu
+        | Op::HardSigmoid
+        | Op::HardSwish
+        | Op::Hardtanh
+        | Op::HardShrink
+        | Op::SoftShrink
+        | Op::Softplus
+        | Op::Softsign
+        | Op::LogSigmoid
+        | Op::Mish
+        | Op::Tanhshrink
+        | Op::Threshold
+        | Op::ThresholdedRelu
+        | Op::RRelu
+        | Op::Dropout => {
+            // Every key is read, so every error is reported.
+            let read: Vec<bool> = op
+                .keys()
+                .iter()
+                .map(|key| catalog_key(&mut keys, key))
+                .collect();
+            let read = read.into_iter().all(|ok| ok);
+            op.parameter_free_layer().filter(|_| read)
         }
         // softmax(dim = -1)
         Op::Softmax => optional(&mut keys, DIM, -1, attr::int).map(|dim| Layer::Softmax { dim }),
-        // dropout(prob = 0.5)
-        Op::Dropout => {
-            // The probability does not change the cost (dropout is the identity at inference).
-            checked(&mut keys, PROB, attr::probability);
-            Some(Layer::Dropout)
-        }
         // flatten(start_dim = 1, end_dim = -1)
         Op::Flatten => {
             let s = optional(&mut keys, START_DIM, 1, attr::int);

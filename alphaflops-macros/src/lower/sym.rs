@@ -42,7 +42,6 @@ pub const NUM_CHANNELS: &str = "num_channels";
 pub const EPSILON: &str = "epsilon";
 pub const AFFINE: &str = "affine";
 pub const DIM: &str = "dim";
-pub const PROB: &str = "prob";
 pub const START_DIM: &str = "start_dim";
 pub const END_DIM: &str = "end_dim";
 pub const DIM0: &str = "dim0";
