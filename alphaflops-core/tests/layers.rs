@@ -441,6 +441,37 @@ proptest! {
         }
     }
 
+    /// PyTorch's `ConvTranspose1d`: L_out = (L_in − 1)·s − 2p + d·(k − 1) + output_padding + 1,
+    /// an error when not positive or when output_padding is not below stride or dilation.
+    #[test]
+    fn conv_transpose1d_matches_pytorch_formula(
+        l in 1u64..40, k in 1u64..6, s in 1u64..4, p in 0u64..4, d in 1u64..3, op in 0u64..3, groups in 1u64..3, bias in any::<bool>(),
+    ) {
+        let (cin, cout) = (2 * groups, 3 * groups);
+        let layer = Layer::ConvTranspose(ConvTranspose {
+            in_channels: cin,
+            out_channels: cout,
+            kernel: vec![k],
+            stride: vec![s],
+            padding: vec![p],
+            output_padding: vec![op],
+            dilation: vec![d],
+            groups,
+            bias,
+        });
+        let r = layer.infer(&Shape::new([2, cin, l]));
+        let len = (l as i64 - 1) * s as i64 - 2 * p as i64 + d as i64 * (k as i64 - 1) + op as i64 + 1;
+        if op >= s.max(d) || len <= 0 {
+            prop_assert!(r.is_err());
+        } else {
+            let e = r.unwrap();
+            prop_assert_eq!(e.output.0, vec![2, cout, len as u64]);
+            // PyTorch's weight [C_in, C_out/groups, k] and a bias per output channel.
+            prop_assert_eq!(e.params, cin * (cout / groups) * k + if bias { cout } else { 0 });
+            prop_assert_eq!(layer.op(), "conv_transpose1d");
+        }
+    }
+
     /// PyTorch's `InstanceNorm1d`/`2d`: the shape is kept, `[N, C, L]` or `[N, C, H, W]` with
     /// C = num_features; the cost is a group norm's with one group per channel, and the
     /// affine scale and shift (2·C) only with `affine`.

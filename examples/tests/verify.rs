@@ -429,3 +429,52 @@ fn burn_activations_are_priced_without_annotations_and_hold_no_weights() {
     assert_eq!((cost.params, cost.layers.len()), (0, 17));
     assert_eq!(cost.flops, 10 * 67);
 }
+
+/// A 1-d transposed convolution, burn's and candle's: both store the weight as
+/// [C_in, C_out/groups, k], as PyTorch does.
+#[alphaflops::cost_budget(input = [1, 4, 10], params = "1M")]
+#[derive(Module, Debug)]
+struct Upsample1d {
+    #[layer(conv_transpose1d(channels = [4, 6], kernel_size = 3, stride = 2, groups = 2))]
+    up: burn::nn::conv::ConvTranspose1d,
+}
+
+#[test]
+fn transposed_1d_convolutions_verify_in_burn_and_candle() {
+    use candle_core::{DType, Device};
+    use candle_nn::{VarBuilder, VarMap};
+    let device = burn_cpu();
+    let model = Upsample1d {
+        up: burn::nn::conv::ConvTranspose1dConfig::new([4, 6], 3)
+            .with_stride(2)
+            .with_groups(2)
+            .init(&device),
+    };
+    if let Err(e) = verify(&model) {
+        panic!("{e}");
+    }
+    let varmap = VarMap::new();
+    let vb = VarBuilder::from_varmap(&varmap, DType::F32, &Device::Cpu);
+    let cfg = candle_nn::ConvTranspose1dConfig {
+        stride: 2,
+        groups: 2,
+        ..Default::default()
+    };
+    candle_nn::conv_transpose1d(4, 6, 3, cfg, vb.pp("up")).unwrap();
+    if let Err(e) = verify_candle::<Upsample1d>(&varmap) {
+        panic!("{e}");
+    }
+    // One channel off on the burn side is caught.
+    let wrong = Upsample1d {
+        up: burn::nn::conv::ConvTranspose1dConfig::new([4, 8], 3)
+            .with_stride(2)
+            .with_groups(2)
+            .init(&device),
+    };
+    let err = verify(&wrong).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("`up` (conv_transpose1d) `up.weight`: annotated [4, 3, 3], live [4, 4, 3]"),
+        "{err}"
+    );
+}

@@ -116,7 +116,7 @@ pub enum LayerError {
 pub enum Layer {
     /// `conv1d`/`conv2d`, input `[N, C, L]` or `[N, C, H, W]`.
     Conv(Conv),
-    /// `conv_transpose2d`, input `[N, C, H, W]`.
+    /// `conv_transpose1d`/`conv_transpose2d`, input `[N, C, L]` or `[N, C, H, W]`.
     ConvTranspose(ConvTranspose),
     /// Dense layer on the last dimension, any number of leading dimensions. If the last
     /// dimension differs from `d_input` but everything after the batch dimension multiplies

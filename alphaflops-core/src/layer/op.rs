@@ -10,6 +10,7 @@ use super::{Activation, Layer};
 pub enum Op {
     Conv1d,
     Conv2d,
+    ConvTranspose1d,
     ConvTranspose2d,
     Linear,
     MaxPool1d,
@@ -209,9 +210,10 @@ const ADD: &[Key] = &[required("with", Fields)];
 const CONCAT: &[Key] = &[required("with", Fields), optional("dim", Int, "1")];
 
 impl Op {
-    pub const ALL: [Op; 48] = [
+    pub const ALL: [Op; 49] = [
         Op::Conv1d,
         Op::Conv2d,
+        Op::ConvTranspose1d,
         Op::ConvTranspose2d,
         Op::Linear,
         Op::MaxPool1d,
@@ -265,6 +267,7 @@ impl Op {
         match self {
             Op::Conv1d => "conv1d",
             Op::Conv2d => "conv2d",
+            Op::ConvTranspose1d => "conv_transpose1d",
             Op::ConvTranspose2d => "conv_transpose2d",
             Op::Linear => "linear",
             Op::MaxPool1d => "max_pool1d",
@@ -322,7 +325,7 @@ impl Op {
     pub fn keys(self) -> &'static [Key] {
         match self {
             Op::Conv1d | Op::Conv2d => CONV,
-            Op::ConvTranspose2d => CONV_TRANSPOSE,
+            Op::ConvTranspose1d | Op::ConvTranspose2d => CONV_TRANSPOSE,
             Op::Linear => LINEAR,
             Op::MaxPool1d | Op::MaxPool2d | Op::AvgPool1d | Op::AvgPool2d => POOL,
             Op::AdaptiveAvgPool1d | Op::AdaptiveAvgPool2d => ADAPTIVE_POOL,
@@ -365,7 +368,11 @@ impl Op {
     /// How many spatial dimensions a convolution or pooling kind slides over.
     pub fn spatial_dims(self) -> Option<usize> {
         match self {
-            Op::Conv1d | Op::MaxPool1d | Op::AvgPool1d | Op::AdaptiveAvgPool1d => Some(1),
+            Op::Conv1d
+            | Op::ConvTranspose1d
+            | Op::MaxPool1d
+            | Op::AvgPool1d
+            | Op::AdaptiveAvgPool1d => Some(1),
             Op::Conv2d
             | Op::ConvTranspose2d
             | Op::MaxPool2d
@@ -380,6 +387,7 @@ impl Op {
         match self {
             Op::Conv1d => &["Conv1d"],
             Op::Conv2d => &["Conv2d"],
+            Op::ConvTranspose1d => &["ConvTranspose1d"],
             Op::ConvTranspose2d => &["ConvTranspose2d"],
             Op::Linear => &["Linear"],
             Op::MaxPool1d => &["MaxPool1d"],
@@ -426,6 +434,7 @@ impl Op {
         match self {
             Op::Conv1d => &["Conv1d"],
             Op::Conv2d => &["Conv2d"],
+            Op::ConvTranspose1d => &["ConvTranspose1d"],
             Op::ConvTranspose2d => &["ConvTranspose2d"],
             Op::Linear => &["Linear"],
             Op::BatchNorm => &["BatchNorm"],
@@ -536,7 +545,9 @@ impl Layer {
         let by_dims = |one: Op, two: Op, dims: usize| if dims == 1 { one } else { two };
         Some(match self {
             Layer::Conv(c) => by_dims(Op::Conv1d, Op::Conv2d, c.kernel.len()),
-            Layer::ConvTranspose(_) => Op::ConvTranspose2d,
+            Layer::ConvTranspose(c) => {
+                by_dims(Op::ConvTranspose1d, Op::ConvTranspose2d, c.kernel.len())
+            }
             Layer::Linear { .. } => Op::Linear,
             Layer::Pool(p) => match p.kind {
                 super::PoolKind::Max => by_dims(Op::MaxPool1d, Op::MaxPool2d, p.kernel.len()),

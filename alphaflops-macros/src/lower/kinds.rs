@@ -240,11 +240,11 @@ fn layer(mut keys: Keys, op: Op) -> Option<Layer> {
             })
         }),
         // conv_transpose2d(channels = [in, out], kernel_size, stride, padding, padding_out, dilation, groups, bias)
-        Op::ConvTranspose2d => conv_keys(
+        Op::ConvTranspose1d | Op::ConvTranspose2d => conv_keys(
             &mut keys,
             dims,
-            |keys| optional(keys, PADDING, vec![0; 2], pads),
-            |keys| optional(keys, PADDING_OUT, vec![0; 2], pads),
+            |keys| optional(keys, PADDING, vec![0; dims], pads),
+            |keys| optional(keys, PADDING_OUT, vec![0; dims], pads),
         )
         .map(|(c, padding, output_padding)| {
             Layer::ConvTranspose(ConvTranspose {
