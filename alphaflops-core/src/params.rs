@@ -67,6 +67,9 @@ impl Layer {
                 | Layer::Activation(_)
                 | Layer::Softmax { .. }
                 | Layer::Dropout
+                | Layer::Identity
+                | Layer::PixelShuffle { .. }
+                | Layer::PixelUnshuffle { .. }
                 | Layer::Flatten { .. }
                 | Layer::Transpose { .. }
                 | Layer::Select { .. }
@@ -239,9 +242,12 @@ mod tests {
             Layer::PositionEmbedding { .. } => 19,
             Layer::Block(_) => 20,
             Layer::InstanceNorm { .. } => 21,
+            Layer::Identity => 22,
+            Layer::PixelShuffle { .. } => 23,
+            Layer::PixelUnshuffle { .. } => 24,
         }
     }
-    const KINDS: usize = 22;
+    const KINDS: usize = 25;
 
     fn block() -> Layer {
         let mut m = Model::new("Inner", [1, 8, 6, 6]);
@@ -349,6 +355,19 @@ mod tests {
             (Layer::Activation(Activation::Gelu), seq.clone(), vec![]),
             (Layer::Softmax { dim: -1 }, seq.clone(), vec![]),
             (Layer::Dropout, seq.clone(), vec![]),
+            (Layer::Identity, seq.clone(), vec![]),
+            (
+                Layer::PixelShuffle { upscale_factor: 2 },
+                img.clone(),
+                vec![],
+            ),
+            (
+                Layer::PixelUnshuffle {
+                    downscale_factor: 3,
+                },
+                img.clone(),
+                vec![],
+            ),
             (
                 Layer::Flatten {
                     start_dim: 1,

@@ -441,6 +441,24 @@ proptest! {
         }
     }
 
+    /// PyTorch's `PixelShuffle(r)`: `[*, C·r², H, W]` → `[*, C, H·r, W·r]`, channels not
+    /// divisible by r² an error; `PixelUnshuffle(r)` undoes it. Both copy, and count no FLOPs.
+    #[test]
+    fn pixel_shuffles_match_pytorch(
+        n in 1u64..4, c in 1u64..6, r in 1u64..5, h in 1u64..9, w in 1u64..9, off in 1u64..4,
+    ) {
+        let shuffle = Layer::PixelShuffle { upscale_factor: r };
+        let e = shuffle.infer(&Shape::new([n, c * r * r, h, w])).unwrap();
+        prop_assert_eq!(&e.output.0, &vec![n, c, h * r, w * r]);
+        prop_assert_eq!((e.params, e.flops(), e.kernels.len()), (0, 0, 1));
+        let back = Layer::PixelUnshuffle { downscale_factor: r }.infer(&e.output).unwrap();
+        prop_assert_eq!(back.output.0, vec![n, c * r * r, h, w]);
+        if r > 1 {
+            let odd = c * r * r + off.min(r * r - 1);
+            prop_assert!(shuffle.infer(&Shape::new([n, odd, h, w])).is_err());
+        }
+    }
+
     /// PyTorch's `ConvTranspose1d`: L_out = (L_in − 1)·s − 2p + d·(k − 1) + output_padding + 1,
     /// an error when not positive or when output_padding is not below stride or dilation.
     #[test]

@@ -478,3 +478,29 @@ fn transposed_1d_convolutions_verify_in_burn_and_candle() {
         "{err}"
     );
 }
+
+/// burn's `PixelShuffle` (annotated: its factor sets the shape) and `Identity` (by its type)
+/// hold no weights.
+#[alphaflops::cost_budget(input = [1, 8, 4, 4], params = "1M")]
+#[derive(Module, Debug)]
+struct SubPixel {
+    #[layer(pixel_shuffle(upscale_factor = 2))]
+    shuffle: burn::nn::PixelShuffle,
+    id: burn::nn::Identity,
+    #[layer(pixel_unshuffle(downscale_factor = 2))]
+    unshuffle: burn::nn::PixelUnshuffle,
+}
+
+#[test]
+fn burn_pixel_shuffles_and_identity_verify() {
+    use alphaflops::CostModel;
+    let model = SubPixel {
+        shuffle: burn::nn::PixelShuffleConfig::new(2).init(),
+        id: burn::nn::Identity::new(),
+        unshuffle: burn::nn::PixelUnshuffleConfig::new(2).init(),
+    };
+    if let Err(e) = verify(&model) {
+        panic!("{e}");
+    }
+    assert_eq!(SubPixel::cost().output.dims(), &[1, 8, 4, 4]);
+}

@@ -28,7 +28,8 @@
 //! An activation's count is its elementary operations, each one FLOP (exp, log and divide
 //! included); its keys (slopes, thresholds) do not change it.
 //!
-//! Dropout (at inference), flatten, transpose and select cost nothing and launch nothing.
+//! Dropout (at inference), identity, flatten, transpose and select cost nothing and launch
+//! nothing; concat and the pixel shuffles copy their input and count no FLOPs.
 //!
 //! Output shapes follow PyTorch's documented rules (`torch.nn.Conv2d`, `MaxPool2d`,
 //! `ConvTranspose2d`, …) with `ceil_mode = false` unless asked.
@@ -159,6 +160,16 @@ pub enum Layer {
     },
     /// Dropout: the identity at inference.
     Dropout,
+    /// The identity (burn's `Identity`): no cost, no kernel.
+    Identity,
+    /// `[*, C·r², H, W]` → `[*, C, H·r, W·r]` (PyTorch's and burn's `PixelShuffle`).
+    PixelShuffle {
+        upscale_factor: u64,
+    },
+    /// `[*, C, H·r, W·r]` → `[*, C·r², H, W]` (PyTorch's and burn's `PixelUnshuffle`).
+    PixelUnshuffle {
+        downscale_factor: u64,
+    },
     /// PyTorch's `flatten(start_dim, end_dim)`.
     Flatten {
         start_dim: i64,
@@ -314,6 +325,17 @@ impl Layer {
                 params: 0,
                 kernels: vec![],
             }),
+            Layer::Identity => Ok(LayerEval {
+                output: input.clone(),
+                params: 0,
+                kernels: vec![],
+            }),
+            Layer::PixelShuffle { upscale_factor } => {
+                reshape::pixel_shuffle(*upscale_factor, input)
+            }
+            Layer::PixelUnshuffle { downscale_factor } => {
+                reshape::pixel_unshuffle(*downscale_factor, input)
+            }
             Layer::Flatten { start_dim, end_dim } => reshape::flatten(*start_dim, *end_dim, input),
             Layer::Transpose { dim0, dim1 } => reshape::transpose(*dim0, *dim1, input),
             Layer::Select { dim, index } => reshape::select(*dim, *index, input),

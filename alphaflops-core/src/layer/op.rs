@@ -48,9 +48,12 @@ pub enum Op {
     RRelu,
     Softmax,
     Dropout,
+    Identity,
     Flatten,
     Transpose,
     Select,
+    PixelShuffle,
+    PixelUnshuffle,
     Embedding,
     MultiHeadAttention,
     ClassToken,
@@ -188,6 +191,8 @@ const RRELU: &[Key] = &[
 const SOFTMAX: &[Key] = &[optional("dim", Int, "-1")];
 /// The probability does not change the cost: dropout is the identity at inference.
 const DROPOUT: &[Key] = &[optional("prob", Probability, "0.5")];
+const PIXEL_SHUFFLE: &[Key] = &[required("upscale_factor", Positive)];
+const PIXEL_UNSHUFFLE: &[Key] = &[required("downscale_factor", Positive)];
 const FLATTEN: &[Key] = &[
     optional("start_dim", Int, "1"),
     optional("end_dim", Int, "-1"),
@@ -210,7 +215,7 @@ const ADD: &[Key] = &[required("with", Fields)];
 const CONCAT: &[Key] = &[required("with", Fields), optional("dim", Int, "1")];
 
 impl Op {
-    pub const ALL: [Op; 49] = [
+    pub const ALL: [Op; 52] = [
         Op::Conv1d,
         Op::Conv2d,
         Op::ConvTranspose1d,
@@ -251,9 +256,12 @@ impl Op {
         Op::RRelu,
         Op::Softmax,
         Op::Dropout,
+        Op::Identity,
         Op::Flatten,
         Op::Transpose,
         Op::Select,
+        Op::PixelShuffle,
+        Op::PixelUnshuffle,
         Op::Embedding,
         Op::MultiHeadAttention,
         Op::ClassToken,
@@ -305,6 +313,9 @@ impl Op {
             Op::RRelu => "rrelu",
             Op::Softmax => "softmax",
             Op::Dropout => "dropout",
+            Op::Identity => "identity",
+            Op::PixelShuffle => "pixel_shuffle",
+            Op::PixelUnshuffle => "pixel_unshuffle",
             Op::Flatten => "flatten",
             Op::Transpose => "transpose",
             Op::Select => "select",
@@ -353,6 +364,9 @@ impl Op {
             Op::RRelu => RRELU,
             Op::Softmax => SOFTMAX,
             Op::Dropout => DROPOUT,
+            Op::Identity => &[],
+            Op::PixelShuffle => PIXEL_SHUFFLE,
+            Op::PixelUnshuffle => PIXEL_UNSHUFFLE,
             Op::Flatten => FLATTEN,
             Op::Transpose => TRANSPOSE,
             Op::Select => SELECT,
@@ -423,6 +437,9 @@ impl Op {
             Op::ThresholdedRelu => &["ThresholdedRelu"],
             Op::RRelu => &["RRelu"],
             Op::Dropout => &["Dropout"],
+            Op::Identity => &["Identity"],
+            Op::PixelShuffle => &["PixelShuffle"],
+            Op::PixelUnshuffle => &["PixelUnshuffle"],
             Op::Embedding => &["Embedding"],
             Op::MultiHeadAttention => &["MultiHeadAttention"],
             _ => &[],
@@ -474,6 +491,7 @@ impl Op {
             Op::ThresholdedRelu => &["ThresholdedRelu"],
             Op::RRelu => &["RRelu"],
             Op::Dropout => &["Dropout"],
+            Op::Identity => &["Identity"],
             _ => &[],
         }
     }
@@ -505,6 +523,7 @@ impl Op {
             Op::ThresholdedRelu => Activation::ThresholdedRelu,
             Op::RRelu => Activation::RRelu,
             Op::Dropout => return Some(Layer::Dropout),
+            Op::Identity => return Some(Layer::Identity),
             _ => return None,
         };
         Some(Layer::Activation(activation))
@@ -587,6 +606,9 @@ impl Layer {
             },
             Layer::Softmax { .. } => Op::Softmax,
             Layer::Dropout => Op::Dropout,
+            Layer::Identity => Op::Identity,
+            Layer::PixelShuffle { .. } => Op::PixelShuffle,
+            Layer::PixelUnshuffle { .. } => Op::PixelUnshuffle,
             Layer::Flatten { .. } => Op::Flatten,
             Layer::Transpose { .. } => Op::Transpose,
             Layer::Select { .. } => Op::Select,

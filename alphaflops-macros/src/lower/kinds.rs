@@ -372,7 +372,8 @@ fn layer(mut keys: Keys, op: Op) -> Option<Layer> {
         | Op::Threshold
         | Op::ThresholdedRelu
         | Op::RRelu
-        | Op::Dropout => {
+        | Op::Dropout
+        | Op::Identity => {
             // Every key is read, so every error is reported.
             let read: Vec<bool> = op
                 .keys()
@@ -384,6 +385,14 @@ fn layer(mut keys: Keys, op: Op) -> Option<Layer> {
         }
         // softmax(dim = -1)
         Op::Softmax => optional(&mut keys, DIM, -1, attr::int).map(|dim| Layer::Softmax { dim }),
+        // pixel_shuffle(upscale_factor = 2)
+        Op::PixelShuffle => required_positive(&mut keys, UPSCALE_FACTOR, "upscale_factor = 2")
+            .map(|upscale_factor| Layer::PixelShuffle { upscale_factor }),
+        // pixel_unshuffle(downscale_factor = 2)
+        Op::PixelUnshuffle => {
+            required_positive(&mut keys, DOWNSCALE_FACTOR, "downscale_factor = 2")
+                .map(|downscale_factor| Layer::PixelUnshuffle { downscale_factor })
+        }
         // flatten(start_dim = 1, end_dim = -1)
         Op::Flatten => {
             let s = optional(&mut keys, START_DIM, 1, attr::int);

@@ -51,3 +51,5 @@ pub const SEQ_LEN: &str = "seq_len";
 pub const N_EMBEDDING: &str = "n_embedding";
 pub const N_HEADS: &str = "n_heads";
 pub const DROPOUT: &str = "dropout";
+pub const UPSCALE_FACTOR: &str = "upscale_factor";
+pub const DOWNSCALE_FACTOR: &str = "downscale_factor";
