@@ -44,8 +44,8 @@ pub use alpha::{AlphaInput, KernelOp};
 pub use budget::{Budget, Metric, Verdict};
 pub use cost::{KernelPrice, LayerCost, ModelCost, price_kernels};
 pub use layer::{
-    Activation, Conv, ConvTranspose, Elementwise, Gemm, Kernel, Layer, LayerError, LayerEval, Op,
-    Padding, Pool, PoolKind,
+    Activation, Conv, ConvTranspose, Elementwise, Gemm, InterpolateMode, Kernel, Layer, LayerError,
+    LayerEval, Op, Padding, Pool, PoolKind, Resize,
 };
 pub use model::{Evaluated, Model, ModelError, Node, Source};
 pub use params::{NodeParams, ParamShape};

@@ -64,6 +64,7 @@ impl Layer {
             self,
             Layer::Pool(_)
                 | Layer::AdaptiveAvgPool { .. }
+                | Layer::Interpolate { .. }
                 | Layer::Activation(_)
                 | Layer::Softmax { .. }
                 | Layer::Dropout
@@ -245,9 +246,10 @@ mod tests {
             Layer::Identity => 22,
             Layer::PixelShuffle { .. } => 23,
             Layer::PixelUnshuffle { .. } => 24,
+            Layer::Interpolate { .. } => 25,
         }
     }
-    const KINDS: usize = 25;
+    const KINDS: usize = 26;
 
     fn block() -> Layer {
         let mut m = Model::new("Inner", [1, 8, 6, 6]);
@@ -356,6 +358,14 @@ mod tests {
             (Layer::Softmax { dim: -1 }, seq.clone(), vec![]),
             (Layer::Dropout, seq.clone(), vec![]),
             (Layer::Identity, seq.clone(), vec![]),
+            (
+                Layer::Interpolate {
+                    resize: crate::layer::Resize::Scale(vec![2.0, 2.0]),
+                    mode: crate::layer::InterpolateMode::Linear,
+                },
+                img.clone(),
+                vec![],
+            ),
             (
                 Layer::PixelShuffle { upscale_factor: 2 },
                 img.clone(),

@@ -441,6 +441,39 @@ proptest! {
         }
     }
 
+    /// PyTorch's `interpolate` (and burn's `Interpolate1d`/`2d`): `[N, C, spatial]` to the
+    /// size given, or to ⌊input · factor⌋ with burn's `f32` factors; a gather costs nothing,
+    /// linear 2·2^d − 1 FLOPs per output element, cubic 2·4^d − 1.
+    #[test]
+    fn interpolate_matches_pytorch(
+        n in 1u64..3, c in 1u64..4, h in 1u64..20, w in 1u64..20, fh in 0.25f32..4.0, fw in 0.25f32..4.0, oh in 1u64..30, two_d in any::<bool>(),
+    ) {
+        let (input, scale, size) = if two_d {
+            (vec![n, c, h, w], vec![fh, fw], vec![oh, oh + 1])
+        } else {
+            (vec![n, c, h], vec![fh], vec![oh])
+        };
+        let d = scale.len() as u32;
+        let by_size = Layer::Interpolate { resize: Resize::Size(size.clone()), mode: InterpolateMode::Nearest };
+        let e = by_size.infer(&Shape(input.clone())).unwrap();
+        prop_assert_eq!(&e.output.0[2..], &size[..]);
+        prop_assert_eq!(e.flops(), 0);
+        let expected: Vec<u64> = input[2..].iter().zip(&scale).map(|(&i, &f)| (i as f64 * f64::from(f)).floor() as u64).collect();
+        for (mode, taps) in [(InterpolateMode::Linear, 2u64), (InterpolateMode::Cubic, 4)] {
+            let layer = Layer::Interpolate { resize: Resize::Scale(scale.clone()), mode };
+            let r = layer.infer(&Shape(input.clone()));
+            if expected.contains(&0) {
+                prop_assert!(r.is_err());
+                continue;
+            }
+            let e = r.unwrap();
+            prop_assert_eq!(&e.output.0[2..], &expected[..]);
+            let n_out: u64 = e.output.0.iter().product();
+            prop_assert_eq!(e.flops(), n_out * (2 * taps.pow(d) - 1));
+            prop_assert_eq!(layer.op(), if two_d { "interpolate2d" } else { "interpolate1d" });
+        }
+    }
+
     /// PyTorch's `PixelShuffle(r)`: `[*, C·r², H, W]` → `[*, C, H·r, W·r]`, channels not
     /// divisible by r² an error; `PixelUnshuffle(r)` undoes it. Both copy, and count no FLOPs.
     #[test]

@@ -504,3 +504,38 @@ fn burn_pixel_shuffles_and_identity_verify() {
     }
     assert_eq!(SubPixel::cost().output.dims(), &[1, 8, 4, 4]);
 }
+
+/// burn's `Interpolate2d` and `Interpolate1d`, annotated with their config's keys, hold no
+/// weights.
+#[alphaflops::cost_budget(input = [1, 3, 8, 8], params = "1M")]
+#[derive(Module, Debug)]
+struct Resized {
+    #[layer(interpolate2d(scale_factor = [2, 2], mode = "linear"))]
+    up: burn::nn::interpolate::Interpolate2d,
+    #[layer(interpolate2d(output_size = [5, 5]))]
+    down: burn::nn::interpolate::Interpolate2d,
+}
+
+#[test]
+fn burn_interpolation_verifies() {
+    use alphaflops::CostModel;
+    use burn::nn::interpolate::{Interpolate2dConfig, InterpolateMode};
+    let model = Resized {
+        up: Interpolate2dConfig::new()
+            .with_scale_factor(Some([2.0, 2.0]))
+            .with_mode(InterpolateMode::Linear)
+            .init(),
+        down: Interpolate2dConfig::new()
+            .with_output_size(Some([5, 5]))
+            .init(),
+    };
+    if let Err(e) = verify(&model) {
+        panic!("{e}");
+    }
+    // The shapes burn computes are the ones priced.
+    let x = Tensor::<4>::zeros([1, 3, 8, 8], &burn_cpu());
+    let up = model.up.forward(x);
+    assert_eq!(up.dims(), [1, 3, 16, 16]);
+    assert_eq!(model.down.forward(up).dims(), [1, 3, 5, 5]);
+    assert_eq!(Resized::cost().output.dims(), &[1, 3, 5, 5]);
+}

@@ -23,6 +23,7 @@
 //! | layer norm, group norm, instance norm | 5 |
 //! | max/avg pool | K1·K2 (avg: +1 for the division) |
 //! | adaptive avg pool | input elements + output elements |
+//! | interpolate: nearest / linear / cubic / lanczos, per output element | 0 / 2·2^d − 1 / 2·4^d − 1 / 2·6^d − 1 |
 //! | residual add, position embedding | 1 |
 //!
 //! An activation's count is its elementary operations, each one FLOP (exp, log and divide
@@ -39,6 +40,7 @@ mod common;
 mod conv;
 mod elementwise;
 mod embedding;
+mod interpolate;
 mod linear;
 mod norm;
 mod op;
@@ -51,6 +53,7 @@ pub use crate::kernel::{Elementwise, Gemm, Kernel};
 use crate::shape::{Shape, sum};
 pub use conv::{Conv, ConvTranspose, Padding};
 pub use elementwise::Activation;
+pub use interpolate::{InterpolateMode, Resize};
 pub use op::{Key, KeyType, Op};
 pub use pool::{Pool, PoolKind};
 
@@ -133,6 +136,11 @@ pub enum Layer {
     /// `adaptive_avg_pool2d` (or 1d) to a fixed output size.
     AdaptiveAvgPool {
         output: Vec<u64>,
+    },
+    /// `interpolate1d`/`interpolate2d` of `[N, C, L]` or `[N, C, H, W]`.
+    Interpolate {
+        resize: Resize,
+        mode: InterpolateMode,
     },
     /// Batch norm over the channel dimension 1 (inference).
     BatchNorm {
@@ -308,6 +316,7 @@ impl Layer {
             } => linear::linear(*d_input, *d_output, *bias, input),
             Layer::Pool(p) => pool::pool(p, input),
             Layer::AdaptiveAvgPool { output } => pool::adaptive_avg_pool(output, input),
+            Layer::Interpolate { resize, mode } => interpolate::interpolate(resize, *mode, input),
             Layer::BatchNorm { num_features } => norm::batch_norm(*num_features, input),
             Layer::GroupNorm {
                 num_groups,

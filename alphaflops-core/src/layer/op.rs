@@ -19,6 +19,8 @@ pub enum Op {
     AvgPool2d,
     AdaptiveAvgPool1d,
     AdaptiveAvgPool2d,
+    Interpolate1d,
+    Interpolate2d,
     BatchNorm,
     LayerNorm,
     GroupNorm,
@@ -85,6 +87,10 @@ pub enum KeyType {
     Padding,
     /// `[in, out]`.
     Channels,
+    /// One positive number per spatial dimension, or one for all.
+    PerDimNumber,
+    /// An enum's variant, by its name in snake case (`mode = "nearest"`).
+    Variant,
     /// An earlier field's name, a shape, or a list of them.
     Fields,
 }
@@ -152,6 +158,14 @@ const POOL: &[Key] = &[
     optional("count_include_pad", Bool, "true"),
 ];
 const ADAPTIVE_POOL: &[Key] = &[required("output_size", PerDim)];
+/// `output_size`, or instead `scale_factor` (burn's `Option`s, given as the value itself);
+/// `align_corners` does not change the cost.
+const INTERPOLATE: &[Key] = &[
+    required("output_size", PerDim),
+    optional("scale_factor", PerDimNumber, "None"),
+    optional("mode", Variant, "\"nearest\""),
+    optional("align_corners", Bool, "true"),
+];
 const BATCH_NORM: &[Key] = &[required("num_features", Positive)];
 const LAYER_NORM: &[Key] = &[required("d_model", Positive)];
 const GROUP_NORM: &[Key] = &[
@@ -215,7 +229,7 @@ const ADD: &[Key] = &[required("with", Fields)];
 const CONCAT: &[Key] = &[required("with", Fields), optional("dim", Int, "1")];
 
 impl Op {
-    pub const ALL: [Op; 52] = [
+    pub const ALL: [Op; 54] = [
         Op::Conv1d,
         Op::Conv2d,
         Op::ConvTranspose1d,
@@ -227,6 +241,8 @@ impl Op {
         Op::AvgPool2d,
         Op::AdaptiveAvgPool1d,
         Op::AdaptiveAvgPool2d,
+        Op::Interpolate1d,
+        Op::Interpolate2d,
         Op::BatchNorm,
         Op::LayerNorm,
         Op::GroupNorm,
@@ -284,6 +300,8 @@ impl Op {
             Op::AvgPool2d => "avg_pool2d",
             Op::AdaptiveAvgPool1d => "adaptive_avg_pool1d",
             Op::AdaptiveAvgPool2d => "adaptive_avg_pool2d",
+            Op::Interpolate1d => "interpolate1d",
+            Op::Interpolate2d => "interpolate2d",
             Op::BatchNorm => "batch_norm",
             Op::LayerNorm => "layer_norm",
             Op::GroupNorm => "group_norm",
@@ -340,6 +358,7 @@ impl Op {
             Op::Linear => LINEAR,
             Op::MaxPool1d | Op::MaxPool2d | Op::AvgPool1d | Op::AvgPool2d => POOL,
             Op::AdaptiveAvgPool1d | Op::AdaptiveAvgPool2d => ADAPTIVE_POOL,
+            Op::Interpolate1d | Op::Interpolate2d => INTERPOLATE,
             Op::BatchNorm => BATCH_NORM,
             Op::LayerNorm => LAYER_NORM,
             Op::GroupNorm => GROUP_NORM,
@@ -386,12 +405,14 @@ impl Op {
             | Op::ConvTranspose1d
             | Op::MaxPool1d
             | Op::AvgPool1d
-            | Op::AdaptiveAvgPool1d => Some(1),
+            | Op::AdaptiveAvgPool1d
+            | Op::Interpolate1d => Some(1),
             Op::Conv2d
             | Op::ConvTranspose2d
             | Op::MaxPool2d
             | Op::AvgPool2d
-            | Op::AdaptiveAvgPool2d => Some(2),
+            | Op::AdaptiveAvgPool2d
+            | Op::Interpolate2d => Some(2),
             _ => None,
         }
     }
@@ -410,6 +431,8 @@ impl Op {
             Op::AvgPool2d => &["AvgPool2d"],
             Op::AdaptiveAvgPool1d => &["AdaptiveAvgPool1d"],
             Op::AdaptiveAvgPool2d => &["AdaptiveAvgPool2d"],
+            Op::Interpolate1d => &["Interpolate1d"],
+            Op::Interpolate2d => &["Interpolate2d"],
             Op::BatchNorm => &["BatchNorm"],
             Op::LayerNorm => &["LayerNorm"],
             Op::GroupNorm => &["GroupNorm"],
@@ -574,6 +597,13 @@ impl Layer {
             },
             Layer::AdaptiveAvgPool { output } => {
                 by_dims(Op::AdaptiveAvgPool1d, Op::AdaptiveAvgPool2d, output.len())
+            }
+            Layer::Interpolate { resize, .. } => {
+                let dims = match resize {
+                    super::Resize::Size(s) => s.len(),
+                    super::Resize::Scale(s) => s.len(),
+                };
+                by_dims(Op::Interpolate1d, Op::Interpolate2d, dims)
             }
             Layer::BatchNorm { .. } => Op::BatchNorm,
             Layer::LayerNorm { .. } => Op::LayerNorm,

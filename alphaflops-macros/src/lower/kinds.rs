@@ -1,7 +1,7 @@
 //! A layer kind and its keys: `conv2d(channels = [3, 64], kernel_size = 3)` → a core
 //! [`Layer`]. Each kind reads its keys through [`Keys`], which reports the rest.
 
-use alphaflops_core::layer::{Key, KeyType};
+use alphaflops_core::layer::{InterpolateMode, Key, KeyType, Resize};
 use alphaflops_core::{Conv, ConvTranspose, Layer, Op, Padding, Pool, PoolKind};
 use proc_macro2::Span;
 
@@ -125,6 +125,52 @@ fn catalog_key(keys: &mut Keys, key: &Key) -> bool {
         Some(_) => optional(keys, key.name, (), read).is_some(),
         None => required(keys, key.name, &format!("{} = 1.0", key.name), read).is_some(),
     }
+}
+
+/// `scale_factor = 2` or `[2, 1.5]`: positive factors, one per spatial dimension (burn's
+/// `f32`s).
+fn scale_factors(cx: &Ctxt, v: &Value, dims: usize) -> Option<Vec<f32>> {
+    let one = |v: &Value| -> Option<f32> {
+        let f = attr::number(cx, SCALE_FACTOR, v)?;
+        if f.is_finite() && f > 0.0 && f <= f64::from(f32::MAX) {
+            Some(f as f32)
+        } else {
+            cx.error(
+                v.range,
+                format!(
+                    "`scale_factor` values must be positive, found {f}{}",
+                    v.via()
+                ),
+            );
+            None
+        }
+    };
+    match &v.kind {
+        ValueKind::List(items) if items.len() == dims => items.iter().map(one).collect(),
+        ValueKind::List(items) => {
+            cx.error(
+                v.range,
+                format!("`scale_factor` takes {dims} values, found {}", items.len()),
+            );
+            None
+        }
+        _ => one(v).map(|f| vec![f; dims]),
+    }
+}
+
+/// `mode = "nearest"`: an [`InterpolateMode`] by its name in snake case.
+fn interpolate_mode(cx: &Ctxt, key: &str, v: &Value) -> Option<InterpolateMode> {
+    let name = attr::string(cx, key, v)?;
+    let mode = InterpolateMode::from_key(&name);
+    if mode.is_none() {
+        let names = InterpolateMode::ALL.map(InterpolateMode::key);
+        let head = format!("unknown {key} `{name}`");
+        cx.error(
+            v.range,
+            keys::unknown(head, &name, &names, "expected one of"),
+        );
+    }
+    mode
 }
 
 /// `groups = 1` and `bias = true`, shared by the convolutions.
@@ -319,6 +365,40 @@ fn layer(mut keys: Keys, op: Op) -> Option<Layer> {
         Op::AdaptiveAvgPool1d | Op::AdaptiveAvgPool2d => {
             required(&mut keys, OUTPUT_SIZE, "output_size = [1, 1]", per_dim)
                 .map(|output| Layer::AdaptiveAvgPool { output })
+        }
+        // interpolate2d(output_size = [20, 20]), interpolate2d(scale_factor = 2, mode = "linear")
+        Op::Interpolate1d | Op::Interpolate2d => {
+            let size = keys
+                .value(OUTPUT_SIZE)
+                .map(|v| per_dim(cx, OUTPUT_SIZE, &v));
+            let scale = keys
+                .value(SCALE_FACTOR)
+                .map(|v| (scale_factors(cx, &v, dims), v.range));
+            let mode = optional(&mut keys, MODE, InterpolateMode::Nearest, interpolate_mode);
+            checked(&mut keys, ALIGN_CORNERS, attr::boolean);
+            let resize = match (size, scale) {
+                (Some(size), None) => size.map(Resize::Size),
+                (None, Some((scale, _))) => scale.map(Resize::Scale),
+                (Some(_), Some((_, range))) => {
+                    cx.error(
+                        range,
+                        "give either `output_size` or `scale_factor`, not both",
+                    );
+                    None
+                }
+                (None, None) => {
+                    let example = if dims == 1 {
+                        "output_size = 100` or `scale_factor = 2"
+                    } else {
+                        "output_size = [20, 20]` or `scale_factor = 2"
+                    };
+                    keys.missing(OUTPUT_SIZE, example);
+                    None
+                }
+            };
+            resize
+                .zip(mode)
+                .map(|(resize, mode)| Layer::Interpolate { resize, mode })
         }
         // batch_norm(num_features = 64)
         Op::BatchNorm => required_positive(&mut keys, NUM_FEATURES, "num_features = 64")

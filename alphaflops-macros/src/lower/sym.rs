@@ -53,3 +53,6 @@ pub const N_HEADS: &str = "n_heads";
 pub const DROPOUT: &str = "dropout";
 pub const UPSCALE_FACTOR: &str = "upscale_factor";
 pub const DOWNSCALE_FACTOR: &str = "downscale_factor";
+pub const SCALE_FACTOR: &str = "scale_factor";
+pub const MODE: &str = "mode";
+pub const ALIGN_CORNERS: &str = "align_corners";
