@@ -65,6 +65,7 @@ impl Layer {
             Layer::Pool(_)
                 | Layer::AdaptiveAvgPool { .. }
                 | Layer::Interpolate { .. }
+                | Layer::PositionalEncoding { .. }
                 | Layer::Activation(_)
                 | Layer::Softmax { .. }
                 | Layer::Dropout
@@ -247,9 +248,10 @@ mod tests {
             Layer::PixelShuffle { .. } => 23,
             Layer::PixelUnshuffle { .. } => 24,
             Layer::Interpolate { .. } => 25,
+            Layer::PositionalEncoding { .. } => 26,
         }
     }
-    const KINDS: usize = 26;
+    const KINDS: usize = 27;
 
     fn block() -> Layer {
         let mut m = Model::new("Inner", [1, 8, 6, 6]);
@@ -358,6 +360,14 @@ mod tests {
             (Layer::Softmax { dim: -1 }, seq.clone(), vec![]),
             (Layer::Dropout, seq.clone(), vec![]),
             (Layer::Identity, seq.clone(), vec![]),
+            (
+                Layer::PositionalEncoding {
+                    d_model: 16,
+                    max_sequence_size: 5000,
+                },
+                seq.clone(),
+                vec![],
+            ),
             (
                 Layer::Interpolate {
                     resize: crate::layer::Resize::Scale(vec![2.0, 2.0]),

@@ -474,6 +474,24 @@ proptest! {
         }
     }
 
+    /// burn's `PositionalEncoding`: `[N, T, d_model]` kept, T at most `max_sequence_size`,
+    /// d_model even; one add per element and nothing learned.
+    #[test]
+    fn positional_encoding_matches_burn(n in 1u64..4, t in 1u64..50, half in 1u64..20, max in 1u64..60) {
+        let d = 2 * half;
+        let layer = Layer::PositionalEncoding { d_model: d, max_sequence_size: max };
+        let r = layer.infer(&Shape::new([n, t, d]));
+        if t > max {
+            prop_assert!(r.is_err());
+        } else {
+            let e = r.unwrap();
+            prop_assert_eq!(&e.output.0, &vec![n, t, d]);
+            prop_assert_eq!((e.params, e.flops()), (0, n * t * d));
+        }
+        let odd = Layer::PositionalEncoding { d_model: d + 1, max_sequence_size: 100 };
+        prop_assert!(odd.infer(&Shape::new([n, t, d + 1])).is_err());
+    }
+
     /// PyTorch's `PixelShuffle(r)`: `[*, C·r², H, W]` → `[*, C, H·r, W·r]`, channels not
     /// divisible by r² an error; `PixelUnshuffle(r)` undoes it. Both copy, and count no FLOPs.
     #[test]

@@ -539,3 +539,30 @@ fn burn_interpolation_verifies() {
     assert_eq!(model.down.forward(up).dims(), [1, 3, 5, 5]);
     assert_eq!(Resized::cost().output.dims(), &[1, 3, 5, 5]);
 }
+
+/// burn's `PositionalEncoding` holds its sinusoids as a constant, not a parameter: nothing to
+/// price, and nothing `verify` finds unpriced.
+#[alphaflops::cost_budget(input = [2, 10], params = "1M")]
+#[derive(Module, Debug)]
+struct Encoded {
+    #[layer(embedding(n_embedding = 100, d_model = 16))]
+    tokens: burn::nn::Embedding,
+    #[layer(positional_encoding(max_sequence_size = 64, d_model = 16))]
+    position: burn::nn::PositionalEncoding,
+}
+
+#[test]
+fn burn_positional_encoding_verifies() {
+    use alphaflops::CostModel;
+    let device = burn_cpu();
+    let model = Encoded {
+        tokens: burn::nn::EmbeddingConfig::new(100, 16).init(&device),
+        position: burn::nn::PositionalEncodingConfig::new(16)
+            .with_max_sequence_size(64)
+            .init(&device),
+    };
+    if let Err(e) = verify(&model) {
+        panic!("{e}");
+    }
+    assert_eq!(Encoded::cost().params, 1600);
+}

@@ -24,7 +24,7 @@
 //! | max/avg pool | K1·K2 (avg: +1 for the division) |
 //! | adaptive avg pool | input elements + output elements |
 //! | interpolate: nearest / linear / cubic / lanczos, per output element | 0 / 2·2^d − 1 / 2·4^d − 1 / 2·6^d − 1 |
-//! | residual add, position embedding | 1 |
+//! | residual add, position embedding, positional encoding | 1 |
 //!
 //! An activation's count is its elementary operations, each one FLOP (exp, log and divide
 //! included); its keys (slopes, thresholds) do not change it.
@@ -220,6 +220,11 @@ pub enum Layer {
         seq_len: u64,
         dim: u64,
     },
+    /// burn's fixed sinusoidal encoding added to `[N, T, d_model]` (no parameters).
+    PositionalEncoding {
+        d_model: u64,
+        max_sequence_size: u64,
+    },
     /// A nested model (an annotated sub-module), run on whatever flows into it; its own
     /// `input` is ignored. Priced as the sum of its nodes, listed under it in reports.
     Block(Box<crate::model::Model>),
@@ -369,6 +374,10 @@ impl Layer {
                     })?;
                 LayerEval::of_children(input, &children)
             }
+            Layer::PositionalEncoding {
+                d_model,
+                max_sequence_size,
+            } => embedding::positional_encoding(*d_model, *max_sequence_size, input),
             Layer::PositionEmbedding { seq_len, dim } => {
                 embedding::position_embedding(*seq_len, *dim, input)
             }

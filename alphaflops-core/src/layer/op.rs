@@ -60,6 +60,7 @@ pub enum Op {
     MultiHeadAttention,
     ClassToken,
     PositionEmbedding,
+    PositionalEncoding,
     Add,
     Concat,
 }
@@ -225,11 +226,17 @@ const ATTENTION: &[Key] = &[
 ];
 const CLASS_TOKEN: &[Key] = &[required("dim", Positive)];
 const POSITION_EMBEDDING: &[Key] = &[required("seq_len", Positive), required("dim", Positive)];
+/// burn's `PositionalEncodingConfig`; `max_timescale` does not change the cost.
+const POSITIONAL_ENCODING: &[Key] = &[
+    optional("max_sequence_size", Positive, "5000"),
+    required("d_model", Positive),
+    optional("max_timescale", Positive, "10000"),
+];
 const ADD: &[Key] = &[required("with", Fields)];
 const CONCAT: &[Key] = &[required("with", Fields), optional("dim", Int, "1")];
 
 impl Op {
-    pub const ALL: [Op; 54] = [
+    pub const ALL: [Op; 55] = [
         Op::Conv1d,
         Op::Conv2d,
         Op::ConvTranspose1d,
@@ -282,6 +289,7 @@ impl Op {
         Op::MultiHeadAttention,
         Op::ClassToken,
         Op::PositionEmbedding,
+        Op::PositionalEncoding,
         Op::Add,
         Op::Concat,
     ];
@@ -341,6 +349,7 @@ impl Op {
             Op::MultiHeadAttention => "multi_head_attention",
             Op::ClassToken => "class_token",
             Op::PositionEmbedding => "position_embedding",
+            Op::PositionalEncoding => "positional_encoding",
             Op::Add => "add",
             Op::Concat => "concat",
         }
@@ -393,6 +402,7 @@ impl Op {
             Op::MultiHeadAttention => ATTENTION,
             Op::ClassToken => CLASS_TOKEN,
             Op::PositionEmbedding => POSITION_EMBEDDING,
+            Op::PositionalEncoding => POSITIONAL_ENCODING,
             Op::Add => ADD,
             Op::Concat => CONCAT,
         }
@@ -465,6 +475,7 @@ impl Op {
             Op::PixelUnshuffle => &["PixelUnshuffle"],
             Op::Embedding => &["Embedding"],
             Op::MultiHeadAttention => &["MultiHeadAttention"],
+            Op::PositionalEncoding => &["PositionalEncoding"],
             _ => &[],
         }
     }
@@ -648,6 +659,7 @@ impl Layer {
             Layer::MultiHeadAttention { .. } => Op::MultiHeadAttention,
             Layer::ClassToken { .. } => Op::ClassToken,
             Layer::PositionEmbedding { .. } => Op::PositionEmbedding,
+            Layer::PositionalEncoding { .. } => Op::PositionalEncoding,
             Layer::Block(_) => return None,
         })
     }

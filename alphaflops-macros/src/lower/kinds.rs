@@ -504,6 +504,17 @@ fn layer(mut keys: Keys, op: Op) -> Option<Layer> {
             t.zip(d)
                 .map(|(seq_len, dim)| Layer::PositionEmbedding { seq_len, dim })
         }
+        // positional_encoding(max_sequence_size = 512, d_model = 64, max_timescale = 10_000)
+        Op::PositionalEncoding => {
+            let t = optional(&mut keys, MAX_SEQUENCE_SIZE, 5000, attr::positive);
+            let d = required_positive(&mut keys, D_MODEL, "d_model = 64");
+            checked(&mut keys, MAX_TIMESCALE, attr::positive);
+            t.zip(d)
+                .map(|(max_sequence_size, d_model)| Layer::PositionalEncoding {
+                    d_model,
+                    max_sequence_size,
+                })
+        }
         // embedding(n_embedding = 1000, d_model = 64)
         Op::Embedding => {
             let n = required_positive(&mut keys, N_EMBEDDING, "n_embedding = 1000");

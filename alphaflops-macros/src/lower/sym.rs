@@ -56,3 +56,5 @@ pub const DOWNSCALE_FACTOR: &str = "downscale_factor";
 pub const SCALE_FACTOR: &str = "scale_factor";
 pub const MODE: &str = "mode";
 pub const ALIGN_CORNERS: &str = "align_corners";
+pub const MAX_SEQUENCE_SIZE: &str = "max_sequence_size";
+pub const MAX_TIMESCALE: &str = "max_timescale";
