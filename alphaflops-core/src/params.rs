@@ -72,6 +72,7 @@ impl Layer {
                 | Layer::Identity
                 | Layer::PixelShuffle { .. }
                 | Layer::PixelUnshuffle { .. }
+                | Layer::Unfold4d { .. }
                 | Layer::Flatten { .. }
                 | Layer::Transpose { .. }
                 | Layer::Select { .. }
@@ -249,9 +250,10 @@ mod tests {
             Layer::PixelUnshuffle { .. } => 24,
             Layer::Interpolate { .. } => 25,
             Layer::PositionalEncoding { .. } => 26,
+            Layer::Unfold4d { .. } => 27,
         }
     }
-    const KINDS: usize = 27;
+    const KINDS: usize = 28;
 
     fn block() -> Layer {
         let mut m = Model::new("Inner", [1, 8, 6, 6]);
@@ -360,6 +362,16 @@ mod tests {
             (Layer::Softmax { dim: -1 }, seq.clone(), vec![]),
             (Layer::Dropout, seq.clone(), vec![]),
             (Layer::Identity, seq.clone(), vec![]),
+            (
+                Layer::Unfold4d {
+                    kernel: vec![3, 3],
+                    stride: vec![1, 1],
+                    dilation: vec![1, 1],
+                    padding: vec![1, 1],
+                },
+                img.clone(),
+                vec![],
+            ),
             (
                 Layer::PositionalEncoding {
                     d_model: 16,

@@ -492,6 +492,28 @@ proptest! {
         prop_assert!(odd.infer(&Shape::new([n, t, d + 1])).is_err());
     }
 
+    /// PyTorch's `nn.Unfold` on `[N, C, H, W]`: `[N, C·k1·k2, L]`, L the windows of the
+    /// convolution rule, floor((in + 2p − d(k − 1) − 1) / s) + 1 per dimension.
+    #[test]
+    fn unfold4d_matches_pytorch(
+        c in 1u64..4, h in 1u64..30, w in 1u64..30, k1 in 1u64..5, k2 in 1u64..5, s in 1u64..3, p in 0u64..3, d in 1u64..3,
+    ) {
+        let layer = Layer::Unfold4d { kernel: vec![k1, k2], stride: vec![s, s], dilation: vec![d, d], padding: vec![p, p] };
+        let r = layer.infer(&Shape::new([2, c, h, w]));
+        let windows = |i: u64, k: u64| {
+            let num = i as i64 + 2 * p as i64 - d as i64 * (k as i64 - 1) - 1;
+            (num >= 0).then(|| (num / s as i64 + 1) as u64)
+        };
+        match (windows(h, k1), windows(w, k2)) {
+            (Some(oh), Some(ow)) => {
+                let e = r.unwrap();
+                prop_assert_eq!(&e.output.0, &vec![2, c * k1 * k2, oh * ow]);
+                prop_assert_eq!((e.params, e.flops()), (0, 0));
+            }
+            _ => prop_assert!(r.is_err()),
+        }
+    }
+
     /// PyTorch's `PixelShuffle(r)`: `[*, C·r², H, W]` → `[*, C, H·r, W·r]`, channels not
     /// divisible by r² an error; `PixelUnshuffle(r)` undoes it. Both copy, and count no FLOPs.
     #[test]

@@ -566,3 +566,32 @@ fn burn_positional_encoding_verifies() {
     }
     assert_eq!(Encoded::cost().params, 1600);
 }
+
+/// burn's `Unfold4d` holds no weights, and the shape its forward gives is the one priced.
+#[alphaflops::cost_budget(input = [1, 3, 8, 8], params = "1M")]
+#[derive(Module, Debug)]
+struct Unfolded {
+    #[layer(unfold4d(kernel_size = [3, 3], padding = [1, 1], stride = [2, 2]))]
+    unfold: burn::nn::Unfold4d,
+}
+
+#[test]
+fn burn_unfold4d_verifies() {
+    use alphaflops::CostModel;
+    let model = Unfolded {
+        unfold: burn::nn::Unfold4dConfig::new([3, 3])
+            .with_padding([1, 1])
+            .with_stride([2, 2])
+            .init(),
+    };
+    if let Err(e) = verify(&model) {
+        panic!("{e}");
+    }
+    let x = Tensor::<4>::zeros([1, 3, 8, 8], &burn_cpu());
+    let dims = model.unfold.forward(x).dims();
+    let priced = Unfolded::cost().output;
+    assert_eq!(
+        priced.dims(),
+        &[dims[0] as u64, dims[1] as u64, dims[2] as u64]
+    );
+}

@@ -30,7 +30,7 @@
 //! included); its keys (slopes, thresholds) do not change it.
 //!
 //! Dropout (at inference), identity, flatten, transpose and select cost nothing and launch
-//! nothing; concat and the pixel shuffles copy their input and count no FLOPs.
+//! nothing; concat, the pixel shuffles and unfold4d copy their input and count no FLOPs.
 //!
 //! Output shapes follow PyTorch's documented rules (`torch.nn.Conv2d`, `MaxPool2d`,
 //! `ConvTranspose2d`, …) with `ceil_mode = false` unless asked.
@@ -177,6 +177,14 @@ pub enum Layer {
     /// `[*, C, H·r, W·r]` → `[*, C·r², H, W]` (PyTorch's and burn's `PixelUnshuffle`).
     PixelUnshuffle {
         downscale_factor: u64,
+    },
+    /// `[N, C, H, W]` → `[N, C·k1·k2, L]`, the sliding windows as columns (PyTorch's
+    /// `nn.Unfold`, burn's `Unfold4d`).
+    Unfold4d {
+        kernel: Vec<u64>,
+        stride: Vec<u64>,
+        dilation: Vec<u64>,
+        padding: Vec<u64>,
     },
     /// PyTorch's `flatten(start_dim, end_dim)`.
     Flatten {
@@ -347,6 +355,12 @@ impl Layer {
             Layer::PixelShuffle { upscale_factor } => {
                 reshape::pixel_shuffle(*upscale_factor, input)
             }
+            Layer::Unfold4d {
+                kernel,
+                stride,
+                dilation,
+                padding,
+            } => reshape::unfold4d(kernel, stride, dilation, padding, input),
             Layer::PixelUnshuffle { downscale_factor } => {
                 reshape::pixel_unshuffle(*downscale_factor, input)
             }

@@ -56,6 +56,7 @@ pub enum Op {
     Select,
     PixelShuffle,
     PixelUnshuffle,
+    Unfold4d,
     Embedding,
     MultiHeadAttention,
     ClassToken,
@@ -208,6 +209,13 @@ const SOFTMAX: &[Key] = &[optional("dim", Int, "-1")];
 const DROPOUT: &[Key] = &[optional("prob", Probability, "0.5")];
 const PIXEL_SHUFFLE: &[Key] = &[required("upscale_factor", Positive)];
 const PIXEL_UNSHUFFLE: &[Key] = &[required("downscale_factor", Positive)];
+/// burn's `Unfold4dConfig`, in its order.
+const UNFOLD: &[Key] = &[
+    required("kernel_size", PerDim),
+    optional("stride", PerDim, "1"),
+    optional("dilation", PerDim, "1"),
+    optional("padding", PerDimPadding, "0"),
+];
 const FLATTEN: &[Key] = &[
     optional("start_dim", Int, "1"),
     optional("end_dim", Int, "-1"),
@@ -236,7 +244,7 @@ const ADD: &[Key] = &[required("with", Fields)];
 const CONCAT: &[Key] = &[required("with", Fields), optional("dim", Int, "1")];
 
 impl Op {
-    pub const ALL: [Op; 55] = [
+    pub const ALL: [Op; 56] = [
         Op::Conv1d,
         Op::Conv2d,
         Op::ConvTranspose1d,
@@ -285,6 +293,7 @@ impl Op {
         Op::Select,
         Op::PixelShuffle,
         Op::PixelUnshuffle,
+        Op::Unfold4d,
         Op::Embedding,
         Op::MultiHeadAttention,
         Op::ClassToken,
@@ -342,6 +351,7 @@ impl Op {
             Op::Identity => "identity",
             Op::PixelShuffle => "pixel_shuffle",
             Op::PixelUnshuffle => "pixel_unshuffle",
+            Op::Unfold4d => "unfold4d",
             Op::Flatten => "flatten",
             Op::Transpose => "transpose",
             Op::Select => "select",
@@ -395,6 +405,7 @@ impl Op {
             Op::Identity => &[],
             Op::PixelShuffle => PIXEL_SHUFFLE,
             Op::PixelUnshuffle => PIXEL_UNSHUFFLE,
+            Op::Unfold4d => UNFOLD,
             Op::Flatten => FLATTEN,
             Op::Transpose => TRANSPOSE,
             Op::Select => SELECT,
@@ -422,7 +433,8 @@ impl Op {
             | Op::MaxPool2d
             | Op::AvgPool2d
             | Op::AdaptiveAvgPool2d
-            | Op::Interpolate2d => Some(2),
+            | Op::Interpolate2d
+            | Op::Unfold4d => Some(2),
             _ => None,
         }
     }
@@ -473,6 +485,7 @@ impl Op {
             Op::Identity => &["Identity"],
             Op::PixelShuffle => &["PixelShuffle"],
             Op::PixelUnshuffle => &["PixelUnshuffle"],
+            Op::Unfold4d => &["Unfold4d"],
             Op::Embedding => &["Embedding"],
             Op::MultiHeadAttention => &["MultiHeadAttention"],
             Op::PositionalEncoding => &["PositionalEncoding"],
@@ -650,6 +663,7 @@ impl Layer {
             Layer::Identity => Op::Identity,
             Layer::PixelShuffle { .. } => Op::PixelShuffle,
             Layer::PixelUnshuffle { .. } => Op::PixelUnshuffle,
+            Layer::Unfold4d { .. } => Op::Unfold4d,
             Layer::Flatten { .. } => Op::Flatten,
             Layer::Transpose { .. } => Op::Transpose,
             Layer::Select { .. } => Op::Select,

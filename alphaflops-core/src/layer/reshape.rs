@@ -1,7 +1,7 @@
 //! Layers that only move data: `identity`, `flatten`, `transpose` and `select` (views, no
-//! kernel), and `concat`, `pixel_shuffle` and `pixel_unshuffle` (copies).
+//! kernel), and `concat`, `pixel_shuffle`, `pixel_unshuffle` and `unfold4d` (copies).
 
-use super::common::{elementwise_kernel, nonzero};
+use super::common::{axis, elementwise_kernel, nonzero, per_dim, split_nc, window_out};
 use super::{LayerError, LayerEval};
 use crate::kernel::Elementwise;
 use crate::shape::{Shape, product, sum};
@@ -149,4 +149,38 @@ fn permuted(input: &Shape, output: Shape) -> Result<LayerEval, LayerError> {
         params: 0,
         kernels: vec![elementwise_kernel(Elementwise::Copy, 0, &[n_in, n_out])?],
     })
+}
+
+/// PyTorch's `nn.Unfold` (burn's `Unfold4d`): `[N, C, H, W]` → `[N, C·k1·k2, L]`, one column
+/// per sliding window, L windows by the convolution's rule; a copy, no arithmetic.
+pub(super) fn unfold4d(
+    kernel: &[u64],
+    stride: &[u64],
+    dilation: &[u64],
+    padding: &[u64],
+    input: &Shape,
+) -> Result<LayerEval, LayerError> {
+    per_dim(kernel, 2, "kernel_size", 1)?;
+    per_dim(stride, 2, "stride", 1)?;
+    per_dim(dilation, 2, "dilation", 1)?;
+    per_dim(padding, 2, "padding", 0)?;
+    let (n, c, spatial) = split_nc("unfold4d", input, 2)?;
+    let mut windows = Vec::with_capacity(2);
+    for i in 0..2 {
+        windows.push(window_out(
+            axis(i, 2),
+            spatial[i],
+            (padding[i], padding[i]),
+            kernel[i],
+            stride[i],
+            dilation[i],
+            false,
+        )?);
+    }
+    let output = Shape(vec![
+        n,
+        product(&[c, kernel[0], kernel[1]], "the unfolded channels")?,
+        product(&windows, "the windows")?,
+    ]);
+    permuted(input, output)
 }

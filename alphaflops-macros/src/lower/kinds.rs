@@ -465,6 +465,21 @@ fn layer(mut keys: Keys, op: Op) -> Option<Layer> {
         }
         // softmax(dim = -1)
         Op::Softmax => optional(&mut keys, DIM, -1, attr::int).map(|dim| Layer::Softmax { dim }),
+        // unfold4d(kernel_size = [3, 3], stride, dilation, padding)
+        Op::Unfold4d => {
+            let kernel = required(&mut keys, KERNEL_SIZE, "kernel_size = [3, 3]", per_dim);
+            let stride = optional(&mut keys, STRIDE, ones.clone(), per_dim);
+            let dilation = optional(&mut keys, DILATION, ones.clone(), per_dim);
+            let padding = optional(&mut keys, PADDING, vec![0; dims], pads);
+            (|| {
+                Some(Layer::Unfold4d {
+                    kernel: kernel?,
+                    stride: stride?,
+                    dilation: dilation?,
+                    padding: padding?,
+                })
+            })()
+        }
         // pixel_shuffle(upscale_factor = 2)
         Op::PixelShuffle => required_positive(&mut keys, UPSCALE_FACTOR, "upscale_factor = 2")
             .map(|upscale_factor| Layer::PixelShuffle { upscale_factor }),
