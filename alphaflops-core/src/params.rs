@@ -66,6 +66,7 @@ impl Layer {
                 | Layer::AdaptiveAvgPool { .. }
                 | Layer::Interpolate { .. }
                 | Layer::PositionalEncoding { .. }
+                | Layer::LocalResponseNorm { .. }
                 | Layer::Activation(_)
                 | Layer::Softmax { .. }
                 | Layer::Dropout
@@ -251,9 +252,10 @@ mod tests {
             Layer::Interpolate { .. } => 25,
             Layer::PositionalEncoding { .. } => 26,
             Layer::Unfold4d { .. } => 27,
+            Layer::LocalResponseNorm { .. } => 28,
         }
     }
-    const KINDS: usize = 28;
+    const KINDS: usize = 29;
 
     fn block() -> Layer {
         let mut m = Model::new("Inner", [1, 8, 6, 6]);
@@ -362,6 +364,7 @@ mod tests {
             (Layer::Softmax { dim: -1 }, seq.clone(), vec![]),
             (Layer::Dropout, seq.clone(), vec![]),
             (Layer::Identity, seq.clone(), vec![]),
+            (Layer::LocalResponseNorm { size: 3 }, img.clone(), vec![]),
             (
                 Layer::Unfold4d {
                     kernel: vec![3, 3],

@@ -514,6 +514,22 @@ proptest! {
         }
     }
 
+    /// PyTorch's `LocalResponseNorm(size)`: `[N, C, …]` (at least 3-d) kept, nothing learned,
+    /// 2·size + 3 FLOPs an element.
+    #[test]
+    fn local_response_norm_matches_pytorch(dims in proptest::collection::vec(1u64..7, 1..6), size in 1u64..8) {
+        let layer = Layer::LocalResponseNorm { size };
+        let r = layer.infer(&Shape(dims.clone()));
+        if dims.len() < 3 {
+            prop_assert!(r.is_err());
+        } else {
+            let e = r.unwrap();
+            let n: u64 = dims.iter().product();
+            prop_assert_eq!(&e.output.0, &dims);
+            prop_assert_eq!((e.params, e.flops()), (0, n * (2 * size + 3)));
+        }
+    }
+
     /// PyTorch's `PixelShuffle(r)`: `[*, C·r², H, W]` → `[*, C, H·r, W·r]`, channels not
     /// divisible by r² an error; `PixelUnshuffle(r)` undoes it. Both copy, and count no FLOPs.
     #[test]

@@ -595,3 +595,21 @@ fn burn_unfold4d_verifies() {
         &[dims[0] as u64, dims[1] as u64, dims[2] as u64]
     );
 }
+
+/// burn's `LocalResponseNorm` holds no weights.
+#[alphaflops::cost_budget(input = [1, 6, 4, 4], params = "1M")]
+#[derive(Module, Debug)]
+struct Lrn {
+    #[layer(local_response_norm(size = 3))]
+    lrn: burn::nn::LocalResponseNorm,
+}
+
+#[test]
+fn burn_local_response_norm_verifies() {
+    let model = Lrn {
+        lrn: burn::nn::LocalResponseNormConfig::new(3).init(),
+    };
+    if let Err(e) = verify(&model) {
+        panic!("{e}");
+    }
+}

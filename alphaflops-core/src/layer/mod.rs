@@ -21,6 +21,7 @@
 //! | mish | 9 |
 //! | batch norm (inference, folded into scale and shift) | 2 |
 //! | layer norm, group norm, instance norm | 5 |
+//! | local response norm of `size` channels | 2·size + 3 |
 //! | max/avg pool | K1·K2 (avg: +1 for the division) |
 //! | adaptive avg pool | input elements + output elements |
 //! | interpolate: nearest / linear / cubic / lanczos, per output element | 0 / 2·2^d − 1 / 2·4^d − 1 / 2·6^d − 1 |
@@ -154,6 +155,10 @@ pub enum Layer {
     GroupNorm {
         num_groups: u64,
         num_channels: u64,
+    },
+    /// Local response norm across `size` neighbouring channels (no parameters).
+    LocalResponseNorm {
+        size: u64,
     },
     /// Instance norm over the channel dimension 1: one group per channel, with a scale and a
     /// shift per channel when `affine` (burn's and PyTorch's default).
@@ -340,6 +345,7 @@ impl Layer {
                 affine,
             } => norm::instance_norm(*num_channels, *affine, input),
             Layer::LayerNorm { d_model } => norm::layer_norm(*d_model, input),
+            Layer::LocalResponseNorm { size } => norm::local_response_norm(*size, input),
             Layer::Activation(a) => elementwise::activation(*a, input),
             Layer::Softmax { dim } => elementwise::softmax(*dim, input),
             Layer::Dropout => Ok(LayerEval {

@@ -25,6 +25,7 @@ pub enum Op {
     LayerNorm,
     GroupNorm,
     InstanceNorm,
+    LocalResponseNorm,
     Relu,
     Relu6,
     Gelu,
@@ -204,6 +205,13 @@ const RRELU: &[Key] = &[
     optional("lower", Number, "0.125"),
     optional("upper", Number, "1.0 / 3.0"),
 ];
+/// burn's `LocalResponseNormConfig`; alpha, beta and k do not change the cost.
+const LOCAL_RESPONSE_NORM: &[Key] = &[
+    required("size", Positive),
+    optional("alpha", Number, "0.0001"),
+    optional("beta", Number, "0.75"),
+    optional("k", Number, "1.0"),
+];
 const SOFTMAX: &[Key] = &[optional("dim", Int, "-1")];
 /// The probability does not change the cost: dropout is the identity at inference.
 const DROPOUT: &[Key] = &[optional("prob", Probability, "0.5")];
@@ -244,7 +252,7 @@ const ADD: &[Key] = &[required("with", Fields)];
 const CONCAT: &[Key] = &[required("with", Fields), optional("dim", Int, "1")];
 
 impl Op {
-    pub const ALL: [Op; 56] = [
+    pub const ALL: [Op; 57] = [
         Op::Conv1d,
         Op::Conv2d,
         Op::ConvTranspose1d,
@@ -262,6 +270,7 @@ impl Op {
         Op::LayerNorm,
         Op::GroupNorm,
         Op::InstanceNorm,
+        Op::LocalResponseNorm,
         Op::Relu,
         Op::Relu6,
         Op::Gelu,
@@ -323,6 +332,7 @@ impl Op {
             Op::LayerNorm => "layer_norm",
             Op::GroupNorm => "group_norm",
             Op::InstanceNorm => "instance_norm",
+            Op::LocalResponseNorm => "local_response_norm",
             Op::Relu => "relu",
             Op::Relu6 => "relu6",
             Op::Gelu => "gelu",
@@ -382,6 +392,7 @@ impl Op {
             Op::LayerNorm => LAYER_NORM,
             Op::GroupNorm => GROUP_NORM,
             Op::InstanceNorm => INSTANCE_NORM,
+            Op::LocalResponseNorm => LOCAL_RESPONSE_NORM,
             Op::Relu | Op::Relu6 | Op::Gelu | Op::Silu | Op::Sigmoid | Op::Tanh => &[],
             Op::Selu
             | Op::HardSwish
@@ -459,6 +470,7 @@ impl Op {
             Op::LayerNorm => &["LayerNorm"],
             Op::GroupNorm => &["GroupNorm"],
             Op::InstanceNorm => &["InstanceNorm"],
+            Op::LocalResponseNorm => &["LocalResponseNorm"],
             Op::Relu => &["Relu"],
             Op::Gelu => &["Gelu"],
             Op::Sigmoid => &["Sigmoid"],
@@ -633,6 +645,7 @@ impl Layer {
             Layer::LayerNorm { .. } => Op::LayerNorm,
             Layer::GroupNorm { .. } => Op::GroupNorm,
             Layer::InstanceNorm { .. } => Op::InstanceNorm,
+            Layer::LocalResponseNorm { .. } => Op::LocalResponseNorm,
             Layer::Activation(a) => match a {
                 Activation::Relu => Op::Relu,
                 Activation::Relu6 => Op::Relu6,

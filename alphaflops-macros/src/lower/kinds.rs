@@ -427,6 +427,17 @@ fn layer(mut keys: Keys, op: Op) -> Option<Layer> {
                     affine,
                 })
         }
+        // local_response_norm(size = 5, alpha = 1e-4, beta = 0.75, k = 1.0)
+        Op::LocalResponseNorm => {
+            let size = required_positive(&mut keys, SIZE, "size = 5");
+            // alpha, beta and k do not change the cost: checked by their catalog type.
+            let read: Vec<bool> = op.keys()[1..]
+                .iter()
+                .map(|key| catalog_key(&mut keys, key))
+                .collect();
+            size.filter(|_| read.iter().all(|&ok| ok))
+                .map(|size| Layer::LocalResponseNorm { size })
+        }
         // relu, leaky_relu(negative_slope = 0.2), dropout(prob = 0.5), …: a parameter-free
         // kind, whose keys (read through the catalog) do not change the cost.
         Op::Relu

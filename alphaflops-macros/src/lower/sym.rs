@@ -58,3 +58,4 @@ pub const MODE: &str = "mode";
 pub const ALIGN_CORNERS: &str = "align_corners";
 pub const MAX_SEQUENCE_SIZE: &str = "max_sequence_size";
 pub const MAX_TIMESCALE: &str = "max_timescale";
+pub const SIZE: &str = "size";
