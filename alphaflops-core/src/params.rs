@@ -64,9 +64,16 @@ impl Layer {
             self,
             Layer::Pool(_)
                 | Layer::AdaptiveAvgPool { .. }
+                | Layer::Interpolate { .. }
+                | Layer::PositionalEncoding { .. }
+                | Layer::LocalResponseNorm { .. }
                 | Layer::Activation(_)
                 | Layer::Softmax { .. }
                 | Layer::Dropout
+                | Layer::Identity
+                | Layer::PixelShuffle { .. }
+                | Layer::PixelUnshuffle { .. }
+                | Layer::Unfold4d { .. }
                 | Layer::Flatten { .. }
                 | Layer::Transpose { .. }
                 | Layer::Select { .. }
@@ -300,16 +307,23 @@ mod tests {
             Layer::PositionEmbedding { .. } => 19,
             Layer::Block(_) => 20,
             Layer::InstanceNorm { .. } => 21,
-            Layer::Attention(_) => 22,
-            Layer::RmsNorm { .. } => 23,
-            Layer::RotaryEncoding { .. } => 24,
-            Layer::SwiGlu { .. } => 25,
-            Layer::Mul => 26,
-            Layer::TiedLinear { .. } => 27,
-            Layer::Experts { .. } => 28,
+            Layer::Identity => 22,
+            Layer::PixelShuffle { .. } => 23,
+            Layer::PixelUnshuffle { .. } => 24,
+            Layer::Interpolate { .. } => 25,
+            Layer::PositionalEncoding { .. } => 26,
+            Layer::Unfold4d { .. } => 27,
+            Layer::LocalResponseNorm { .. } => 28,
+            Layer::Attention(_) => 29,
+            Layer::RmsNorm { .. } => 30,
+            Layer::RotaryEncoding { .. } => 31,
+            Layer::SwiGlu { .. } => 32,
+            Layer::Mul => 33,
+            Layer::TiedLinear { .. } => 34,
+            Layer::Experts { .. } => 35,
         }
     }
-    const KINDS: usize = 29;
+    const KINDS: usize = 36;
 
     fn block() -> Layer {
         let mut m = Model::new("Inner", [1, 8, 6, 6]);
@@ -417,6 +431,46 @@ mod tests {
             (Layer::Activation(Activation::Gelu), seq.clone(), vec![]),
             (Layer::Softmax { dim: -1 }, seq.clone(), vec![]),
             (Layer::Dropout, seq.clone(), vec![]),
+            (Layer::Identity, seq.clone(), vec![]),
+            (Layer::LocalResponseNorm { size: 3 }, img.clone(), vec![]),
+            (
+                Layer::Unfold4d {
+                    kernel: vec![3, 3],
+                    stride: vec![1, 1],
+                    dilation: vec![1, 1],
+                    padding: vec![1, 1],
+                },
+                img.clone(),
+                vec![],
+            ),
+            (
+                Layer::PositionalEncoding {
+                    d_model: 16,
+                    max_sequence_size: 5000,
+                },
+                seq.clone(),
+                vec![],
+            ),
+            (
+                Layer::Interpolate {
+                    resize: crate::layer::Resize::Scale(vec![2.0, 2.0]),
+                    mode: crate::layer::InterpolateMode::Linear,
+                },
+                img.clone(),
+                vec![],
+            ),
+            (
+                Layer::PixelShuffle { upscale_factor: 2 },
+                img.clone(),
+                vec![],
+            ),
+            (
+                Layer::PixelUnshuffle {
+                    downscale_factor: 3,
+                },
+                img.clone(),
+                vec![],
+            ),
             (
                 Layer::Flatten {
                     start_dim: 1,

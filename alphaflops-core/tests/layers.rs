@@ -441,6 +441,144 @@ proptest! {
         }
     }
 
+    /// PyTorch's `interpolate` (and burn's `Interpolate1d`/`2d`): `[N, C, spatial]` to the
+    /// size given, or to ⌊input · factor⌋ with burn's `f32` factors; a gather costs nothing,
+    /// linear 2·2^d − 1 FLOPs per output element, cubic 2·4^d − 1.
+    #[test]
+    fn interpolate_matches_pytorch(
+        n in 1u64..3, c in 1u64..4, h in 1u64..20, w in 1u64..20, fh in 0.25f32..4.0, fw in 0.25f32..4.0, oh in 1u64..30, two_d in any::<bool>(),
+    ) {
+        let (input, scale, size) = if two_d {
+            (vec![n, c, h, w], vec![fh, fw], vec![oh, oh + 1])
+        } else {
+            (vec![n, c, h], vec![fh], vec![oh])
+        };
+        let d = scale.len() as u32;
+        let by_size = Layer::Interpolate { resize: Resize::Size(size.clone()), mode: InterpolateMode::Nearest };
+        let e = by_size.infer(&Shape(input.clone())).unwrap();
+        prop_assert_eq!(&e.output.0[2..], &size[..]);
+        prop_assert_eq!(e.flops(), 0);
+        let expected: Vec<u64> = input[2..].iter().zip(&scale).map(|(&i, &f)| (i as f64 * f64::from(f)).floor() as u64).collect();
+        for (mode, taps) in [(InterpolateMode::Linear, 2u64), (InterpolateMode::Cubic, 4)] {
+            let layer = Layer::Interpolate { resize: Resize::Scale(scale.clone()), mode };
+            let r = layer.infer(&Shape(input.clone()));
+            if expected.contains(&0) {
+                prop_assert!(r.is_err());
+                continue;
+            }
+            let e = r.unwrap();
+            prop_assert_eq!(&e.output.0[2..], &expected[..]);
+            let n_out: u64 = e.output.0.iter().product();
+            prop_assert_eq!(e.flops(), n_out * (2 * taps.pow(d) - 1));
+            prop_assert_eq!(layer.op(), if two_d { "interpolate2d" } else { "interpolate1d" });
+        }
+    }
+
+    /// burn's `PositionalEncoding`: `[N, T, d_model]` kept, T at most `max_sequence_size`,
+    /// d_model even; one add per element and nothing learned.
+    #[test]
+    fn positional_encoding_matches_burn(n in 1u64..4, t in 1u64..50, half in 1u64..20, max in 1u64..60) {
+        let d = 2 * half;
+        let layer = Layer::PositionalEncoding { d_model: d, max_sequence_size: max };
+        let r = layer.infer(&Shape::new([n, t, d]));
+        if t > max {
+            prop_assert!(r.is_err());
+        } else {
+            let e = r.unwrap();
+            prop_assert_eq!(&e.output.0, &vec![n, t, d]);
+            prop_assert_eq!((e.params, e.flops()), (0, n * t * d));
+        }
+        let odd = Layer::PositionalEncoding { d_model: d + 1, max_sequence_size: 100 };
+        prop_assert!(odd.infer(&Shape::new([n, t, d + 1])).is_err());
+    }
+
+    /// PyTorch's `nn.Unfold` on `[N, C, H, W]`: `[N, C·k1·k2, L]`, L the windows of the
+    /// convolution rule, floor((in + 2p − d(k − 1) − 1) / s) + 1 per dimension.
+    #[test]
+    fn unfold4d_matches_pytorch(
+        c in 1u64..4, h in 1u64..30, w in 1u64..30, k1 in 1u64..5, k2 in 1u64..5, s in 1u64..3, p in 0u64..3, d in 1u64..3,
+    ) {
+        let layer = Layer::Unfold4d { kernel: vec![k1, k2], stride: vec![s, s], dilation: vec![d, d], padding: vec![p, p] };
+        let r = layer.infer(&Shape::new([2, c, h, w]));
+        let windows = |i: u64, k: u64| {
+            let num = i as i64 + 2 * p as i64 - d as i64 * (k as i64 - 1) - 1;
+            (num >= 0).then(|| (num / s as i64 + 1) as u64)
+        };
+        match (windows(h, k1), windows(w, k2)) {
+            (Some(oh), Some(ow)) => {
+                let e = r.unwrap();
+                prop_assert_eq!(&e.output.0, &vec![2, c * k1 * k2, oh * ow]);
+                prop_assert_eq!((e.params, e.flops()), (0, 0));
+            }
+            _ => prop_assert!(r.is_err()),
+        }
+    }
+
+    /// PyTorch's `LocalResponseNorm(size)`: `[N, C, …]` (at least 3-d) kept, nothing learned,
+    /// 2·size + 3 FLOPs an element.
+    #[test]
+    fn local_response_norm_matches_pytorch(dims in proptest::collection::vec(1u64..7, 1..6), size in 1u64..8) {
+        let layer = Layer::LocalResponseNorm { size };
+        let r = layer.infer(&Shape(dims.clone()));
+        if dims.len() < 3 {
+            prop_assert!(r.is_err());
+        } else {
+            let e = r.unwrap();
+            let n: u64 = dims.iter().product();
+            prop_assert_eq!(&e.output.0, &dims);
+            prop_assert_eq!((e.params, e.flops()), (0, n * (2 * size + 3)));
+        }
+    }
+
+    /// PyTorch's `PixelShuffle(r)`: `[*, C·r², H, W]` → `[*, C, H·r, W·r]`, channels not
+    /// divisible by r² an error; `PixelUnshuffle(r)` undoes it. Both copy, and count no FLOPs.
+    #[test]
+    fn pixel_shuffles_match_pytorch(
+        n in 1u64..4, c in 1u64..6, r in 1u64..5, h in 1u64..9, w in 1u64..9, off in 1u64..4,
+    ) {
+        let shuffle = Layer::PixelShuffle { upscale_factor: r };
+        let e = shuffle.infer(&Shape::new([n, c * r * r, h, w])).unwrap();
+        prop_assert_eq!(&e.output.0, &vec![n, c, h * r, w * r]);
+        prop_assert_eq!((e.params, e.flops(), e.kernels.len()), (0, 0, 1));
+        let back = Layer::PixelUnshuffle { downscale_factor: r }.infer(&e.output).unwrap();
+        prop_assert_eq!(back.output.0, vec![n, c * r * r, h, w]);
+        if r > 1 {
+            let odd = c * r * r + off.min(r * r - 1);
+            prop_assert!(shuffle.infer(&Shape::new([n, odd, h, w])).is_err());
+        }
+    }
+
+    /// PyTorch's `ConvTranspose1d`: L_out = (L_in − 1)·s − 2p + d·(k − 1) + output_padding + 1,
+    /// an error when not positive or when output_padding is not below stride or dilation.
+    #[test]
+    fn conv_transpose1d_matches_pytorch_formula(
+        l in 1u64..40, k in 1u64..6, s in 1u64..4, p in 0u64..4, d in 1u64..3, op in 0u64..3, groups in 1u64..3, bias in any::<bool>(),
+    ) {
+        let (cin, cout) = (2 * groups, 3 * groups);
+        let layer = Layer::ConvTranspose(ConvTranspose {
+            in_channels: cin,
+            out_channels: cout,
+            kernel: vec![k],
+            stride: vec![s],
+            padding: vec![p],
+            output_padding: vec![op],
+            dilation: vec![d],
+            groups,
+            bias,
+        });
+        let r = layer.infer(&Shape::new([2, cin, l]));
+        let len = (l as i64 - 1) * s as i64 - 2 * p as i64 + d as i64 * (k as i64 - 1) + op as i64 + 1;
+        if op >= s.max(d) || len <= 0 {
+            prop_assert!(r.is_err());
+        } else {
+            let e = r.unwrap();
+            prop_assert_eq!(e.output.0, vec![2, cout, len as u64]);
+            // PyTorch's weight [C_in, C_out/groups, k] and a bias per output channel.
+            prop_assert_eq!(e.params, cin * (cout / groups) * k + if bias { cout } else { 0 });
+            prop_assert_eq!(layer.op(), "conv_transpose1d");
+        }
+    }
+
     /// PyTorch's `InstanceNorm1d`/`2d`: the shape is kept, `[N, C, L]` or `[N, C, H, W]` with
     /// C = num_features; the cost is a group norm's with one group per channel, and the
     /// affine scale and shift (2·C) only with `affine`.
@@ -463,6 +601,27 @@ proptest! {
         } else {
             let mismatch = matches!(r, Err(LayerError::Mismatch { op: "instance_norm", what: "channels", .. }));
             prop_assert!(mismatch);
+        }
+    }
+
+    /// Every parameter-free kind is element-wise, as PyTorch's and burn's activations are:
+    /// the shape is kept, nothing is learned, and the FLOPs are the per-element count times
+    /// the elements, in one kernel.
+    #[test]
+    fn parameter_free_kinds_are_element_wise(dims in proptest::collection::vec(1u64..9, 1..5)) {
+        let input = Shape(dims.clone());
+        let n: u64 = dims.iter().product();
+        for op in Op::ALL {
+            let Some(layer) = op.parameter_free_layer() else { continue };
+            let e = layer.infer(&input).unwrap();
+            prop_assert_eq!(&e.output.0, &dims, "{}", op.key());
+            prop_assert_eq!((e.params, e.macs()), (0, 0), "{}", op.key());
+            let per = match layer {
+                Layer::Activation(a) => a.flops_per_element(),
+                _ => 0,
+            };
+            prop_assert_eq!(e.flops(), n * per, "{}", op.key());
+            prop_assert_eq!(layer.op(), op.key());
         }
     }
 

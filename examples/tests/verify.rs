@@ -376,3 +376,241 @@ fn a_parameterised_block_from_another_crate_prices_and_verifies() {
     let (params, macs) = layer2.fold((0, 0), |(p, m), l| (p + l.params, m + l.macs));
     assert_eq!((cost.params, cost.macs), (params, macs));
 }
+
+/// burn's parameter-free activations as a model holds them: unannotated (their cost follows
+/// from the input), priced, and with no weight `verify` could find unpriced.
+#[alphaflops::cost_budget(input = [2, 5], params = "1M")]
+#[derive(Module, Debug)]
+struct Activations {
+    leaky: burn::nn::activation::LeakyRelu,
+    elu: burn::nn::activation::Elu,
+    celu: burn::nn::activation::Celu,
+    selu: burn::nn::activation::Selu,
+    hard_sigmoid: burn::nn::activation::HardSigmoid,
+    hard_swish: burn::nn::activation::HardSwish,
+    hardtanh: burn::nn::activation::Hardtanh,
+    hard_shrink: burn::nn::activation::HardShrink,
+    soft_shrink: burn::nn::activation::SoftShrink,
+    softplus: burn::nn::activation::Softplus,
+    softsign: burn::nn::activation::Softsign,
+    log_sigmoid: burn::nn::activation::LogSigmoid,
+    mish: burn::nn::activation::Mish,
+    tanhshrink: burn::nn::activation::Tanhshrink,
+    threshold: burn::nn::activation::Threshold,
+    thresholded: burn::nn::activation::ThresholdedRelu,
+    rrelu: burn::nn::activation::RRelu,
+}
+
+#[test]
+fn burn_activations_are_priced_without_annotations_and_hold_no_weights() {
+    let model = Activations {
+        leaky: burn::nn::activation::LeakyReluConfig::new().init(),
+        elu: burn::nn::activation::EluConfig::new().init(),
+        celu: burn::nn::activation::CeluConfig::new().init(),
+        selu: burn::nn::activation::Selu::new(),
+        hard_sigmoid: burn::nn::activation::HardSigmoidConfig::new().init(),
+        hard_swish: burn::nn::activation::HardSwish::new(),
+        hardtanh: burn::nn::activation::HardtanhConfig::new().init(),
+        hard_shrink: burn::nn::activation::HardShrinkConfig::new().init(),
+        soft_shrink: burn::nn::activation::SoftShrinkConfig::new().init(),
+        softplus: burn::nn::activation::SoftplusConfig::new().init(),
+        softsign: burn::nn::activation::Softsign::new(),
+        log_sigmoid: burn::nn::activation::LogSigmoid::new(),
+        mish: burn::nn::activation::Mish::new(),
+        tanhshrink: burn::nn::activation::Tanhshrink::new(),
+        threshold: burn::nn::activation::ThresholdConfig::new(0.1, 0.0).init(),
+        thresholded: burn::nn::activation::ThresholdedReluConfig::new().init(),
+        rrelu: burn::nn::activation::RReluConfig::new().init(),
+    };
+    if let Err(e) = verify(&model) {
+        panic!("{e}");
+    }
+    use alphaflops::CostModel;
+    let cost = Activations::cost();
+    assert_eq!((cost.params, cost.layers.len()), (0, 17));
+    assert_eq!(cost.flops, 10 * 67);
+}
+
+/// A 1-d transposed convolution, burn's and candle's: both store the weight as
+/// [C_in, C_out/groups, k], as PyTorch does.
+#[alphaflops::cost_budget(input = [1, 4, 10], params = "1M")]
+#[derive(Module, Debug)]
+struct Upsample1d {
+    #[layer(conv_transpose1d(channels = [4, 6], kernel_size = 3, stride = 2, groups = 2))]
+    up: burn::nn::conv::ConvTranspose1d,
+}
+
+#[test]
+fn transposed_1d_convolutions_verify_in_burn_and_candle() {
+    use candle_core::{DType, Device};
+    use candle_nn::{VarBuilder, VarMap};
+    let device = burn_cpu();
+    let model = Upsample1d {
+        up: burn::nn::conv::ConvTranspose1dConfig::new([4, 6], 3)
+            .with_stride(2)
+            .with_groups(2)
+            .init(&device),
+    };
+    if let Err(e) = verify(&model) {
+        panic!("{e}");
+    }
+    let varmap = VarMap::new();
+    let vb = VarBuilder::from_varmap(&varmap, DType::F32, &Device::Cpu);
+    let cfg = candle_nn::ConvTranspose1dConfig {
+        stride: 2,
+        groups: 2,
+        ..Default::default()
+    };
+    candle_nn::conv_transpose1d(4, 6, 3, cfg, vb.pp("up")).unwrap();
+    if let Err(e) = verify_candle::<Upsample1d>(&varmap) {
+        panic!("{e}");
+    }
+    // One channel off on the burn side is caught.
+    let wrong = Upsample1d {
+        up: burn::nn::conv::ConvTranspose1dConfig::new([4, 8], 3)
+            .with_stride(2)
+            .with_groups(2)
+            .init(&device),
+    };
+    let err = verify(&wrong).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("`up` (conv_transpose1d) `up.weight`: annotated [4, 3, 3], live [4, 4, 3]"),
+        "{err}"
+    );
+}
+
+/// burn's `PixelShuffle` (annotated: its factor sets the shape) and `Identity` (by its type)
+/// hold no weights.
+#[alphaflops::cost_budget(input = [1, 8, 4, 4], params = "1M")]
+#[derive(Module, Debug)]
+struct SubPixel {
+    #[layer(pixel_shuffle(upscale_factor = 2))]
+    shuffle: burn::nn::PixelShuffle,
+    id: burn::nn::Identity,
+    #[layer(pixel_unshuffle(downscale_factor = 2))]
+    unshuffle: burn::nn::PixelUnshuffle,
+}
+
+#[test]
+fn burn_pixel_shuffles_and_identity_verify() {
+    use alphaflops::CostModel;
+    let model = SubPixel {
+        shuffle: burn::nn::PixelShuffleConfig::new(2).init(),
+        id: burn::nn::Identity::new(),
+        unshuffle: burn::nn::PixelUnshuffleConfig::new(2).init(),
+    };
+    if let Err(e) = verify(&model) {
+        panic!("{e}");
+    }
+    assert_eq!(SubPixel::cost().output.dims(), &[1, 8, 4, 4]);
+}
+
+/// burn's `Interpolate2d` and `Interpolate1d`, annotated with their config's keys, hold no
+/// weights.
+#[alphaflops::cost_budget(input = [1, 3, 8, 8], params = "1M")]
+#[derive(Module, Debug)]
+struct Resized {
+    #[layer(interpolate2d(scale_factor = [2, 2], mode = "linear"))]
+    up: burn::nn::interpolate::Interpolate2d,
+    #[layer(interpolate2d(output_size = [5, 5]))]
+    down: burn::nn::interpolate::Interpolate2d,
+}
+
+#[test]
+fn burn_interpolation_verifies() {
+    use alphaflops::CostModel;
+    use burn::nn::interpolate::{Interpolate2dConfig, InterpolateMode};
+    let model = Resized {
+        up: Interpolate2dConfig::new()
+            .with_scale_factor(Some([2.0, 2.0]))
+            .with_mode(InterpolateMode::Linear)
+            .init(),
+        down: Interpolate2dConfig::new()
+            .with_output_size(Some([5, 5]))
+            .init(),
+    };
+    if let Err(e) = verify(&model) {
+        panic!("{e}");
+    }
+    // The shapes burn computes are the ones priced.
+    let x = Tensor::<4>::zeros([1, 3, 8, 8], &burn_cpu());
+    let up = model.up.forward(x);
+    assert_eq!(up.dims(), [1, 3, 16, 16]);
+    assert_eq!(model.down.forward(up).dims(), [1, 3, 5, 5]);
+    assert_eq!(Resized::cost().output.dims(), &[1, 3, 5, 5]);
+}
+
+/// burn's `PositionalEncoding` holds its sinusoids as a constant, not a parameter: nothing to
+/// price, and nothing `verify` finds unpriced.
+#[alphaflops::cost_budget(input = [2, 10], params = "1M")]
+#[derive(Module, Debug)]
+struct Encoded {
+    #[layer(embedding(n_embedding = 100, d_model = 16))]
+    tokens: burn::nn::Embedding,
+    #[layer(positional_encoding(max_sequence_size = 64, d_model = 16))]
+    position: burn::nn::PositionalEncoding,
+}
+
+#[test]
+fn burn_positional_encoding_verifies() {
+    use alphaflops::CostModel;
+    let device = burn_cpu();
+    let model = Encoded {
+        tokens: burn::nn::EmbeddingConfig::new(100, 16).init(&device),
+        position: burn::nn::PositionalEncodingConfig::new(16)
+            .with_max_sequence_size(64)
+            .init(&device),
+    };
+    if let Err(e) = verify(&model) {
+        panic!("{e}");
+    }
+    assert_eq!(Encoded::cost().params, 1600);
+}
+
+/// burn's `Unfold4d` holds no weights, and the shape its forward gives is the one priced.
+#[alphaflops::cost_budget(input = [1, 3, 8, 8], params = "1M")]
+#[derive(Module, Debug)]
+struct Unfolded {
+    #[layer(unfold4d(kernel_size = [3, 3], padding = [1, 1], stride = [2, 2]))]
+    unfold: burn::nn::Unfold4d,
+}
+
+#[test]
+fn burn_unfold4d_verifies() {
+    use alphaflops::CostModel;
+    let model = Unfolded {
+        unfold: burn::nn::Unfold4dConfig::new([3, 3])
+            .with_padding([1, 1])
+            .with_stride([2, 2])
+            .init(),
+    };
+    if let Err(e) = verify(&model) {
+        panic!("{e}");
+    }
+    let x = Tensor::<4>::zeros([1, 3, 8, 8], &burn_cpu());
+    let dims = model.unfold.forward(x).dims();
+    let priced = Unfolded::cost().output;
+    assert_eq!(
+        priced.dims(),
+        &[dims[0] as u64, dims[1] as u64, dims[2] as u64]
+    );
+}
+
+/// burn's `LocalResponseNorm` holds no weights.
+#[alphaflops::cost_budget(input = [1, 6, 4, 4], params = "1M")]
+#[derive(Module, Debug)]
+struct Lrn {
+    #[layer(local_response_norm(size = 3))]
+    lrn: burn::nn::LocalResponseNorm,
+}
+
+#[test]
+fn burn_local_response_norm_verifies() {
+    let model = Lrn {
+        lrn: burn::nn::LocalResponseNormConfig::new(3).init(),
+    };
+    if let Err(e) = verify(&model) {
+        panic!("{e}");
+    }
+}

@@ -1,4 +1,5 @@
-//! Convolutions: `conv1d`, `conv2d` and `conv_transpose2d` (burn-nn's `conv` module).
+//! Convolutions: `conv1d`, `conv2d`, `conv_transpose1d` and `conv_transpose2d` (burn-nn's
+//! `conv` module).
 
 use serde::{Deserialize, Serialize};
 
@@ -78,7 +79,8 @@ impl Conv {
     }
 }
 
-/// Transposed 2-d convolution (PyTorch's `ConvTranspose2d`, symmetric padding).
+/// Transposed convolution, 1-d or 2-d by the length of `kernel` (PyTorch's `ConvTranspose1d`
+/// and `ConvTranspose2d`, symmetric padding).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ConvTranspose {
     pub in_channels: u64,
@@ -238,21 +240,26 @@ pub(super) fn conv(c: &Conv, input: &Shape) -> Result<LayerEval, LayerError> {
 
 pub(super) fn conv_transpose(c: &ConvTranspose, input: &Shape) -> Result<LayerEval, LayerError> {
     let dims = c.kernel.len();
-    if dims != 2 {
+    if !(1..=2).contains(&dims) {
         return Err(LayerError::Invalid(format!(
-            "conv_transpose2d has a 2-d kernel, got {dims} values"
+            "a transposed convolution kernel has 1 or 2 dimensions, got {dims}"
         )));
     }
+    let op = if dims == 1 {
+        "conv_transpose1d"
+    } else {
+        "conv_transpose2d"
+    };
     check_channels_groups(c.in_channels, c.out_channels, c.groups)?;
     per_dim(&c.kernel, dims, "kernel_size", 1)?;
     per_dim(&c.stride, dims, "stride", 1)?;
     per_dim(&c.dilation, dims, "dilation", 1)?;
     per_dim(&c.padding, dims, "padding", 0)?;
     per_dim(&c.output_padding, dims, "output_padding", 0)?;
-    let (n, cin, spatial) = split_nc("conv_transpose2d", input, dims)?;
+    let (n, cin, spatial) = split_nc(op, input, dims)?;
     if cin != c.in_channels {
         return Err(LayerError::Mismatch {
-            op: "conv_transpose2d",
+            op,
             what: "input channels",
             expected: c.in_channels,
             actual: cin,

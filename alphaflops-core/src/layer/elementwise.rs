@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::common::elementwise_kernel;
-use super::{LayerError, LayerEval};
+use super::{Layer, LayerError, LayerEval};
 use crate::kernel::Elementwise;
 use crate::shape::{Shape, product};
 
@@ -18,6 +18,23 @@ pub enum Activation {
     Silu,
     Sigmoid,
     Tanh,
+    LeakyRelu,
+    Elu,
+    Celu,
+    Selu,
+    HardSigmoid,
+    HardSwish,
+    Hardtanh,
+    HardShrink,
+    SoftShrink,
+    Softplus,
+    Softsign,
+    LogSigmoid,
+    Mish,
+    Tanhshrink,
+    Threshold,
+    ThresholdedRelu,
+    RRelu,
 }
 
 impl Activation {
@@ -29,17 +46,45 @@ impl Activation {
             Activation::Sigmoid => 4,
             Activation::Tanh | Activation::Silu => 5,
             Activation::Gelu => 8,
+            // a compare and a multiply
+            Activation::LeakyRelu => 2,
+            // compare, exp, subtract, multiply
+            Activation::Elu => 4,
+            // divide, exp, subtract, multiply, min, max, add
+            Activation::Celu => 7,
+            // elu's 4 and the scale
+            Activation::Selu => 5,
+            // multiply, add, two clamps
+            Activation::HardSigmoid => 4,
+            // hard_sigmoid's 4 and a multiply
+            Activation::HardSwish => 5,
+            // two clamps, as relu6
+            Activation::Hardtanh => 2,
+            // abs and a compare
+            Activation::HardShrink => 2,
+            // abs, subtract, max, the sign back
+            Activation::SoftShrink => 4,
+            // multiply, exp, add, log, divide
+            Activation::Softplus => 5,
+            // abs, add, divide
+            Activation::Softsign => 3,
+            // negate, exp, add, log, negate
+            Activation::LogSigmoid => 5,
+            // softplus's exp, add and log, tanh's 5, a multiply
+            Activation::Mish => 9,
+            // tanh's 5 and a subtract
+            Activation::Tanhshrink => 6,
+            // a compare and select, as relu
+            Activation::Threshold => 1,
+            // a compare and select, as relu
+            Activation::ThresholdedRelu => 1,
+            // at inference a leaky relu of the mean slope
+            Activation::RRelu => 2,
         }
     }
+    /// The kind's key: `relu`, `leaky_relu`, …
     pub fn name(self) -> &'static str {
-        match self {
-            Activation::Relu => "relu",
-            Activation::Relu6 => "relu6",
-            Activation::Gelu => "gelu",
-            Activation::Silu => "silu",
-            Activation::Sigmoid => "sigmoid",
-            Activation::Tanh => "tanh",
-        }
+        Layer::Activation(self).op()
     }
 }
 

@@ -1,9 +1,9 @@
-//! Embeddings: the token lookup `embedding`, a vision transformer's learned `class_token`
-//! and `position_embedding`, and the `rotary_encoding` of queries and keys (3 FLOPs per
-//! element, `x·cos + rotate(x)·sin`, applied to queries and keys each priced as wide as the
-//! rotary's input: exact for multi-head attention, an upper bound on a small term for
-//! grouped-query attention, whose keys are narrower; its frequencies are a buffer, not
-//! parameters).
+//! Embeddings: the token lookup `embedding`, a vision transformer's learned `class_token` and
+//! `position_embedding`, the fixed sinusoidal `positional_encoding` of burn, and the
+//! `rotary_encoding` of queries and keys (3 FLOPs per element, `x·cos + rotate(x)·sin`,
+//! applied to queries and keys each priced as wide as the rotary's input: exact for multi-head
+//! attention, an upper bound on a small term for grouped-query attention, whose keys are
+//! narrower; its frequencies are a buffer, not parameters).
 
 use super::attention::sequence;
 use super::common::{elementwise_kernel, last_dim, nonzero};
@@ -71,6 +71,38 @@ pub(super) fn position_embedding(
             Elementwise::Binary,
             n_in,
             &[n_in, n_in, params],
+        )?],
+    })
+}
+
+/// burn's `PositionalEncoding`: fixed sinusoids (a constant, not learned) added to
+/// `[N, T, d_model]`, T at most `max_sequence_size`; d_model even, as burn requires.
+pub(super) fn positional_encoding(
+    d_model: u64,
+    max_sequence_size: u64,
+    input: &Shape,
+) -> Result<LayerEval, LayerError> {
+    let n_in = input.numel()?;
+    nonzero(max_sequence_size, "max_sequence_size")?;
+    let (_, t, d) = sequence("positional_encoding", input, d_model)?;
+    if !d.is_multiple_of(2) {
+        return Err(LayerError::Invalid(format!(
+            "positional_encoding needs an even d_model (sines and cosines in pairs), got {d}"
+        )));
+    }
+    if t > max_sequence_size {
+        return Err(LayerError::Invalid(format!(
+            "the input {input} has {t} tokens, more than max_sequence_size = {max_sequence_size}"
+        )));
+    }
+    let table = product(&[t, d], "the encoding read")?;
+    Ok(LayerEval {
+        output: input.clone(),
+        params: 0,
+        kernels: vec![elementwise_kernel(
+            Elementwise::Binary,
+            n_in,
+            &[n_in, n_in, table],
         )?],
     })
 }

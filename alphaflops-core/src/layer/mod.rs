@@ -10,21 +10,31 @@
 //!
 //! | op | FLOPs per output element (MACs = 0) |
 //! |---|---|
-//! | relu | 1 |
-//! | relu6 | 2 |
-//! | sigmoid | 4 |
-//! | tanh, silu, softmax | 5 |
+//! | relu, threshold, thresholded_relu | 1 |
+//! | relu6, leaky_relu, rrelu, hardtanh, hard_shrink | 2 |
+//! | softsign | 3 |
+//! | sigmoid, elu, hard_sigmoid, soft_shrink | 4 |
+//! | tanh, silu, softmax, selu, hard_swish, softplus, log_sigmoid | 5 |
+//! | tanhshrink | 6 |
+//! | celu | 7 |
 //! | gelu | 8 |
+//! | mish | 9 |
 //! | batch norm (inference, folded into scale and shift) | 2 |
 //! | layer norm, group norm, instance norm | 5 |
+//! | local response norm of `size` channels | 2·size + 3 |
 //! | max/avg pool | K1·K2 (avg: +1 for the division) |
 //! | adaptive avg pool | input elements + output elements |
-//! | residual add, element-wise product, position embedding | 1 |
+//! | interpolate: nearest / linear / cubic / lanczos, per output element | 0 / 2·2^d − 1 / 2·4^d − 1 / 2·6^d − 1 |
+//! | residual add, element-wise product, position embedding, positional encoding | 1 |
 //! | rms norm | 4 |
 //! | rotary encoding | 3 per element of queries and keys |
 //! | swiglu | 5 (SiLU) + 1 (product) per output element, besides its two projections |
 //!
-//! Dropout (at inference), flatten, transpose and select cost nothing and launch nothing.
+//! An activation's count is its elementary operations, each one FLOP (exp, log and divide
+//! included); its keys (slopes, thresholds) do not change it.
+//!
+//! Dropout (at inference), identity, flatten, transpose and select cost nothing and launch
+//! nothing; concat, the pixel shuffles and unfold4d copy their input and count no FLOPs.
 //!
 //! Output shapes follow PyTorch's documented rules (`torch.nn.Conv2d`, `MaxPool2d`,
 //! `ConvTranspose2d`, …) with `ceil_mode = false` unless asked.
@@ -35,6 +45,7 @@ mod conv;
 mod elementwise;
 mod embedding;
 mod experts;
+mod interpolate;
 mod linear;
 mod norm;
 mod op;
@@ -49,6 +60,7 @@ pub use attention::Attention;
 pub use conv::{Conv, ConvTranspose, Padding};
 pub use elementwise::Activation;
 pub(crate) use experts::experts;
+pub use interpolate::{InterpolateMode, Resize};
 pub use op::{Key, KeyType, Op};
 pub use pool::{Pool, PoolKind};
 
@@ -115,7 +127,7 @@ pub enum LayerError {
 pub enum Layer {
     /// `conv1d`/`conv2d`, input `[N, C, L]` or `[N, C, H, W]`.
     Conv(Conv),
-    /// `conv_transpose2d`, input `[N, C, H, W]`.
+    /// `conv_transpose1d`/`conv_transpose2d`, input `[N, C, L]` or `[N, C, H, W]`.
     ConvTranspose(ConvTranspose),
     /// Dense layer on the last dimension, any number of leading dimensions. If the last
     /// dimension differs from `d_input` but everything after the batch dimension multiplies
@@ -132,6 +144,11 @@ pub enum Layer {
     AdaptiveAvgPool {
         output: Vec<u64>,
     },
+    /// `interpolate1d`/`interpolate2d` of `[N, C, L]` or `[N, C, H, W]`.
+    Interpolate {
+        resize: Resize,
+        mode: InterpolateMode,
+    },
     /// Batch norm over the channel dimension 1 (inference).
     BatchNorm {
         num_features: u64,
@@ -144,6 +161,10 @@ pub enum Layer {
     GroupNorm {
         num_groups: u64,
         num_channels: u64,
+    },
+    /// Local response norm across `size` neighbouring channels (no parameters).
+    LocalResponseNorm {
+        size: u64,
     },
     /// Instance norm over the channel dimension 1: one group per channel, with a scale and a
     /// shift per channel when `affine` (burn's and PyTorch's default).
@@ -158,6 +179,24 @@ pub enum Layer {
     },
     /// Dropout: the identity at inference.
     Dropout,
+    /// The identity (burn's `Identity`): no cost, no kernel.
+    Identity,
+    /// `[*, C·r², H, W]` → `[*, C, H·r, W·r]` (PyTorch's and burn's `PixelShuffle`).
+    PixelShuffle {
+        upscale_factor: u64,
+    },
+    /// `[*, C, H·r, W·r]` → `[*, C·r², H, W]` (PyTorch's and burn's `PixelUnshuffle`).
+    PixelUnshuffle {
+        downscale_factor: u64,
+    },
+    /// `[N, C, H, W]` → `[N, C·k1·k2, L]`, the sliding windows as columns (PyTorch's
+    /// `nn.Unfold`, burn's `Unfold4d`).
+    Unfold4d {
+        kernel: Vec<u64>,
+        stride: Vec<u64>,
+        dilation: Vec<u64>,
+        padding: Vec<u64>,
+    },
     /// PyTorch's `flatten(start_dim, end_dim)`.
     Flatten {
         start_dim: i64,
@@ -199,6 +238,11 @@ pub enum Layer {
     PositionEmbedding {
         seq_len: u64,
         dim: u64,
+    },
+    /// burn's fixed sinusoidal encoding added to `[N, T, d_model]` (no parameters).
+    PositionalEncoding {
+        d_model: u64,
+        max_sequence_size: u64,
     },
     /// A nested model (an annotated sub-module), run on whatever flows into it; its own
     /// `input` is ignored. Priced as the sum of its nodes, listed under it in reports.
@@ -345,6 +389,7 @@ impl Layer {
             } => linear::linear(*d_input, *d_output, *bias, input),
             Layer::Pool(p) => pool::pool(p, input),
             Layer::AdaptiveAvgPool { output } => pool::adaptive_avg_pool(output, input),
+            Layer::Interpolate { resize, mode } => interpolate::interpolate(resize, *mode, input),
             Layer::BatchNorm { num_features } => norm::batch_norm(*num_features, input),
             Layer::GroupNorm {
                 num_groups,
@@ -355,6 +400,7 @@ impl Layer {
                 affine,
             } => norm::instance_norm(*num_channels, *affine, input),
             Layer::LayerNorm { d_model } => norm::layer_norm(*d_model, input),
+            Layer::LocalResponseNorm { size } => norm::local_response_norm(*size, input),
             Layer::Activation(a) => elementwise::activation(*a, input),
             Layer::Softmax { dim } => elementwise::softmax(*dim, input),
             Layer::Dropout => Ok(LayerEval {
@@ -362,6 +408,23 @@ impl Layer {
                 params: 0,
                 kernels: vec![],
             }),
+            Layer::Identity => Ok(LayerEval {
+                output: input.clone(),
+                params: 0,
+                kernels: vec![],
+            }),
+            Layer::PixelShuffle { upscale_factor } => {
+                reshape::pixel_shuffle(*upscale_factor, input)
+            }
+            Layer::Unfold4d {
+                kernel,
+                stride,
+                dilation,
+                padding,
+            } => reshape::unfold4d(kernel, stride, dilation, padding, input),
+            Layer::PixelUnshuffle { downscale_factor } => {
+                reshape::pixel_unshuffle(*downscale_factor, input)
+            }
             Layer::Flatten { start_dim, end_dim } => reshape::flatten(*start_dim, *end_dim, input),
             Layer::Transpose { dim0, dim1 } => reshape::transpose(*dim0, *dim1, input),
             Layer::Select { dim, index } => reshape::select(*dim, *index, input),
@@ -424,6 +487,10 @@ impl Layer {
                     })?;
                 LayerEval::of_children(input, &children)
             }
+            Layer::PositionalEncoding {
+                d_model,
+                max_sequence_size,
+            } => embedding::positional_encoding(*d_model, *max_sequence_size, input),
             Layer::PositionEmbedding { seq_len, dim } => {
                 embedding::position_embedding(*seq_len, *dim, input)
             }

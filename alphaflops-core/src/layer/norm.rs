@@ -1,6 +1,6 @@
-//! Normalisation: `batch_norm`, `group_norm`, `instance_norm`, `layer_norm` and `rms_norm`
-//! (4 FLOPs per element: square, sum, scale by the reciprocal root, scale by γ; `d_model`
-//! parameters).
+//! Normalisation: `batch_norm`, `group_norm`, `instance_norm`, `layer_norm`,
+//! `local_response_norm` and `rms_norm` (4 FLOPs per element: square, sum, scale by the
+//! reciprocal root, scale by γ; `d_model` parameters).
 
 use super::common::{elementwise_kernel, last_dim, nonzero};
 use super::{LayerError, LayerEval};
@@ -64,6 +64,31 @@ pub(super) fn layer_norm(d_model: u64, input: &Shape) -> Result<LayerEval, Layer
         });
     }
     affine_norm(input, n_in, 5, d_model)
+}
+
+/// Local response norm (PyTorch's and burn's `LocalResponseNorm`) of `[N, C, …]`: each
+/// element divided by `(k + α/size · Σ x²)^β` over `size` neighbouring channels. The shape is
+/// kept and nothing is learned; per element the window's squares and sum (2·size − 1),
+/// the scale and shift (2), the power and the divide: 2·size + 3 FLOPs.
+pub(super) fn local_response_norm(size: u64, input: &Shape) -> Result<LayerEval, LayerError> {
+    let n_in = input.numel()?;
+    nonzero(size, "size")?;
+    if input.rank() < 3 {
+        return Err(LayerError::Rank {
+            op: "local_response_norm",
+            expected: "[N, C, …] with at least one dimension after C",
+            got: input.clone(),
+        });
+    }
+    let per_element = product(&[2, size], "the FLOP count")?
+        .checked_add(3)
+        .ok_or_else(|| LayerError::Overflow("the FLOP count".into()))?;
+    let flops = product(&[per_element, n_in], "the FLOP count")?;
+    Ok(LayerEval {
+        output: input.clone(),
+        params: 0,
+        kernels: vec![elementwise_kernel(Elementwise::Norm, flops, &[n_in, n_in])?],
+    })
 }
 
 /// A norm of `n_in` elements costing `flops_per_element` each, with a scale and a shift of

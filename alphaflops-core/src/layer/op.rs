@@ -10,6 +10,7 @@ use super::{Activation, Layer};
 pub enum Op {
     Conv1d,
     Conv2d,
+    ConvTranspose1d,
     ConvTranspose2d,
     Linear,
     MaxPool1d,
@@ -18,25 +19,50 @@ pub enum Op {
     AvgPool2d,
     AdaptiveAvgPool1d,
     AdaptiveAvgPool2d,
+    Interpolate1d,
+    Interpolate2d,
     BatchNorm,
     LayerNorm,
     GroupNorm,
     InstanceNorm,
+    LocalResponseNorm,
     Relu,
     Relu6,
     Gelu,
     Silu,
     Sigmoid,
     Tanh,
+    LeakyRelu,
+    Elu,
+    Celu,
+    Selu,
+    HardSigmoid,
+    HardSwish,
+    Hardtanh,
+    HardShrink,
+    SoftShrink,
+    Softplus,
+    Softsign,
+    LogSigmoid,
+    Mish,
+    Tanhshrink,
+    Threshold,
+    ThresholdedRelu,
+    RRelu,
     Softmax,
     Dropout,
+    Identity,
     Flatten,
     Transpose,
     Select,
+    PixelShuffle,
+    PixelUnshuffle,
+    Unfold4d,
     Embedding,
     MultiHeadAttention,
     ClassToken,
     PositionEmbedding,
+    PositionalEncoding,
     Add,
     Concat,
     RmsNorm,
@@ -69,6 +95,10 @@ pub enum KeyType {
     Padding,
     /// `[in, out]`.
     Channels,
+    /// One positive number per spatial dimension, or one for all.
+    PerDimNumber,
+    /// An enum's variant, by its name in snake case (`mode = "nearest"`).
+    Variant,
     /// An earlier field's name, a shape, or a list of them.
     Fields,
 }
@@ -136,6 +166,14 @@ const POOL: &[Key] = &[
     optional("count_include_pad", Bool, "true"),
 ];
 const ADAPTIVE_POOL: &[Key] = &[required("output_size", PerDim)];
+/// `output_size`, or instead `scale_factor` (burn's `Option`s, given as the value itself);
+/// `align_corners` does not change the cost.
+const INTERPOLATE: &[Key] = &[
+    required("output_size", PerDim),
+    optional("scale_factor", PerDimNumber, "None"),
+    optional("mode", Variant, "\"nearest\""),
+    optional("align_corners", Bool, "true"),
+];
 const BATCH_NORM: &[Key] = &[required("num_features", Positive)];
 const LAYER_NORM: &[Key] = &[required("d_model", Positive)];
 const GROUP_NORM: &[Key] = &[
@@ -148,9 +186,49 @@ const INSTANCE_NORM: &[Key] = &[
     optional("epsilon", Number, "1e-5"),
     optional("affine", Bool, "true"),
 ];
+// The activations' keys, burn's config fields: none changes the cost.
+const LEAKY_RELU: &[Key] = &[optional("negative_slope", Number, "0.01")];
+const ELU: &[Key] = &[optional("alpha", Number, "1.0")];
+const CELU: &[Key] = &[optional("alpha", Number, "1.0")];
+const HARD_SIGMOID: &[Key] = &[
+    optional("alpha", Number, "0.2"),
+    optional("beta", Number, "0.5"),
+];
+const HARDTANH: &[Key] = &[
+    optional("min_val", Number, "-1.0"),
+    optional("max_val", Number, "1.0"),
+];
+const HARD_SHRINK: &[Key] = &[optional("lambda", Number, "0.5")];
+const SOFT_SHRINK: &[Key] = &[optional("lambda", Number, "0.5")];
+const SOFTPLUS: &[Key] = &[
+    optional("beta", Number, "1.0"),
+    optional("threshold", Number, "20.0"),
+];
+const THRESHOLD: &[Key] = &[required("threshold", Number), required("value", Number)];
+const THRESHOLDED_RELU: &[Key] = &[optional("alpha", Number, "1.0")];
+const RRELU: &[Key] = &[
+    optional("lower", Number, "0.125"),
+    optional("upper", Number, "1.0 / 3.0"),
+];
+/// burn's `LocalResponseNormConfig`; alpha, beta and k do not change the cost.
+const LOCAL_RESPONSE_NORM: &[Key] = &[
+    required("size", Positive),
+    optional("alpha", Number, "0.0001"),
+    optional("beta", Number, "0.75"),
+    optional("k", Number, "1.0"),
+];
 const SOFTMAX: &[Key] = &[optional("dim", Int, "-1")];
 /// The probability does not change the cost: dropout is the identity at inference.
 const DROPOUT: &[Key] = &[optional("prob", Probability, "0.5")];
+const PIXEL_SHUFFLE: &[Key] = &[required("upscale_factor", Positive)];
+const PIXEL_UNSHUFFLE: &[Key] = &[required("downscale_factor", Positive)];
+/// burn's `Unfold4dConfig`, in its order.
+const UNFOLD: &[Key] = &[
+    required("kernel_size", PerDim),
+    optional("stride", PerDim, "1"),
+    optional("dilation", PerDim, "1"),
+    optional("padding", PerDimPadding, "0"),
+];
 const FLATTEN: &[Key] = &[
     optional("start_dim", Int, "1"),
     optional("end_dim", Int, "-1"),
@@ -201,13 +279,20 @@ const SWIGLU: &[Key] = &[
 const MUL: &[Key] = &[required("with", Fields)];
 const CLASS_TOKEN: &[Key] = &[required("dim", Positive)];
 const POSITION_EMBEDDING: &[Key] = &[required("seq_len", Positive), required("dim", Positive)];
+/// burn's `PositionalEncodingConfig`; `max_timescale` does not change the cost.
+const POSITIONAL_ENCODING: &[Key] = &[
+    optional("max_sequence_size", Positive, "5000"),
+    required("d_model", Positive),
+    optional("max_timescale", Positive, "10000"),
+];
 const ADD: &[Key] = &[required("with", Fields)];
 const CONCAT: &[Key] = &[required("with", Fields), optional("dim", Int, "1")];
 
 impl Op {
-    pub const ALL: [Op; 36] = [
+    pub const ALL: [Op; 62] = [
         Op::Conv1d,
         Op::Conv2d,
+        Op::ConvTranspose1d,
         Op::ConvTranspose2d,
         Op::Linear,
         Op::MaxPool1d,
@@ -216,25 +301,50 @@ impl Op {
         Op::AvgPool2d,
         Op::AdaptiveAvgPool1d,
         Op::AdaptiveAvgPool2d,
+        Op::Interpolate1d,
+        Op::Interpolate2d,
         Op::BatchNorm,
         Op::LayerNorm,
         Op::GroupNorm,
         Op::InstanceNorm,
+        Op::LocalResponseNorm,
         Op::Relu,
         Op::Relu6,
         Op::Gelu,
         Op::Silu,
         Op::Sigmoid,
         Op::Tanh,
+        Op::LeakyRelu,
+        Op::Elu,
+        Op::Celu,
+        Op::Selu,
+        Op::HardSigmoid,
+        Op::HardSwish,
+        Op::Hardtanh,
+        Op::HardShrink,
+        Op::SoftShrink,
+        Op::Softplus,
+        Op::Softsign,
+        Op::LogSigmoid,
+        Op::Mish,
+        Op::Tanhshrink,
+        Op::Threshold,
+        Op::ThresholdedRelu,
+        Op::RRelu,
         Op::Softmax,
         Op::Dropout,
+        Op::Identity,
         Op::Flatten,
         Op::Transpose,
         Op::Select,
+        Op::PixelShuffle,
+        Op::PixelUnshuffle,
+        Op::Unfold4d,
         Op::Embedding,
         Op::MultiHeadAttention,
         Op::ClassToken,
         Op::PositionEmbedding,
+        Op::PositionalEncoding,
         Op::Add,
         Op::Concat,
         Op::RmsNorm,
@@ -249,6 +359,7 @@ impl Op {
         match self {
             Op::Conv1d => "conv1d",
             Op::Conv2d => "conv2d",
+            Op::ConvTranspose1d => "conv_transpose1d",
             Op::ConvTranspose2d => "conv_transpose2d",
             Op::Linear => "linear",
             Op::MaxPool1d => "max_pool1d",
@@ -257,18 +368,42 @@ impl Op {
             Op::AvgPool2d => "avg_pool2d",
             Op::AdaptiveAvgPool1d => "adaptive_avg_pool1d",
             Op::AdaptiveAvgPool2d => "adaptive_avg_pool2d",
+            Op::Interpolate1d => "interpolate1d",
+            Op::Interpolate2d => "interpolate2d",
             Op::BatchNorm => "batch_norm",
             Op::LayerNorm => "layer_norm",
             Op::GroupNorm => "group_norm",
             Op::InstanceNorm => "instance_norm",
+            Op::LocalResponseNorm => "local_response_norm",
             Op::Relu => "relu",
             Op::Relu6 => "relu6",
             Op::Gelu => "gelu",
             Op::Silu => "silu",
             Op::Sigmoid => "sigmoid",
             Op::Tanh => "tanh",
+            Op::LeakyRelu => "leaky_relu",
+            Op::Elu => "elu",
+            Op::Celu => "celu",
+            Op::Selu => "selu",
+            Op::HardSigmoid => "hard_sigmoid",
+            Op::HardSwish => "hard_swish",
+            Op::Hardtanh => "hardtanh",
+            Op::HardShrink => "hard_shrink",
+            Op::SoftShrink => "soft_shrink",
+            Op::Softplus => "softplus",
+            Op::Softsign => "softsign",
+            Op::LogSigmoid => "log_sigmoid",
+            Op::Mish => "mish",
+            Op::Tanhshrink => "tanhshrink",
+            Op::Threshold => "threshold",
+            Op::ThresholdedRelu => "thresholded_relu",
+            Op::RRelu => "rrelu",
             Op::Softmax => "softmax",
             Op::Dropout => "dropout",
+            Op::Identity => "identity",
+            Op::PixelShuffle => "pixel_shuffle",
+            Op::PixelUnshuffle => "pixel_unshuffle",
+            Op::Unfold4d => "unfold4d",
             Op::Flatten => "flatten",
             Op::Transpose => "transpose",
             Op::Select => "select",
@@ -276,6 +411,7 @@ impl Op {
             Op::MultiHeadAttention => "multi_head_attention",
             Op::ClassToken => "class_token",
             Op::PositionEmbedding => "position_embedding",
+            Op::PositionalEncoding => "positional_encoding",
             Op::Add => "add",
             Op::Concat => "concat",
             Op::RmsNorm => "rms_norm",
@@ -294,17 +430,40 @@ impl Op {
     pub fn keys(self) -> &'static [Key] {
         match self {
             Op::Conv1d | Op::Conv2d => CONV,
-            Op::ConvTranspose2d => CONV_TRANSPOSE,
+            Op::ConvTranspose1d | Op::ConvTranspose2d => CONV_TRANSPOSE,
             Op::Linear => LINEAR,
             Op::MaxPool1d | Op::MaxPool2d | Op::AvgPool1d | Op::AvgPool2d => POOL,
             Op::AdaptiveAvgPool1d | Op::AdaptiveAvgPool2d => ADAPTIVE_POOL,
+            Op::Interpolate1d | Op::Interpolate2d => INTERPOLATE,
             Op::BatchNorm => BATCH_NORM,
             Op::LayerNorm => LAYER_NORM,
             Op::GroupNorm => GROUP_NORM,
             Op::InstanceNorm => INSTANCE_NORM,
+            Op::LocalResponseNorm => LOCAL_RESPONSE_NORM,
             Op::Relu | Op::Relu6 | Op::Gelu | Op::Silu | Op::Sigmoid | Op::Tanh => &[],
+            Op::Selu
+            | Op::HardSwish
+            | Op::Softsign
+            | Op::LogSigmoid
+            | Op::Mish
+            | Op::Tanhshrink => &[],
+            Op::LeakyRelu => LEAKY_RELU,
+            Op::Elu => ELU,
+            Op::Celu => CELU,
+            Op::HardSigmoid => HARD_SIGMOID,
+            Op::Hardtanh => HARDTANH,
+            Op::HardShrink => HARD_SHRINK,
+            Op::SoftShrink => SOFT_SHRINK,
+            Op::Softplus => SOFTPLUS,
+            Op::Threshold => THRESHOLD,
+            Op::ThresholdedRelu => THRESHOLDED_RELU,
+            Op::RRelu => RRELU,
             Op::Softmax => SOFTMAX,
             Op::Dropout => DROPOUT,
+            Op::Identity => &[],
+            Op::PixelShuffle => PIXEL_SHUFFLE,
+            Op::PixelUnshuffle => PIXEL_UNSHUFFLE,
+            Op::Unfold4d => UNFOLD,
             Op::Flatten => FLATTEN,
             Op::Transpose => TRANSPOSE,
             Op::Select => SELECT,
@@ -312,6 +471,7 @@ impl Op {
             Op::MultiHeadAttention => ATTENTION,
             Op::ClassToken => CLASS_TOKEN,
             Op::PositionEmbedding => POSITION_EMBEDDING,
+            Op::PositionalEncoding => POSITIONAL_ENCODING,
             Op::Add => ADD,
             Op::Concat => CONCAT,
             Op::RmsNorm => RMS_NORM,
@@ -325,12 +485,19 @@ impl Op {
     /// How many spatial dimensions a convolution or pooling kind slides over.
     pub fn spatial_dims(self) -> Option<usize> {
         match self {
-            Op::Conv1d | Op::MaxPool1d | Op::AvgPool1d | Op::AdaptiveAvgPool1d => Some(1),
+            Op::Conv1d
+            | Op::ConvTranspose1d
+            | Op::MaxPool1d
+            | Op::AvgPool1d
+            | Op::AdaptiveAvgPool1d
+            | Op::Interpolate1d => Some(1),
             Op::Conv2d
             | Op::ConvTranspose2d
             | Op::MaxPool2d
             | Op::AvgPool2d
-            | Op::AdaptiveAvgPool2d => Some(2),
+            | Op::AdaptiveAvgPool2d
+            | Op::Interpolate2d
+            | Op::Unfold4d => Some(2),
             _ => None,
         }
     }
@@ -340,6 +507,7 @@ impl Op {
         match self {
             Op::Conv1d => &["Conv1d"],
             Op::Conv2d => &["Conv2d"],
+            Op::ConvTranspose1d => &["ConvTranspose1d"],
             Op::ConvTranspose2d => &["ConvTranspose2d"],
             Op::Linear => &["Linear"],
             Op::MaxPool1d => &["MaxPool1d"],
@@ -348,22 +516,47 @@ impl Op {
             Op::AvgPool2d => &["AvgPool2d"],
             Op::AdaptiveAvgPool1d => &["AdaptiveAvgPool1d"],
             Op::AdaptiveAvgPool2d => &["AdaptiveAvgPool2d"],
+            Op::Interpolate1d => &["Interpolate1d"],
+            Op::Interpolate2d => &["Interpolate2d"],
             Op::BatchNorm => &["BatchNorm"],
             Op::LayerNorm => &["LayerNorm"],
             Op::GroupNorm => &["GroupNorm"],
             Op::InstanceNorm => &["InstanceNorm"],
+            Op::LocalResponseNorm => &["LocalResponseNorm"],
             Op::Relu => &["Relu"],
             Op::Gelu => &["Gelu"],
             Op::Sigmoid => &["Sigmoid"],
             Op::Tanh => &["Tanh"],
             Op::Silu => &["SiLU"],
+            Op::LeakyRelu => &["LeakyRelu"],
+            Op::Elu => &["Elu"],
+            Op::Celu => &["Celu"],
+            Op::Selu => &["Selu"],
+            Op::HardSigmoid => &["HardSigmoid"],
+            Op::HardSwish => &["HardSwish"],
+            Op::Hardtanh => &["Hardtanh"],
+            Op::HardShrink => &["HardShrink"],
+            Op::SoftShrink => &["SoftShrink"],
+            Op::Softplus => &["Softplus"],
+            Op::Softsign => &["Softsign"],
+            Op::LogSigmoid => &["LogSigmoid"],
+            Op::Mish => &["Mish"],
+            Op::Tanhshrink => &["Tanhshrink"],
+            Op::Threshold => &["Threshold"],
+            Op::ThresholdedRelu => &["ThresholdedRelu"],
+            Op::RRelu => &["RRelu"],
             Op::Dropout => &["Dropout"],
+            Op::Identity => &["Identity"],
+            Op::PixelShuffle => &["PixelShuffle"],
+            Op::PixelUnshuffle => &["PixelUnshuffle"],
+            Op::Unfold4d => &["Unfold4d"],
             Op::Embedding => &["Embedding"],
             Op::MultiHeadAttention => &["MultiHeadAttention"],
             Op::RmsNorm => &["RmsNorm"],
             Op::RotaryEncoding => &["RotaryEncoding"],
             Op::Swiglu => &["SwiGlu"],
             Op::CrossAttention => &["CrossAttention"],
+            Op::PositionalEncoding => &["PositionalEncoding"],
             _ => &[],
         }
     }
@@ -373,6 +566,7 @@ impl Op {
         match self {
             Op::Conv1d => &["Conv1d"],
             Op::Conv2d => &["Conv2d"],
+            Op::ConvTranspose1d => &["ConvTranspose1d"],
             Op::ConvTranspose2d => &["ConvTranspose2d"],
             Op::Linear => &["Linear"],
             Op::BatchNorm => &["BatchNorm"],
@@ -395,7 +589,25 @@ impl Op {
             Op::Silu => &["Silu", "SiLU", "Swish"],
             Op::Sigmoid => &["Sigmoid"],
             Op::Tanh => &["Tanh"],
+            Op::LeakyRelu => &["LeakyRelu"],
+            Op::Elu => &["Elu"],
+            Op::Celu => &["Celu"],
+            Op::Selu => &["Selu"],
+            Op::HardSigmoid => &["HardSigmoid"],
+            Op::HardSwish => &["HardSwish"],
+            Op::Hardtanh => &["Hardtanh"],
+            Op::HardShrink => &["HardShrink"],
+            Op::SoftShrink => &["SoftShrink"],
+            Op::Softplus => &["Softplus"],
+            Op::Softsign => &["Softsign"],
+            Op::LogSigmoid => &["LogSigmoid"],
+            Op::Mish => &["Mish"],
+            Op::Tanhshrink => &["Tanhshrink"],
+            Op::Threshold => &["Threshold"],
+            Op::ThresholdedRelu => &["ThresholdedRelu"],
+            Op::RRelu => &["RRelu"],
             Op::Dropout => &["Dropout"],
+            Op::Identity => &["Identity"],
             _ => &[],
         }
     }
@@ -409,7 +621,25 @@ impl Op {
             Op::Silu => Activation::Silu,
             Op::Sigmoid => Activation::Sigmoid,
             Op::Tanh => Activation::Tanh,
+            Op::LeakyRelu => Activation::LeakyRelu,
+            Op::Elu => Activation::Elu,
+            Op::Celu => Activation::Celu,
+            Op::Selu => Activation::Selu,
+            Op::HardSigmoid => Activation::HardSigmoid,
+            Op::HardSwish => Activation::HardSwish,
+            Op::Hardtanh => Activation::Hardtanh,
+            Op::HardShrink => Activation::HardShrink,
+            Op::SoftShrink => Activation::SoftShrink,
+            Op::Softplus => Activation::Softplus,
+            Op::Softsign => Activation::Softsign,
+            Op::LogSigmoid => Activation::LogSigmoid,
+            Op::Mish => Activation::Mish,
+            Op::Tanhshrink => Activation::Tanhshrink,
+            Op::Threshold => Activation::Threshold,
+            Op::ThresholdedRelu => Activation::ThresholdedRelu,
+            Op::RRelu => Activation::RRelu,
             Op::Dropout => return Some(Layer::Dropout),
+            Op::Identity => return Some(Layer::Identity),
             _ => return None,
         };
         Some(Layer::Activation(activation))
@@ -452,7 +682,9 @@ impl Layer {
         let by_dims = |one: Op, two: Op, dims: usize| if dims == 1 { one } else { two };
         Some(match self {
             Layer::Conv(c) => by_dims(Op::Conv1d, Op::Conv2d, c.kernel.len()),
-            Layer::ConvTranspose(_) => Op::ConvTranspose2d,
+            Layer::ConvTranspose(c) => {
+                by_dims(Op::ConvTranspose1d, Op::ConvTranspose2d, c.kernel.len())
+            }
             Layer::Linear { .. } => Op::Linear,
             Layer::Pool(p) => match p.kind {
                 super::PoolKind::Max => by_dims(Op::MaxPool1d, Op::MaxPool2d, p.kernel.len()),
@@ -461,10 +693,18 @@ impl Layer {
             Layer::AdaptiveAvgPool { output } => {
                 by_dims(Op::AdaptiveAvgPool1d, Op::AdaptiveAvgPool2d, output.len())
             }
+            Layer::Interpolate { resize, .. } => {
+                let dims = match resize {
+                    super::Resize::Size(s) => s.len(),
+                    super::Resize::Scale(s) => s.len(),
+                };
+                by_dims(Op::Interpolate1d, Op::Interpolate2d, dims)
+            }
             Layer::BatchNorm { .. } => Op::BatchNorm,
             Layer::LayerNorm { .. } => Op::LayerNorm,
             Layer::GroupNorm { .. } => Op::GroupNorm,
             Layer::InstanceNorm { .. } => Op::InstanceNorm,
+            Layer::LocalResponseNorm { .. } => Op::LocalResponseNorm,
             Layer::Activation(a) => match a {
                 Activation::Relu => Op::Relu,
                 Activation::Relu6 => Op::Relu6,
@@ -472,9 +712,30 @@ impl Layer {
                 Activation::Silu => Op::Silu,
                 Activation::Sigmoid => Op::Sigmoid,
                 Activation::Tanh => Op::Tanh,
+                Activation::LeakyRelu => Op::LeakyRelu,
+                Activation::Elu => Op::Elu,
+                Activation::Celu => Op::Celu,
+                Activation::Selu => Op::Selu,
+                Activation::HardSigmoid => Op::HardSigmoid,
+                Activation::HardSwish => Op::HardSwish,
+                Activation::Hardtanh => Op::Hardtanh,
+                Activation::HardShrink => Op::HardShrink,
+                Activation::SoftShrink => Op::SoftShrink,
+                Activation::Softplus => Op::Softplus,
+                Activation::Softsign => Op::Softsign,
+                Activation::LogSigmoid => Op::LogSigmoid,
+                Activation::Mish => Op::Mish,
+                Activation::Tanhshrink => Op::Tanhshrink,
+                Activation::Threshold => Op::Threshold,
+                Activation::ThresholdedRelu => Op::ThresholdedRelu,
+                Activation::RRelu => Op::RRelu,
             },
             Layer::Softmax { .. } => Op::Softmax,
             Layer::Dropout => Op::Dropout,
+            Layer::Identity => Op::Identity,
+            Layer::PixelShuffle { .. } => Op::PixelShuffle,
+            Layer::PixelUnshuffle { .. } => Op::PixelUnshuffle,
+            Layer::Unfold4d { .. } => Op::Unfold4d,
             Layer::Flatten { .. } => Op::Flatten,
             Layer::Transpose { .. } => Op::Transpose,
             Layer::Select { .. } => Op::Select,
@@ -493,6 +754,7 @@ impl Layer {
             // A tied head and a mixture of experts are written otherwise (a tied weight has
             // no field; experts are `module, repeat, active`).
             Layer::TiedLinear { .. } | Layer::Experts { .. } | Layer::Block(_) => return None,
+            Layer::PositionalEncoding { .. } => Op::PositionalEncoding,
         })
     }
 }

@@ -1,7 +1,7 @@
-//! Layers that only move data: `flatten`, `transpose` and `select` (views, no kernel) and
-//! `concat` (a copy).
+//! Layers that only move data: `identity`, `flatten`, `transpose` and `select` (views, no
+//! kernel), and `concat`, `pixel_shuffle`, `pixel_unshuffle` and `unfold4d` (copies).
 
-use super::common::elementwise_kernel;
+use super::common::{axis, elementwise_kernel, nonzero, per_dim, split_nc, window_out};
 use super::{LayerError, LayerEval};
 use crate::kernel::Elementwise;
 use crate::shape::{Shape, product, sum};
@@ -88,4 +88,99 @@ pub(super) fn concat(dim: i64, input: &Shape, others: &[Shape]) -> Result<LayerE
         params: 0,
         kernels: vec![elementwise_kernel(Elementwise::Copy, 0, &[n_out, n_out])?],
     })
+}
+
+/// PyTorch's `PixelShuffle(r)` (burn's `PixelShuffle`): `[*, C·r², H, W]` → `[*, C, H·r, W·r]`,
+/// a permutation copied, no arithmetic.
+pub(super) fn pixel_shuffle(r: u64, input: &Shape) -> Result<LayerEval, LayerError> {
+    nonzero(r, "upscale_factor")?;
+    let (lead, c, h, w) = channels_and_plane("pixel_shuffle", input)?;
+    let r2 = product(&[r, r], "upscale_factor²")?;
+    if !c.is_multiple_of(r2) {
+        return Err(LayerError::Invalid(format!(
+            "pixel_shuffle needs channels divisible by upscale_factor² = {r2}, but the input {input} has {c}"
+        )));
+    }
+    let mut out = lead.to_vec();
+    out.extend([
+        c / r2,
+        product(&[h, r], "the output height")?,
+        product(&[w, r], "the output width")?,
+    ]);
+    permuted(input, Shape(out))
+}
+
+/// PyTorch's `PixelUnshuffle(r)`: `[*, C, H·r, W·r]` → `[*, C·r², H, W]`, the inverse.
+pub(super) fn pixel_unshuffle(r: u64, input: &Shape) -> Result<LayerEval, LayerError> {
+    nonzero(r, "downscale_factor")?;
+    let (lead, c, h, w) = channels_and_plane("pixel_unshuffle", input)?;
+    if !h.is_multiple_of(r) || !w.is_multiple_of(r) {
+        return Err(LayerError::Invalid(format!(
+            "pixel_unshuffle needs height and width divisible by downscale_factor = {r}, but the input is {input}"
+        )));
+    }
+    let mut out = lead.to_vec();
+    out.extend([product(&[c, r, r], "the output channels")?, h / r, w / r]);
+    permuted(input, Shape(out))
+}
+
+/// `[*, C, H, W]` split into the leading dimensions and C, H, W.
+fn channels_and_plane<'a>(
+    op: &'static str,
+    input: &'a Shape,
+) -> Result<(&'a [u64], u64, u64, u64), LayerError> {
+    let d = input.dims();
+    if d.len() < 3 {
+        return Err(LayerError::Rank {
+            op,
+            expected: "[…, C, H, W]",
+            got: input.clone(),
+        });
+    }
+    let n = d.len();
+    Ok((&d[..n - 3], d[n - 3], d[n - 2], d[n - 1]))
+}
+
+/// `input` copied into `output`'s order: read once, written once.
+fn permuted(input: &Shape, output: Shape) -> Result<LayerEval, LayerError> {
+    let (n_in, n_out) = (input.numel()?, output.numel()?);
+    Ok(LayerEval {
+        output,
+        params: 0,
+        kernels: vec![elementwise_kernel(Elementwise::Copy, 0, &[n_in, n_out])?],
+    })
+}
+
+/// PyTorch's `nn.Unfold` (burn's `Unfold4d`): `[N, C, H, W]` → `[N, C·k1·k2, L]`, one column
+/// per sliding window, L windows by the convolution's rule; a copy, no arithmetic.
+pub(super) fn unfold4d(
+    kernel: &[u64],
+    stride: &[u64],
+    dilation: &[u64],
+    padding: &[u64],
+    input: &Shape,
+) -> Result<LayerEval, LayerError> {
+    per_dim(kernel, 2, "kernel_size", 1)?;
+    per_dim(stride, 2, "stride", 1)?;
+    per_dim(dilation, 2, "dilation", 1)?;
+    per_dim(padding, 2, "padding", 0)?;
+    let (n, c, spatial) = split_nc("unfold4d", input, 2)?;
+    let mut windows = Vec::with_capacity(2);
+    for i in 0..2 {
+        windows.push(window_out(
+            axis(i, 2),
+            spatial[i],
+            (padding[i], padding[i]),
+            kernel[i],
+            stride[i],
+            dilation[i],
+            false,
+        )?);
+    }
+    let output = Shape(vec![
+        n,
+        product(&[c, kernel[0], kernel[1]], "the unfolded channels")?,
+        product(&windows, "the windows")?,
+    ]);
+    permuted(input, output)
 }

@@ -1,6 +1,7 @@
 //! A layer kind and its keys: `conv2d(channels = [3, 64], kernel_size = 3)` → a core
 //! [`Layer`]. Each kind reads its keys through [`Keys`], which reports the rest.
 
+use alphaflops_core::layer::{InterpolateMode, Key, KeyType, Resize};
 use alphaflops_core::{Attention, Conv, ConvTranspose, Layer, Op, Padding, Pool, PoolKind};
 use proc_macro2::Span;
 
@@ -180,6 +181,69 @@ fn checked<T>(keys: &mut Keys, key: &'static str, read: Read<T>) {
     }
 }
 
+/// Reads a key by its type in the catalog; false when it is wrong or missing (reported).
+fn catalog_key(keys: &mut Keys, key: &Key) -> bool {
+    let read: Read<()> = match key.ty {
+        KeyType::Positive => |cx, k, v| attr::positive(cx, k, v).map(drop),
+        KeyType::Uint => |cx, k, v| attr::uint(cx, k, v).map(drop),
+        KeyType::Int => |cx, k, v| attr::int(cx, k, v).map(drop),
+        KeyType::Bool => |cx, k, v| attr::boolean(cx, k, v).map(drop),
+        KeyType::Probability => |cx, k, v| attr::probability(cx, k, v).map(drop),
+        // Numbers, and what no parameter-free kind takes.
+        _ => |cx, k, v| attr::number(cx, k, v).map(drop),
+    };
+    match key.default {
+        Some(_) => optional(keys, key.name, (), read).is_some(),
+        None => required(keys, key.name, &format!("{} = 1.0", key.name), read).is_some(),
+    }
+}
+
+/// `scale_factor = 2` or `[2, 1.5]`: positive factors, one per spatial dimension (burn's
+/// `f32`s).
+fn scale_factors(cx: &Ctxt, v: &Value, dims: usize) -> Option<Vec<f32>> {
+    let one = |v: &Value| -> Option<f32> {
+        let f = attr::number(cx, SCALE_FACTOR, v)?;
+        if f.is_finite() && f > 0.0 && f <= f64::from(f32::MAX) {
+            Some(f as f32)
+        } else {
+            cx.error(
+                v.range,
+                format!(
+                    "`scale_factor` values must be positive, found {f}{}",
+                    v.via()
+                ),
+            );
+            None
+        }
+    };
+    match &v.kind {
+        ValueKind::List(items) if items.len() == dims => items.iter().map(one).collect(),
+        ValueKind::List(items) => {
+            cx.error(
+                v.range,
+                format!("`scale_factor` takes {dims} values, found {}", items.len()),
+            );
+            None
+        }
+        _ => one(v).map(|f| vec![f; dims]),
+    }
+}
+
+/// `mode = "nearest"`: an [`InterpolateMode`] by its name in snake case.
+fn interpolate_mode(cx: &Ctxt, key: &str, v: &Value) -> Option<InterpolateMode> {
+    let name = attr::string(cx, key, v)?;
+    let mode = InterpolateMode::from_key(&name);
+    if mode.is_none() {
+        let names = InterpolateMode::ALL.map(InterpolateMode::key);
+        let head = format!("unknown {key} `{name}`");
+        cx.error(
+            v.range,
+            keys::unknown(head, &name, &names, "expected one of"),
+        );
+    }
+    mode
+}
+
 /// `groups = 1` and `bias = true`, shared by the convolutions.
 fn groups_and_bias(keys: &mut Keys) -> (Option<u64>, Option<bool>) {
     let groups = optional(keys, GROUPS, 1, attr::positive);
@@ -293,11 +357,11 @@ fn layer(mut keys: Keys, op: Op) -> Option<Layer> {
             })
         }),
         // conv_transpose2d(channels = [in, out], kernel_size, stride, padding, padding_out, dilation, groups, bias)
-        Op::ConvTranspose2d => conv_keys(
+        Op::ConvTranspose1d | Op::ConvTranspose2d => conv_keys(
             &mut keys,
             dims,
-            |keys| optional(keys, PADDING, vec![0; 2], pads),
-            |keys| optional(keys, PADDING_OUT, vec![0; 2], pads),
+            |keys| optional(keys, PADDING, vec![0; dims], pads),
+            |keys| optional(keys, PADDING_OUT, vec![0; dims], pads),
         )
         .map(|(c, padding, output_padding)| {
             Layer::ConvTranspose(ConvTranspose {
@@ -373,6 +437,40 @@ fn layer(mut keys: Keys, op: Op) -> Option<Layer> {
             required(&mut keys, OUTPUT_SIZE, "output_size = [1, 1]", per_dim)
                 .map(|output| Layer::AdaptiveAvgPool { output })
         }
+        // interpolate2d(output_size = [20, 20]), interpolate2d(scale_factor = 2, mode = "linear")
+        Op::Interpolate1d | Op::Interpolate2d => {
+            let size = keys
+                .value(OUTPUT_SIZE)
+                .map(|v| per_dim(cx, OUTPUT_SIZE, &v));
+            let scale = keys
+                .value(SCALE_FACTOR)
+                .map(|v| (scale_factors(cx, &v, dims), v.range));
+            let mode = optional(&mut keys, MODE, InterpolateMode::Nearest, interpolate_mode);
+            checked(&mut keys, ALIGN_CORNERS, attr::boolean);
+            let resize = match (size, scale) {
+                (Some(size), None) => size.map(Resize::Size),
+                (None, Some((scale, _))) => scale.map(Resize::Scale),
+                (Some(_), Some((_, range))) => {
+                    cx.error(
+                        range,
+                        "give either `output_size` or `scale_factor`, not both",
+                    );
+                    None
+                }
+                (None, None) => {
+                    let example = if dims == 1 {
+                        "output_size = 100` or `scale_factor = 2"
+                    } else {
+                        "output_size = [20, 20]` or `scale_factor = 2"
+                    };
+                    keys.missing(OUTPUT_SIZE, example);
+                    None
+                }
+            };
+            resize
+                .zip(mode)
+                .map(|(resize, mode)| Layer::Interpolate { resize, mode })
+        }
         // batch_norm(num_features = 64)
         Op::BatchNorm => required_positive(&mut keys, NUM_FEATURES, "num_features = 64")
             .map(|num_features| Layer::BatchNorm { num_features }),
@@ -400,17 +498,77 @@ fn layer(mut keys: Keys, op: Op) -> Option<Layer> {
                     affine,
                 })
         }
-        // relu, gelu, … (no keys)
-        Op::Relu | Op::Relu6 | Op::Gelu | Op::Silu | Op::Sigmoid | Op::Tanh => {
-            op.parameter_free_layer()
+        // local_response_norm(size = 5, alpha = 1e-4, beta = 0.75, k = 1.0)
+        Op::LocalResponseNorm => {
+            let size = required_positive(&mut keys, SIZE, "size = 5");
+            // alpha, beta and k do not change the cost: checked by their catalog type.
+            let read: Vec<bool> = op.keys()[1..]
+                .iter()
+                .map(|key| catalog_key(&mut keys, key))
+                .collect();
+            size.filter(|_| read.iter().all(|&ok| ok))
+                .map(|size| Layer::LocalResponseNorm { size })
+        }
+        // relu, leaky_relu(negative_slope = 0.2), dropout(prob = 0.5), …: a parameter-free
+        // kind, whose keys (read through the catalog) do not change the cost.
+        Op::Relu
+        | Op::Relu6
+        | Op::Gelu
+        | Op::Silu
+        | Op::Sigmoid
+        | Op::Tanh
+        | Op::LeakyRelu
+        | Op::Elu
+        | Op::Celu
+        | Op::Selu
+        | Op::HardSigmoid
+        | Op::HardSwish
+        | Op::Hardtanh
+        | Op::HardShrink
+        | Op::SoftShrink
+        | Op::Softplus
+        | Op::Softsign
+        | Op::LogSigmoid
+        | Op::Mish
+        | Op::Tanhshrink
+        | Op::Threshold
+        | Op::ThresholdedRelu
+        | Op::RRelu
+        | Op::Dropout
+        | Op::Identity => {
+            // Every key is read, so every error is reported.
+            let read: Vec<bool> = op
+                .keys()
+                .iter()
+                .map(|key| catalog_key(&mut keys, key))
+                .collect();
+            let read = read.into_iter().all(|ok| ok);
+            op.parameter_free_layer().filter(|_| read)
         }
         // softmax(dim = -1)
         Op::Softmax => optional(&mut keys, DIM, -1, attr::int).map(|dim| Layer::Softmax { dim }),
-        // dropout(prob = 0.5)
-        Op::Dropout => {
-            // The probability does not change the cost (dropout is the identity at inference).
-            checked(&mut keys, PROB, attr::probability);
-            Some(Layer::Dropout)
+        // unfold4d(kernel_size = [3, 3], stride, dilation, padding)
+        Op::Unfold4d => {
+            let kernel = required(&mut keys, KERNEL_SIZE, "kernel_size = [3, 3]", per_dim);
+            let stride = optional(&mut keys, STRIDE, ones.clone(), per_dim);
+            let dilation = optional(&mut keys, DILATION, ones.clone(), per_dim);
+            let padding = optional(&mut keys, PADDING, vec![0; dims], pads);
+            (|| {
+                Some(Layer::Unfold4d {
+                    kernel: kernel?,
+                    stride: stride?,
+                    dilation: dilation?,
+                    padding: padding?,
+                })
+            })()
+        }
+        // pixel_shuffle(upscale_factor = 2)
+        Op::PixelShuffle => required_positive(&mut keys, UPSCALE_FACTOR, "upscale_factor = 2")
+            .map(|upscale_factor| Layer::PixelShuffle { upscale_factor }),
+        // pixel_unshuffle(downscale_factor = 2)
+        Op::PixelUnshuffle => {
+            required_positive(&mut keys, DOWNSCALE_FACTOR, "downscale_factor = 2")
+                .map(|downscale_factor| Layer::PixelUnshuffle { downscale_factor })
         }
         // flatten(start_dim = 1, end_dim = -1)
         Op::Flatten => {
@@ -442,6 +600,17 @@ fn layer(mut keys: Keys, op: Op) -> Option<Layer> {
             let d = required_positive(&mut keys, DIM, "dim = 768");
             t.zip(d)
                 .map(|(seq_len, dim)| Layer::PositionEmbedding { seq_len, dim })
+        }
+        // positional_encoding(max_sequence_size = 512, d_model = 64, max_timescale = 10_000)
+        Op::PositionalEncoding => {
+            let t = optional(&mut keys, MAX_SEQUENCE_SIZE, 5000, attr::positive);
+            let d = required_positive(&mut keys, D_MODEL, "d_model = 64");
+            checked(&mut keys, MAX_TIMESCALE, attr::positive);
+            t.zip(d)
+                .map(|(max_sequence_size, d_model)| Layer::PositionalEncoding {
+                    d_model,
+                    max_sequence_size,
+                })
         }
         // embedding(n_embedding = 1000, d_model = 64)
         Op::Embedding => {
@@ -512,47 +681,4 @@ pub(super) fn unknown_kind(cx: &Ctxt, span: Span, kind: &str) {
         span,
         keys::unknown(head, kind, &accepted, "expected one of"),
     );
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Every kind reads the keys the catalog lists, in its order, and requires the ones it
-    /// gives no default: what "expected one of" and "needs" say is what the catalog says.
-    #[test]
-    fn every_kind_reads_the_keys_of_the_catalog() {
-        for op in Op::ALL {
-            let key = op.key();
-            let item: Item = syn::parse_str(&format!("{key}(zzzz_unrelated = 1)")).unwrap();
-            let cx = Ctxt::default();
-            kind_layer(&cx, &item);
-            let messages: Vec<String> = match cx.check() {
-                Ok(()) => Vec::new(),
-                Err(e) => e.into_iter().map(|e| e.to_string()).collect(),
-            };
-            let listed: Vec<&str> = op.keys().iter().map(|k| k.name).collect();
-            let leftover = messages
-                .iter()
-                .find(|m| m.contains("zzzz_unrelated") || m.contains("takes no keys"))
-                .unwrap_or_else(|| panic!("{key}: {messages:?}"));
-            match leftover.split_once("expected one of: ") {
-                Some((_, read)) => {
-                    assert_eq!(read.split(", ").collect::<Vec<_>>(), listed, "{key}")
-                }
-                None => assert!(listed.is_empty(), "{key}: {leftover}"),
-            }
-            let needed: Vec<&str> = messages
-                .iter()
-                .filter_map(|m| m.split_once(" needs `")?.1.split_once('`').map(|(k, _)| k))
-                .collect();
-            let required: Vec<&str> = op
-                .keys()
-                .iter()
-                .filter(|k| k.default.is_none())
-                .map(|k| k.name)
-                .collect();
-            assert_eq!(needed, required, "{key}");
-        }
-    }
 }

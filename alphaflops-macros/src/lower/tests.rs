@@ -1,12 +1,13 @@
 //! Lowering whole structs: graphs, nested blocks and their bindings.
 
-use alphaflops_core::{Layer, Model, Source};
+use alphaflops_core::{Layer, Model, Op, Source};
 use proc_macro2::{Ident, Span};
 
 use super::field::fields;
 use super::graph::model;
+use super::kinds::kind_layer;
 use super::*;
-use crate::attr::{Value, ValueKind};
+use crate::attr::{Item, Value, ValueKind};
 
 fn messages(cx: Ctxt) -> Vec<String> {
     match cx.check() {
@@ -386,4 +387,42 @@ fn a_vec_of_one_is_indexed_as_burn_indexes_it() {
             "`fcs` is a `Vec`, whose length the macro cannot see: add `repeat = …` with the number of elements it holds"
         ]
     );
+}
+
+/// Every kind reads the keys the catalog lists, in its order, and requires the ones it
+/// gives no default: what "expected one of" and "needs" say is what the catalog says.
+#[test]
+fn every_kind_reads_the_keys_of_the_catalog() {
+    for op in Op::ALL {
+        let key = op.key();
+        let item: Item = syn::parse_str(&format!("{key}(zzzz_unrelated = 1)")).unwrap();
+        let cx = Ctxt::default();
+        kind_layer(&cx, &item);
+        let messages: Vec<String> = match cx.check() {
+            Ok(()) => Vec::new(),
+            Err(e) => e.into_iter().map(|e| e.to_string()).collect(),
+        };
+        let listed: Vec<&str> = op.keys().iter().map(|k| k.name).collect();
+        let leftover = messages
+            .iter()
+            .find(|m| m.contains("zzzz_unrelated") || m.contains("takes no keys"))
+            .unwrap_or_else(|| panic!("{key}: {messages:?}"));
+        match leftover.split_once("expected one of: ") {
+            Some((_, read)) => {
+                assert_eq!(read.split(", ").collect::<Vec<_>>(), listed, "{key}")
+            }
+            None => assert!(listed.is_empty(), "{key}: {leftover}"),
+        }
+        let needed: Vec<&str> = messages
+            .iter()
+            .filter_map(|m| m.split_once(" needs `")?.1.split_once('`').map(|(k, _)| k))
+            .collect();
+        let required: Vec<&str> = op
+            .keys()
+            .iter()
+            .filter(|k| k.default.is_none())
+            .map(|k| k.name)
+            .collect();
+        assert_eq!(needed, required, "{key}");
+    }
 }
