@@ -30,6 +30,7 @@ mod configs;
 mod crossval;
 mod data;
 mod fit;
+mod kernelfit;
 mod measure;
 mod metrics;
 mod plot;
