@@ -605,8 +605,13 @@ fn message(p: &Priced, v: &Verdict) -> String {
         .collect();
     let m = v.budget.metric;
     let used = v.used();
+    // Time and energy are the predictions a fitted range can fail to back.
+    let note = matches!(m, Metric::TimeMs | Metric::EnergyMj)
+        .then(|| p.cost.extrapolation_note())
+        .flatten()
+        .map_or(String::new(), |n| format!("; {n}"));
     format!(
-        "`{}` is over its {} budget on profile `{}`: {} > {}{}; costliest layers: {}",
+        "`{}` is over its {} budget on profile `{}`: {} > {}{}; costliest layers: {}{note}",
         p.name,
         m.key(),
         p.cost.profile,
