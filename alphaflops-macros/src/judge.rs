@@ -4,7 +4,7 @@
 use alphaflops_core::baseline::Change;
 use alphaflops_core::budget::verdict_table;
 use alphaflops_core::settings::ENV_REPORT_DIR;
-use alphaflops_core::{LayerError, ModelCost, Op, Verdict};
+use alphaflops_core::{LayerError, Metric, ModelCost, Op, Verdict};
 
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
@@ -65,8 +65,13 @@ fn message(p: &Priced, v: &Verdict) -> String {
         .collect();
     let m = v.budget.metric;
     let used = v.used();
+    // Time and energy are the predictions a fitted range can fail to back.
+    let note = matches!(m, Metric::TimeMs | Metric::EnergyMj)
+        .then(|| p.cost.extrapolation_note())
+        .flatten()
+        .map_or(String::new(), |n| format!("; {n}"));
     format!(
-        "`{}` is over its {} budget on profile `{}`: {} > {}{}; costliest layers: {}",
+        "`{}` is over its {} budget on profile `{}`: {} > {}{}; costliest layers: {}{note}",
         p.name,
         m.key(),
         p.cost.profile,

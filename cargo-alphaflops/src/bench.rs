@@ -114,7 +114,7 @@ pub fn run(args: Args) -> Result<()> {
         csv_path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default()
     )
     .to_lowercase();
-    let profile = fit::with_provenance(fitted, source, &args.spec, env);
+    let profile = fit::with_ranges(fit::with_provenance(fitted, source, &args.spec, env), &measured.rows);
     fit::write_profile(&args.out, &profile)?;
     for w in fit::doubtful(&profile) {
         eprintln!("warning: {}: {w}", args.out.display());

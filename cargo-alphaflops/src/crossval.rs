@@ -29,9 +29,128 @@ pub struct Args {
     pub by: String,
     #[command(flatten)]
     pub spec: SpecArgs,
+    /// Instead of leaving groups out: fit on --data plus every other row of this CSV (a
+    /// random set), predict its remaining rows, then the other way round; reports both
+    /// halves and their mean
+    #[arg(long, value_name = "CSV")]
+    pub halves: Option<PathBuf>,
+    /// With --halves: list the held-out rows predicted more than this many percent off
+    #[arg(long, value_name = "PCT", requires = "halves")]
+    pub worst: Option<f64>,
     /// Print exactly one JSON object instead of a table
     #[arg(long)]
     pub json: bool,
+}
+
+/// One half of a `--halves` run: fitted on the grid and the other half, scored on this one.
+pub struct Half {
+    pub metrics: Metrics,
+    /// (row, prediction) of the held-out rows.
+    pub predicted: Vec<(Row, f64)>,
+    /// The form fitted (what `--model auto` chose).
+    pub form: String,
+}
+
+/// Fits on `grid` plus the rows of `random` of one parity, predicts the others; both ways.
+pub fn halves(grid: &[Row], random: &[Row], spec: &SpecArgs) -> Result<Vec<Half>> {
+    let device = crossval_device();
+    let mut out = Vec::new();
+    for parity in 0..2 {
+        let (test, train_half): (Vec<(usize, &Row)>, Vec<(usize, &Row)>) =
+            random.iter().enumerate().partition(|(i, _)| i % 2 == parity);
+        let mut train: Vec<Row> = grid.to_vec();
+        train.extend(train_half.into_iter().map(|(_, r)| r.clone()));
+        let mut base = fit::template("crossval", device.clone(), &spec.classes.0, spec.matmul_class);
+        if spec.matmul_class && !fit::matmul_class_fittable(&train, &base) {
+            base = fit::template("crossval", device.clone(), &spec.classes.0, false);
+        }
+        let fitted = fit::fit(&train, spec, &base).map_err(|e| err!("half {}: {e}", parity + 1))?;
+        let mut predicted = Vec::new();
+        for (_, r) in test {
+            let ms = alphaflops_core::price_kernels(&fitted.profile, &r.kernels)
+                .map_err(|e| err!("line {}: {e}", r.line))?
+                .predicted_ms;
+            predicted.push((r.clone(), ms));
+        }
+        let (p, t): (Vec<f64>, Vec<f64>) = predicted.iter().map(|(r, p)| (*p, r.t())).unzip();
+        let form = fitted.choice.as_ref().map_or_else(|| spec.describe(), |c| c.spec.describe());
+        out.push(Half { metrics: Metrics::of(&p, &t), predicted, form });
+    }
+    Ok(out)
+}
+
+fn crossval_device() -> Device {
+    Device {
+        name: "crossval".into(),
+        kind: alphaflops_core::DeviceKind::Gpu,
+        backend: "crossval".into(),
+        dtype: "f32".into(),
+        peak_flops_per_s: None,
+        memory_bandwidth_bytes_per_s: None,
+        power_w: None,
+    }
+}
+
+fn run_halves(args: &Args, random: &std::path::Path) -> Result<()> {
+    let grid = Table::read_many(&args.data)?;
+    let table = Table::read(random, true)?;
+    let hs = halves(&grid, &table.rows, &args.spec)?;
+    let mean = (hs[0].metrics.mape_pct + hs[1].metrics.mape_pct) / 2.0;
+    let all: Vec<&(Row, f64)> = hs.iter().flat_map(|h| &h.predicted).collect();
+    let (p, t): (Vec<f64>, Vec<f64>) = all.iter().map(|(r, p)| (*p, r.t())).unzip();
+    let pooled = Metrics::of(&p, &t);
+    let chosen = |h: &Half| h.form.clone();
+    if args.json {
+        let halves: Vec<serde_json::Value> = hs
+            .iter()
+            .enumerate()
+            .map(|(i, h)| json!({"half": i + 1, "n": h.metrics.n, "mape_pct": h.metrics.mape_pct, "median_ape_pct": h.metrics.median_ape_pct, "within10_pct": h.metrics.within10_pct, "spearman": h.metrics.spearman, "model": chosen(h)}))
+            .collect();
+        outln!(
+            "{}",
+            json!({"mean_mape_pct": mean, "pooled": serde_json::from_str::<serde_json::Value>(&pooled.json()).unwrap_or_default(), "halves": halves})
+        );
+        return Ok(());
+    }
+    outln!(
+        "fit on {} grid rows + one half of {}, predict the other half (both ways), {} model",
+        grid.len(),
+        random.display(),
+        args.spec.describe()
+    );
+    outln!(
+        "{:<6} {:>5} {:>9} {:>12} {:>10} {:>9}  form",
+        "half",
+        "n",
+        "MAPE %",
+        "median APE %",
+        "within10 %",
+        "spearman"
+    );
+    for (i, h) in hs.iter().enumerate() {
+        let m = &h.metrics;
+        outln!(
+            "{:<6} {:>5} {:>9.2} {:>12.2} {:>10.1} {:>9.4}  {}",
+            i + 1,
+            m.n,
+            m.mape_pct,
+            m.median_ape_pct,
+            m.within10_pct,
+            m.spearman,
+            chosen(h)
+        );
+    }
+    outln!("mean of the two halves: MAPE {mean:.2} % (pooled over {} rows: {:.2} %)", pooled.n, pooled.mape_pct);
+    if let Some(limit) = args.worst {
+        outln!("held-out rows more than {limit} % off (predicted / measured):");
+        outln!("{},predicted_ms,ratio", table.header.join(","));
+        for (r, p) in all {
+            if (p - r.t()).abs() / r.t() * 100.0 > limit {
+                outln!("{},{p:.6},{:.2}", r.fields.join(","), p / r.t());
+            }
+        }
+    }
+    Ok(())
 }
 
 pub struct Fold {
@@ -40,6 +159,8 @@ pub struct Fold {
     pub matmul_class_dropped: bool,
     pub alpha: Metrics,
     pub flops_only: Metrics,
+    /// The form fitted in this fold (what `--model auto` chose on the fold's training rows).
+    pub form: String,
 }
 
 pub fn crossval(rows: &[Row], group: &[String], spec: &SpecArgs) -> Result<(Comparison, Vec<Fold>)> {
@@ -52,15 +173,7 @@ pub fn crossval(rows: &[Row], group: &[String], spec: &SpecArgs) -> Result<(Comp
             groups.len()
         ));
     }
-    let device = Device {
-        name: "crossval".into(),
-        kind: alphaflops_core::DeviceKind::Gpu,
-        backend: "crossval".into(),
-        dtype: "f32".into(),
-        peak_flops_per_s: None,
-        memory_bandwidth_bytes_per_s: None,
-        power_w: None,
-    };
+    let device = crossval_device();
     let (mut pred, mut base_pred, mut t) = (Vec::new(), Vec::new(), Vec::new());
     let mut folds = Vec::new();
     for g in groups {
@@ -87,6 +200,7 @@ pub fn crossval(rows: &[Row], group: &[String], spec: &SpecArgs) -> Result<(Comp
         }
         let fold_base: Vec<f64> = test.iter().map(|r| c * r.flops as f64).collect();
         folds.push(Fold {
+            form: fitted.choice.as_ref().map_or_else(|| spec.describe(), |c| c.spec.describe()),
             held_out: g.clone(),
             matmul_class_dropped: dropped,
             alpha: Metrics::of(&fold_pred, &fold_t),
@@ -100,6 +214,9 @@ pub fn crossval(rows: &[Row], group: &[String], spec: &SpecArgs) -> Result<(Comp
 }
 
 pub fn run(args: Args) -> Result<()> {
+    if let Some(random) = &args.halves {
+        return run_halves(&args, random);
+    }
     let mut rows = Vec::new();
     let mut group = Vec::new();
     for p in &args.data {
@@ -122,7 +239,7 @@ pub fn run(args: Args) -> Result<()> {
         let folds: Vec<serde_json::Value> = folds
             .iter()
             .map(|f| {
-                let mut o = json!({"held_out": f.held_out, "n": f.alpha.n, "alpha_mape_pct": f.alpha.mape_pct, "flops_only_mape_pct": f.flops_only.mape_pct});
+                let mut o = json!({"held_out": f.held_out, "n": f.alpha.n, "alpha_mape_pct": f.alpha.mape_pct, "flops_only_mape_pct": f.flops_only.mape_pct, "form": f.form});
                 if args.spec.matmul_class {
                     o["matmul_class_fitted"] = json!(!f.matmul_class_dropped);
                 }
@@ -148,8 +265,9 @@ pub fn run(args: Args) -> Result<()> {
         outln!("{:<28} {:>5} {:>14} {:>17}", "held out", "n", "α MAPE %", "FLOPs-only MAPE %");
         for f in &folds {
             let note = if f.matmul_class_dropped { "  (too few dense rows to fit the matmul class)" } else { "" };
+            let form = if args.spec.model == fit::Form::Auto { format!("  [{}]", f.form) } else { String::new() };
             outln!(
-                "{:<28} {:>5} {:>14.2} {:>17.2}{note}",
+                "{:<28} {:>5} {:>14.2} {:>17.2}{form}{note}",
                 f.held_out,
                 f.alpha.n,
                 f.alpha.mape_pct,

@@ -19,7 +19,10 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use alphaflops_core::profile::{Memory, Provenance};
-use alphaflops_core::{AlphaClass, Combine, Device, DeviceKind, KernelOp, Profile, Timing, price_kernels};
+use alphaflops_core::{
+    AlphaClass, Combine, Device, DeviceKind, Elementwise, FittedRange, KernelOp, Profile, RangeOp, Timing,
+    price_kernels,
+};
 use levenberg_marquardt::{LeastSquaresProblem, LevenbergMarquardt};
 use nalgebra::{DMatrix, DVector, Dyn, Owned};
 
@@ -34,6 +37,33 @@ pub enum Form {
     Paper,
     /// Plus a latency floor and a memory term: t = latency + (compute ⊕ memory)
     Extended,
+    /// Kernel-aware: each kernel as the GEMM it runs, α_K(S) along M and saturation along
+    /// N and K, tiles and waves (`--units`, `--tiles`), roofline memory, launch latency
+    Kernel,
+    /// Fit every candidate form, score each by cross-validation on the data, keep the best
+    Auto,
+}
+
+/// Tile sizes (m×n) `fit` may pick from, with `--units`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Tiles(pub Vec<(u64, u64)>);
+
+/// Parses `--tiles 64x64,128x64`.
+pub fn parse_tiles(s: &str) -> std::result::Result<Tiles, String> {
+    s.split(',')
+        .map(|t| {
+            let (m, n) =
+                t.trim().split_once('x').ok_or_else(|| format!("`{t}` is not a tile; write M×N as e.g. 64x64"))?;
+            let num = |v: &str| {
+                v.parse::<u64>()
+                    .ok()
+                    .filter(|v| *v >= 1)
+                    .ok_or_else(|| format!("`{t}`: tile sizes are whole numbers ≥ 1, e.g. 128x64"))
+            };
+            Ok((num(m)?, num(n)?))
+        })
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map(Tiles)
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -98,8 +128,9 @@ pub struct Args {
 /// The model form to fit, shared by fit, crossval and bench.
 #[derive(clap::Args, Debug, Clone)]
 pub struct SpecArgs {
-    /// Model form: `paper` (scale, β, γ) or `extended` (+ latency floor and memory term)
-    #[arg(long, value_enum, default_value = "extended")]
+    /// Model form: `auto` (fit the candidates, keep the best by cross-validation), `paper`
+    /// (scale, β, γ), `extended` (+ latency floor and memory term) or `kernel` (GEMM-aware)
+    #[arg(long, value_enum, default_value = "auto")]
     pub model: Form,
     /// How the extended form combines compute and memory time (default: fit both, keep the better)
     #[arg(long, value_enum)]
@@ -122,6 +153,17 @@ pub struct SpecArgs {
     /// im2col (a convolution's unfolded input alone)
     #[arg(long, value_enum, default_value = "tensors")]
     pub memory: MemoryArg,
+    /// Parallel units (SMs of a GPU, threads of a CPU) for the kernel model's waves; with it,
+    /// `fit` also tries each of --tiles
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub units: Option<u64>,
+    /// Candidate output tiles (M×N) for the kernel model, used with --units
+    #[arg(long, value_parser = parse_tiles, default_value = "64x64,128x128")]
+    pub tiles: Tiles,
+    /// Folds of `--model auto`'s cross-validation when the data have fewer than 3
+    /// experiments (else it leaves one experiment out at a time)
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(2..))]
+    pub folds: u64,
 }
 
 impl SpecArgs {
@@ -129,8 +171,8 @@ impl SpecArgs {
     pub fn memory_mode(&self) -> Option<Memory> {
         match (self.model, self.memory) {
             (Form::Paper, _) => None,
-            (Form::Extended, MemoryArg::Tensors) => Some(Memory::Tensors),
-            (Form::Extended, MemoryArg::Im2col) => Some(Memory::Im2col),
+            (_, MemoryArg::Tensors) => Some(Memory::Tensors),
+            (_, MemoryArg::Im2col) => Some(Memory::Im2col),
         }
     }
 
@@ -140,11 +182,17 @@ impl SpecArgs {
         if self.floor {
             s.push_str(" + floor");
         }
-        if self.model == Form::Extended && self.memory == MemoryArg::Im2col {
+        if self.model == Form::Kernel && self.units.is_some() {
+            s.push_str(&format!(", {} units", self.units.unwrap_or(1)));
+        }
+        if self.model != Form::Paper && self.memory == MemoryArg::Im2col {
             s.push_str(", im2col memory");
         }
         if self.matmul_class {
             s.push_str(", matmul class");
+        }
+        if self.loss == Loss::L1 {
+            s.push_str(", l1");
         }
         s
     }
@@ -163,6 +211,8 @@ pub struct Fitted {
     pub sum_sq: f64,
     pub metrics: Metrics,
     pub starts: usize,
+    /// What `--model auto` chose (`None` for an explicit form).
+    pub choice: Option<Choice>,
 }
 
 /// A profile skeleton with kernel classes starting at `starts` (ascending, first 1; the
@@ -462,8 +512,93 @@ pub fn check_rows(rows: &[Row], form: Form, floor: bool, base: &Profile) -> Resu
     Ok(())
 }
 
-/// Fits a model form to rows; `base` gives device, name and class boundaries.
+/// Fits a model form to rows; `base` gives device, name and class boundaries. `--model auto`
+/// fits each candidate form and keeps the one that cross-validates best ([`choose`]).
 pub fn fit(rows: &[Row], spec: &SpecArgs, base: &Profile) -> Result<Fitted> {
+    match spec.model {
+        Form::Paper | Form::Extended => fit_alpha(rows, spec, base),
+        Form::Kernel => crate::kernelfit::fit(rows, spec, base),
+        Form::Auto => choose(rows, spec, base),
+    }
+}
+
+/// What `--model auto` chose, and how each candidate scored.
+#[derive(Clone, Debug)]
+pub struct Choice {
+    /// The winning candidate's flags.
+    pub spec: SpecArgs,
+    /// Each candidate's flags in words and its cross-validated MAPE (%), `None` where a fold
+    /// could not be fitted.
+    pub scores: Vec<(String, Option<f64>)>,
+    /// How the candidates were scored, in words.
+    pub scheme: String,
+}
+
+/// The candidate forms of `--model auto`: the extended α form with a floor (BENCHMARKS.md §3's
+/// best on the T2000) and with an added latency by least absolute error (§8's on the GPUs),
+/// and the kernel-aware form with a latency and with a floor, by least absolute error (robust
+/// to the rows where a library picks a slow algorithm); each with a matmul class where the rows
+/// can fit one. The other flags (classes, units, tiles, memory, combine) are the caller's.
+pub fn candidates(rows: &[Row], spec: &SpecArgs, base: &Profile) -> Vec<SpecArgs> {
+    let with_matmul = template("c", base.device.clone(), &spec.classes.0, true);
+    let matmul = spec.matmul_class || matmul_class_fittable(rows, &with_matmul);
+    let make = |model, floor, loss| SpecArgs { model, floor, loss, matmul_class: matmul, ..spec.clone() };
+    vec![
+        make(Form::Extended, true, Loss::L2),
+        make(Form::Extended, false, Loss::L1),
+        make(Form::Kernel, false, Loss::L1),
+        make(Form::Kernel, true, Loss::L1),
+    ]
+}
+
+/// `--model auto`: scores each candidate by cross-validation on `rows` alone (leave one
+/// experiment out when they hold 3 or more, else `--folds` interleaved folds), refits the best
+/// on every row, and records the scores.
+pub fn choose(rows: &[Row], spec: &SpecArgs, base: &Profile) -> Result<Fitted> {
+    let mut experiments: Vec<&str> = rows.iter().map(|r| r.experiment.as_str()).collect();
+    experiments.sort_unstable();
+    experiments.dedup();
+    let (group, scheme): (Vec<String>, String) = if experiments.len() >= 3 {
+        (
+            rows.iter().map(|r| r.experiment.clone()).collect(),
+            format!("leave-one-experiment-out over {} experiments", experiments.len()),
+        )
+    } else {
+        (
+            (0..rows.len()).map(|i| format!("fold {}", i as u64 % spec.folds)).collect(),
+            format!("{}-fold (interleaved rows)", spec.folds),
+        )
+    };
+    let cands = candidates(rows, spec, base);
+    // Data too thin for the simplest candidate get its message, not a failed comparison.
+    if let Some(first) = cands.first() {
+        let t = template(&base.name, base.device.clone(), &first.classes.0, first.matmul_class);
+        check_rows(rows, first.model, first.floor, &t)?;
+    }
+    let mut scores = Vec::new();
+    let mut best: Option<(f64, SpecArgs)> = None;
+    for cand in cands {
+        let score = crate::crossval::crossval(rows, &group, &cand).ok().map(|(c, _)| c.alpha.mape_pct);
+        if let Some(m) = score.filter(|m| m.is_finite())
+            && best.as_ref().is_none_or(|(b, _)| m < *b)
+        {
+            best = Some((m, cand.clone()));
+        }
+        scores.push((cand.describe(), score));
+    }
+    let Some((_, chosen)) = best else {
+        return Err(err!(
+            "--model auto: no candidate form could be cross-validated on these rows ({scheme}); measure more configurations or pick a form with --model"
+        ));
+    };
+    let base = template(&base.name, base.device.clone(), &chosen.classes.0, chosen.matmul_class);
+    let mut fitted = fit(rows, &chosen, &base)?;
+    fitted.choice = Some(Choice { spec: chosen, scores, scheme });
+    Ok(fitted)
+}
+
+/// Fits the paper's or the extended α form.
+fn fit_alpha(rows: &[Row], spec: &SpecArgs, base: &Profile) -> Result<Fitted> {
     let (form, combine, loss) = (spec.model, spec.combine.map(to_combine), spec.loss);
     // The paper form has no memory term, so it keeps the default count.
     let memory = spec.memory_mode().unwrap_or(Memory::Tensors);
@@ -476,8 +611,8 @@ pub fn fit(rows: &[Row], spec: &SpecArgs, base: &Profile) -> Result<Fitted> {
     let ln_t: Vec<f64> = rows.iter().map(|r| r.t().ln()).collect();
     let combines: Vec<Combine> = match (form, combine) {
         (Form::Paper, _) => vec![Combine::Sum],
-        (Form::Extended, Some(c)) => vec![c],
-        (Form::Extended, None) => vec![Combine::Sum, Combine::Max],
+        (_, Some(c)) => vec![c],
+        (_, None) => vec![Combine::Sum, Combine::Max],
     };
     let t_min = rows.iter().map(Row::t).fold(f64::INFINITY, f64::min);
     let t_med = crate::metrics::median(&rows.iter().map(Row::t).collect::<Vec<_>>());
@@ -572,7 +707,7 @@ pub fn fit(rows: &[Row], spec: &SpecArgs, base: &Profile) -> Result<Fitted> {
     let pred: Vec<f64> =
         rows.iter().map(|r| price_kernels(&profile, &r.kernels).map(|p| p.predicted_ms).unwrap_or(f64::NAN)).collect();
     let t: Vec<f64> = rows.iter().map(Row::t).collect();
-    Ok(Fitted { metrics: Metrics::of(&pred, &t), profile, sum_sq, starts })
+    Ok(Fitted { metrics: Metrics::of(&pred, &t), profile, sum_sq, starts, choice: None })
 }
 
 /// Attaches provenance to a fitted profile; the model form's flags go into its environment.
@@ -582,6 +717,28 @@ pub fn with_provenance(
     spec: &SpecArgs,
     mut environment: BTreeMap<String, String>,
 ) -> Profile {
+    if let Some(choice) = fitted.choice.take() {
+        let scores: Vec<String> = choice
+            .scores
+            .iter()
+            .map(|(s, m)| format!("{s}: {}", m.map_or("not fittable".to_string(), |m| format!("{m:.2} %"))))
+            .collect();
+        let mut p = with_provenance(fitted, source, &choice.spec, environment);
+        if let Some(prov) = &mut p.provenance {
+            prov.method.push_str(", chosen by --model auto");
+            prov.environment.insert(
+                "model_auto".to_string(),
+                format!(
+                    "chose `{}` by {} MAPE; candidates: {}",
+                    choice.spec.describe(),
+                    choice.scheme,
+                    scores.join("; ")
+                ),
+            );
+        }
+        return p;
+    }
+    environment.remove("model_auto");
     environment.insert("model".to_string(), spec.describe());
     environment.insert("classes_start_at_kernel_area".to_string(), format!("{:?}", spec.classes.0));
     // A refit without the flag must not keep the key copied by --environment-from.
@@ -598,6 +755,11 @@ pub fn with_provenance(
         (Form::Paper, true) => "paper form with a floor (t = max(floor, ms_per_flop·α·FLOPs))".to_string(),
         (Form::Extended, false) => format!("extended form (latency + compute {op} {memory})"),
         (Form::Extended, true) => format!("extended form with a floor (max(floor, compute {op} {memory}))"),
+        (Form::Kernel, floor) => format!(
+            "kernel-aware form (GEMM per op: α along M, saturation along N and K, tiles and waves, {} + compute ⊕ memory)",
+            if floor { "floor" } else { "latency" }
+        ),
+        (Form::Auto, _) => "the form --model auto chose".to_string(),
     };
     fitted.profile.provenance = Some(Provenance {
         source,
@@ -615,6 +777,28 @@ pub fn with_provenance(
         environment,
     });
     fitted.profile
+}
+
+/// The range `rows` cover, per op (`[[fitted_range]]`): what the profile may predict without
+/// extrapolating.
+pub fn fitted_ranges(profile: &Profile, rows: &[Row]) -> Vec<FittedRange> {
+    let ops = KernelOp::ALL.map(RangeOp::Gemm).into_iter().chain(Elementwise::ALL.map(RangeOp::Elementwise));
+    ops.filter_map(|op| {
+        let of = |r: &&Row| r.kernels.iter().any(|k| RangeOp::of(k) == Some(op));
+        let n = rows.iter().filter(of).count() as u64;
+        let kernels = rows.iter().flat_map(|r| &r.kernels).filter(|k| RangeOp::of(k) == Some(op));
+        FittedRange::of(profile, op, n, kernels)
+    })
+    .collect()
+}
+
+/// Records the range `rows` cover in `profile` (which makes it format 2).
+pub fn with_ranges(mut profile: Profile, rows: &[Row]) -> Profile {
+    profile.fitted_ranges = fitted_ranges(&profile, rows);
+    if profile.uses_format_2() {
+        profile.format = alphaflops_core::profile::FORMAT;
+    }
+    profile
 }
 
 pub fn describe(p: &Profile) -> String {
@@ -636,6 +820,22 @@ pub fn describe(p: &Profile) -> String {
             s.push_str(&format!(", floor_ms = {ms:.4}"));
         }
         s.push('\n');
+    }
+    for g in &p.gemm_classes {
+        s.push_str(&format!(
+            "  gemm {:<13} ms_per_flop = {:.4e}, n: (1 + {:.3}/n)^{:.3}, k: (1 + {:.3}/k)^{:.3}, tiles {}x{} over {} units, latency_ms = {:.4}, floor_ms = {:.4}, ms_per_byte = {:.4e}, combine = {:?}\n",
+            g.op.map_or("(every op)", |o| o.name()),
+            g.ms_per_flop, g.n_half, g.n_power, g.k_half, g.k_power, g.tile_m, g.tile_n, g.units,
+            g.latency_ms, g.floor_ms, g.ms_per_byte, g.combine
+        ));
+    }
+    for e in &p.elementwise_classes {
+        s.push_str(&format!(
+            "  {:<18} latency_ms = {:.4}, ms_per_byte = {:.4e}\n",
+            e.op.map_or("element-wise", |o| o.name()),
+            e.latency_ms,
+            e.ms_per_byte
+        ));
     }
     s
 }
@@ -679,7 +879,7 @@ pub fn run(args: Args) -> Result<()> {
     }
     env.insert("data".to_string(), sources.join(" "));
     env.insert("fitted_with".to_string(), format!("cargo xtask fit (alphaflops {})", env!("CARGO_PKG_VERSION")));
-    let profile = with_provenance(fitted, sources.join(" "), &args.spec, env);
+    let profile = with_ranges(with_provenance(fitted, sources.join(" "), &args.spec, env), &rows);
     write_profile(&args.out, &profile)?;
     for w in doubtful(&profile) {
         eprintln!("warning: {}: {w}", args.out.display());
@@ -785,6 +985,9 @@ mod tests {
             loss: Loss::L2,
             floor,
             memory,
+            units: None,
+            tiles: Tiles(vec![]),
+            folds: 5,
         }
     }
 

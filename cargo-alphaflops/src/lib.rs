@@ -33,6 +33,7 @@ mod crossval;
 mod data;
 mod fit;
 mod judge;
+mod kernelfit;
 mod measure;
 mod metrics;
 mod plot;
