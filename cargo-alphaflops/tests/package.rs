@@ -41,7 +41,49 @@ fn profile_configs() -> Vec<String> {
     out
 }
 
+/// Cargo takes a registry crate as immutable: its sources are extracted once (under
+/// `$CARGO_HOME/registry/src/-<hash>/`, `-` for the temporary local registry) and its build
+/// kept, so a second run would verify against the alphaflops libraries the first one packaged.
+/// Dropping those sources and fingerprints makes it use this run's .crate files (the
+/// workspace's own builds of them rebuild next time).
+fn forget_packaged_builds() {
+    let home = std::env::var_os("CARGO_HOME")
+        .map_or_else(|| Path::new(&std::env::var_os("HOME").unwrap_or_default()).join(".cargo"), Into::into);
+    if let Ok(registries) = std::fs::read_dir(home.join("registry/src")) {
+        for registry in registries.flatten() {
+            if !registry.file_name().to_string_lossy().starts_with('-') {
+                continue;
+            }
+            for name in ["alphaflops-core-", "alphaflops-macros-", "alphaflops-"] {
+                let Ok(crates) = std::fs::read_dir(registry.path()) else { continue };
+                for krate in crates.flatten() {
+                    let file = krate.file_name().to_string_lossy().into_owned();
+                    if file.strip_prefix(name).is_some_and(|v| v.starts_with(|c: char| c.is_ascii_digit())) {
+                        let _ = std::fs::remove_dir_all(krate.path());
+                    }
+                }
+            }
+        }
+    }
+    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| Path::new(REPO).join("target"), Into::into);
+    let Ok(entries) = std::fs::read_dir(target.join("debug/.fingerprint")) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let ours = ["alphaflops-core-", "alphaflops-macros-", "alphaflops-"]
+            .iter()
+            .any(|p| name.strip_prefix(p).is_some_and(|h| h.chars().all(|c| c.is_ascii_hexdigit())));
+        if ours {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
 fn package(crates: &[&str], verify: bool) -> Option<String> {
+    if verify {
+        forget_packaged_builds();
+    }
     let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
     cmd.current_dir(REPO).args(["package", "--offline", "--allow-dirty", "--quiet"]);
     if !verify {
