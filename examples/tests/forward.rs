@@ -382,3 +382,31 @@ fn a_copy_the_annotation_misses_and_a_field_the_forward_skips_are_named() {
         );
     }
 }
+
+/// The Llama-style decoder traces, constants included (the rotary encoding's frequencies are
+/// a tensor, not a parameter, and move to the capture device with the weights), and prices
+/// within 2 % of its annotation: burn rotates queries and keys with a small matmul (the
+/// annotation's 3 element-wise FLOPs per element). `verify_forward` does not yet attribute the
+/// composite kinds (grouped-query attention written as four linears, `swiglu`), so it is not
+/// asserted here.
+#[test]
+fn the_llama_decoder_traces_close_to_its_annotation() {
+    use alphaflops_examples::burn_llama::LlamaDecoder;
+    let device = burn_cpu();
+    let model = LlamaDecoder::new(burn::module::Initializer::Zeros, &device);
+    let traced = trace(&model, [1, 16], |m, x: Tensor<2>| {
+        m.forward(x.int(), &mut m.cache())
+    })
+    .unwrap_or_else(|e| panic!("{e}"));
+    let profile = Profile::default_profile();
+    let cost = traced.price(&profile).unwrap();
+    let annotated = LlamaDecoder::cost();
+    assert_eq!(cost.params, annotated.params);
+    let off = (cost.macs as f64 - annotated.macs as f64).abs() / annotated.macs as f64;
+    assert!(
+        off < 0.02,
+        "traced {} MACs, annotated {}",
+        cost.macs,
+        annotated.macs
+    );
+}

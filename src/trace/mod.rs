@@ -366,6 +366,9 @@ fn capture_on<M: Module, const D: usize, O, F: FnOnce(&M, Tensor<D>) -> O>(
                 path: Vec::new(),
                 found: &mut params,
             });
+            // Constant tensors that are no parameters (a rotary encoding's frequencies) stay
+            // where the caller's model keeps them; the forward needs them on this device too.
+            let copy = copy.to_device(&device);
             let x = Tensor::<D>::zeros(input, &device);
             if let Some(forward) = forward.take() {
                 output = Some(forward(&copy, x));
