@@ -12,7 +12,7 @@
 //! Weights live in a [`VarMap`] under each field's name (`vb.pp("<field>")`, as
 //! `alphaflops::verify_candle` needs).
 
-use candle_core::{D, DType, Device, Module, Result, Tensor};
+use candle_core::{DType, Device, Module, Result, Tensor};
 use candle_nn::kv_cache::KvCache;
 use candle_nn::{Activation, Embedding, Linear, RmsNorm, VarBuilder, VarMap};
 
@@ -247,7 +247,7 @@ mod tests {
             model.layers[0].self_attn.cache.current_seq_len(),
             PROMPT + 1
         );
-        let _ = step.max(D::Minus1).unwrap();
+        let _ = step.max(candle_core::D::Minus1).unwrap();
     }
 
     #[test]
