@@ -387,6 +387,24 @@ impl Problem<'_> {
     }
 }
 
+/// The Jacobian of `residuals_at` at `theta` by forward differences, one step per parameter
+/// scaled to its size: the residuals run a whole pricing, which has no closed derivative.
+pub(crate) fn forward_jacobian(
+    theta: &DVector<f64>,
+    residuals_at: impl Fn(&DVector<f64>) -> Option<DVector<f64>>,
+) -> Option<DMatrix<f64>> {
+    let r0 = residuals_at(theta)?;
+    let mut j = DMatrix::zeros(r0.len(), theta.len());
+    for k in 0..theta.len() {
+        let h = 1e-6 * theta[k].abs().max(1.0);
+        let mut t = theta.clone();
+        t[k] += h;
+        let r = residuals_at(&t)?;
+        j.set_column(k, &((r - &r0) / h));
+    }
+    Some(j)
+}
+
 impl LeastSquaresProblem<f64, Dyn, Dyn> for Problem<'_> {
     type ResidualStorage = Owned<f64, Dyn>;
     type JacobianStorage = Owned<f64, Dyn, Dyn>;
@@ -405,16 +423,7 @@ impl LeastSquaresProblem<f64, Dyn, Dyn> for Problem<'_> {
     }
 
     fn jacobian(&self) -> Option<DMatrix<f64>> {
-        let r0 = self.residuals_at(&self.theta)?;
-        let mut j = DMatrix::zeros(r0.len(), self.theta.len());
-        for k in 0..self.theta.len() {
-            let h = 1e-6 * self.theta[k].abs().max(1.0);
-            let mut t = self.theta.clone();
-            t[k] += h;
-            let r = self.residuals_at(&t)?;
-            j.set_column(k, &((r - &r0) / h));
-        }
-        Some(j)
+        forward_jacobian(&self.theta, |t| self.residuals_at(t))
     }
 }
 

@@ -14,7 +14,7 @@ use levenberg_marquardt::{LeastSquaresProblem, LevenbergMarquardt};
 use nalgebra::{DMatrix, DVector, Dyn, Owned};
 
 use crate::data::Row;
-use crate::fit::{Fitted, Loss, SpecArgs};
+use crate::fit::{Fitted, Loss, SpecArgs, forward_jacobian};
 use crate::metrics::Metrics;
 use crate::{Result, err};
 
@@ -115,16 +115,7 @@ impl LeastSquaresProblem<f64, Dyn, Dyn> for Problem<'_> {
     }
 
     fn jacobian(&self) -> Option<DMatrix<f64>> {
-        let r0 = self.residuals_at(&self.theta)?;
-        let mut j = DMatrix::zeros(r0.len(), self.theta.len());
-        for k in 0..self.theta.len() {
-            let h = 1e-6 * self.theta[k].abs().max(1.0);
-            let mut t = self.theta.clone();
-            t[k] += h;
-            let r = self.residuals_at(&t)?;
-            j.set_column(k, &((r - &r0) / h));
-        }
-        Some(j)
+        forward_jacobian(&self.theta, |t| self.residuals_at(t))
     }
 }
 
