@@ -10,7 +10,10 @@ const PROFILES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/profiles");
 fn embedded_default_is_the_paper_profile() {
     let p = Profile::default_profile();
     assert_eq!(p.name, DEFAULT_PROFILE_NAME);
-    assert_eq!(p.format, 1);
+    // Format 2 for its fitted ranges only: the paper's constants, as below.
+    assert_eq!(p.format, 2);
+    assert_eq!(p.fitted_ranges.len(), 2);
+    assert!(p.gemm_classes.is_empty() && p.elementwise_classes.is_empty());
     assert_eq!(p.timing.ms_per_flop, 0.0375e-6 / 2.0);
     assert_eq!(p.timing.latency_ms, 0.0);
     assert_eq!(p.timing.ms_per_byte, 0.0);
