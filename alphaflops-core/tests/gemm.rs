@@ -107,7 +107,9 @@ fn format_2_sections_are_checked() {
     // Format 1 cannot carry them: the error points at the section.
     let text = format!(
         "{}\n[[gemm_class]]\nms_per_flop = 1e-9\n",
-        Profile::shipped("nvidia-h200-cudnn-f32").unwrap().to_toml_string()
+        Profile::shipped("nvidia-h200-cudnn-f32")
+            .unwrap()
+            .to_toml_string()
     );
     let e = Profile::from_toml_str(&text, "old.toml").unwrap_err();
     assert!(e.message.contains("need `format = 2`"), "{e}");
