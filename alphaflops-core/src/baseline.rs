@@ -78,13 +78,9 @@ pub struct Entry {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "opt_non_negative"
+        deserialize_with = "crate::profile::opt_non_negative"
     )]
     pub memory_mb: Option<f64>,
-}
-
-fn opt_non_negative<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
-    crate::profile::non_negative(d).map(Some)
 }
 
 /// `format = 1`; another version is refused where it is written.

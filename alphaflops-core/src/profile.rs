@@ -491,7 +491,7 @@ fn finite<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
     }
 }
 
-fn positive<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+pub(crate) fn positive<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
     let v = finite(d)?;
     if v > 0.0 {
         Ok(v)
@@ -513,7 +513,7 @@ fn opt_positive<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error
     positive(d).map(Some)
 }
 
-fn opt_non_negative<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+pub(crate) fn opt_non_negative<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
     non_negative(d).map(Some)
 }
 

@@ -42,7 +42,7 @@ pub struct GemmClass {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub op: Option<KernelOp>,
     /// Milliseconds per (padded, α-weighted) FLOP at full efficiency; > 0.
-    #[serde(deserialize_with = "positive")]
+    #[serde(deserialize_with = "crate::profile::positive")]
     pub ms_per_flop: f64,
     /// Whether α_K(S) of the alpha classes multiplies the compute term (the M axis as in
     /// the paper); default true.
@@ -51,37 +51,37 @@ pub struct GemmClass {
     /// Saturation along M, N and K: `(1 + half/d)^power`, both ≥ 0; 0 means flat.
     #[serde(
         default,
-        deserialize_with = "non_negative",
+        deserialize_with = "crate::profile::non_negative",
         skip_serializing_if = "is_zero"
     )]
     pub m_half: f64,
     #[serde(
         default,
-        deserialize_with = "non_negative",
+        deserialize_with = "crate::profile::non_negative",
         skip_serializing_if = "is_zero"
     )]
     pub m_power: f64,
     #[serde(
         default,
-        deserialize_with = "non_negative",
+        deserialize_with = "crate::profile::non_negative",
         skip_serializing_if = "is_zero"
     )]
     pub n_half: f64,
     #[serde(
         default,
-        deserialize_with = "non_negative",
+        deserialize_with = "crate::profile::non_negative",
         skip_serializing_if = "is_zero"
     )]
     pub n_power: f64,
     #[serde(
         default,
-        deserialize_with = "non_negative",
+        deserialize_with = "crate::profile::non_negative",
         skip_serializing_if = "is_zero"
     )]
     pub k_half: f64,
     #[serde(
         default,
-        deserialize_with = "non_negative",
+        deserialize_with = "crate::profile::non_negative",
         skip_serializing_if = "is_zero"
     )]
     pub k_power: f64,
@@ -107,19 +107,19 @@ pub struct GemmClass {
     pub units: u64,
     #[serde(
         default,
-        deserialize_with = "non_negative",
+        deserialize_with = "crate::profile::non_negative",
         skip_serializing_if = "is_zero"
     )]
     pub latency_ms: f64,
     #[serde(
         default,
-        deserialize_with = "non_negative",
+        deserialize_with = "crate::profile::non_negative",
         skip_serializing_if = "is_zero"
     )]
     pub floor_ms: f64,
     #[serde(
         default,
-        deserialize_with = "non_negative",
+        deserialize_with = "crate::profile::non_negative",
         skip_serializing_if = "is_zero"
     )]
     pub ms_per_byte: f64,
@@ -138,17 +138,17 @@ pub struct ElementwiseClass {
     pub op: Option<Elementwise>,
     #[serde(
         default,
-        deserialize_with = "non_negative",
+        deserialize_with = "crate::profile::non_negative",
         skip_serializing_if = "is_zero"
     )]
     pub latency_ms: f64,
     #[serde(
         default,
-        deserialize_with = "non_negative",
+        deserialize_with = "crate::profile::non_negative",
         skip_serializing_if = "is_zero"
     )]
     pub floor_ms: f64,
-    #[serde(deserialize_with = "non_negative")]
+    #[serde(deserialize_with = "crate::profile::non_negative")]
     pub ms_per_byte: f64,
 }
 
@@ -389,28 +389,6 @@ fn is_sum(c: &Combine) -> bool {
 }
 fn is_tensors(m: &Memory) -> bool {
     *m == Memory::Tensors
-}
-
-fn finite<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
-    let v = f64::deserialize(d)?;
-    if v.is_finite() {
-        Ok(v)
-    } else {
-        Err(D::Error::custom(format!("{v} is not a finite number")))
-    }
-}
-
-fn positive<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
-    let v = finite(d)?;
-    if v > 0.0 {
-        Ok(v)
-    } else {
-        Err(D::Error::custom(format!("must be greater than 0, got {v}")))
-    }
-}
-
-fn non_negative<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
-    crate::profile::non_negative(d)
 }
 
 fn at_least_one<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
