@@ -137,33 +137,6 @@ impl Attention {
         Ok(())
     }
 
-    /// Trainable parameters of the four projections.
-    pub fn params(&self) -> Result<u64, LayerError> {
-        let q = product(&[self.n_heads, self.d_head], "the query width")?;
-        let kv = product(&[self.n_heads_kv, self.d_head], "the key width")?;
-        let kv_in = self.d_context.unwrap_or(self.d_model);
-        let weights = sum(
-            &[
-                product(&[self.d_model, q], "the parameter count")?,
-                product(&[2, kv_in, kv], "the parameter count")?,
-                product(&[q, self.d_model], "the parameter count")?,
-            ],
-            "the parameter count",
-        )?;
-        if !self.bias {
-            return Ok(weights);
-        }
-        sum(
-            &[
-                weights,
-                q,
-                product(&[2, kv], "the parameter count")?,
-                self.d_model,
-            ],
-            "the parameter count",
-        )
-    }
-
     /// Keys each batch element's queries see, and the query–key pairs kept per head.
     fn keys_and_pairs(&self, t: u64, context: Option<u64>) -> Result<(u64, u64), LayerError> {
         let keys = match context {
