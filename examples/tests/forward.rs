@@ -15,7 +15,7 @@ use burn::nn::pool::{MaxPool2d, MaxPool2dConfig};
 use burn::nn::{
     BatchNorm, BatchNormConfig, Embedding, EmbeddingConfig, GroupNorm, GroupNormConfig,
     InstanceNorm, InstanceNormConfig, Linear, LinearConfig, PaddingConfig2d, Relu, RotaryEncoding,
-    RotaryEncodingConfig,
+    RotaryEncodingConfig, SwiGlu, SwiGluConfig,
 };
 use burn::prelude::*;
 
@@ -656,4 +656,35 @@ fn tied_weights_are_compared_with_their_tied_linear() {
     let text = err.to_string();
     assert_eq!(err.mismatches[0].field(), "mix", "{text}");
     assert!(text.contains("`mix`: the forward ran it 2 times"), "{text}");
+}
+
+/// burn's `SwiGlu` is two linears and a SiLU: one use of the field. Run twice, the field and
+/// its SiLU are each one use too many.
+#[alphaflops::cost_budget(input = [1, 4, 8], params = "1M")]
+#[derive(Module, Debug)]
+struct Gated {
+    #[layer(swiglu(d_input = 8, d_output = 8))]
+    gate_up: SwiGlu,
+}
+
+#[test]
+fn swiglu_is_one_use_of_its_field() {
+    let model = Gated {
+        gate_up: SwiGluConfig::new(8, 8).init(&burn_cpu()),
+    };
+    assert_forward(&model, |m, x: Tensor<3>| m.gate_up.forward(x));
+    let err = verify_forward(&model, |m, x: Tensor<3>| {
+        m.gate_up.forward(m.gate_up.forward(x))
+    })
+    .unwrap_err();
+    let lines: Vec<String> = err.mismatches.iter().map(Mismatch::to_string).collect();
+    for line in [
+        "`gate_up`: the forward ran it 2 times (linear 8 → 8, last to [1, 4, 8]); the annotation prices it once",
+        "`gate_up`: the forward ran 2 silu; the annotation prices 1 (priced at `gate_up`; run after `gate_up.linear_inner`, `gate_up.linear_inner`)",
+    ] {
+        assert!(
+            lines.iter().any(|l| l == line),
+            "missing {line:?} in\n{err}"
+        );
+    }
 }
