@@ -52,18 +52,23 @@ fn leaves<'a>(model: &'a Model, evaluated: &[Evaluated], prefix: &str, out: &mut
         let path = format!("{prefix}{}", node.name);
         match &node.layer {
             Layer::Block(inner) => leaves(inner, &e.children, &format!("{path}."), out),
-            layer => out.push(Leaf {
-                path,
-                layer,
-                input: e.input.clone(),
-                output: e.eval.output.clone(),
-                params: e.eval.params,
-                macs: e.eval.macs(),
+            layer => {
                 // The forward's kernels alone (a training step's evaluation adds backward).
-                kernels: layer
+                let kernels = layer
                     .infer(&e.input)
-                    .map_or_else(|_| e.eval.kernels.clone(), |l| l.kernels),
-            }),
+                    .map_or_else(|_| e.eval.kernels.clone(), |l| l.kernels);
+                out.push(Leaf {
+                    path,
+                    layer,
+                    input: e.input.clone(),
+                    output: e.eval.output.clone(),
+                    params: e.eval.params,
+                    macs: kernels
+                        .iter()
+                        .fold(0u64, |acc, k| acc.saturating_add(k.macs)),
+                    kernels,
+                })
+            }
         }
     }
 }
@@ -199,7 +204,11 @@ fn as_burn_runs(leaf: &Leaf) -> (u64, u64) {
 /// MACs exactly and the output shape); parameterless operations are compared by count
 /// (`relu`, `gelu`, `softmax`, pooling, `add`); in total, MACs must match exactly and
 /// element-wise FLOPs within [`ELEMENTWISE_TOLERANCE`], and every output shape the annotation
-/// claims must occur in the forward. A failure lists every disagreement, e.g.
+/// claims must occur in the forward. Composite kinds (attention's projections, `swiglu`, an
+/// affine group norm) are one use of their field; the totals count each layer as burn runs
+/// it, causal attention at its dense products among them; burn's rotations are compared with
+/// the nearest `rotary_encoding` field, apart from the totals. A failure lists every
+/// disagreement, e.g.
 ///
 /// ```text
 /// `Net`'s #[layer] annotations disagree with its forward pass; 2 mismatches:
