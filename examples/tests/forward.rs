@@ -424,6 +424,17 @@ fn the_llama_decoder_traces_as_burn_runs_it() {
         layers as usize * 2 * 3,
         "matmul, product, sum per rotation"
     );
+    // Each layer's causal mask, `tril_mask` on `arange`s, reads neither the input nor a weight.
+    let constant: Vec<&str> = traced
+        .ops()
+        .iter()
+        .filter(|o| o.is_priced() && o.from_constants)
+        .map(|o| o.op.as_str())
+        .collect();
+    assert_eq!(
+        constant,
+        ["sub_scalar", "sub", "lower_elem"].repeat(N_LAYERS)
+    );
 }
 
 /// The whole decoder passes: grouped-query attention written as four linears and `swiglu`'s

@@ -20,6 +20,9 @@ struct Origin {
     param: Option<String>,
     /// The op that produced it.
     producer: Option<usize>,
+    /// Whether it depends on the model's input or a parameter; constants (a mask built from
+    /// `arange`, frequencies) do not.
+    data: bool,
 }
 
 fn dims(t: &TensorIr) -> Vec<u64> {
@@ -641,9 +644,32 @@ pub(super) fn convert(
                 Origin {
                     param: Some(path.clone()),
                     producer: None,
+                    data: true,
                 },
             );
         }
+    }
+    // The input: the first `zeros` of its shape after the parameters'.
+    let input_zeros = graph
+        .operations
+        .iter()
+        .filter_map(|op| match op {
+            OperationIr::BaseFloat(BaseOperationIr::Zeros(c)) => Some((true, &c.out)),
+            OperationIr::BaseInt(BaseOperationIr::Zeros(c))
+            | OperationIr::BaseBool(BaseOperationIr::Zeros(c)) => Some((false, &c.out)),
+            _ => None,
+        })
+        .skip(params.len())
+        .find(|(float, t)| *float && t.shape.iter().eq(input.iter()))
+        .map(|(_, t)| t);
+    if let Some(t) = input_zeros {
+        origin.insert(
+            t.id,
+            Origin {
+                data: true,
+                ..Origin::default()
+            },
+        );
     }
 
     let mut model = Model::new(name, input_shape);
@@ -753,6 +779,7 @@ pub(super) fn convert(
                     Origin {
                         param: None,
                         producer: Some(p),
+                        data: !ops[p].from_constants,
                     },
                 );
             }
@@ -766,6 +793,7 @@ pub(super) fn convert(
                 eval: empty(&shape(out)),
                 detail: "x · sigmoid(x), fused into the silu".into(),
                 part_of: None,
+                from_constants: ops[p].from_constants,
             });
             continue;
         }
@@ -801,6 +829,7 @@ pub(super) fn convert(
                     Origin {
                         param: None,
                         producer: Some(p),
+                        data: !ops[p].from_constants,
                     },
                 );
             }
@@ -814,6 +843,7 @@ pub(super) fn convert(
                 eval: empty(&shape(out)),
                 detail: "bias, fused into the linear layer".into(),
                 part_of: None,
+                from_constants: ops[p].from_constants,
             });
             continue;
         }
@@ -914,6 +944,9 @@ pub(super) fn convert(
                 }),
             }
         }
+        let data = inputs
+            .iter()
+            .any(|t| origin.get(&t.id).is_some_and(|o| o.data));
         let index = ops.len();
         if rotary {
             rotations.insert(index);
@@ -930,6 +963,7 @@ pub(super) fn convert(
                     Origin {
                         param: None,
                         producer: Some(index),
+                        data,
                     },
                 );
             }
@@ -948,6 +982,7 @@ pub(super) fn convert(
             eval,
             detail,
             part_of: rotary.then_some("rotary_encoding"),
+            from_constants: !data,
         });
     }
 
@@ -967,11 +1002,7 @@ fn is_rotation(
     origin: &HashMap<TensorId, Origin>,
     rotations: &std::collections::HashSet<usize>,
 ) -> bool {
-    let constant = |t: &TensorIr| {
-        origin
-            .get(&t.id)
-            .is_none_or(|o| o.param.is_none() && o.producer.is_none())
-    };
+    let constant = |t: &TensorIr| origin.get(&t.id).is_none_or(|o| !o.data);
     let after_rotation =
         |t: &TensorIr| producer_of(origin, t).is_some_and(|p| rotations.contains(&p));
     match op {

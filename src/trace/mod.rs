@@ -143,6 +143,9 @@ pub struct TracedOp {
     /// a constant sign matrix, a product with the frequencies, a sum of pairs).
     /// [`verify_forward`] compares such steps with that layer, not as ops of their own.
     pub part_of: Option<&'static str>,
+    /// Computed from constants alone, reading neither the input nor a parameter (a causal
+    /// mask built by `tril_mask`): the same values at every forward.
+    pub from_constants: bool,
 }
 
 impl TracedOp {
