@@ -20,6 +20,9 @@ struct Origin {
     param: Option<String>,
     /// The op that produced it.
     producer: Option<usize>,
+    /// Whether it depends on the model's input or a parameter; constants (a mask built from
+    /// `arange`, frequencies) do not.
+    data: bool,
 }
 
 fn dims(t: &TensorIr) -> Vec<u64> {
@@ -641,9 +644,32 @@ pub(super) fn convert(
                 Origin {
                     param: Some(path.clone()),
                     producer: None,
+                    data: true,
                 },
             );
         }
+    }
+    // The input: the first `zeros` of its shape after the parameters'.
+    let input_zeros = graph
+        .operations
+        .iter()
+        .filter_map(|op| match op {
+            OperationIr::BaseFloat(BaseOperationIr::Zeros(c)) => Some((true, &c.out)),
+            OperationIr::BaseInt(BaseOperationIr::Zeros(c))
+            | OperationIr::BaseBool(BaseOperationIr::Zeros(c)) => Some((false, &c.out)),
+            _ => None,
+        })
+        .skip(params.len())
+        .find(|(float, t)| *float && t.shape.iter().eq(input.iter()))
+        .map(|(_, t)| t);
+    if let Some(t) = input_zeros {
+        origin.insert(
+            t.id,
+            Origin {
+                data: true,
+                ..Origin::default()
+            },
+        );
     }
 
     let mut model = Model::new(name, input_shape);
@@ -658,6 +684,8 @@ pub(super) fn convert(
         .collect();
     let mut counted: std::collections::HashSet<String> = std::collections::HashSet::new();
     let mut sigmoid_inputs: HashMap<usize, TensorId> = HashMap::new();
+    // The ops of burn's rotary encodings so far (see `is_rotation`).
+    let mut rotations: std::collections::HashSet<usize> = std::collections::HashSet::new();
     let mut ops: Vec<TracedOp> = Vec::new();
     let mut used: HashMap<String, usize> = HashMap::new();
     let mut unpriced: Vec<Unpriced> = Vec::new();
@@ -674,6 +702,7 @@ pub(super) fn convert(
         let mut fused_into: Option<usize> = None;
         // burn's SiLU is `x · sigmoid(x)`: the catalog's silu (5 FLOPs per element).
         let mut silu_of: Option<usize> = None;
+        let rotary = is_rotation(op, &origin, &rotations);
         match op {
             OperationIr::NumericFloat(_, NumericOperationIr::Mul(o)) => {
                 for (a, b) in [(&o.lhs, &o.rhs), (&o.rhs, &o.lhs)] {
@@ -750,6 +779,7 @@ pub(super) fn convert(
                     Origin {
                         param: None,
                         producer: Some(p),
+                        data: !ops[p].from_constants,
                     },
                 );
             }
@@ -762,6 +792,8 @@ pub(super) fn convert(
                 pricing: Pricing::Free,
                 eval: empty(&shape(out)),
                 detail: "x · sigmoid(x), fused into the silu".into(),
+                part_of: None,
+                from_constants: ops[p].from_constants,
             });
             continue;
         }
@@ -777,8 +809,12 @@ pub(super) fn convert(
                     bias: true,
                 };
                 if let Some(input) = target.inputs.first()
-                    && let Ok(e) = layer.infer(input)
+                    && let Ok(mut e) = layer.infer(input)
                 {
+                    // A reused linear's parameters are counted at its first use.
+                    if target.eval.params == 0 {
+                        e.params = 0;
+                    }
                     target.eval = e;
                     if let Some(node) = model.nodes.iter_mut().find(|n| n.name == target.name) {
                         node.layer = layer.clone();
@@ -793,6 +829,7 @@ pub(super) fn convert(
                     Origin {
                         param: None,
                         producer: Some(p),
+                        data: !ops[p].from_constants,
                     },
                 );
             }
@@ -805,6 +842,8 @@ pub(super) fn convert(
                 pricing: Pricing::Free,
                 eval: empty(&shape(out)),
                 detail: "bias, fused into the linear layer".into(),
+                part_of: None,
+                from_constants: ops[p].from_constants,
             });
             continue;
         }
@@ -879,14 +918,21 @@ pub(super) fn convert(
         };
         // Parameters an op without weights of its own reads (a class token concatenated, a
         // position embedding added) are the model's too: counted once, at their first use.
+        // A layer's own parameters count at its first use only: a tied or reused weight is
+        // the same parameters again.
         let mut eval = eval;
-        if matches!(pricing, Pricing::Layer(_) | Pricing::Kernels) {
-            for path in &read_params {
-                if counted.insert(path.clone()) && eval.params == 0 {
-                    let elements = sizes.get(path.as_str()).copied().unwrap_or(0);
-                    eval.params = eval.params.saturating_add(elements);
-                }
-            }
+        if matches!(pricing, Pricing::Layer(_) | Pricing::Kernels) && !read_params.is_empty() {
+            let fresh = read_params
+                .iter()
+                .filter(|p| counted.insert((*p).clone()))
+                .fold(0u64, |acc, p| {
+                    acc.saturating_add(sizes.get(p.as_str()).copied().unwrap_or(0))
+                });
+            eval.params = match eval.params {
+                0 => fresh,
+                _ if fresh == 0 => 0,
+                own => own,
+            };
         }
         if pricing == Pricing::Unpriced {
             match unpriced.iter_mut().find(|u| u.op == opname) {
@@ -898,7 +944,13 @@ pub(super) fn convert(
                 }),
             }
         }
+        let data = inputs
+            .iter()
+            .any(|t| origin.get(&t.id).is_some_and(|o| o.data));
         let index = ops.len();
+        if rotary {
+            rotations.insert(index);
+        }
         if opname == "sigmoid"
             && let Some(t) = inputs.first()
         {
@@ -911,6 +963,7 @@ pub(super) fn convert(
                     Origin {
                         param: None,
                         producer: Some(index),
+                        data,
                     },
                 );
             }
@@ -928,6 +981,8 @@ pub(super) fn convert(
             pricing,
             eval,
             detail,
+            part_of: rotary.then_some("rotary_encoding"),
+            from_constants: !data,
         });
     }
 
@@ -935,6 +990,39 @@ pub(super) fn convert(
         model,
         ops,
         unpriced,
+    }
+}
+
+/// Whether `op` is a step of burn's `RotaryEncoding::apply`: pairs `[.., d/2, 2]` times a
+/// constant `[2, 4]` sign matrix, that times the constant frequencies, and the sum of each
+/// pair (`rotations` holds the steps before). Its frequencies are a tensor, not a parameter,
+/// so these shapes and constants are what tells a rotation from another matmul.
+fn is_rotation(
+    op: &OperationIr,
+    origin: &HashMap<TensorId, Origin>,
+    rotations: &std::collections::HashSet<usize>,
+) -> bool {
+    let constant = |t: &TensorIr| origin.get(&t.id).is_none_or(|o| !o.data);
+    let after_rotation =
+        |t: &TensorIr| producer_of(origin, t).is_some_and(|p| rotations.contains(&p));
+    match op {
+        OperationIr::Float(_, FloatOperationIr::Matmul(o)) => {
+            let r = &o.rhs.shape;
+            o.lhs.shape.last() == Some(&2)
+                && r.len() >= 2
+                && r[r.len() - 2..] == [2, 4]
+                && constant(&o.rhs)
+        }
+        OperationIr::NumericFloat(_, NumericOperationIr::Mul(o)) => {
+            (after_rotation(&o.lhs) && constant(&o.rhs))
+                || (after_rotation(&o.rhs) && constant(&o.lhs))
+        }
+        OperationIr::NumericFloat(_, NumericOperationIr::SumDim(o)) => {
+            o.input.shape.last() == Some(&2)
+                && o.axis + 1 == o.input.shape.len()
+                && after_rotation(&o.input)
+        }
+        _ => false,
     }
 }
 

@@ -1,8 +1,8 @@
 //! [`verify_forward`]: an annotation against the forward pass it claims to price.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
-use alphaflops_core::{CostModel, Evaluated, Layer, Model, Shape};
+use alphaflops_core::{CostModel, Evaluated, Kernel, Layer, Model, Shape};
 use burn::module::Module;
 use burn::tensor::Tensor;
 
@@ -10,9 +10,12 @@ use super::{Pricing, TraceError, TracedModel, TracedOp, trace};
 use crate::verify::{Layout, Mismatch, VerifyError};
 
 /// Element-wise FLOPs (everything but `2·MACs`) may differ by this fraction of the
-/// annotation's. burn and the catalog decompose a few layers differently (a class token is
-/// burn's `expand` + `cat`, a copy in the catalog; a broadcast bias add is burn's own op
-/// where a linear layer's bias is fused); none of the examples needs more than 0 %.
+/// annotation's, counted as burn runs each layer. Where burn decomposes a layer otherwise
+/// than the catalog counts it (RMSNorm, group and instance norm, causal attention, the
+/// rotation), the comparison follows burn's decomposition exactly, and work on constants
+/// alone ([`TracedOp::from_constants`], such as a causal mask built by `tril_mask`) is left
+/// out, so every example differs by 0 %; what the tolerance leaves room for is code of the
+/// model's own beside its layers.
 pub const ELEMENTWISE_TOLERANCE: f64 = 0.01;
 
 /// Parameterless ops whose counts are compared: what a reused or forgotten module changes.
@@ -40,6 +43,8 @@ struct Leaf<'a> {
     output: Shape,
     params: u64,
     macs: u64,
+    /// Its forward kernels, as the catalog prices them.
+    kernels: Vec<Kernel>,
 }
 
 fn leaves<'a>(model: &'a Model, evaluated: &[Evaluated], prefix: &str, out: &mut Vec<Leaf<'a>>) {
@@ -47,38 +52,148 @@ fn leaves<'a>(model: &'a Model, evaluated: &[Evaluated], prefix: &str, out: &mut
         let path = format!("{prefix}{}", node.name);
         match &node.layer {
             Layer::Block(inner) => leaves(inner, &e.children, &format!("{path}."), out),
-            layer => out.push(Leaf {
-                path,
-                layer,
-                input: e.input.clone(),
-                output: e.eval.output.clone(),
-                params: e.eval.params,
-                macs: e.eval.macs(),
-            }),
+            layer => {
+                // The forward's kernels alone (a training step's evaluation adds backward).
+                let kernels = layer
+                    .infer(&e.input)
+                    .map_or_else(|_| e.eval.kernels.clone(), |l| l.kernels);
+                out.push(Leaf {
+                    path,
+                    layer,
+                    input: e.input.clone(),
+                    output: e.eval.output.clone(),
+                    params: e.eval.params,
+                    macs: kernels
+                        .iter()
+                        .fold(0u64, |acc, k| acc.saturating_add(k.macs)),
+                    kernels,
+                })
+            }
         }
     }
 }
 
-/// The MACs of an annotated layer that read its weights: all of them, except attention's
-/// two products of activations (its kernels 1 and 3), which burn runs as parameterless
-/// matmuls.
-fn weight_macs(leaf: &Leaf, model_macs: &[u64]) -> u64 {
-    match leaf.layer {
-        Layer::MultiHeadAttention { .. } if model_macs.len() == 5 => model_macs[0] + model_macs[4],
-        _ => leaf.macs,
+/// Attention's kernels that read its weights (the projections) rather than activations
+/// (`QKᵀ`, the softmax and `AV`, which burn runs as parameterless ops): self-attention
+/// prices `[QKV, QKᵀ, softmax, AV, output]`, cross-attention `[Q, KV, QKᵀ, softmax, AV,
+/// output]`.
+fn projections(layer: &Layer, kernels: usize) -> Option<&'static [usize]> {
+    match (layer, kernels) {
+        (Layer::MultiHeadAttention { .. } | Layer::Attention(_), 5) => Some(&[0, 4]),
+        (Layer::Attention(_), 6) => Some(&[0, 1, 5]),
+        _ => None,
     }
 }
 
-/// The count kind of a parameterless annotated layer (attention brings its softmax).
+/// The MACs of an annotated layer that read its weights: all of them, except attention's
+/// two products of activations.
+fn weight_macs(leaf: &Leaf) -> u64 {
+    match projections(leaf.layer, leaf.kernels.len()) {
+        Some(at) => at.iter().map(|&i| leaf.kernels[i].macs).sum(),
+        None => leaf.macs,
+    }
+}
+
+/// How many ops reading a layer's parameters burn runs for it.
+#[derive(Clone, Copy, PartialEq)]
+enum Reads {
+    /// One (a convolution, a linear, a fused norm, an embedding, RMSNorm's `· γ`).
+    One,
+    /// Exactly this many: `swiglu`'s two linears, an affine group or instance norm's
+    /// `· γ` and `+ β`.
+    Exactly(usize),
+    /// Any number: attention's projections, four linears or fused ones, checked by MACs.
+    Any,
+}
+
+fn reads(layer: &Layer) -> Reads {
+    match layer {
+        Layer::MultiHeadAttention { .. } | Layer::Attention(_) | Layer::Experts { .. } => {
+            Reads::Any
+        }
+        Layer::SwiGlu { .. }
+        | Layer::GroupNorm { .. }
+        | Layer::InstanceNorm { affine: true, .. } => Reads::Exactly(2),
+        _ => Reads::One,
+    }
+}
+
+/// The count kind of a parameterless part of an annotated layer (attention brings its
+/// softmax, `swiglu` its SiLU).
 fn annotated_kind(layer: &Layer) -> Option<&'static str> {
     match layer {
-        Layer::MultiHeadAttention { .. } => Some("softmax"),
+        Layer::MultiHeadAttention { .. } | Layer::Attention(_) => Some("softmax"),
+        Layer::SwiGlu { .. } => Some("silu"),
         Layer::Pool(_)
         | Layer::AdaptiveAvgPool { .. }
         | Layer::Activation(_)
         | Layer::Softmax { .. }
         | Layer::Add => Some(layer.op()),
         _ => None,
+    }
+}
+
+fn elementwise(flops: u64, macs: u64) -> u64 {
+    flops.saturating_sub(macs.saturating_mul(2))
+}
+
+/// `value · num / den` without overflow, rounded down.
+fn scaled(value: u64, num: u64, den: u64) -> u64 {
+    let v = u128::from(value) * u128::from(num) / u128::from(den.max(1));
+    u64::try_from(v).unwrap_or(u64::MAX)
+}
+
+/// The MACs and element-wise FLOPs the forward runs for an annotated layer as burn
+/// decomposes it, where that differs from the catalog's price (which stays the price; these
+/// counts serve the comparison only):
+/// - causal attention: burn computes every query–key product and masks after, so `QKᵀ` and
+///   `AV` run at their dense GEMM shapes, and the scaling and softmax on every score;
+/// - `rms_norm`, `x / sqrt(mean(x²) + ε) · γ`: the catalog's 4 per element, and 3 per row
+///   (the mean's division, `+ ε`, the root);
+/// - `group_norm` and `instance_norm`, `(x − mean) / sqrt(mean((x − mean)²) + ε) · γ + β`:
+///   5 per element and 2 more for `· γ + β` (the catalog counts 5), and 4 per group (two
+///   means' divisions, `+ ε`, the root).
+///
+/// `rotary_encoding` is compared apart (see [`compare`]).
+fn as_burn_runs(leaf: &Leaf) -> (u64, u64) {
+    let flops: u64 = leaf.kernels.iter().map(|k| k.flops).sum();
+    let ew = elementwise(flops, leaf.macs);
+    let n = leaf.input.numel().unwrap_or(0);
+    let first = leaf.input.dims().first().copied().unwrap_or(1);
+    match leaf.layer {
+        Layer::Attention(a) if a.causal => {
+            let dense = |k: &Kernel| {
+                k.gemm.map_or(k.macs, |g| {
+                    g.batch
+                        .saturating_mul(g.m)
+                        .saturating_mul(g.n)
+                        .saturating_mul(g.k)
+                })
+            };
+            let macs = leaf.kernels.iter().map(dense).sum();
+            // The scores kernel: its kept pairs (MACs) against every pair.
+            let ew = leaf
+                .kernels
+                .iter()
+                .find(|k| dense(k) > k.macs)
+                .map_or(ew, |k| scaled(ew, dense(k), k.macs));
+            (macs, ew)
+        }
+        Layer::RmsNorm { d_model } => (leaf.macs, ew.saturating_add(scaled(n, 3, *d_model))),
+        Layer::GroupNorm { num_groups, .. } => (
+            leaf.macs,
+            ew.saturating_add(n.saturating_mul(2))
+                .saturating_add(first.saturating_mul(*num_groups).saturating_mul(4)),
+        ),
+        Layer::InstanceNorm {
+            num_channels,
+            affine,
+        } => (
+            leaf.macs,
+            ew.saturating_add(if *affine { n.saturating_mul(2) } else { 0 })
+                .saturating_add(first.saturating_mul(*num_channels).saturating_mul(4)),
+        ),
+        _ => (leaf.macs, ew),
     }
 }
 
@@ -89,7 +204,11 @@ fn annotated_kind(layer: &Layer) -> Option<&'static str> {
 /// MACs exactly and the output shape); parameterless operations are compared by count
 /// (`relu`, `gelu`, `softmax`, pooling, `add`); in total, MACs must match exactly and
 /// element-wise FLOPs within [`ELEMENTWISE_TOLERANCE`], and every output shape the annotation
-/// claims must occur in the forward. A failure lists every disagreement, e.g.
+/// claims must occur in the forward. Composite kinds (attention's projections, `swiglu`, an
+/// affine group norm) are one use of their field; the totals count each layer as burn runs
+/// it, causal attention at its dense products among them; burn's rotations are compared with
+/// the nearest `rotary_encoding` field, apart from the totals. A failure lists every
+/// disagreement, e.g.
 ///
 /// ```text
 /// `Net`'s #[layer] annotations disagree with its forward pass; 2 mismatches:
@@ -169,7 +288,52 @@ fn under(path: &str, prefix: &str) -> bool {
             .is_some_and(|r| r.starts_with('.'))
 }
 
+/// The steps of each of burn's rotations, in forward order: a rotation's matmul starts one,
+/// its product and sum follow (indices into `priced`).
+fn rotations(priced: &[&TracedOp]) -> Vec<Vec<usize>> {
+    let mut out: Vec<Vec<usize>> = Vec::new();
+    for (i, op) in priced.iter().enumerate() {
+        if op.part_of != Some("rotary_encoding") {
+            continue;
+        }
+        match out.last_mut() {
+            Some(group) if op.op != "matmul" => group.push(i),
+            _ => out.push(vec![i]),
+        }
+    }
+    out
+}
+
+/// How many leading path segments `a` and `b` share (`layers.0.attn.query`, `layers.0.rope`: 2).
+fn shared_segments(a: &str, b: &str) -> usize {
+    a.split('.')
+        .zip(b.split('.'))
+        .take_while(|(x, y)| x == y)
+        .count()
+}
+
+/// What an op ran, for messages: its description, or burn's name for it.
+fn ran_as(op: &TracedOp) -> &str {
+    if op.detail.is_empty() {
+        &op.op
+    } else {
+        &op.detail
+    }
+}
+
 /// Every disagreement between the annotated model and the traced forward.
+///
+/// What is compared with what:
+/// - burn's rotations (`TracedOp::part_of`) with the `rotary_encoding` field nearest them in
+///   the module tree, apart from the totals: their count (queries and keys: 2 per field),
+///   their head width and the elements rotated (at most the annotation's, which prices keys
+///   as wide as queries);
+/// - each field with weights with the ops reading them ([`reads`]); a `tied_linear` with the
+///   first later use of another field's weights as a linear of its widths;
+/// - parameterless ops by count;
+/// - in total, MACs exactly and element-wise FLOPs within [`ELEMENTWISE_TOLERANCE`], the
+///   annotation counted as burn runs each layer ([`as_burn_runs`]);
+/// - every annotated output shape with the shapes the forward produces.
 pub(crate) fn compare(annotated: &Model, traced: &TracedModel) -> Vec<Mismatch> {
     let mut out = Vec::new();
     let field = |field: &str, message: String| Mismatch::Forward {
@@ -186,25 +350,143 @@ pub(crate) fn compare(annotated: &Model, traced: &TracedModel) -> Vec<Mismatch> 
     };
     let mut all = Vec::new();
     leaves(annotated, &evaluated, "", &mut all);
-    let kernel_macs = |leaf: &Leaf| -> Vec<u64> {
-        leaf.layer
-            .infer(&leaf.input)
-            .map(|e| e.kernels.iter().map(|k| k.macs).collect())
-            .unwrap_or_default()
-    };
     let priced: Vec<&TracedOp> = traced.ops().iter().filter(|o| o.is_priced()).collect();
-
-    // Fields with weights: the ops reading them, one by one.
-    let weighted: Vec<&Leaf> = all.iter().filter(|l| l.params > 0).collect();
     let mut per_field = false;
+
+    // burn's rotations, to the rotary_encoding fields; left out of the totals when one
+    // prices them.
+    let rotary: Vec<&Leaf> = all
+        .iter()
+        .filter(|l| matches!(l.layer, Layer::RotaryEncoding { .. }))
+        .collect();
+    let mut set_aside: BTreeSet<usize> = BTreeSet::new();
+    let groups = rotations(&priced);
+    // A rotation reads `[.., d/2, 2]` pairs: the head width is twice their count.
+    let width = |g: &Vec<usize>| {
+        priced[g[0]]
+            .inputs
+            .first()
+            .and_then(|s| s.dims().iter().rev().nth(1).copied())
+            .map_or(0, |pairs| pairs * 2)
+    };
+    let rotated = |g: &Vec<usize>| {
+        priced[g[0]]
+            .inputs
+            .first()
+            .map_or(0, |s| s.numel().unwrap_or(u64::MAX))
+    };
+    let mut of_leaf: Vec<Vec<&Vec<usize>>> = vec![Vec::new(); rotary.len()];
+    for group in &groups {
+        let name = &priced[group[0]].name;
+        // The nearest field; the first of equally near ones.
+        let nearest = (0..rotary.len())
+            .rev()
+            .max_by_key(|&i| shared_segments(name, &rotary[i].path));
+        match nearest {
+            Some(i) => {
+                of_leaf[i].push(group);
+                set_aside.extend(group.iter().copied());
+            }
+            None => {
+                let stem = name.strip_suffix(".matmul").unwrap_or(name);
+                out.push(field(
+                    stem,
+                    format!(
+                        "the forward ran burn's rotary encoding on {} elements ({}-wide heads); the annotation prices no rotary_encoding",
+                        rotated(group),
+                        width(group)
+                    ),
+                ));
+                per_field = true;
+            }
+        }
+    }
+    for (leaf, groups) in rotary.iter().zip(&of_leaf) {
+        let Layer::RotaryEncoding { d_model, .. } = leaf.layer else {
+            continue;
+        };
+        let annotated_out = &leaf.output;
+        let claimed = leaf.input.numel().unwrap_or(0).saturating_mul(2);
+        let total: u64 = groups.iter().map(|g| rotated(g)).sum();
+        let message = if groups.is_empty() {
+            Some(format!(
+                "annotated rotary_encoding → {annotated_out}; the forward runs no rotary encoding"
+            ))
+        } else if let Some(w) = groups.iter().map(|g| width(g)).find(|w| w != d_model) {
+            Some(format!(
+                "annotated rotary_encoding of width {d_model} → {annotated_out}; the forward rotated {w}-wide heads"
+            ))
+        } else if groups.len() != 2 {
+            let sizes: Vec<String> = groups.iter().map(|g| rotated(g).to_string()).collect();
+            Some(format!(
+                "the forward ran {} rotation{} (of {} elements); the annotation prices 2, the queries and the keys",
+                groups.len(),
+                if groups.len() == 1 { "" } else { "s" },
+                sizes.join(", ")
+            ))
+        } else if total > claimed {
+            Some(format!(
+                "the forward rotated {total} elements; the annotation prices {claimed} (queries and keys as wide as its input {})",
+                leaf.input
+            ))
+        } else {
+            None
+        };
+        if let Some(message) = message {
+            out.push(field(&leaf.path, message));
+            per_field = true;
+        }
+    }
+
+    // Tied linears: another field's weights read again, by a linear of the tied widths.
+    let mut first_reader: BTreeMap<&str, usize> = BTreeMap::new();
+    for (i, op) in priced.iter().enumerate() {
+        if let Some(f) = op.field.as_deref() {
+            first_reader.entry(f).or_insert(i);
+        }
+    }
+    let mut claimed: BTreeSet<usize> = BTreeSet::new();
+    for leaf in &all {
+        let Layer::TiedLinear { d_input, d_output } = *leaf.layer else {
+            continue;
+        };
+        let found = priced.iter().enumerate().position(|(i, o)| {
+            let tied = matches!(o.pricing, Pricing::Layer(Layer::Linear { d_input: di, d_output: d_o, bias: false }) if (di, d_o) == (d_input, d_output));
+            tied && !claimed.contains(&i)
+                && o.field.as_deref().is_some_and(|f| first_reader.get(f) != Some(&i))
+                && o.output == leaf.output
+        });
+        match found {
+            Some(i) => {
+                claimed.insert(i);
+            }
+            None => {
+                out.push(field(
+                    &leaf.path,
+                    format!(
+                        "annotated tied_linear {d_input} → {d_output} → {}; the forward runs no such linear on another field's weights",
+                        leaf.output
+                    ),
+                ));
+                per_field = true;
+            }
+        }
+    }
+
+    // Fields with weights: the ops reading them.
+    let weighted: Vec<&Leaf> = all.iter().filter(|l| l.params > 0).collect();
     for leaf in &weighted {
-        let ran: Vec<&&TracedOp> = priced
+        let ran: Vec<&TracedOp> = priced
             .iter()
-            .filter(|o| o.field.as_deref().is_some_and(|f| under(f, &leaf.path)))
+            .enumerate()
+            .filter(|(i, o)| {
+                !claimed.contains(i) && o.field.as_deref().is_some_and(|f| under(f, &leaf.path))
+            })
+            .map(|(_, o)| *o)
             .collect();
         let annotated_out = Shape(leaf.output.dims().to_vec());
         let what = describe(leaf.layer);
-        if ran.is_empty() {
+        let (Some(first), Some(last)) = (ran.first().copied(), ran.last().copied()) else {
             // Priced but never used: the forward bypasses the field.
             out.push(field(
                 &leaf.path,
@@ -214,27 +496,38 @@ pub(crate) fn compare(annotated: &Model, traced: &TracedModel) -> Vec<Mismatch> 
             ));
             per_field = true;
             continue;
-        }
+        };
         let macs: u64 = ran.iter().map(|o| o.eval.macs()).sum();
-        let expected = weight_macs(leaf, &kernel_macs(leaf));
-        let single = !matches!(leaf.layer, Layer::MultiHeadAttention { .. });
-        if single && ran.len() > 1 {
-            let last = ran
-                .last()
-                .map_or(annotated_out.clone(), |o| o.output.clone());
-            out.push(field(
-                &leaf.path,
+        let expected = weight_macs(leaf);
+        let times = match reads(leaf.layer) {
+            Reads::One => Some(1),
+            Reads::Exactly(n) => Some(n),
+            Reads::Any => None,
+        };
+        if let Some(n) = times
+            && ran.len() != n
+        {
+            let message = if ran.len() > n && ran.len().is_multiple_of(n) {
                 format!(
-                    "the forward ran it {} times ({}, last to {last}); the annotation prices it once",
+                    "the forward ran it {} times ({}, last to {}); the annotation prices it once",
+                    ran.len() / n,
+                    ran_as(first),
+                    last.output
+                )
+            } else {
+                format!(
+                    "the forward ran {} ops reading its parameters ({}, last to {}); {} reads them in {n}",
                     ran.len(),
-                    ran[0].detail
-                ),
-            ));
+                    ran_as(first),
+                    last.output,
+                    leaf.layer.op()
+                )
+            };
+            out.push(field(&leaf.path, message));
             per_field = true;
             continue;
         }
-        let first = ran[0];
-        let out_differs = single && first.output != annotated_out;
+        let out_differs = times.is_some() && last.output != annotated_out;
         if macs != expected || out_differs {
             let diff = match (&first.pricing, leaf.layer) {
                 (Pricing::Layer(l), a) => differences(a, l),
@@ -245,12 +538,12 @@ pub(crate) fn compare(annotated: &Model, traced: &TracedModel) -> Vec<Mismatch> 
             // where to first, its settings after.
             let (what_ran, settings) = match first.detail.split_once(", ") {
                 Some((w, s)) => (w.to_string(), Some(s.to_string())),
-                None => (first.detail.clone(), None),
+                None => (ran_as(first).to_string(), None),
             };
-            let ran_what = if single {
-                format!("a {what_ran} to {}", first.output)
-            } else {
-                format!("{} ops", ran.len())
+            let ran_what = match times {
+                Some(1) => format!("a {what_ran} to {}", first.output),
+                Some(n) => format!("{n} ops, a {what_ran} first, to {}", last.output),
+                None => format!("{} ops", ran.len()),
             };
             let mut notes: Vec<String> = settings.into_iter().collect();
             if macs != expected {
@@ -267,8 +560,9 @@ pub(crate) fn compare(annotated: &Model, traced: &TracedModel) -> Vec<Mismatch> 
     }
     // Ops reading parameters of a field the annotation does not price.
     let mut unannotated: BTreeMap<&str, Vec<&TracedOp>> = BTreeMap::new();
-    for op in &priced {
+    for (i, op) in priced.iter().enumerate() {
         if let Some(f) = op.field.as_deref()
+            && !claimed.contains(&i)
             && !weighted.iter().any(|l| under(f, &l.path))
         {
             unannotated.entry(f).or_default().push(op);
@@ -280,11 +574,7 @@ pub(crate) fn compare(annotated: &Model, traced: &TracedModel) -> Vec<Mismatch> 
             f,
             format!(
                 "the forward ran a {} to {}{}; the annotation does not price it",
-                if first.detail.is_empty() {
-                    &first.op
-                } else {
-                    &first.detail
-                },
+                ran_as(first),
                 first.output,
                 if ops.len() > 1 {
                     format!(" ({} ops)", ops.len())
@@ -348,22 +638,58 @@ pub(crate) fn compare(annotated: &Model, traced: &TracedModel) -> Vec<Mismatch> 
         }
     }
 
-    // Totals.
-    let annotated_macs: u64 = all.iter().map(|l| l.macs).sum();
-    let annotated_flops: u64 = evaluated.iter().map(|e| e.eval.flops()).sum();
-    let traced_macs: u64 = priced.iter().map(|o| o.eval.macs()).sum();
-    let traced_flops: u64 = priced.iter().map(|o| o.eval.flops()).sum();
-    if traced_macs != annotated_macs {
+    // Totals, rotations priced by a rotary_encoding field left out on both sides.
+    let counted: Vec<&Leaf> = all
+        .iter()
+        .filter(|l| !matches!(l.layer, Layer::RotaryEncoding { .. }))
+        .collect();
+    let annotated_macs: u64 = counted.iter().map(|l| l.macs).sum();
+    let annotated_ew: u64 = counted
+        .iter()
+        .map(|l| elementwise(l.kernels.iter().map(|k| k.flops).sum(), l.macs))
+        .sum();
+    let (run_macs, run_ew) = counted
+        .iter()
+        .map(|l| as_burn_runs(l))
+        .fold((0u64, 0u64), |(m, e), (lm, le)| {
+            (m.saturating_add(lm), e.saturating_add(le))
+        });
+    // Work on constants alone (a causal mask built from `arange`) is the model's own code
+    // beside its layers: no annotation prices it, so it counts for no element-wise total.
+    let (traced_macs, traced_ew) = priced
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !set_aside.contains(i))
+        .fold((0u64, 0u64), |(m, e), (_, o)| {
+            let macs = o.eval.macs();
+            let ew = if o.from_constants {
+                0
+            } else {
+                elementwise(o.eval.flops(), macs)
+            };
+            (m.saturating_add(macs), e.saturating_add(ew))
+        });
+    let as_run = |priced: u64, run: u64, what: &str| {
+        if priced == run {
+            String::new()
+        } else {
+            format!(", {run} as burn runs it ({what})")
+        }
+    };
+    if traced_macs != run_macs {
         out.push(field(
             "",
-            format!("the forward ran {traced_macs} MACs; the annotation prices {annotated_macs}"),
+            format!(
+                "the forward ran {traced_macs} MACs; the annotation prices {annotated_macs}{}",
+                as_run(
+                    annotated_macs,
+                    run_macs,
+                    "causal attention's products dense"
+                )
+            ),
         ));
     }
-    let ew = |flops: u64, macs: u64| flops.saturating_sub(macs.saturating_mul(2)) as f64;
-    let (ew_ran, ew_claimed) = (
-        ew(traced_flops, traced_macs),
-        ew(annotated_flops, annotated_macs),
-    );
+    let (ew_ran, ew_claimed) = (traced_ew as f64, run_ew as f64);
     let apart = (ew_ran - ew_claimed).abs() / ew_claimed.max(1.0);
     if apart > ELEMENTWISE_TOLERANCE {
         let apart = if ew_claimed > 0.0 {
@@ -378,7 +704,8 @@ pub(crate) fn compare(annotated: &Model, traced: &TracedModel) -> Vec<Mismatch> 
         out.push(field(
             "",
             format!(
-                "the forward ran {ew_ran} element-wise FLOPs; the annotation prices {ew_claimed}{apart}"
+                "the forward ran {traced_ew} element-wise FLOPs; the annotation prices {annotated_ew}{}{apart}",
+                as_run(annotated_ew, run_ew, "burn's decompositions of its layers")
             ),
         ));
     }

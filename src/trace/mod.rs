@@ -41,7 +41,14 @@
 //! **Names.** An operation reading a parameter is named after the field holding it
 //! (`layer1.0.conv1`, from `layer1.0.conv1.weight`), the path `#[layer]` annotations use; a
 //! parameterless one after the operation whose output it reads (`conv1.relu`), or after
-//! itself when it reads the model's input.
+//! itself when it reads the model's input. A parameter read again (a tied LM head's
+//! `x · Eᵀ`, a linear applied twice) counts once, at its first use.
+//!
+//! **burn's rotation.** burn's `RotaryEncoding` reads no parameter (its frequencies are a
+//! constant tensor): it rotates pairs with a matmul against a constant `[2, 4]` sign matrix
+//! (4 MACs per rotated element), multiplies by the frequencies and sums the pairs. Those
+//! three ops are priced as they run and marked [`TracedOp::part_of`] `rotary_encoding`, so
+//! [`verify_forward`] compares them with the annotation's `rotary_encoding`.
 //!
 //! candle has no public graph to capture (its `Tensor::op` is crate-private), so candle
 //! models are checked against their weights only, by `verify_candle`.
@@ -131,6 +138,14 @@ pub struct TracedOp {
     pub eval: LayerEval,
     /// What it ran, for messages: "3×3 convolution, stride 2, padding 1".
     pub detail: String,
+    /// The catalog layer it is a step of, as burn decomposes that layer, where the steps
+    /// read no parameter to name it by: `rotary_encoding` for burn's rotation (a matmul with
+    /// a constant sign matrix, a product with the frequencies, a sum of pairs).
+    /// [`verify_forward`] compares such steps with that layer, not as ops of their own.
+    pub part_of: Option<&'static str>,
+    /// Computed from constants alone, reading neither the input nor a parameter (a causal
+    /// mask built by `tril_mask`): the same values at every forward.
+    pub from_constants: bool,
 }
 
 impl TracedOp {
