@@ -21,7 +21,9 @@ fn list() -> BTreeMap<String, BTreeMap<String, Entry>> {
     let table: toml::Table = toml::from_str(LIST).expect("tests/nn-coverage.toml is valid TOML");
     let mut out = BTreeMap::new();
     for (krate, types) in table {
-        let types = types.as_table().unwrap_or_else(|| panic!("[{krate}] is not a table"));
+        let types = types
+            .as_table()
+            .unwrap_or_else(|| panic!("[{krate}] is not a table"));
         let mut entries = BTreeMap::new();
         for (name, value) in types {
             let entry = match value {
@@ -48,7 +50,10 @@ fn catalog_types(op: Op, krate: &str) -> Vec<&'static str> {
         "candle-nn" => op.candle_types(),
         other => panic!("unknown crate [{other}] in tests/nn-coverage.toml"),
     };
-    own.iter().chain(op.parameter_free_types()).copied().collect()
+    own.iter()
+        .chain(op.parameter_free_types())
+        .copied()
+        .collect()
 }
 
 #[test]
@@ -58,15 +63,23 @@ fn every_listed_type_is_priced_by_its_kind_or_says_why_not() {
         for (name, entry) in &entries {
             let Entry::Priced(kind) = entry else { continue };
             match Op::from_key(kind) {
-                None => wrong.push(format!("[{krate}] {name}: the catalog has no kind `{kind}`")),
-                Some(op) if !catalog_types(op, &krate).contains(&name.as_str()) => wrong.push(
-                    format!("[{krate}] {name}: kind `{kind}` does not list `{name}` among its types"),
-                ),
+                None => wrong.push(format!(
+                    "[{krate}] {name}: the catalog has no kind `{kind}`"
+                )),
+                Some(op) if !catalog_types(op, &krate).contains(&name.as_str()) => {
+                    wrong.push(format!(
+                        "[{krate}] {name}: kind `{kind}` does not list `{name}` among its types"
+                    ))
+                }
                 Some(_) => {}
             }
         }
     }
-    assert!(wrong.is_empty(), "tests/nn-coverage.toml disagrees with the catalog:\n{}", wrong.join("\n"));
+    assert!(
+        wrong.is_empty(),
+        "tests/nn-coverage.toml disagrees with the catalog:\n{}",
+        wrong.join("\n")
+    );
 }
 
 #[test]
@@ -74,7 +87,10 @@ fn every_type_the_catalog_names_is_listed_under_its_kind() {
     let list = list();
     let mut wrong = Vec::new();
     for op in Op::ALL {
-        for (krate, types) in [("burn-nn", op.burn_types()), ("candle-nn", op.candle_types())] {
+        for (krate, types) in [
+            ("burn-nn", op.burn_types()),
+            ("candle-nn", op.candle_types()),
+        ] {
             for name in types {
                 match list.get(krate).and_then(|e| e.get(*name)) {
                     Some(Entry::Priced(kind)) if kind == op.key() => {}
@@ -86,7 +102,11 @@ fn every_type_the_catalog_names_is_listed_under_its_kind() {
             }
         }
     }
-    assert!(wrong.is_empty(), "tests/nn-coverage.toml misses catalog types:\n{}", wrong.join("\n"));
+    assert!(
+        wrong.is_empty(),
+        "tests/nn-coverage.toml misses catalog types:\n{}",
+        wrong.join("\n")
+    );
 }
 
 #[test]
@@ -97,11 +117,17 @@ fn the_list_holds_every_public_type_of_the_crates_sources() {
         ("candle-nn", CANDLE_NN, candle_modules),
     ] {
         let Some(root) = registry_source(dir) else {
-            eprintln!("skipped the source check of {dir}: not found in cargo's registry (build the workspace once)");
+            eprintln!(
+                "skipped the source check of {dir}: not found in cargo's registry (build the workspace once)"
+            );
             continue;
         };
         let found = scan(&root);
-        assert!(found.len() > 10, "{}: the scan found only {found:?}; has the layout changed?", root.display());
+        assert!(
+            found.len() > 10,
+            "{}: the scan found only {found:?}; has the layout changed?",
+            root.display()
+        );
         let listed = &list[krate];
         let missing: Vec<_> = found.iter().filter(|t| !listed.contains_key(*t)).collect();
         let stale: Vec<_> = listed.keys().filter(|t| !found.contains(t)).collect();
@@ -119,11 +145,16 @@ fn registry_source(dir: &str) -> Option<PathBuf> {
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))?;
     let registries = std::fs::read_dir(home.join("registry/src")).ok()?;
-    registries.flatten().map(|r| r.path().join(dir)).find(|p| p.join("src").is_dir())
+    registries
+        .flatten()
+        .map(|r| r.path().join(dir))
+        .find(|p| p.join("src").is_dir())
 }
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     for path in entries.flatten().map(|e| e.path()) {
         if path.is_dir() {
             rust_files(&path, out);
@@ -137,12 +168,17 @@ fn sources(root: &Path) -> Vec<(PathBuf, String)> {
     let mut files = Vec::new();
     rust_files(&root.join("src"), &mut files);
     files.sort();
-    files.into_iter().filter_map(|f| Some((f.clone(), std::fs::read_to_string(&f).ok()?))).collect()
+    files
+        .into_iter()
+        .filter_map(|f| Some((f.clone(), std::fs::read_to_string(&f).ok()?)))
+        .collect()
 }
 
 fn ident_after<'a>(line: &'a str, prefix: &str) -> Option<&'a str> {
     let rest = line.strip_prefix(prefix)?;
-    let end = rest.find(|c: char| !(c.is_alphanumeric() || c == '_')).unwrap_or(rest.len());
+    let end = rest
+        .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .unwrap_or(rest.len());
     (end > 0).then(|| &rest[..end])
 }
 

@@ -451,6 +451,32 @@ fn the_llama_decoder_passes_verify_forward() {
     assert_forward(&model, forward);
 }
 
+/// A decode step (`past_tokens = 15`) passes too: the cache it reads is 15 tokens of zero keys
+/// and values made in the closure, so the capture records no prefill, only the step.
+#[test]
+fn the_llama_decode_step_passes_verify_forward() {
+    use alphaflops_examples::burn_llama::{
+        D_MODEL, LayerCache, LlamaDecodeStep, LlamaDecoder, N_HEADS, N_HEADS_KV,
+    };
+    let decoder = LlamaDecoder::new(burn::module::Initializer::Zeros, &burn_cpu());
+    let model = LlamaDecodeStep { decoder };
+    let forward = |m: &LlamaDecodeStep, x: Tensor<2>| {
+        let past = || Tensor::<4>::zeros([1, N_HEADS_KV, 15, D_MODEL / N_HEADS], &x.device());
+        let mut cache: Vec<_> = m
+            .decoder
+            .layers
+            .iter()
+            .map(|_| LayerCache {
+                kv: Some((past(), past())),
+            })
+            .collect();
+        m.decoder.forward(x.int(), &mut cache)
+    };
+    if let Err(e) = verify_forward(&model, forward) {
+        panic!("{e}");
+    }
+}
+
 /// burn runs GroupNorm and InstanceNorm as element-wise ops (two means, a subtraction, a
 /// square, a root, a division, `· γ + β`), 7 FLOPs per element and 4 per group where the
 /// catalog prices 5 per element: compared as burn runs them, the two reads of `γ` and `β` one
