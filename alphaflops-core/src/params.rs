@@ -82,6 +82,10 @@ impl Layer {
                 | Layer::Mul
                 | Layer::TiedLinear { .. }
                 | Layer::RotaryEncoding { .. }
+                | Layer::GaussianNoise
+                | Layer::Fold4d { .. }
+                | Layer::CosineSimilarity { .. }
+                | Layer::PairwiseDistance { .. }
         );
         if !has_params {
             return Ok(Vec::new());
@@ -321,9 +325,13 @@ mod tests {
             Layer::Mul => 33,
             Layer::TiedLinear { .. } => 34,
             Layer::Experts { .. } => 35,
+            Layer::GaussianNoise => 36,
+            Layer::Fold4d { .. } => 37,
+            Layer::CosineSimilarity { .. } => 38,
+            Layer::PairwiseDistance { .. } => 39,
         }
     }
-    const KINDS: usize = 36;
+    const KINDS: usize = 40;
 
     fn block() -> Layer {
         let mut m = Model::new("Inner", [1, 8, 6, 6]);
@@ -432,6 +440,20 @@ mod tests {
             (Layer::Softmax { dim: -1 }, seq.clone(), vec![]),
             (Layer::Dropout, seq.clone(), vec![]),
             (Layer::Identity, seq.clone(), vec![]),
+            (Layer::GaussianNoise, seq.clone(), vec![]),
+            (
+                Layer::Fold4d {
+                    output_size: vec![4, 4],
+                    kernel: vec![2, 2],
+                    stride: vec![2, 2],
+                    dilation: vec![1, 1],
+                    padding: vec![0, 0],
+                },
+                Shape::from([2, 8, 4]),
+                vec![],
+            ),
+            (Layer::CosineSimilarity { dim: -1 }, seq.clone(), vec![]),
+            (Layer::PairwiseDistance { p: 2.0 }, seq.clone(), vec![]),
             (Layer::LocalResponseNorm { size: 3 }, img.clone(), vec![]),
             (
                 Layer::Unfold4d {
@@ -633,12 +655,18 @@ mod tests {
                 .collect();
             assert_eq!(shapes, expected, "{}", layer.op());
             // Add and concat need their second input to be inferred.
-            let others: &[Shape] =
-                if matches!(layer, Layer::Add | Layer::Mul | Layer::Concat { .. }) {
-                    std::slice::from_ref(&input)
-                } else {
-                    &[]
-                };
+            let others: &[Shape] = if matches!(
+                layer,
+                Layer::Add
+                    | Layer::Mul
+                    | Layer::Concat { .. }
+                    | Layer::CosineSimilarity { .. }
+                    | Layer::PairwiseDistance { .. }
+            ) {
+                std::slice::from_ref(&input)
+            } else {
+                &[]
+            };
             let params = layer.infer_with(&input, others).unwrap().params;
             assert_eq!(elements(&shapes), params, "{}", layer.op());
         }

@@ -717,3 +717,126 @@ fn kernels_carry_their_gemm_or_class() {
     }
     assert!(checked > 100);
 }
+
+proptest! {
+    /// burn's `Shrink` keeps any shape and costs its 6 operations an element (abs, sign,
+    /// multiply, subtract, compare, mask fill); `GaussianNoise` is priced exactly as dropout,
+    /// since burn's forward adds its noise in training only.
+    #[test]
+    fn shrink_and_gaussian_noise_match_burn(dims in proptest::collection::vec(1u64..9, 1..5)) {
+        let input = Shape(dims.clone());
+        let n: u64 = dims.iter().product();
+        let shrink = Layer::Activation(Activation::Shrink).infer(&input).unwrap();
+        prop_assert_eq!(&shrink.output.0, &dims);
+        prop_assert_eq!((shrink.params, shrink.macs(), shrink.flops()), (0, 0, 6 * n));
+        prop_assert_eq!(shrink.kernels.len(), 1);
+        prop_assert_eq!(Layer::GaussianNoise.infer(&input), Layer::Dropout.infer(&input));
+        prop_assert_eq!(Layer::GaussianNoise.op(), "gaussian_noise");
+    }
+}
+
+proptest! {
+    /// PyTorch's `nn.Fold`: `[N, C·k1·k2, L]` → `[N, C, H, W]`, L the windows of the
+    /// convolution rule over `output_size`; any other L, or channels not a multiple of the
+    /// kernel area, is an error. The FLOPs are col2im's adds, counted here by walking every
+    /// (window, tap) pair, and folding the unfolded image gives its shape back.
+    #[test]
+    fn fold4d_matches_pytorch(
+        n in 1u64..3, c in 1u64..4, h in 1u64..12, w in 1u64..12, k1 in 1u64..4, k2 in 1u64..4,
+        s in 1u64..3, p in 0u64..3, d in 1u64..3, extra in 0u64..2,
+    ) {
+        let (kernel, stride, dilation, padding) = (vec![k1, k2], vec![s, s], vec![d, d], vec![p, p]);
+        let fold = Layer::Fold4d {
+            output_size: vec![h, w], kernel: kernel.clone(), stride: stride.clone(),
+            dilation: dilation.clone(), padding: padding.clone(),
+        };
+        let windows = |size: u64, k: u64| {
+            let num = size as i64 + 2 * p as i64 - d as i64 * (k as i64 - 1) - 1;
+            (num >= 0).then(|| (num / s as i64 + 1) as u64)
+        };
+        let (Some(oh), Some(ow)) = (windows(h, k1), windows(w, k2)) else {
+            prop_assert!(fold.infer(&Shape::new([n, c * k1 * k2, 1])).is_err());
+            return Ok(());
+        };
+        let e = fold.infer(&Shape::new([n, c * k1 * k2, oh * ow])).unwrap();
+        prop_assert_eq!(&e.output.0, &vec![n, c, h, w]);
+        let landed = |size: u64, wins: u64, k: u64| {
+            let mut count = 0;
+            for win in 0..wins as i64 {
+                for tap in 0..k as i64 {
+                    let at = win * s as i64 + tap * d as i64 - p as i64;
+                    count += u64::from((0..size as i64).contains(&at));
+                }
+            }
+            count
+        };
+        prop_assert_eq!(e.flops(), n * c * landed(h, oh, k1) * landed(w, ow, k2));
+        prop_assert_eq!((e.params, e.macs()), (0, 0));
+        prop_assert!(fold.infer(&Shape::new([n, c * k1 * k2, oh * ow + 1 + extra])).is_err());
+        if k1 * k2 > 1 {
+            prop_assert!(fold.infer(&Shape::new([n, c * k1 * k2 + 1, oh * ow])).is_err());
+        }
+        let unfold = Layer::Unfold4d { kernel, stride, dilation, padding };
+        let cols = unfold.infer(&Shape::new([n, c, h, w])).unwrap().output;
+        prop_assert_eq!(fold.infer(&cols).unwrap().output.0, vec![n, c, h, w]);
+    }
+}
+
+proptest! {
+    /// PyTorch's `CosineSimilarity` and `PairwiseDistance` (burn's, which squeeze the reduced
+    /// dimension): two inputs of one rank that broadcast, the output their broadcast shape
+    /// without `dim` (the last dimension for the distance). Equal shapes cost burn's
+    /// composition: 8 FLOPs an element and 4 a norm for the similarity, 4 an element and a
+    /// root an output for the L2 distance, 3 an element for L1.
+    #[test]
+    fn distances_match_pytorch(
+        dims in proptest::collection::vec(1u64..6, 2..5),
+        ones in proptest::collection::vec(any::<bool>(), 4),
+        dim in -4i64..4,
+        wrong in 0usize..4,
+    ) {
+        let rank = dims.len();
+        let x1 = Shape(dims.clone());
+        let n: u64 = dims.iter().product();
+        let cos = Layer::CosineSimilarity { dim };
+        let l2 = Layer::PairwiseDistance { p: 2.0 };
+        let l1 = Layer::PairwiseDistance { p: 1.0 };
+        // x2 broadcasts along some dimensions (size 1 there).
+        let x2 = Shape(dims.iter().zip(&ones).map(|(&d, &one)| if one { 1 } else { d }).collect());
+        let resolved = if dim < 0 { rank as i64 + dim } else { dim };
+        let both = |a: &Layer, b: &Shape| a.infer_with(&x1, std::slice::from_ref(b));
+        if (0..rank as i64).contains(&resolved) {
+            let axis = resolved as usize;
+            let mut out = dims.clone();
+            out.remove(axis);
+            let e = both(&cos, &x1).unwrap();
+            prop_assert_eq!(&e.output.0, &out);
+            prop_assert_eq!((e.params, e.macs(), e.flops()), (0, 0, 8 * n + 4 * (n / dims[axis])));
+            let r = both(&cos, &x2);
+            if x2.dims()[axis] == dims[axis] {
+                prop_assert_eq!(&r.unwrap().output.0, &out);
+            } else {
+                prop_assert!(r.is_err());
+            }
+        } else {
+            prop_assert!(both(&cos, &x1).is_err());
+        }
+        let mut out = dims.clone();
+        let last = out.pop().unwrap();
+        let o = n / last;
+        let e = both(&l2, &x1).unwrap();
+        prop_assert_eq!(&e.output.0, &out);
+        prop_assert_eq!(e.flops(), 4 * n + o);
+        prop_assert_eq!(both(&l1, &x1).unwrap().flops(), 4 * n);
+        prop_assert_eq!(&both(&l2, &x2).unwrap().output.0, &out);
+        // A size other than 1 that differs does not broadcast; one input is not enough.
+        if let Some(i) = (0..rank).map(|i| (i + wrong) % rank).find(|&i| dims[i] > 1) {
+            let mut bad = dims.clone();
+            bad[i] += 1;
+            prop_assert!(both(&l2, &Shape(bad)).is_err());
+        }
+        prop_assert!(l2.infer(&x1).is_err());
+        prop_assert!(cos.infer_with(&x1, &[x1.clone(), x1.clone()]).is_err());
+        prop_assert!(l2.infer_with(&Shape::new([last]), &[Shape::new([last])]).is_err());
+    }
+}
