@@ -117,8 +117,12 @@ impl Layer {
                 })
                 .collect());
         }
-        // Validates the annotation against its input exactly as pricing does.
-        self.infer(input)?;
+        // Validates the annotation against its input exactly as pricing does (a deformable
+        // convolution's weights are its convolution's, whatever its offsets).
+        match self {
+            Layer::DeformConv2d(d) => Layer::Conv(d.conv.clone()).infer(input)?,
+            layer => layer.infer(input)?,
+        };
         let with_bias = |mut v: Vec<ParamShape>, bias: bool, n: u64| {
             if bias {
                 v.push(tensor("bias", vec![n]));
@@ -127,6 +131,12 @@ impl Layer {
         };
         Ok(match self {
             Layer::Conv(c) => {
+                let mut weight = vec![c.out_channels, divide(c.in_channels, c.groups)?];
+                weight.extend_from_slice(&c.kernel);
+                with_bias(vec![tensor("weight", weight)], c.bias, c.out_channels)
+            }
+            Layer::DeformConv2d(d) => {
+                let c = &d.conv;
                 let mut weight = vec![c.out_channels, divide(c.in_channels, c.groups)?];
                 weight.extend_from_slice(&c.kernel);
                 with_bias(vec![tensor("weight", weight)], c.bias, c.out_channels)
@@ -329,9 +339,10 @@ mod tests {
             Layer::Fold4d { .. } => 37,
             Layer::CosineSimilarity { .. } => 38,
             Layer::PairwiseDistance { .. } => 39,
+            Layer::DeformConv2d(_) => 40,
         }
     }
-    const KINDS: usize = 40;
+    const KINDS: usize = 41;
 
     fn block() -> Layer {
         let mut m = Model::new("Inner", [1, 8, 6, 6]);
@@ -454,6 +465,14 @@ mod tests {
             ),
             (Layer::CosineSimilarity { dim: -1 }, seq.clone(), vec![]),
             (Layer::PairwiseDistance { p: 2.0 }, seq.clone(), vec![]),
+            (
+                Layer::DeformConv2d(crate::layer::DeformConv {
+                    conv: Conv::new(8, 6, &[3, 3]).groups(2),
+                    offset_groups: 4,
+                }),
+                img.clone(),
+                vec![("weight", vec![6, 4, 3, 3]), ("bias", vec![6])],
+            ),
             (Layer::LocalResponseNorm { size: 3 }, img.clone(), vec![]),
             (
                 Layer::Unfold4d {
@@ -646,6 +665,7 @@ mod tests {
     #[test]
     fn every_layer_kind_lists_tensors_that_add_up_to_its_params() {
         let mut seen = [false; KINDS];
+        let mut offsets: [Shape; 1];
         for (layer, input, expected) in table() {
             seen[kind(&layer)] = true;
             let shapes = layer.param_shapes(&input).unwrap();
@@ -664,6 +684,10 @@ mod tests {
                     | Layer::PairwiseDistance { .. }
             ) {
                 std::slice::from_ref(&input)
+            } else if matches!(layer, Layer::DeformConv2d(_)) {
+                // 2 · 4 offset groups · 3·3 taps at the 4×4 output positions.
+                offsets = [Shape::from([2, 72, 4, 4])];
+                &offsets
             } else {
                 &[]
             };

@@ -840,3 +840,60 @@ proptest! {
         prop_assert!(l2.infer_with(&Shape::new([last]), &[Shape::new([last])]).is_err());
     }
 }
+
+proptest! {
+    /// torchvision's `deform_conv2d` (burn's `DeformConv2d`): the output is the convolution's
+    /// by PyTorch's rule, the offsets are `[N, 2·offset_groups·kh·kw, H_out, W_out]` and the mask
+    /// `[N, offset_groups·kh·kw, H_out, W_out]`; parameters and MACs are the grouped
+    /// convolution's, and every input channel is sampled at each tap of each output position
+    /// (19 FLOPs, 20 masked).
+    #[test]
+    fn deform_conv2d_matches_torchvision(
+        n in 1u64..3, cin_g in 1u64..4, cout_g in 1u64..4, wg in 1u64..3, og in 1u64..3,
+        h in 1u64..12, w in 1u64..12, kh in 1u64..4, kw in 1u64..4, s in 1u64..3, p in 0u64..2,
+        d in 1u64..3, bias in any::<bool>(), masked in any::<bool>(),
+    ) {
+        let (cin, cout) = (cin_g * wg * og, cout_g * wg);
+        let conv = Conv::new(cin, cout, &[kh, kw]).stride(&[s, s]).dilation(&[d, d])
+            .padding(Padding::symmetric(&[p, p])).groups(wg).bias(bias);
+        let deform = Layer::DeformConv2d(layer::DeformConv { conv: conv.clone(), offset_groups: og });
+        let input = Shape::new([n, cin, h, w]);
+        let window = |i: u64, k: u64| {
+            let num = i as i64 + 2 * p as i64 - d as i64 * (k as i64 - 1) - 1;
+            (num >= 0).then(|| (num / s as i64 + 1) as u64)
+        };
+        let (Some(oh), Some(ow)) = (window(h, kh), window(w, kw)) else {
+            let offsets = Shape::new([n, 2 * og * kh * kw, 1, 1]);
+            prop_assert!(deform.infer_with(&input, &[offsets]).is_err());
+            return Ok(());
+        };
+        let taps = og * kh * kw;
+        let offsets = Shape::new([n, 2 * taps, oh, ow]);
+        let mut others = vec![offsets.clone()];
+        if masked {
+            others.push(Shape::new([n, taps, oh, ow]));
+        }
+        let e = deform.infer_with(&input, &others).unwrap();
+        let plain = Layer::Conv(conv).infer(&input).unwrap();
+        prop_assert_eq!(&e.output.0, &vec![n, cout, oh, ow]);
+        prop_assert_eq!((e.params, e.macs()), (plain.params, plain.macs()));
+        prop_assert_eq!(e.macs(), n * cout * oh * ow * (cin / wg) * kh * kw);
+        let samples = n * cin * kh * kw * oh * ow;
+        prop_assert_eq!(e.flops(), 2 * e.macs() + (19 + u64::from(masked)) * samples);
+        prop_assert_eq!(deform.param_shapes(&input).unwrap().len(), if bias { 2 } else { 1 });
+        // Offsets for other taps or positions, a mask without offsets' groups, a missing
+        // offset and offset groups that do not divide the channels are errors.
+        prop_assert!(deform.infer_with(&input, &[Shape::new([n, 2 * taps + 1, oh, ow])]).is_err());
+        prop_assert!(deform.infer_with(&input, &[Shape::new([n, 2 * taps, oh + 1, ow])]).is_err());
+        prop_assert!(deform.infer_with(&input, &[offsets.clone(), Shape::new([n, taps + 1, oh, ow])]).is_err());
+        prop_assert!(deform.infer(&input).is_err());
+        let odd = Layer::DeformConv2d(layer::DeformConv {
+            conv: Conv::new(cin + 1, cout, &[kh, kw]), offset_groups: 2,
+        });
+        if (cin + 1) % 2 == 1 {
+            let r = odd.infer_with(&Shape::new([n, cin + 1, h, w]), &[offsets]);
+            let groups = matches!(r, Err(LayerError::Groups { groups: 2, what: "in_channels", .. }));
+            prop_assert!(groups);
+        }
+    }
+}

@@ -718,3 +718,57 @@ fn burn_cosine_similarity_and_pairwise_distance_verify() {
     assert_eq!(cost.layers[3].output.dims(), &[distance[0] as u64]);
     assert_eq!(cost.params, model.num_params() as u64);
 }
+
+/// burn's `DeformConv2d` with its offsets and mask from two plain convolutions of the same
+/// input: its weights are a grouped convolution's, and burn's forward gives the shape priced.
+#[alphaflops::cost_budget(input = [1, 4, 8, 8], params = "1M")]
+#[derive(Module, Debug)]
+struct Deformable {
+    #[layer(conv2d(channels = [4, 36], kernel_size = 3, padding = [1, 1]))]
+    offset: burn::nn::conv::Conv2d,
+    #[layer(conv2d(channels = [4, 18], kernel_size = 3, padding = [1, 1]), input = "input")]
+    mask: burn::nn::conv::Conv2d,
+    #[layer(
+        deform_conv2d(channels = [4, 6], kernel_size = [3, 3], weight_groups = 2, offset_groups = 2, padding = [1, 1], with = ["offset", "mask"]),
+        input = "input"
+    )]
+    deform: burn::nn::conv::DeformConv2d,
+}
+
+#[test]
+fn burn_deform_conv2d_verifies() {
+    use alphaflops::CostModel;
+    use burn::nn::PaddingConfig2d;
+    use burn::nn::conv::{Conv2dConfig, DeformConv2dConfig};
+    let device = burn_cpu();
+    let pad = || PaddingConfig2d::Explicit(1, 1, 1, 1);
+    let model = Deformable {
+        offset: Conv2dConfig::new([4, 36], [3, 3])
+            .with_padding(pad())
+            .init(&device),
+        mask: Conv2dConfig::new([4, 18], [3, 3])
+            .with_padding(pad())
+            .init(&device),
+        deform: DeformConv2dConfig::new([4, 6], [3, 3])
+            .with_weight_groups(2)
+            .with_offset_groups(2)
+            .with_padding(pad())
+            .init(&device),
+    };
+    if let Err(e) = verify(&model) {
+        panic!("{e}");
+    }
+    let x = Tensor::<4>::ones([1, 4, 8, 8], &device);
+    let offset = model.offset.forward(x.clone());
+    let mask = model.mask.forward(x.clone());
+    let dims = model.deform.forward(x, offset, Some(mask)).dims();
+    let cost = Deformable::cost();
+    let dims: Vec<u64> = dims.iter().map(|&d| d as u64).collect();
+    assert_eq!(cost.output.dims(), &dims[..]);
+    assert_eq!(cost.params, model.num_params() as u64);
+    // The deformable layer: a grouped convolution's MACs, and 20 FLOPs for each of the
+    // 4 · 9 · 64 masked bilinear samples.
+    let deform = &cost.layers[2];
+    assert_eq!(deform.macs, 6 * 64 * 2 * 9);
+    assert_eq!(deform.flops, 2 * deform.macs + 20 * 4 * 9 * 64);
+}

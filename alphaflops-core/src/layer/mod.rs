@@ -2,7 +2,9 @@
 //!
 //! # Counting convention
 //! - `macs`: multiply-accumulates of the linear-algebra part (convolutions, dense layers and
-//!   attention's matmuls). A convolution costs `N·C_out·H_out·W_out·(C_in/groups)·K1·K2` MACs.
+//!   attention's matmuls). A convolution costs `N·C_out·H_out·W_out·(C_in/groups)·K1·K2` MACs;
+//!   a deformable one as much, plus 19 FLOPs (20 with a mask) for each bilinear sample,
+//!   `N·C_in·K1·K2·H_out·W_out` of them.
 //! - `flops`: `2·macs` plus the element-wise work listed below. Bias additions are not
 //!   counted (they fuse into the accumulator, as in the paper's reference code).
 //! - `params`: trainable parameters (weights, biases, norm affines, embeddings); running
@@ -61,7 +63,7 @@ use serde::{Deserialize, Serialize};
 pub use crate::kernel::{Elementwise, Gemm, Kernel};
 use crate::shape::{Shape, sum};
 pub use attention::Attention;
-pub use conv::{Conv, ConvTranspose, Padding};
+pub use conv::{Conv, ConvTranspose, DeformConv, Padding};
 pub use elementwise::Activation;
 pub(crate) use experts::experts;
 pub use interpolate::{InterpolateMode, Resize};
@@ -307,6 +309,8 @@ pub enum Layer {
     PairwiseDistance {
         p: f64,
     },
+    /// burn's `DeformConv2d` of `[N, C, H, W]`, its offsets (and mask) other outputs.
+    DeformConv2d(DeformConv),
 }
 
 /// What a layer does to a given input.
@@ -397,6 +401,7 @@ impl Layer {
                 })
                 | Layer::CosineSimilarity { .. }
                 | Layer::PairwiseDistance { .. }
+                | Layer::DeformConv2d(_)
         );
         if !takes_others && !others.is_empty() {
             return Err(LayerError::Invalid(format!(
@@ -536,6 +541,7 @@ impl Layer {
             } => reshape::fold4d(output_size, kernel, stride, dilation, padding, input),
             Layer::CosineSimilarity { dim } => distance::cosine_similarity(*dim, input, others),
             Layer::PairwiseDistance { p } => distance::pairwise_distance(*p, input, others),
+            Layer::DeformConv2d(d) => conv::deform_conv2d(d, input, others),
         };
         eval.and_then(LayerEval::checked)
     }

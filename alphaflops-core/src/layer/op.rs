@@ -75,6 +75,7 @@ pub enum Op {
     Fold4d,
     CosineSimilarity,
     PairwiseDistance,
+    DeformConv2d,
 }
 
 /// What a key of a kind takes, as the attribute reads it.
@@ -320,9 +321,22 @@ const PAIRWISE_DISTANCE: &[Key] = &[
     optional("eps", Number, "1e-6"),
     required("with", Fields),
 ];
+/// burn's `DeformConv2dConfig`, in its order (the initializer aside), and its forward's
+/// offsets and optional mask.
+const DEFORM_CONV: &[Key] = &[
+    required("channels", Channels),
+    required("kernel_size", PerDim),
+    optional("stride", PerDim, "1"),
+    optional("dilation", PerDim, "1"),
+    optional("weight_groups", Positive, "1"),
+    optional("offset_groups", Positive, "1"),
+    optional("padding", Padding, "\"valid\""),
+    optional("bias", Bool, "true"),
+    required("with", Fields),
+];
 
 impl Op {
-    pub const ALL: [Op; 67] = [
+    pub const ALL: [Op; 68] = [
         Op::Conv1d,
         Op::Conv2d,
         Op::ConvTranspose1d,
@@ -390,6 +404,7 @@ impl Op {
         Op::Fold4d,
         Op::CosineSimilarity,
         Op::PairwiseDistance,
+        Op::DeformConv2d,
     ];
 
     /// The attribute key and the name in reports: `conv2d`, `linear`, …
@@ -462,6 +477,7 @@ impl Op {
             Op::Fold4d => "fold4d",
             Op::CosineSimilarity => "cosine_similarity",
             Op::PairwiseDistance => "pairwise_distance",
+            Op::DeformConv2d => "deform_conv2d",
         }
     }
 
@@ -527,6 +543,7 @@ impl Op {
             Op::Fold4d => FOLD,
             Op::CosineSimilarity => COSINE_SIMILARITY,
             Op::PairwiseDistance => PAIRWISE_DISTANCE,
+            Op::DeformConv2d => DEFORM_CONV,
         }
     }
 
@@ -546,7 +563,7 @@ impl Op {
             | Op::AdaptiveAvgPool2d
             | Op::Interpolate2d
             | Op::Unfold4d => Some(2),
-            Op::Fold4d => Some(2),
+            Op::Fold4d | Op::DeformConv2d => Some(2),
             _ => None,
         }
     }
@@ -611,6 +628,7 @@ impl Op {
             Op::Fold4d => &["Fold4d"],
             Op::CosineSimilarity => &["CosineSimilarity"],
             Op::PairwiseDistance => &["PairwiseDistance"],
+            Op::DeformConv2d => &["DeformConv2d"],
             _ => &[],
         }
     }
@@ -818,6 +836,7 @@ impl Layer {
             Layer::Fold4d { .. } => Op::Fold4d,
             Layer::CosineSimilarity { .. } => Op::CosineSimilarity,
             Layer::PairwiseDistance { .. } => Op::PairwiseDistance,
+            Layer::DeformConv2d(_) => Op::DeformConv2d,
         })
     }
 }

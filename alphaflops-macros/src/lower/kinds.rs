@@ -71,6 +71,8 @@ pub(super) fn kind_layer(cx: &Ctxt, kind: &Item) -> Option<(Layer, Vec<Ref>)> {
         Op::CosineSimilarity => burn_ops::cosine_similarity(keys),
         // pairwise_distance(p = 2.0, eps = 1e-6, with = "other")
         Op::PairwiseDistance => burn_ops::pairwise_distance(keys),
+        // deform_conv2d(channels = [in, out], kernel_size = [3, 3], stride, dilation, weight_groups, offset_groups, padding, bias, with = ["offset", "mask"])
+        Op::DeformConv2d => burn_ops::deform_conv2d(keys),
         _ => layer(keys, kind_op).map(|l| (l, Vec::new())),
     }
 }
@@ -679,7 +681,7 @@ fn layer(mut keys: Keys, op: Op) -> Option<Layer> {
         // fold4d(output_size = [8, 8], kernel_size = [3, 3], stride, dilation, padding)
         Op::Fold4d => burn_ops::fold4d(&mut keys),
         // Read by `kind_layer`.
-        Op::CosineSimilarity | Op::PairwiseDistance => None,
+        Op::CosineSimilarity | Op::PairwiseDistance | Op::DeformConv2d => None,
     };
     keys.finish();
     layer

@@ -78,3 +78,5 @@ pub const STD: &str = "std";
 pub const EPS: &str = "eps";
 /// `PairwiseDistanceConfig`'s norm.
 pub const P: &str = "p";
+pub const WEIGHT_GROUPS: &str = "weight_groups";
+pub const OFFSET_GROUPS: &str = "offset_groups";

@@ -1,10 +1,11 @@
-//! The keys of burn-nn's less common modules: `gaussian_noise`, `fold4d`, and the two-input
-//! `cosine_similarity` and `pairwise_distance`. A child of `kinds`, so it reads keys with the
-//! same helpers.
+//! The keys of burn-nn's less common modules: `gaussian_noise`, `fold4d`, the two-input
+//! `cosine_similarity` and `pairwise_distance`, and `deform_conv2d`. A child of `kinds`, so
+//! it reads keys with the same helpers.
 
-use alphaflops_core::Layer;
+use alphaflops_core::layer::DeformConv;
+use alphaflops_core::{Conv, Layer, Padding};
 
-use super::{checked, optional, required, with};
+use super::{channels, checked, conv_padding, optional, required, with};
 use crate::attr::{self, Value};
 use crate::ctxt::Ctxt;
 use crate::keys::Keys;
@@ -75,4 +76,38 @@ pub(super) fn pairwise_distance(mut keys: Keys) -> Option<(Layer, Vec<Ref>)> {
     let p = optional(&mut keys, P, 2.0, attr::number);
     checked(&mut keys, EPS, attr::number);
     with_other(keys, p.map(|p| Layer::PairwiseDistance { p }))
+}
+
+/// deform_conv2d(channels = [in, out], kernel_size = [3, 3], stride, dilation, weight_groups,
+/// offset_groups, padding, bias, with = "offset" or ["offset", "mask"]): burn's
+/// `DeformConv2dConfig` in its order, then its forward's other inputs.
+pub(super) fn deform_conv2d(mut keys: Keys) -> Option<(Layer, Vec<Ref>)> {
+    let sizes = |cx: &Ctxt, key: &str, v: &Value| two(cx, key, v, 1);
+    let channels = channels(&mut keys);
+    let kernel = required(&mut keys, KERNEL_SIZE, "kernel_size = [3, 3]", sizes);
+    let stride = optional(&mut keys, STRIDE, vec![1, 1], sizes);
+    let dilation = optional(&mut keys, DILATION, vec![1, 1], sizes);
+    let weight_groups = optional(&mut keys, WEIGHT_GROUPS, 1, attr::positive);
+    let offset_groups = optional(&mut keys, OFFSET_GROUPS, 1, attr::positive);
+    let padding = optional(&mut keys, PADDING, Padding::Valid, |cx, _, v| {
+        conv_padding(cx, v, 2)
+    });
+    let bias = optional(&mut keys, BIAS, true, attr::boolean);
+    let layer = (|| {
+        let (in_channels, out_channels) = channels?;
+        Some(Layer::DeformConv2d(DeformConv {
+            conv: Conv {
+                in_channels,
+                out_channels,
+                kernel: kernel?,
+                stride: stride?,
+                padding: padding?,
+                dilation: dilation?,
+                groups: weight_groups?,
+                bias: bias?,
+            },
+            offset_groups: offset_groups?,
+        }))
+    })();
+    with_other(keys, layer)
 }
