@@ -409,8 +409,8 @@ pub(super) fn deform_conv2d(
             Ok(())
         } else {
             Err(LayerError::Invalid(format!(
-                "deform_conv2d expects {what} {want} (offset_groups · kernel taps{} channels at the output's positions), got {got}",
-                if what == "the offsets" { " · 2" } else { "" }
+                "deform_conv2d expects {what} as {want} ({}offset_groups · kernel taps channels at each output position), got {got}: give `with` a layer of that shape",
+                if what == "the offsets" { "2 · " } else { "" }
             )))
         }
     };

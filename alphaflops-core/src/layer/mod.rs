@@ -31,15 +31,16 @@
 //! | rms norm | 4 |
 //! | rotary encoding | 3 per element of queries and keys |
 //! | fold4d, per column element that lands inside the output (col2im's add) | 1 |
-//! | cosine similarity of x1, x2 (`n` the broadcast elements, `o1`, `o2` the norms) | 3·n1 + 3·n2 + 2·(o1 + o2) + 2·n in all |
+//! | cosine similarity of x1, x2 (`n1`, `n2` their elements, `n` the broadcast ones, `o1`, `o2` their norms) | 3·n1 + 3·n2 + 2·(o1 + o2) + 2·n in all |
 //! | pairwise distance, per element of the difference (and per output) | p = 0: 5; p = 1 or ±∞: 4; p = 2 or even: 4 (+1); other p: 5 (+1) |
 //! | swiglu | 5 (SiLU) + 1 (product) per output element, besides its two projections |
 //!
 //! An activation's count is its elementary operations, each one FLOP (exp, log and divide
 //! included); its keys (slopes, thresholds) do not change it.
 //!
-//! Dropout and gaussian noise (at inference), identity, flatten, transpose and select cost nothing and launch
-//! nothing; concat, the pixel shuffles and unfold4d copy their input and count no FLOPs.
+//! Dropout and gaussian noise (at inference), identity, flatten, transpose and select cost
+//! nothing and launch nothing; concat, the pixel shuffles and unfold4d copy their input and
+//! count no FLOPs.
 //!
 //! Output shapes follow PyTorch's documented rules (`torch.nn.Conv2d`, `MaxPool2d`,
 //! `ConvTranspose2d`, …) with `ceil_mode = false` unless asked.

@@ -152,6 +152,42 @@ fn permuted(input: &Shape, output: Shape) -> Result<LayerEval, LayerError> {
     })
 }
 
+/// Checks the sliding window of unfold4d and fold4d: two sizes each, padding at least 0.
+fn check_window(
+    kernel: &[u64],
+    stride: &[u64],
+    dilation: &[u64],
+    padding: &[u64],
+) -> Result<(), LayerError> {
+    per_dim(kernel, 2, "kernel_size", 1)?;
+    per_dim(stride, 2, "stride", 1)?;
+    per_dim(dilation, 2, "dilation", 1)?;
+    per_dim(padding, 2, "padding", 0)
+}
+
+/// The windows along each axis of a `[H, W]` image, by the convolution's rule.
+fn windows(
+    spatial: &[u64],
+    kernel: &[u64],
+    stride: &[u64],
+    dilation: &[u64],
+    padding: &[u64],
+) -> Result<Vec<u64>, LayerError> {
+    (0..2)
+        .map(|i| {
+            window_out(
+                axis(i, 2),
+                spatial[i],
+                (padding[i], padding[i]),
+                kernel[i],
+                stride[i],
+                dilation[i],
+                false,
+            )
+        })
+        .collect()
+}
+
 /// PyTorch's `nn.Unfold` (burn's `Unfold4d`): `[N, C, H, W]` → `[N, C·k1·k2, L]`, one column
 /// per sliding window, L windows by the convolution's rule; a copy, no arithmetic.
 pub(super) fn unfold4d(
@@ -161,23 +197,9 @@ pub(super) fn unfold4d(
     padding: &[u64],
     input: &Shape,
 ) -> Result<LayerEval, LayerError> {
-    per_dim(kernel, 2, "kernel_size", 1)?;
-    per_dim(stride, 2, "stride", 1)?;
-    per_dim(dilation, 2, "dilation", 1)?;
-    per_dim(padding, 2, "padding", 0)?;
+    check_window(kernel, stride, dilation, padding)?;
     let (n, c, spatial) = split_nc("unfold4d", input, 2)?;
-    let mut windows = Vec::with_capacity(2);
-    for i in 0..2 {
-        windows.push(window_out(
-            axis(i, 2),
-            spatial[i],
-            (padding[i], padding[i]),
-            kernel[i],
-            stride[i],
-            dilation[i],
-            false,
-        )?);
-    }
+    let windows = windows(&spatial, kernel, stride, dilation, padding)?;
     let output = Shape(vec![
         n,
         product(&[c, kernel[0], kernel[1]], "the unfolded channels")?,
@@ -199,10 +221,7 @@ pub(super) fn fold4d(
     input: &Shape,
 ) -> Result<LayerEval, LayerError> {
     per_dim(output_size, 2, "output_size", 1)?;
-    per_dim(kernel, 2, "kernel_size", 1)?;
-    per_dim(stride, 2, "stride", 1)?;
-    per_dim(dilation, 2, "dilation", 1)?;
-    per_dim(padding, 2, "padding", 0)?;
+    check_window(kernel, stride, dilation, padding)?;
     if input.rank() != 3 {
         return Err(LayerError::Rank {
             op: "fold4d",
@@ -218,22 +237,12 @@ pub(super) fn fold4d(
             kernel[0], kernel[1]
         )));
     }
-    let mut windows = Vec::with_capacity(2);
+    let windows = windows(output_size, kernel, stride, dilation, padding)?;
     let mut landed = Vec::with_capacity(2);
     for i in 0..2 {
-        let w = window_out(
-            axis(i, 2),
-            output_size[i],
-            (padding[i], padding[i]),
-            kernel[i],
-            stride[i],
-            dilation[i],
-            false,
-        )?;
-        windows.push(w);
         landed.push(landed_taps(
             output_size[i],
-            w,
+            windows[i],
             kernel[i],
             stride[i],
             dilation[i],
