@@ -82,6 +82,10 @@ impl Layer {
                 | Layer::Mul
                 | Layer::TiedLinear { .. }
                 | Layer::RotaryEncoding { .. }
+                | Layer::GaussianNoise
+                | Layer::Fold4d { .. }
+                | Layer::CosineSimilarity { .. }
+                | Layer::PairwiseDistance { .. }
         );
         if !has_params {
             return Ok(Vec::new());
@@ -113,8 +117,12 @@ impl Layer {
                 })
                 .collect());
         }
-        // Validates the annotation against its input exactly as pricing does.
-        self.infer(input)?;
+        // Validates the annotation against its input exactly as pricing does (a deformable
+        // convolution's weights are its convolution's, whatever its offsets).
+        match self {
+            Layer::DeformConv2d(d) => Layer::Conv(d.conv.clone()).infer(input)?,
+            layer => layer.infer(input)?,
+        };
         let with_bias = |mut v: Vec<ParamShape>, bias: bool, n: u64| {
             if bias {
                 v.push(tensor("bias", vec![n]));
@@ -123,6 +131,12 @@ impl Layer {
         };
         Ok(match self {
             Layer::Conv(c) => {
+                let mut weight = vec![c.out_channels, divide(c.in_channels, c.groups)?];
+                weight.extend_from_slice(&c.kernel);
+                with_bias(vec![tensor("weight", weight)], c.bias, c.out_channels)
+            }
+            Layer::DeformConv2d(d) => {
+                let c = &d.conv;
                 let mut weight = vec![c.out_channels, divide(c.in_channels, c.groups)?];
                 weight.extend_from_slice(&c.kernel);
                 with_bias(vec![tensor("weight", weight)], c.bias, c.out_channels)
@@ -321,9 +335,14 @@ mod tests {
             Layer::Mul => 33,
             Layer::TiedLinear { .. } => 34,
             Layer::Experts { .. } => 35,
+            Layer::GaussianNoise => 36,
+            Layer::Fold4d { .. } => 37,
+            Layer::CosineSimilarity { .. } => 38,
+            Layer::PairwiseDistance { .. } => 39,
+            Layer::DeformConv2d(_) => 40,
         }
     }
-    const KINDS: usize = 36;
+    const KINDS: usize = 41;
 
     fn block() -> Layer {
         let mut m = Model::new("Inner", [1, 8, 6, 6]);
@@ -432,6 +451,28 @@ mod tests {
             (Layer::Softmax { dim: -1 }, seq.clone(), vec![]),
             (Layer::Dropout, seq.clone(), vec![]),
             (Layer::Identity, seq.clone(), vec![]),
+            (Layer::GaussianNoise, seq.clone(), vec![]),
+            (
+                Layer::Fold4d {
+                    output_size: vec![4, 4],
+                    kernel: vec![2, 2],
+                    stride: vec![2, 2],
+                    dilation: vec![1, 1],
+                    padding: vec![0, 0],
+                },
+                Shape::from([2, 8, 4]),
+                vec![],
+            ),
+            (Layer::CosineSimilarity { dim: -1 }, seq.clone(), vec![]),
+            (Layer::PairwiseDistance { p: 2.0 }, seq.clone(), vec![]),
+            (
+                Layer::DeformConv2d(crate::layer::DeformConv {
+                    conv: Conv::new(8, 6, &[3, 3]).groups(2),
+                    offset_groups: 4,
+                }),
+                img.clone(),
+                vec![("weight", vec![6, 4, 3, 3]), ("bias", vec![6])],
+            ),
             (Layer::LocalResponseNorm { size: 3 }, img.clone(), vec![]),
             (
                 Layer::Unfold4d {
@@ -624,6 +665,7 @@ mod tests {
     #[test]
     fn every_layer_kind_lists_tensors_that_add_up_to_its_params() {
         let mut seen = [false; KINDS];
+        let mut offsets: [Shape; 1];
         for (layer, input, expected) in table() {
             seen[kind(&layer)] = true;
             let shapes = layer.param_shapes(&input).unwrap();
@@ -633,12 +675,22 @@ mod tests {
                 .collect();
             assert_eq!(shapes, expected, "{}", layer.op());
             // Add and concat need their second input to be inferred.
-            let others: &[Shape] =
-                if matches!(layer, Layer::Add | Layer::Mul | Layer::Concat { .. }) {
-                    std::slice::from_ref(&input)
-                } else {
-                    &[]
-                };
+            let others: &[Shape] = if matches!(
+                layer,
+                Layer::Add
+                    | Layer::Mul
+                    | Layer::Concat { .. }
+                    | Layer::CosineSimilarity { .. }
+                    | Layer::PairwiseDistance { .. }
+            ) {
+                std::slice::from_ref(&input)
+            } else if matches!(layer, Layer::DeformConv2d(_)) {
+                // 2 · 4 offset groups · 3·3 taps at the 4×4 output positions.
+                offsets = [Shape::from([2, 72, 4, 4])];
+                &offsets
+            } else {
+                &[]
+            };
             let params = layer.infer_with(&input, others).unwrap().params;
             assert_eq!(elements(&shapes), params, "{}", layer.op());
         }

@@ -717,3 +717,183 @@ fn kernels_carry_their_gemm_or_class() {
     }
     assert!(checked > 100);
 }
+
+proptest! {
+    /// burn's `Shrink` keeps any shape and costs its 6 operations an element (abs, sign,
+    /// multiply, subtract, compare, mask fill); `GaussianNoise` is priced exactly as dropout,
+    /// since burn's forward adds its noise in training only.
+    #[test]
+    fn shrink_and_gaussian_noise_match_burn(dims in proptest::collection::vec(1u64..9, 1..5)) {
+        let input = Shape(dims.clone());
+        let n: u64 = dims.iter().product();
+        let shrink = Layer::Activation(Activation::Shrink).infer(&input).unwrap();
+        prop_assert_eq!(&shrink.output.0, &dims);
+        prop_assert_eq!((shrink.params, shrink.macs(), shrink.flops()), (0, 0, 6 * n));
+        prop_assert_eq!(shrink.kernels.len(), 1);
+        prop_assert_eq!(Layer::GaussianNoise.infer(&input), Layer::Dropout.infer(&input));
+        prop_assert_eq!(Layer::GaussianNoise.op(), "gaussian_noise");
+    }
+}
+
+proptest! {
+    /// PyTorch's `nn.Fold`: `[N, C·k1·k2, L]` → `[N, C, H, W]`, L the windows of the
+    /// convolution rule over `output_size`; any other L, or channels not a multiple of the
+    /// kernel area, is an error. The FLOPs are col2im's adds, counted here by walking every
+    /// (window, tap) pair, and folding the unfolded image gives its shape back.
+    #[test]
+    fn fold4d_matches_pytorch(
+        n in 1u64..3, c in 1u64..4, h in 1u64..12, w in 1u64..12, k1 in 1u64..4, k2 in 1u64..4,
+        s in 1u64..3, p in 0u64..3, d in 1u64..3, extra in 0u64..2,
+    ) {
+        let (kernel, stride, dilation, padding) = (vec![k1, k2], vec![s, s], vec![d, d], vec![p, p]);
+        let fold = Layer::Fold4d {
+            output_size: vec![h, w], kernel: kernel.clone(), stride: stride.clone(),
+            dilation: dilation.clone(), padding: padding.clone(),
+        };
+        let windows = |size: u64, k: u64| {
+            let num = size as i64 + 2 * p as i64 - d as i64 * (k as i64 - 1) - 1;
+            (num >= 0).then(|| (num / s as i64 + 1) as u64)
+        };
+        let (Some(oh), Some(ow)) = (windows(h, k1), windows(w, k2)) else {
+            prop_assert!(fold.infer(&Shape::new([n, c * k1 * k2, 1])).is_err());
+            return Ok(());
+        };
+        let e = fold.infer(&Shape::new([n, c * k1 * k2, oh * ow])).unwrap();
+        prop_assert_eq!(&e.output.0, &vec![n, c, h, w]);
+        let landed = |size: u64, wins: u64, k: u64| {
+            let mut count = 0;
+            for win in 0..wins as i64 {
+                for tap in 0..k as i64 {
+                    let at = win * s as i64 + tap * d as i64 - p as i64;
+                    count += u64::from((0..size as i64).contains(&at));
+                }
+            }
+            count
+        };
+        prop_assert_eq!(e.flops(), n * c * landed(h, oh, k1) * landed(w, ow, k2));
+        prop_assert_eq!((e.params, e.macs()), (0, 0));
+        prop_assert!(fold.infer(&Shape::new([n, c * k1 * k2, oh * ow + 1 + extra])).is_err());
+        if k1 * k2 > 1 {
+            prop_assert!(fold.infer(&Shape::new([n, c * k1 * k2 + 1, oh * ow])).is_err());
+        }
+        let unfold = Layer::Unfold4d { kernel, stride, dilation, padding };
+        let cols = unfold.infer(&Shape::new([n, c, h, w])).unwrap().output;
+        prop_assert_eq!(fold.infer(&cols).unwrap().output.0, vec![n, c, h, w]);
+    }
+}
+
+proptest! {
+    /// PyTorch's `CosineSimilarity` and `PairwiseDistance` (burn's, which squeeze the reduced
+    /// dimension): two inputs of one rank that broadcast, the output their broadcast shape
+    /// without `dim` (the last dimension for the distance). Equal shapes cost burn's
+    /// composition: 8 FLOPs an element and 4 a norm for the similarity, 4 an element and a
+    /// root an output for the L2 distance, 3 an element for L1.
+    #[test]
+    fn distances_match_pytorch(
+        dims in proptest::collection::vec(1u64..6, 2..5),
+        ones in proptest::collection::vec(any::<bool>(), 4),
+        dim in -4i64..4,
+        wrong in 0usize..4,
+    ) {
+        let rank = dims.len();
+        let x1 = Shape(dims.clone());
+        let n: u64 = dims.iter().product();
+        let cos = Layer::CosineSimilarity { dim };
+        let l2 = Layer::PairwiseDistance { p: 2.0 };
+        let l1 = Layer::PairwiseDistance { p: 1.0 };
+        // x2 broadcasts along some dimensions (size 1 there).
+        let x2 = Shape(dims.iter().zip(&ones).map(|(&d, &one)| if one { 1 } else { d }).collect());
+        let resolved = if dim < 0 { rank as i64 + dim } else { dim };
+        let both = |a: &Layer, b: &Shape| a.infer_with(&x1, std::slice::from_ref(b));
+        if (0..rank as i64).contains(&resolved) {
+            let axis = resolved as usize;
+            let mut out = dims.clone();
+            out.remove(axis);
+            let e = both(&cos, &x1).unwrap();
+            prop_assert_eq!(&e.output.0, &out);
+            prop_assert_eq!((e.params, e.macs(), e.flops()), (0, 0, 8 * n + 4 * (n / dims[axis])));
+            let r = both(&cos, &x2);
+            if x2.dims()[axis] == dims[axis] {
+                prop_assert_eq!(&r.unwrap().output.0, &out);
+            } else {
+                prop_assert!(r.is_err());
+            }
+        } else {
+            prop_assert!(both(&cos, &x1).is_err());
+        }
+        let mut out = dims.clone();
+        let last = out.pop().unwrap();
+        let o = n / last;
+        let e = both(&l2, &x1).unwrap();
+        prop_assert_eq!(&e.output.0, &out);
+        prop_assert_eq!(e.flops(), 4 * n + o);
+        prop_assert_eq!(both(&l1, &x1).unwrap().flops(), 4 * n);
+        prop_assert_eq!(&both(&l2, &x2).unwrap().output.0, &out);
+        // A size other than 1 that differs does not broadcast; one input is not enough.
+        if let Some(i) = (0..rank).map(|i| (i + wrong) % rank).find(|&i| dims[i] > 1) {
+            let mut bad = dims.clone();
+            bad[i] += 1;
+            prop_assert!(both(&l2, &Shape(bad)).is_err());
+        }
+        prop_assert!(l2.infer(&x1).is_err());
+        prop_assert!(cos.infer_with(&x1, &[x1.clone(), x1.clone()]).is_err());
+        prop_assert!(l2.infer_with(&Shape::new([last]), &[Shape::new([last])]).is_err());
+    }
+}
+
+proptest! {
+    /// torchvision's `deform_conv2d` (burn's `DeformConv2d`): the output is the convolution's
+    /// by PyTorch's rule, the offsets are `[N, 2·offset_groups·kh·kw, H_out, W_out]` and the mask
+    /// `[N, offset_groups·kh·kw, H_out, W_out]`; parameters and MACs are the grouped
+    /// convolution's, and every input channel is sampled at each tap of each output position
+    /// (19 FLOPs, 20 masked).
+    #[test]
+    fn deform_conv2d_matches_torchvision(
+        n in 1u64..3, cin_g in 1u64..4, cout_g in 1u64..4, wg in 1u64..3, og in 1u64..3,
+        h in 1u64..12, w in 1u64..12, kh in 1u64..4, kw in 1u64..4, s in 1u64..3, p in 0u64..2,
+        d in 1u64..3, bias in any::<bool>(), masked in any::<bool>(),
+    ) {
+        let (cin, cout) = (cin_g * wg * og, cout_g * wg);
+        let conv = Conv::new(cin, cout, &[kh, kw]).stride(&[s, s]).dilation(&[d, d])
+            .padding(Padding::symmetric(&[p, p])).groups(wg).bias(bias);
+        let deform = Layer::DeformConv2d(layer::DeformConv { conv: conv.clone(), offset_groups: og });
+        let input = Shape::new([n, cin, h, w]);
+        let window = |i: u64, k: u64| {
+            let num = i as i64 + 2 * p as i64 - d as i64 * (k as i64 - 1) - 1;
+            (num >= 0).then(|| (num / s as i64 + 1) as u64)
+        };
+        let (Some(oh), Some(ow)) = (window(h, kh), window(w, kw)) else {
+            let offsets = Shape::new([n, 2 * og * kh * kw, 1, 1]);
+            prop_assert!(deform.infer_with(&input, &[offsets]).is_err());
+            return Ok(());
+        };
+        let taps = og * kh * kw;
+        let offsets = Shape::new([n, 2 * taps, oh, ow]);
+        let mut others = vec![offsets.clone()];
+        if masked {
+            others.push(Shape::new([n, taps, oh, ow]));
+        }
+        let e = deform.infer_with(&input, &others).unwrap();
+        let plain = Layer::Conv(conv).infer(&input).unwrap();
+        prop_assert_eq!(&e.output.0, &vec![n, cout, oh, ow]);
+        prop_assert_eq!((e.params, e.macs()), (plain.params, plain.macs()));
+        prop_assert_eq!(e.macs(), n * cout * oh * ow * (cin / wg) * kh * kw);
+        let samples = n * cin * kh * kw * oh * ow;
+        prop_assert_eq!(e.flops(), 2 * e.macs() + (19 + u64::from(masked)) * samples);
+        prop_assert_eq!(deform.param_shapes(&input).unwrap().len(), if bias { 2 } else { 1 });
+        // Offsets for other taps or positions, a mask without offsets' groups, a missing
+        // offset and offset groups that do not divide the channels are errors.
+        prop_assert!(deform.infer_with(&input, &[Shape::new([n, 2 * taps + 1, oh, ow])]).is_err());
+        prop_assert!(deform.infer_with(&input, &[Shape::new([n, 2 * taps, oh + 1, ow])]).is_err());
+        prop_assert!(deform.infer_with(&input, &[offsets.clone(), Shape::new([n, taps + 1, oh, ow])]).is_err());
+        prop_assert!(deform.infer(&input).is_err());
+        let odd = Layer::DeformConv2d(layer::DeformConv {
+            conv: Conv::new(cin + 1, cout, &[kh, kw]), offset_groups: 2,
+        });
+        if (cin + 1) % 2 == 1 {
+            let r = odd.infer_with(&Shape::new([n, cin + 1, h, w]), &[offsets]);
+            let groups = matches!(r, Err(LayerError::Groups { groups: 2, what: "in_channels", .. }));
+            prop_assert!(groups);
+        }
+    }
+}

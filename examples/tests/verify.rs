@@ -614,3 +614,161 @@ fn burn_local_response_norm_verifies() {
         panic!("{e}");
     }
 }
+
+/// burn's `Shrink` and `GaussianNoise` hold no weights, priced unannotated by their type
+/// names; the noise is the identity at inference, as burn's forward is.
+#[alphaflops::cost_budget(input = [2, 5], params = "1M")]
+#[derive(Module, Debug)]
+struct Shrunk {
+    noise: burn::nn::GaussianNoise,
+    #[layer(shrink(lambda = 0.5, bias = 0.25))]
+    shrink: burn::nn::activation::Shrink,
+    plain: burn::nn::activation::Shrink,
+}
+
+#[test]
+fn burn_shrink_and_gaussian_noise_verify() {
+    use alphaflops::CostModel;
+    let model = Shrunk {
+        noise: burn::nn::GaussianNoiseConfig::new(0.1).init(),
+        shrink: burn::nn::activation::ShrinkConfig::new()
+            .with_bias(0.25)
+            .init(),
+        plain: burn::nn::activation::ShrinkConfig::new().init(),
+    };
+    if let Err(e) = verify(&model) {
+        panic!("{e}");
+    }
+    let x = Tensor::<2>::ones([2, 5], &burn_cpu());
+    let y = model.noise.forward(x.clone());
+    assert_eq!(y.to_data(), x.to_data());
+    let cost = Shrunk::cost();
+    assert_eq!((cost.params, cost.flops), (0, 2 * 6 * 10));
+}
+
+/// burn's `Fold4d` holds no weights, and folding burn's unfolded columns gives the shape
+/// priced.
+#[alphaflops::cost_budget(input = [1, 3, 8, 8], params = "1M")]
+#[derive(Module, Debug)]
+struct Folded {
+    #[layer(unfold4d(kernel_size = [3, 3], padding = [1, 1], stride = [2, 2]))]
+    unfold: burn::nn::Unfold4d,
+    #[layer(fold4d(output_size = [8, 8], kernel_size = [3, 3], padding = [1, 1], stride = [2, 2]))]
+    fold: burn::nn::Fold4d,
+}
+
+#[test]
+fn burn_fold4d_verifies() {
+    use alphaflops::CostModel;
+    let model = Folded {
+        unfold: burn::nn::Unfold4dConfig::new([3, 3])
+            .with_padding([1, 1])
+            .with_stride([2, 2])
+            .init(),
+        fold: burn::nn::Fold4dConfig::new([8, 8], [3, 3])
+            .with_padding([1, 1])
+            .with_stride([2, 2])
+            .init(),
+    };
+    if let Err(e) = verify(&model) {
+        panic!("{e}");
+    }
+    let x = Tensor::<4>::zeros([1, 3, 8, 8], &burn_cpu());
+    let dims = model.fold.forward(model.unfold.forward(x)).dims();
+    let priced = Folded::cost().output;
+    let dims: Vec<u64> = dims.iter().map(|&d| d as u64).collect();
+    assert_eq!(priced.dims(), &dims[..]);
+}
+
+/// burn's `CosineSimilarity` and `PairwiseDistance` compare two embeddings of one input, the
+/// second taken by `with` as `add` takes it: no weights of their own, and burn's forwards give
+/// the shapes priced.
+#[alphaflops::cost_budget(input = [4, 8], params = "1M")]
+#[derive(Module, Debug)]
+struct Compared {
+    #[layer(linear(d_input = 8, d_output = 6))]
+    left: Linear,
+    #[layer(linear(d_input = 8, d_output = 6), input = "input")]
+    right: Linear,
+    #[layer(cosine_similarity(dim = 1, eps = 1e-8, with = "left"))]
+    cosine: burn::nn::CosineSimilarity,
+    #[layer(pairwise_distance(p = 2.0, eps = 1e-6, with = "left"), input = "right")]
+    distance: burn::nn::PairwiseDistance,
+}
+
+#[test]
+fn burn_cosine_similarity_and_pairwise_distance_verify() {
+    use alphaflops::CostModel;
+    let device = burn_cpu();
+    let model = Compared {
+        left: LinearConfig::new(8, 6).init(&device),
+        right: LinearConfig::new(8, 6).init(&device),
+        cosine: burn::nn::CosineSimilarityConfig::new().init(),
+        distance: burn::nn::PairwiseDistanceConfig::new().init(),
+    };
+    if let Err(e) = verify(&model) {
+        panic!("{e}");
+    }
+    let x = Tensor::<2>::ones([4, 8], &device);
+    let (a, b) = (model.left.forward(x.clone()), model.right.forward(x));
+    let cosine = model.cosine.forward(b.clone(), a.clone()).dims();
+    let distance = model.distance.forward(b, a).dims();
+    let cost = Compared::cost();
+    assert_eq!(cost.layers[2].output.dims(), &[cosine[0] as u64]);
+    assert_eq!(cost.layers[3].output.dims(), &[distance[0] as u64]);
+    assert_eq!(cost.params, model.num_params() as u64);
+}
+
+/// burn's `DeformConv2d` with its offsets and mask from two plain convolutions of the same
+/// input: its weights are a grouped convolution's, and burn's forward gives the shape priced.
+#[alphaflops::cost_budget(input = [1, 4, 8, 8], params = "1M")]
+#[derive(Module, Debug)]
+struct Deformable {
+    #[layer(conv2d(channels = [4, 36], kernel_size = 3, padding = [1, 1]))]
+    offset: burn::nn::conv::Conv2d,
+    #[layer(conv2d(channels = [4, 18], kernel_size = 3, padding = [1, 1]), input = "input")]
+    mask: burn::nn::conv::Conv2d,
+    #[layer(
+        deform_conv2d(channels = [4, 6], kernel_size = [3, 3], weight_groups = 2, offset_groups = 2, padding = [1, 1], with = ["offset", "mask"]),
+        input = "input"
+    )]
+    deform: burn::nn::conv::DeformConv2d,
+}
+
+#[test]
+fn burn_deform_conv2d_verifies() {
+    use alphaflops::CostModel;
+    use burn::nn::PaddingConfig2d;
+    use burn::nn::conv::{Conv2dConfig, DeformConv2dConfig};
+    let device = burn_cpu();
+    let pad = || PaddingConfig2d::Explicit(1, 1, 1, 1);
+    let model = Deformable {
+        offset: Conv2dConfig::new([4, 36], [3, 3])
+            .with_padding(pad())
+            .init(&device),
+        mask: Conv2dConfig::new([4, 18], [3, 3])
+            .with_padding(pad())
+            .init(&device),
+        deform: DeformConv2dConfig::new([4, 6], [3, 3])
+            .with_weight_groups(2)
+            .with_offset_groups(2)
+            .with_padding(pad())
+            .init(&device),
+    };
+    if let Err(e) = verify(&model) {
+        panic!("{e}");
+    }
+    let x = Tensor::<4>::ones([1, 4, 8, 8], &device);
+    let offset = model.offset.forward(x.clone());
+    let mask = model.mask.forward(x.clone());
+    let dims = model.deform.forward(x, offset, Some(mask)).dims();
+    let cost = Deformable::cost();
+    let dims: Vec<u64> = dims.iter().map(|&d| d as u64).collect();
+    assert_eq!(cost.output.dims(), &dims[..]);
+    assert_eq!(cost.params, model.num_params() as u64);
+    // The deformable layer: a grouped convolution's MACs, and 20 FLOPs for each of the
+    // 4 · 9 · 64 masked bilinear samples.
+    let deform = &cost.layers[2];
+    assert_eq!(deform.macs, 6 * 64 * 2 * 9);
+    assert_eq!(deform.flops, 2 * deform.macs + 20 * 4 * 9 * 64);
+}

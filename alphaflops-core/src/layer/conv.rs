@@ -1,12 +1,15 @@
-//! Convolutions: `conv1d`, `conv2d`, `conv_transpose1d` and `conv_transpose2d` (burn-nn's
-//! `conv` module).
+//! Convolutions: `conv1d`, `conv2d`, `conv_transpose1d`, `conv_transpose2d` and
+//! `deform_conv2d` (burn-nn's `conv` module).
 
 use serde::{Deserialize, Serialize};
 
-use super::common::{axis, matmul_kernel, nonzero, per_dim, spatial_op_name, split_nc, window_out};
+use super::common::{
+    axis, elementwise_kernel, matmul_kernel, nonzero, per_dim, spatial_op_name, split_nc,
+    window_out,
+};
 use super::{LayerError, LayerEval};
 use crate::alpha::AlphaInput;
-use crate::kernel::Gemm;
+use crate::kernel::{Elementwise, Gemm};
 use crate::shape::{Shape, product, sum};
 
 /// How a convolution pads its input.
@@ -314,4 +317,126 @@ pub(super) fn conv_transpose(c: &ConvTranspose, input: &Shape) -> Result<LayerEv
         params,
         kernels: vec![kernel],
     })
+}
+
+/// burn's `DeformConv2d`: a 2-d convolution (`conv`, its `groups` burn's `weight_groups`)
+/// whose every kernel tap reads the input at a learned fractional offset, `offset_groups`
+/// sets of offsets shared by the input channels, optionally scaled by a mask.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DeformConv {
+    pub conv: Conv,
+    pub offset_groups: u64,
+}
+
+/// FLOPs of one bilinear sample, as burn's deformable im2col takes it: the offset added to
+/// both coordinates (2), their floors (2), fractions (2) and complements (2), then the four
+/// corners weighted and summed (8 multiplies, 3 adds).
+const SAMPLE_FLOPS: u64 = 19;
+
+/// A deformable convolution of `input`, the offsets `others[0]` and, when given, the mask
+/// `others[1]`: every input channel sampled bilinearly at each kernel tap of each output
+/// position (19 FLOPs, 20 with the mask's multiply), then the convolution's GEMM over those
+/// columns, its MACs and parameters the plain convolution's.
+pub(super) fn deform_conv2d(
+    d: &DeformConv,
+    input: &Shape,
+    others: &[Shape],
+) -> Result<LayerEval, LayerError> {
+    let op = "deform_conv2d";
+    let c = &d.conv;
+    if c.kernel.len() != 2 {
+        return Err(LayerError::Invalid(format!(
+            "a deformable convolution kernel has 2 dimensions, got {}",
+            c.kernel.len()
+        )));
+    }
+    per_dim(&c.kernel, 2, "kernel_size", 1)?;
+    per_dim(&c.dilation, 2, "dilation", 1)?;
+    nonzero(d.offset_groups, "offset_groups")?;
+    check_channels_groups(c.in_channels, c.out_channels, c.groups)?;
+    if !c.in_channels.is_multiple_of(d.offset_groups) {
+        return Err(LayerError::Groups {
+            groups: d.offset_groups,
+            what: "in_channels",
+            channels: c.in_channels,
+        });
+    }
+    // burn's forward pads both sides of an axis alike, and panics otherwise.
+    let uneven = match &c.padding {
+        Padding::Explicit(p) => p.iter().any(|(before, after)| before != after),
+        Padding::Same => c
+            .kernel
+            .iter()
+            .zip(&c.dilation)
+            .any(|(&k, &d)| (k - 1).saturating_mul(d) % 2 == 1),
+        Padding::Valid => false,
+    };
+    if uneven {
+        return Err(LayerError::Invalid(
+            "deform_conv2d pads both sides of an axis alike (burn's forward): give `padding = [h, w]`, or \"same\" with an odd kernel"
+                .into(),
+        ));
+    }
+    let (n, cin, _) = split_nc(op, input, 2)?;
+    if cin != c.in_channels {
+        return Err(LayerError::Mismatch {
+            op,
+            what: "input channels",
+            expected: c.in_channels,
+            actual: cin,
+            got: input.clone(),
+        });
+    }
+    let (offset, mask) = match others {
+        [offset] => (offset, None),
+        [offset, mask] => (offset, Some(mask)),
+        _ => {
+            return Err(LayerError::Invalid(format!(
+                "deform_conv2d takes the offsets and an optional mask besides its input, got {} other inputs",
+                others.len()
+            )));
+        }
+    };
+    let mut eval = conv(c, input)?;
+    let out = eval.output.dims().to_vec();
+    let taps = product(
+        &[d.offset_groups, c.kernel[0], c.kernel[1]],
+        "the offset channels",
+    )?;
+    let expect = |what: &str, channels: u64, got: &Shape| {
+        let want = Shape(vec![n, channels, out[2], out[3]]);
+        if *got == want {
+            Ok(())
+        } else {
+            Err(LayerError::Invalid(format!(
+                "deform_conv2d expects {what} as {want} ({}offset_groups · kernel taps channels at each output position), got {got}: give `with` a layer of that shape",
+                if what == "the offsets" { "2 · " } else { "" }
+            )))
+        }
+    };
+    expect(
+        "the offsets",
+        product(&[2, taps], "the offset channels")?,
+        offset,
+    )?;
+    if let Some(mask) = mask {
+        expect("the mask", taps, mask)?;
+    }
+    let positions = product(&[n, out[2], out[3]], "the output positions")?;
+    let samples = product(
+        &[positions, c.in_channels, c.kernel[0], c.kernel[1]],
+        "the samples",
+    )?;
+    let per_sample = SAMPLE_FLOPS + u64::from(mask.is_some());
+    let mut moved = vec![input.numel()?, offset.numel()?, samples];
+    if let Some(mask) = mask {
+        moved.push(mask.numel()?);
+    }
+    let sampling = elementwise_kernel(
+        Elementwise::Pool,
+        product(&[per_sample, samples], "the FLOP count")?,
+        &moved,
+    )?;
+    eval.kernels.insert(0, sampling);
+    Ok(eval)
 }

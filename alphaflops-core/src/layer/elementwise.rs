@@ -35,6 +35,7 @@ pub enum Activation {
     Threshold,
     ThresholdedRelu,
     RRelu,
+    Shrink,
 }
 
 impl Activation {
@@ -80,6 +81,8 @@ impl Activation {
             Activation::ThresholdedRelu => 1,
             // at inference a leaky relu of the mean slope
             Activation::RRelu => 2,
+            // burn's `shrink`: abs, sign, multiply (sign·bias), subtract, compare, mask fill
+            Activation::Shrink => 6,
         }
     }
     /// The kind's key: `relu`, `leaky_relu`, …

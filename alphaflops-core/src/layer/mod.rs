@@ -2,7 +2,9 @@
 //!
 //! # Counting convention
 //! - `macs`: multiply-accumulates of the linear-algebra part (convolutions, dense layers and
-//!   attention's matmuls). A convolution costs `N·C_out·H_out·W_out·(C_in/groups)·K1·K2` MACs.
+//!   attention's matmuls). A convolution costs `N·C_out·H_out·W_out·(C_in/groups)·K1·K2` MACs;
+//!   a deformable one as much, plus 19 FLOPs (20 with a mask) for each bilinear sample,
+//!   `N·C_in·K1·K2·H_out·W_out` of them.
 //! - `flops`: `2·macs` plus the element-wise work listed below. Bias additions are not
 //!   counted (they fuse into the accumulator, as in the paper's reference code).
 //! - `params`: trainable parameters (weights, biases, norm affines, embeddings); running
@@ -15,7 +17,7 @@
 //! | softsign | 3 |
 //! | sigmoid, elu, hard_sigmoid, soft_shrink | 4 |
 //! | tanh, silu, softmax, selu, hard_swish, softplus, log_sigmoid | 5 |
-//! | tanhshrink | 6 |
+//! | tanhshrink, shrink | 6 |
 //! | celu | 7 |
 //! | gelu | 8 |
 //! | mish | 9 |
@@ -28,13 +30,17 @@
 //! | residual add, element-wise product, position embedding, positional encoding | 1 |
 //! | rms norm | 4 |
 //! | rotary encoding | 3 per element of queries and keys |
+//! | fold4d, per column element that lands inside the output (col2im's add) | 1 |
+//! | cosine similarity of x1, x2 (`n1`, `n2` their elements, `n` the broadcast ones, `o1`, `o2` their norms) | 3·n1 + 3·n2 + 2·(o1 + o2) + 2·n in all |
+//! | pairwise distance, per element of the difference (and per output) | p = 0: 5; p = 1 or ±∞: 4; p = 2 or even: 4 (+1); other p: 5 (+1) |
 //! | swiglu | 5 (SiLU) + 1 (product) per output element, besides its two projections |
 //!
 //! An activation's count is its elementary operations, each one FLOP (exp, log and divide
 //! included); its keys (slopes, thresholds) do not change it.
 //!
-//! Dropout (at inference), identity, flatten, transpose and select cost nothing and launch
-//! nothing; concat, the pixel shuffles and unfold4d copy their input and count no FLOPs.
+//! Dropout and gaussian noise (at inference), identity, flatten, transpose and select cost
+//! nothing and launch nothing; concat, the pixel shuffles and unfold4d copy their input and
+//! count no FLOPs.
 //!
 //! Output shapes follow PyTorch's documented rules (`torch.nn.Conv2d`, `MaxPool2d`,
 //! `ConvTranspose2d`, …) with `ceil_mode = false` unless asked.
@@ -42,6 +48,7 @@
 mod attention;
 mod common;
 mod conv;
+mod distance;
 mod elementwise;
 mod embedding;
 mod experts;
@@ -57,7 +64,7 @@ use serde::{Deserialize, Serialize};
 pub use crate::kernel::{Elementwise, Gemm, Kernel};
 use crate::shape::{Shape, sum};
 pub use attention::Attention;
-pub use conv::{Conv, ConvTranspose, Padding};
+pub use conv::{Conv, ConvTranspose, DeformConv, Padding};
 pub use elementwise::Activation;
 pub(crate) use experts::experts;
 pub use interpolate::{InterpolateMode, Resize};
@@ -281,6 +288,30 @@ pub enum Layer {
         count: u64,
         active: u64,
     },
+    /// burn's `GaussianNoise`: noise added in training only, the identity at inference (as
+    /// dropout is).
+    GaussianNoise,
+    /// `[N, C·k1·k2, L]` → `[N, C, H, W]`, the columns summed back into the image where
+    /// their windows overlap (PyTorch's `nn.Fold`, burn's `Fold4d`; unfold4d's inverse).
+    Fold4d {
+        output_size: Vec<u64>,
+        kernel: Vec<u64>,
+        stride: Vec<u64>,
+        dilation: Vec<u64>,
+        padding: Vec<u64>,
+    },
+    /// burn's `CosineSimilarity` of the input and another output along `dim`, which the
+    /// output drops.
+    CosineSimilarity {
+        dim: i64,
+    },
+    /// burn's `PairwiseDistance` of the input and another output: the p-norm of their
+    /// difference along the last dimension, which the output drops.
+    PairwiseDistance {
+        p: f64,
+    },
+    /// burn's `DeformConv2d` of `[N, C, H, W]`, its offsets (and mask) other outputs.
+    DeformConv2d(DeformConv),
 }
 
 /// What a layer does to a given input.
@@ -369,6 +400,9 @@ impl Layer {
                     d_context: Some(_),
                     ..
                 })
+                | Layer::CosineSimilarity { .. }
+                | Layer::PairwiseDistance { .. }
+                | Layer::DeformConv2d(_)
         );
         if !takes_others && !others.is_empty() {
             return Err(LayerError::Invalid(format!(
@@ -494,6 +528,21 @@ impl Layer {
             Layer::PositionEmbedding { seq_len, dim } => {
                 embedding::position_embedding(*seq_len, *dim, input)
             }
+            Layer::GaussianNoise => Ok(LayerEval {
+                output: input.clone(),
+                params: 0,
+                kernels: vec![],
+            }),
+            Layer::Fold4d {
+                output_size,
+                kernel,
+                stride,
+                dilation,
+                padding,
+            } => reshape::fold4d(output_size, kernel, stride, dilation, padding, input),
+            Layer::CosineSimilarity { dim } => distance::cosine_similarity(*dim, input, others),
+            Layer::PairwiseDistance { p } => distance::pairwise_distance(*p, input, others),
+            Layer::DeformConv2d(d) => conv::deform_conv2d(d, input, others),
         };
         eval.and_then(LayerEval::checked)
     }

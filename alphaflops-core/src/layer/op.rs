@@ -70,6 +70,12 @@ pub enum Op {
     Swiglu,
     Mul,
     CrossAttention,
+    Shrink,
+    GaussianNoise,
+    Fold4d,
+    CosineSimilarity,
+    PairwiseDistance,
+    DeformConv2d,
 }
 
 /// What a key of a kind takes, as the attribute reads it.
@@ -287,9 +293,50 @@ const POSITIONAL_ENCODING: &[Key] = &[
 ];
 const ADD: &[Key] = &[required("with", Fields)];
 const CONCAT: &[Key] = &[required("with", Fields), optional("dim", Int, "1")];
+/// burn's `ShrinkConfig`; neither changes the cost.
+const SHRINK: &[Key] = &[
+    optional("lambda", Number, "0.5"),
+    optional("bias", Number, "0.5"),
+];
+/// burn's `GaussianNoiseConfig`: the spread does not change the cost, the noise is added in
+/// training only.
+const GAUSSIAN_NOISE: &[Key] = &[required("std", Number)];
+/// burn's `Fold4dConfig`, in its order.
+const FOLD: &[Key] = &[
+    required("output_size", PerDim),
+    required("kernel_size", PerDim),
+    optional("stride", PerDim, "1"),
+    optional("dilation", PerDim, "1"),
+    optional("padding", PerDimPadding, "0"),
+];
+/// burn's `CosineSimilarityConfig`, and the other input; eps does not change the cost.
+const COSINE_SIMILARITY: &[Key] = &[
+    optional("dim", Int, "1"),
+    optional("eps", Number, "1e-8"),
+    required("with", Fields),
+];
+/// burn's `PairwiseDistanceConfig`, and the other input; eps does not change the cost.
+const PAIRWISE_DISTANCE: &[Key] = &[
+    optional("p", Number, "2.0"),
+    optional("eps", Number, "1e-6"),
+    required("with", Fields),
+];
+/// burn's `DeformConv2dConfig`, in its order (the initializer aside), and its forward's
+/// offsets and optional mask.
+const DEFORM_CONV: &[Key] = &[
+    required("channels", Channels),
+    required("kernel_size", PerDim),
+    optional("stride", PerDim, "1"),
+    optional("dilation", PerDim, "1"),
+    optional("weight_groups", Positive, "1"),
+    optional("offset_groups", Positive, "1"),
+    optional("padding", Padding, "\"valid\""),
+    optional("bias", Bool, "true"),
+    required("with", Fields),
+];
 
 impl Op {
-    pub const ALL: [Op; 62] = [
+    pub const ALL: [Op; 68] = [
         Op::Conv1d,
         Op::Conv2d,
         Op::ConvTranspose1d,
@@ -352,6 +399,12 @@ impl Op {
         Op::Swiglu,
         Op::Mul,
         Op::CrossAttention,
+        Op::Shrink,
+        Op::GaussianNoise,
+        Op::Fold4d,
+        Op::CosineSimilarity,
+        Op::PairwiseDistance,
+        Op::DeformConv2d,
     ];
 
     /// The attribute key and the name in reports: `conv2d`, `linear`, …
@@ -419,6 +472,12 @@ impl Op {
             Op::Swiglu => "swiglu",
             Op::Mul => "mul",
             Op::CrossAttention => "cross_attention",
+            Op::Shrink => "shrink",
+            Op::GaussianNoise => "gaussian_noise",
+            Op::Fold4d => "fold4d",
+            Op::CosineSimilarity => "cosine_similarity",
+            Op::PairwiseDistance => "pairwise_distance",
+            Op::DeformConv2d => "deform_conv2d",
         }
     }
 
@@ -479,6 +538,12 @@ impl Op {
             Op::Swiglu => SWIGLU,
             Op::Mul => MUL,
             Op::CrossAttention => CROSS_ATTENTION,
+            Op::Shrink => SHRINK,
+            Op::GaussianNoise => GAUSSIAN_NOISE,
+            Op::Fold4d => FOLD,
+            Op::CosineSimilarity => COSINE_SIMILARITY,
+            Op::PairwiseDistance => PAIRWISE_DISTANCE,
+            Op::DeformConv2d => DEFORM_CONV,
         }
     }
 
@@ -498,6 +563,7 @@ impl Op {
             | Op::AdaptiveAvgPool2d
             | Op::Interpolate2d
             | Op::Unfold4d => Some(2),
+            Op::Fold4d | Op::DeformConv2d => Some(2),
             _ => None,
         }
     }
@@ -557,6 +623,12 @@ impl Op {
             Op::Swiglu => &["SwiGlu"],
             Op::CrossAttention => &["CrossAttention"],
             Op::PositionalEncoding => &["PositionalEncoding"],
+            Op::Shrink => &["Shrink"],
+            Op::GaussianNoise => &["GaussianNoise"],
+            Op::Fold4d => &["Fold4d"],
+            Op::CosineSimilarity => &["CosineSimilarity"],
+            Op::PairwiseDistance => &["PairwiseDistance"],
+            Op::DeformConv2d => &["DeformConv2d"],
             _ => &[],
         }
     }
@@ -608,6 +680,8 @@ impl Op {
             Op::RRelu => &["RRelu"],
             Op::Dropout => &["Dropout"],
             Op::Identity => &["Identity"],
+            Op::Shrink => &["Shrink"],
+            Op::GaussianNoise => &["GaussianNoise"],
             _ => &[],
         }
     }
@@ -640,6 +714,8 @@ impl Op {
             Op::RRelu => Activation::RRelu,
             Op::Dropout => return Some(Layer::Dropout),
             Op::Identity => return Some(Layer::Identity),
+            Op::Shrink => Activation::Shrink,
+            Op::GaussianNoise => return Some(Layer::GaussianNoise),
             _ => return None,
         };
         Some(Layer::Activation(activation))
@@ -729,6 +805,7 @@ impl Layer {
                 Activation::Threshold => Op::Threshold,
                 Activation::ThresholdedRelu => Op::ThresholdedRelu,
                 Activation::RRelu => Op::RRelu,
+                Activation::Shrink => Op::Shrink,
             },
             Layer::Softmax { .. } => Op::Softmax,
             Layer::Dropout => Op::Dropout,
@@ -755,6 +832,11 @@ impl Layer {
             // no field; experts are `module, repeat, active`).
             Layer::TiedLinear { .. } | Layer::Experts { .. } | Layer::Block(_) => return None,
             Layer::PositionalEncoding { .. } => Op::PositionalEncoding,
+            Layer::GaussianNoise => Op::GaussianNoise,
+            Layer::Fold4d { .. } => Op::Fold4d,
+            Layer::CosineSimilarity { .. } => Op::CosineSimilarity,
+            Layer::PairwiseDistance { .. } => Op::PairwiseDistance,
+            Layer::DeformConv2d(_) => Op::DeformConv2d,
         })
     }
 }

@@ -1,5 +1,6 @@
 //! Layers that only move data: `identity`, `flatten`, `transpose` and `select` (views, no
-//! kernel), and `concat`, `pixel_shuffle`, `pixel_unshuffle` and `unfold4d` (copies).
+//! kernel), and `concat`, `pixel_shuffle`, `pixel_unshuffle`, `unfold4d` (copies) and
+//! `fold4d` (a copy that sums where its windows overlap).
 
 use super::common::{axis, elementwise_kernel, nonzero, per_dim, split_nc, window_out};
 use super::{LayerError, LayerEval};
@@ -151,6 +152,42 @@ fn permuted(input: &Shape, output: Shape) -> Result<LayerEval, LayerError> {
     })
 }
 
+/// Checks the sliding window of unfold4d and fold4d: two sizes each, padding at least 0.
+fn check_window(
+    kernel: &[u64],
+    stride: &[u64],
+    dilation: &[u64],
+    padding: &[u64],
+) -> Result<(), LayerError> {
+    per_dim(kernel, 2, "kernel_size", 1)?;
+    per_dim(stride, 2, "stride", 1)?;
+    per_dim(dilation, 2, "dilation", 1)?;
+    per_dim(padding, 2, "padding", 0)
+}
+
+/// The windows along each axis of a `[H, W]` image, by the convolution's rule.
+fn windows(
+    spatial: &[u64],
+    kernel: &[u64],
+    stride: &[u64],
+    dilation: &[u64],
+    padding: &[u64],
+) -> Result<Vec<u64>, LayerError> {
+    (0..2)
+        .map(|i| {
+            window_out(
+                axis(i, 2),
+                spatial[i],
+                (padding[i], padding[i]),
+                kernel[i],
+                stride[i],
+                dilation[i],
+                false,
+            )
+        })
+        .collect()
+}
+
 /// PyTorch's `nn.Unfold` (burn's `Unfold4d`): `[N, C, H, W]` → `[N, C·k1·k2, L]`, one column
 /// per sliding window, L windows by the convolution's rule; a copy, no arithmetic.
 pub(super) fn unfold4d(
@@ -160,27 +197,114 @@ pub(super) fn unfold4d(
     padding: &[u64],
     input: &Shape,
 ) -> Result<LayerEval, LayerError> {
-    per_dim(kernel, 2, "kernel_size", 1)?;
-    per_dim(stride, 2, "stride", 1)?;
-    per_dim(dilation, 2, "dilation", 1)?;
-    per_dim(padding, 2, "padding", 0)?;
+    check_window(kernel, stride, dilation, padding)?;
     let (n, c, spatial) = split_nc("unfold4d", input, 2)?;
-    let mut windows = Vec::with_capacity(2);
-    for i in 0..2 {
-        windows.push(window_out(
-            axis(i, 2),
-            spatial[i],
-            (padding[i], padding[i]),
-            kernel[i],
-            stride[i],
-            dilation[i],
-            false,
-        )?);
-    }
+    let windows = windows(&spatial, kernel, stride, dilation, padding)?;
     let output = Shape(vec![
         n,
         product(&[c, kernel[0], kernel[1]], "the unfolded channels")?,
         product(&windows, "the windows")?,
     ]);
     permuted(input, output)
+}
+
+/// PyTorch's `nn.Fold` (burn's `Fold4d`), unfold4d's inverse: `[N, C·k1·k2, L]` →
+/// `[N, C, H, W]` with `[H, W] = output_size` and L the windows the convolution's rule fits
+/// in it. Each column element lands on one output pixel unless it falls in the padding, and
+/// is added there (col2im): one FLOP per landed element.
+pub(super) fn fold4d(
+    output_size: &[u64],
+    kernel: &[u64],
+    stride: &[u64],
+    dilation: &[u64],
+    padding: &[u64],
+    input: &Shape,
+) -> Result<LayerEval, LayerError> {
+    per_dim(output_size, 2, "output_size", 1)?;
+    check_window(kernel, stride, dilation, padding)?;
+    if input.rank() != 3 {
+        return Err(LayerError::Rank {
+            op: "fold4d",
+            expected: "[N, C·k1·k2, L]",
+            got: input.clone(),
+        });
+    }
+    let (n, columns, blocks) = (input.dims()[0], input.dims()[1], input.dims()[2]);
+    let area = product(kernel, "the kernel area")?;
+    if !columns.is_multiple_of(area) {
+        return Err(LayerError::Invalid(format!(
+            "fold4d expects channels that are a multiple of the kernel area {} · {} = {area}, but the input {input} has {columns}",
+            kernel[0], kernel[1]
+        )));
+    }
+    let windows = windows(output_size, kernel, stride, dilation, padding)?;
+    let mut landed = Vec::with_capacity(2);
+    for i in 0..2 {
+        landed.push(landed_taps(
+            output_size[i],
+            windows[i],
+            kernel[i],
+            stride[i],
+            dilation[i],
+            padding[i],
+        )?);
+    }
+    let expected = product(&windows, "the windows")?;
+    if blocks != expected {
+        return Err(LayerError::Mismatch {
+            op: "fold4d",
+            what: "blocks (windows of output_size)",
+            expected,
+            actual: blocks,
+            got: input.clone(),
+        });
+    }
+    let c = columns / area;
+    let output = Shape(vec![n, c, output_size[0], output_size[1]]);
+    let adds = product(&[n, c, landed[0], landed[1]], "the FLOP count")?;
+    let n_out = output.numel()?;
+    Ok(LayerEval {
+        output,
+        params: 0,
+        kernels: vec![elementwise_kernel(
+            Elementwise::Copy,
+            adds,
+            &[input.numel()?, n_out],
+        )?],
+    })
+}
+
+/// Along one axis of `size` pixels: the (window, kernel tap) pairs whose position
+/// `window·stride + tap·dilation − padding` lies inside the axis. It walks the shorter of
+/// windows and taps and counts the other in closed form, so huge sizes stay quick.
+fn landed_taps(
+    size: u64,
+    windows: u64,
+    kernel: u64,
+    stride: u64,
+    dilation: u64,
+    padding: u64,
+) -> Result<u64, LayerError> {
+    let (walk, walk_step, count, count_step) = if windows <= kernel {
+        (windows, stride, kernel, dilation)
+    } else {
+        (kernel, dilation, windows, stride)
+    };
+    let (size, count, step) = (i128::from(size), i128::from(count), i128::from(count_step));
+    let mut landed: i128 = 0;
+    for i in 0..i128::from(walk) {
+        let offset = i * i128::from(walk_step) - i128::from(padding);
+        // The first j with j·step + offset ≥ 0 and the last with it ≤ size − 1.
+        let first = if offset >= 0 {
+            0
+        } else {
+            (step - offset - 1) / step
+        };
+        if size - 1 - offset < 0 {
+            continue;
+        }
+        let last = ((size - 1 - offset) / step).min(count - 1);
+        landed += (last - first + 1).max(0);
+    }
+    u64::try_from(landed).map_err(|_| LayerError::Overflow("the FLOP count".into()))
 }

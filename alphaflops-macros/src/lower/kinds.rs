@@ -11,6 +11,8 @@ use crate::attr::{self, Body, Item, Value, ValueKind};
 use crate::ctxt::Ctxt;
 use crate::keys::{self, Keys};
 
+mod burn_ops;
+
 /// Whether `key` names a layer kind of the catalog.
 pub(super) fn is_kind(key: &str) -> bool {
     Op::from_key(key).is_some()
@@ -65,6 +67,12 @@ pub(super) fn kind_layer(cx: &Ctxt, kind: &Item) -> Option<(Layer, Vec<Ref>)> {
                 _ => None,
             }
         }
+        // cosine_similarity(dim = 1, eps = 1e-8, with = "other")
+        Op::CosineSimilarity => burn_ops::cosine_similarity(keys),
+        // pairwise_distance(p = 2.0, eps = 1e-6, with = "other")
+        Op::PairwiseDistance => burn_ops::pairwise_distance(keys),
+        // deform_conv2d(channels = [in, out], kernel_size = [3, 3], stride, dilation, weight_groups, offset_groups, padding, bias, with = ["offset", "mask"])
+        Op::DeformConv2d => burn_ops::deform_conv2d(keys),
         _ => layer(keys, kind_op).map(|l| (l, Vec::new())),
     }
 }
@@ -535,7 +543,8 @@ fn layer(mut keys: Keys, op: Op) -> Option<Layer> {
         | Op::ThresholdedRelu
         | Op::RRelu
         | Op::Dropout
-        | Op::Identity => {
+        | Op::Identity
+        | Op::Shrink => {
             // Every key is read, so every error is reported.
             let read: Vec<bool> = op
                 .keys()
@@ -667,6 +676,12 @@ fn layer(mut keys: Keys, op: Op) -> Option<Layer> {
         }
         // Read by `kind_layer`.
         Op::Add | Op::Mul | Op::Concat | Op::CrossAttention => None,
+        // gaussian_noise(std = 0.1)
+        Op::GaussianNoise => burn_ops::gaussian_noise(&mut keys),
+        // fold4d(output_size = [8, 8], kernel_size = [3, 3], stride, dilation, padding)
+        Op::Fold4d => burn_ops::fold4d(&mut keys),
+        // Read by `kind_layer`.
+        Op::CosineSimilarity | Op::PairwiseDistance | Op::DeformConv2d => None,
     };
     keys.finish();
     layer

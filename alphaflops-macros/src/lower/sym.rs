@@ -74,3 +74,9 @@ pub const ALIGN_CORNERS: &str = "align_corners";
 pub const MAX_SEQUENCE_SIZE: &str = "max_sequence_size";
 pub const MAX_TIMESCALE: &str = "max_timescale";
 pub const SIZE: &str = "size";
+pub const STD: &str = "std";
+pub const EPS: &str = "eps";
+/// `PairwiseDistanceConfig`'s norm.
+pub const P: &str = "p";
+pub const WEIGHT_GROUPS: &str = "weight_groups";
+pub const OFFSET_GROUPS: &str = "offset_groups";
