@@ -17,7 +17,8 @@
 //! | a nested block | its nodes' tensors, named `<node>.<tensor>` |
 //!
 //! Biases are listed only when the layer has one (`bias = false` drops them). Every other
-//! layer has no parameters. The element counts always add up to [`LayerEval::params`].
+//! layer has no parameters. The element counts always add up to [`LayerEval::params`], but
+//! for `custom`, whose `params` are a count without tensors (`verify` compares the count).
 //!
 //! [`LayerEval::params`]: crate::LayerEval::params
 
@@ -82,6 +83,10 @@ impl Layer {
                 | Layer::Mul
                 | Layer::TiedLinear { .. }
                 | Layer::RotaryEncoding { .. }
+                | Layer::Reshape { .. }
+                | Layer::Mean { .. }
+                | Layer::Sum { .. }
+                | Layer::Matmul
         );
         if !has_params {
             return Ok(Vec::new());
@@ -321,9 +326,14 @@ mod tests {
             Layer::Mul => 33,
             Layer::TiedLinear { .. } => 34,
             Layer::Experts { .. } => 35,
+            Layer::Reshape { .. } => 36,
+            Layer::Mean { .. } => 37,
+            Layer::Sum { .. } => 38,
+            Layer::Matmul => 39,
+            Layer::Custom(_) => 40,
         }
     }
-    const KINDS: usize = 36;
+    const KINDS: usize = 41;
 
     fn block() -> Layer {
         let mut m = Model::new("Inner", [1, 8, 6, 6]);
@@ -618,6 +628,35 @@ mod tests {
                     ("1.bn.bias", vec![4]),
                 ],
             ),
+            (Layer::Reshape { shape: vec![1, -1] }, seq.clone(), vec![]),
+            (
+                Layer::Mean {
+                    dims: vec![1],
+                    keepdim: false,
+                },
+                seq.clone(),
+                vec![],
+            ),
+            (
+                Layer::Sum {
+                    dims: vec![-1],
+                    keepdim: true,
+                },
+                seq.clone(),
+                vec![],
+            ),
+            (Layer::Matmul, seq.clone(), vec![]),
+            (
+                Layer::Custom(crate::layer::Custom {
+                    macs: 10,
+                    flops: None,
+                    params: 12,
+                    elements: 0,
+                    output: None,
+                }),
+                seq.clone(),
+                vec![],
+            ),
         ]
     }
 
@@ -632,15 +671,21 @@ mod tests {
                 .map(|(n, d)| (n.to_string(), d))
                 .collect();
             assert_eq!(shapes, expected, "{}", layer.op());
-            // Add and concat need their second input to be inferred.
-            let others: &[Shape] =
-                if matches!(layer, Layer::Add | Layer::Mul | Layer::Concat { .. }) {
-                    std::slice::from_ref(&input)
-                } else {
-                    &[]
-                };
+            // Add and concat need their second input to be inferred; matmul one it can
+            // multiply by.
+            let right = Shape(vec![input.dims()[0], input.dims()[input.rank() - 1], 3]);
+            let others: &[Shape] = match layer {
+                Layer::Add | Layer::Mul | Layer::Concat { .. } => std::slice::from_ref(&input),
+                Layer::Matmul => std::slice::from_ref(&right),
+                _ => &[],
+            };
             let params = layer.infer_with(&input, others).unwrap().params;
-            assert_eq!(elements(&shapes), params, "{}", layer.op());
+            // A custom op's parameters are a count the annotation gives, without tensors.
+            let listed = match layer {
+                Layer::Custom(_) => params,
+                _ => elements(&shapes),
+            };
+            assert_eq!(listed, params, "{}", layer.op());
         }
         let missing: Vec<usize> = (0..KINDS).filter(|&k| !seen[k]).collect();
         assert!(missing.is_empty(), "kinds without a case: {missing:?}");

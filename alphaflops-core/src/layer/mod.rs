@@ -29,12 +29,16 @@
 //! | rms norm | 4 |
 //! | rotary encoding | 3 per element of queries and keys |
 //! | swiglu | 5 (SiLU) + 1 (product) per output element, besides its two projections |
+//! | sum over dims, per input element | 1 (mean: +1 per output element) |
 //!
 //! An activation's count is its elementary operations, each one FLOP (exp, log and divide
 //! included); its keys (slopes, thresholds) do not change it.
 //!
 //! Dropout (at inference), identity, flatten, transpose and select cost nothing and launch
 //! nothing; concat, the pixel shuffles and unfold4d copy their input and count no FLOPs.
+//! Reshape is a view too. `matmul` of `[…, M, K]` by `[…, K, N]` is one GEMM of `batch·M·N·K`
+//! MACs; `mul` broadcasts (a squeeze-and-excitation scale `[N, C, 1, 1]` times `[N, C, H, W]`)
+//! at one FLOP per output element; `custom` counts what its annotation gives.
 //!
 //! Output shapes follow PyTorch's documented rules (`torch.nn.Conv2d`, `MaxPool2d`,
 //! `ConvTranspose2d`, …) with `ceil_mode = false` unless asked.
@@ -51,6 +55,7 @@ mod norm;
 mod op;
 mod pool;
 mod reshape;
+mod tensor;
 
 use serde::{Deserialize, Serialize};
 
@@ -63,6 +68,7 @@ pub(crate) use experts::experts;
 pub use interpolate::{InterpolateMode, Resize};
 pub use op::{Key, KeyType, Op};
 pub use pool::{Pool, PoolKind};
+pub use tensor::Custom;
 
 /// Why a layer cannot take its input.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
@@ -281,6 +287,26 @@ pub enum Layer {
         count: u64,
         active: u64,
     },
+    /// A view to `shape`: one `-1` is inferred, a `0` keeps the input's size there (burn's
+    /// `reshape`).
+    Reshape {
+        shape: Vec<i64>,
+    },
+    /// The mean over `dims`, removed unless `keepdim` (PyTorch's `mean`; burn's `mean_dim`
+    /// keeps them).
+    Mean {
+        dims: Vec<i64>,
+        keepdim: bool,
+    },
+    /// The sum over `dims`, as [`Layer::Mean`].
+    Sum {
+        dims: Vec<i64>,
+        keepdim: bool,
+    },
+    /// The input `[…, M, K]` times another output `[…, K, N]` (PyTorch's `matmul`).
+    Matmul,
+    /// An op priced by the counts its annotation gives (see [`Custom`]).
+    Custom(Custom),
 }
 
 /// What a layer does to a given input.
@@ -365,6 +391,7 @@ impl Layer {
             Layer::Add
                 | Layer::Mul
                 | Layer::Concat { .. }
+                | Layer::Matmul
                 | Layer::Attention(Attention {
                     d_context: Some(_),
                     ..
@@ -494,6 +521,15 @@ impl Layer {
             Layer::PositionEmbedding { seq_len, dim } => {
                 embedding::position_embedding(*seq_len, *dim, input)
             }
+            Layer::Reshape { shape } => tensor::reshape(shape, input),
+            Layer::Mean { dims, keepdim } => {
+                tensor::reduce(tensor::Reduce::Mean, dims, *keepdim, input)
+            }
+            Layer::Sum { dims, keepdim } => {
+                tensor::reduce(tensor::Reduce::Sum, dims, *keepdim, input)
+            }
+            Layer::Matmul => tensor::matmul(input, others),
+            Layer::Custom(c) => tensor::custom(c, input),
         };
         eval.and_then(LayerEval::checked)
     }

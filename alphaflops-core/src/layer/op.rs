@@ -70,6 +70,11 @@ pub enum Op {
     Swiglu,
     Mul,
     CrossAttention,
+    Reshape,
+    Mean,
+    Sum,
+    Matmul,
+    Custom,
 }
 
 /// What a key of a kind takes, as the attribute reads it.
@@ -101,6 +106,10 @@ pub enum KeyType {
     Variant,
     /// An earlier field's name, a shape, or a list of them.
     Fields,
+    /// An integer or a list of integers, negative ones counting from the end (dimensions).
+    Dims,
+    /// A list of dimensions of at least 1.
+    Shape,
 }
 
 /// One key of a kind.
@@ -287,9 +296,28 @@ const POSITIONAL_ENCODING: &[Key] = &[
 ];
 const ADD: &[Key] = &[required("with", Fields)];
 const CONCAT: &[Key] = &[required("with", Fields), optional("dim", Int, "1")];
+/// burn's `reshape`: one `-1` inferred, `0` kept from the input.
+const RESHAPE: &[Key] = &[required("shape", Dims)];
+/// PyTorch's `dim` (one or a list); `dims` says the same for a list. burn's `mean_dim` and
+/// `sum_dim` keep the dimension: `keepdim = true`.
+const REDUCE: &[Key] = &[
+    required("dim", Dims),
+    optional("dims", Dims, "dim"),
+    optional("keepdim", Bool, "false"),
+];
+const MATMUL: &[Key] = &[required("with", Fields)];
+/// Each optional, at least one given; `flops` defaults to `2·macs`, `output` to the input's
+/// shape. `elements` are the elements read and written (the memory term's unit).
+const CUSTOM: &[Key] = &[
+    optional("macs", Uint, "0"),
+    optional("flops", Uint, "2·macs"),
+    optional("params", Uint, "0"),
+    optional("elements", Uint, "0"),
+    optional("output", Shape, "the input's shape"),
+];
 
 impl Op {
-    pub const ALL: [Op; 62] = [
+    pub const ALL: [Op; 67] = [
         Op::Conv1d,
         Op::Conv2d,
         Op::ConvTranspose1d,
@@ -352,6 +380,11 @@ impl Op {
         Op::Swiglu,
         Op::Mul,
         Op::CrossAttention,
+        Op::Reshape,
+        Op::Mean,
+        Op::Sum,
+        Op::Matmul,
+        Op::Custom,
     ];
 
     /// The attribute key and the name in reports: `conv2d`, `linear`, …
@@ -419,6 +452,11 @@ impl Op {
             Op::Swiglu => "swiglu",
             Op::Mul => "mul",
             Op::CrossAttention => "cross_attention",
+            Op::Reshape => "reshape",
+            Op::Mean => "mean",
+            Op::Sum => "sum",
+            Op::Matmul => "matmul",
+            Op::Custom => "custom",
         }
     }
 
@@ -479,6 +517,10 @@ impl Op {
             Op::Swiglu => SWIGLU,
             Op::Mul => MUL,
             Op::CrossAttention => CROSS_ATTENTION,
+            Op::Reshape => RESHAPE,
+            Op::Mean | Op::Sum => REDUCE,
+            Op::Matmul => MATMUL,
+            Op::Custom => CUSTOM,
         }
     }
 
@@ -755,6 +797,11 @@ impl Layer {
             // no field; experts are `module, repeat, active`).
             Layer::TiedLinear { .. } | Layer::Experts { .. } | Layer::Block(_) => return None,
             Layer::PositionalEncoding { .. } => Op::PositionalEncoding,
+            Layer::Reshape { .. } => Op::Reshape,
+            Layer::Mean { .. } => Op::Mean,
+            Layer::Sum { .. } => Op::Sum,
+            Layer::Matmul => Op::Matmul,
+            Layer::Custom(_) => Op::Custom,
         })
     }
 }
