@@ -9,6 +9,7 @@ mod field;
 mod graph;
 mod kinds;
 pub mod sym;
+mod tensor;
 #[cfg(test)]
 mod tests;
 

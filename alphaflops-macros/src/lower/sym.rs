@@ -74,3 +74,13 @@ pub const ALIGN_CORNERS: &str = "align_corners";
 pub const MAX_SEQUENCE_SIZE: &str = "max_sequence_size";
 pub const MAX_TIMESCALE: &str = "max_timescale";
 pub const SIZE: &str = "size";
+// The tensor ops' keys (PyTorch's names) and `custom`'s counts.
+pub const SHAPE: &str = "shape";
+pub const DIMS: &str = "dims";
+pub const KEEPDIM: &str = "keepdim";
+pub const MACS: &str = "macs";
+pub const FLOPS: &str = "flops";
+pub const ELEMENTS: &str = "elements";
+pub const OUTPUT: &str = "output";
+/// Refused by `custom`: bytes depend on the dtype a profile prices at; `elements` do not.
+pub const BYTES: &str = "bytes";
