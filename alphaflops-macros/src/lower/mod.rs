@@ -4,6 +4,7 @@
 //! whose nodes keep the spans they came from.
 
 mod args;
+mod each;
 mod env;
 mod field;
 mod graph;
