@@ -117,17 +117,46 @@ fn custom(keys: &mut Keys) -> Option<Custom> {
     let written = [MACS, FLOPS, PARAMS, ELEMENTS, OUTPUT]
         .iter()
         .any(|k| keys.written(k));
-    let macs = keys.value(MACS).map(|v| (attr::uint(cx, MACS, &v), v));
-    let flops = keys.value(FLOPS).map(|v| (attr::uint(cx, FLOPS, &v), v));
+    // A count past u64 once doubled (as FLOPs) is refused where it is written.
+    let macs = match keys.value(MACS) {
+        Some(v) => attr::uint(cx, MACS, &v).filter(|m| {
+            let fits = m.checked_mul(2).is_some();
+            if !fits {
+                cx.error(
+                    v.range,
+                    format!("`macs = {m}` is more than u64 can count as FLOPs (2·macs)"),
+                );
+            }
+            fits
+        }),
+        None => Some(0),
+    };
+    let flops = match keys.value(FLOPS) {
+        Some(v) => attr::uint(cx, FLOPS, &v).and_then(|f| match macs {
+            Some(m) if f < 2 * m => {
+                let twice = 2 * m;
+                cx.error(
+                    v.range,
+                    format!("`flops = {f}` is below 2·macs = {twice}: a multiply-accumulate counts as two FLOPs; give at least {twice} or leave `flops` out"),
+                );
+                None
+            }
+            _ => Some(Some(f)),
+        }),
+        None => Some(None),
+    };
     let params = optional(keys, PARAMS, 0, attr::uint);
     let elements = optional(keys, ELEMENTS, 0, attr::uint);
-    let output = keys.value(OUTPUT).map(|v| shape(cx, OUTPUT, &v));
+    let output = match keys.value(OUTPUT) {
+        Some(v) => shape(cx, OUTPUT, &v).map(|s| Some(s.0)),
+        None => Some(None),
+    };
     keys.refuse(
         BYTES,
         "`custom` counts memory in elements, which a profile prices at its dtype's size: write `elements = …`, the elements read and written (bytes / bytes per element)",
     );
     if !written {
-        // Keys written but none of these are reported as unknown or refused.
+        // Other keys written are reported as unknown or refused; none at all, here.
         if keys.is_empty() {
             cx.error(
                 keys.owner(),
@@ -136,39 +165,8 @@ fn custom(keys: &mut Keys) -> Option<Custom> {
         }
         return None;
     }
-    let macs = match macs {
-        Some((m, v)) => Some((m?, Some(v))),
-        None => Some((0, None)),
-    }?;
-    let twice = macs.0.checked_mul(2);
-    if twice.is_none()
-        && let Some(v) = &macs.1
-    {
-        cx.error(
-            v.range,
-            format!(
-                "`macs = {}` is more than u64 can count as FLOPs (2·macs)",
-                macs.0
-            ),
-        );
-    }
-    let flops = match (flops, twice) {
-        (Some((Some(f), v)), Some(twice)) if f < twice => {
-            cx.error(
-                v.range,
-                format!("`flops = {f}` is below 2·macs = {twice}: a multiply-accumulate counts as two FLOPs; give at least {twice} or leave `flops` out"),
-            );
-            None
-        }
-        (Some((f, _)), _) => f.map(Some),
-        (None, _) => Some(None),
-    };
-    let output = match output {
-        Some(o) => Some(Some(o?.0)),
-        None => Some(None),
-    };
     Some(Custom {
-        macs: twice.map(|_| macs.0)?,
+        macs: macs?,
         flops: flops?,
         params: params?,
         elements: elements?,
