@@ -136,6 +136,11 @@ pub(super) fn field_spec(cx: &Ctxt, f: &Field, env: Env) -> Option<FieldSpec> {
             ),
         );
     }
+    // Blocks bound one attribute each: read alone, the first would only add errors the
+    // merge removes (a `Vec` without its length).
+    if !hint.is_empty() {
+        return None;
+    }
     let Some(attr) = attrs.first() else {
         return match known_type(&f.field.ty) {
             Some(Some(layer)) => Some(FieldSpec {
@@ -149,6 +154,16 @@ pub(super) fn field_spec(cx: &Ctxt, f: &Field, env: Env) -> Option<FieldSpec> {
                 range: Range::of(&f.field.ty),
             }),
             Some(None) => None,
+            None if container(&f.field.ty) == Container::Switch => {
+                cx.error(
+                    Range::of(&f.field.ty),
+                    format!(
+                        "field `{}` is a `bool`, which prices nothing by itself: annotate the layer it switches, e.g. #[layer(add(with = \"input\"), repeat = 1)] for a residual taken, or #[layer(skip)] to leave it out",
+                        f.name
+                    ),
+                );
+                None
+            }
             None => {
                 cx.error(
                     Range::of(&f.field.ty),

@@ -1,4 +1,5 @@
-//! A `bool` switches one layer on or off: `repeat` is 0 or 1, and a block goes in an `Option`.
+//! A `bool` switches one layer on or off: `repeat` is 0 or 1, a block goes in an `Option`, and
+//! a `bool` without an annotation names the layer it may switch.
 use alphaflops::{cost_budget, cost_model};
 
 pub struct Linear;
@@ -17,6 +18,7 @@ pub struct Net {
     residual: bool,
     #[layer(module)]
     block: bool,
+    unannotated: bool,
 }
 
 fn main() {}
