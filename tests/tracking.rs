@@ -248,3 +248,54 @@ fn a_first_baseline_is_seen_once_the_manifest_is_touched() {
         b.stderr
     );
 }
+
+/// A model nesting a block is expanded from inside the block's exporter; what it says about
+/// itself as a whole (a regression, a profile override not found) still points at its own
+/// `#[cost_budget]`, not at the first `#[cost_model]` of the file.
+#[test]
+fn whole_model_diagnostics_point_at_the_model_through_its_modules() {
+    const NESTED: &str = r#"use alphaflops::{cost_budget, cost_model};
+pub struct Linear;
+#[cost_model]
+pub struct Block {
+    #[layer(linear(d_input = 512, d_output = 512))]
+    fc: Linear,
+}
+#[cost_budget(input = [64, 512], profile = "dev")]
+pub struct Mlp {
+    #[layer(module)]
+    block: Block,
+}
+"#;
+    let dir = scratch_named("nested_site");
+    std::fs::write(dir.join("src/lib.rs"), NESTED).unwrap();
+    std::fs::write(dir.join("profiles/dev.toml"), profile("dev", 1.875e-8)).unwrap();
+    let entry = baseline(200_000).replace("package = \"baseline\"", "package = \"nested_site\"");
+    std::fs::write(dir.join("alphaflops-baseline.toml"), entry).unwrap();
+    let model_line = NESTED
+        .lines()
+        .position(|l| l.starts_with("#[cost_budget"))
+        .unwrap()
+        + 1;
+    let at_model = format!("src/lib.rs:{model_line}:");
+    let at_block = "src/lib.rs:3:";
+
+    let b = build(&dir, &[]);
+    assert!(
+        b.ok && b.stderr.contains("got more expensive than its baseline")
+            && b.stderr.contains(&at_model)
+            && !b.stderr.contains(at_block),
+        "{}",
+        b.stderr
+    );
+    let b = build(&dir, &[("ALPHAFLOPS_PROFILE", "nowhere")]);
+    assert!(
+        !b.ok
+            && b.stderr
+                .contains("ALPHAFLOPS_PROFILE: profile `nowhere` not found")
+            && b.stderr.contains(&at_model)
+            && !b.stderr.contains(at_block),
+        "{}",
+        b.stderr
+    );
+}

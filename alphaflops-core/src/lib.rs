@@ -47,8 +47,8 @@ pub use budget::{Budget, Metric, Verdict};
 pub use cost::{KernelPrice, LayerCost, ModelCost, price_kernels};
 pub use kernel::Fusion;
 pub use layer::{
-    Activation, Attention, Conv, ConvTranspose, Elementwise, Gemm, InterpolateMode, Kernel, Layer,
-    LayerError, LayerEval, Op, Padding, Pool, PoolKind, Resize,
+    Activation, Attention, Conv, ConvTranspose, Custom, Elementwise, Gemm, InterpolateMode, Kernel,
+    Layer, LayerError, LayerEval, Op, Padding, Pool, PoolKind, Resize,
 };
 pub use memory::{Mode, Optimizer};
 pub use model::{Evaluated, Model, ModelError, Node, Source};

@@ -17,7 +17,8 @@
 //! | a nested block | its nodes' tensors, named `<node>.<tensor>` |
 //!
 //! Biases are listed only when the layer has one (`bias = false` drops them). Every other
-//! layer has no parameters. The element counts always add up to [`LayerEval::params`].
+//! layer has no parameters. The element counts always add up to [`LayerEval::params`], but
+//! for `custom`, whose `params` are a count without tensors (`verify` compares the count).
 //!
 //! [`LayerEval::params`]: crate::LayerEval::params
 
@@ -86,6 +87,10 @@ impl Layer {
                 | Layer::Fold4d { .. }
                 | Layer::CosineSimilarity { .. }
                 | Layer::PairwiseDistance { .. }
+                | Layer::Reshape { .. }
+                | Layer::Mean { .. }
+                | Layer::Sum { .. }
+                | Layer::Matmul
         );
         if !has_params {
             return Ok(Vec::new());
@@ -340,9 +345,14 @@ mod tests {
             Layer::CosineSimilarity { .. } => 38,
             Layer::PairwiseDistance { .. } => 39,
             Layer::DeformConv2d(_) => 40,
+            Layer::Reshape { .. } => 41,
+            Layer::Mean { .. } => 42,
+            Layer::Sum { .. } => 43,
+            Layer::Matmul => 44,
+            Layer::Custom(_) => 45,
         }
     }
-    const KINDS: usize = 41;
+    const KINDS: usize = 46;
 
     fn block() -> Layer {
         let mut m = Model::new("Inner", [1, 8, 6, 6]);
@@ -659,6 +669,35 @@ mod tests {
                     ("1.bn.bias", vec![4]),
                 ],
             ),
+            (Layer::Reshape { shape: vec![1, -1] }, seq.clone(), vec![]),
+            (
+                Layer::Mean {
+                    dims: vec![1],
+                    keepdim: false,
+                },
+                seq.clone(),
+                vec![],
+            ),
+            (
+                Layer::Sum {
+                    dims: vec![-1],
+                    keepdim: true,
+                },
+                seq.clone(),
+                vec![],
+            ),
+            (Layer::Matmul, seq.clone(), vec![]),
+            (
+                Layer::Custom(crate::layer::Custom {
+                    macs: 10,
+                    flops: None,
+                    params: 12,
+                    elements: 0,
+                    output: None,
+                }),
+                seq.clone(),
+                vec![],
+            ),
         ]
     }
 
@@ -674,25 +713,30 @@ mod tests {
                 .map(|(n, d)| (n.to_string(), d))
                 .collect();
             assert_eq!(shapes, expected, "{}", layer.op());
-            // Add and concat need their second input to be inferred.
-            let others: &[Shape] = if matches!(
-                layer,
+            // Add and concat need their second input to be inferred; matmul one it can
+            // multiply by.
+            let right = Shape(vec![input.dims()[0], input.dims()[input.rank() - 1], 3]);
+            let others: &[Shape] = match layer {
                 Layer::Add
-                    | Layer::Mul
-                    | Layer::Concat { .. }
-                    | Layer::CosineSimilarity { .. }
-                    | Layer::PairwiseDistance { .. }
-            ) {
-                std::slice::from_ref(&input)
-            } else if matches!(layer, Layer::DeformConv2d(_)) {
-                // 2 · 4 offset groups · 3·3 taps at the 4×4 output positions.
-                offsets = [Shape::from([2, 72, 4, 4])];
-                &offsets
-            } else {
-                &[]
+                | Layer::Mul
+                | Layer::Concat { .. }
+                | Layer::CosineSimilarity { .. }
+                | Layer::PairwiseDistance { .. } => std::slice::from_ref(&input),
+                Layer::Matmul => std::slice::from_ref(&right),
+                Layer::DeformConv2d(_) => {
+                    // 2 · 4 offset groups · 3·3 taps at the 4×4 output positions.
+                    offsets = [Shape::from([2, 72, 4, 4])];
+                    &offsets
+                }
+                _ => &[],
             };
             let params = layer.infer_with(&input, others).unwrap().params;
-            assert_eq!(elements(&shapes), params, "{}", layer.op());
+            // A custom op's parameters are a count the annotation gives, without tensors.
+            let listed = match layer {
+                Layer::Custom(_) => params,
+                _ => elements(&shapes),
+            };
+            assert_eq!(listed, params, "{}", layer.op());
         }
         let missing: Vec<usize> = (0..KINDS).filter(|&k| !seen[k]).collect();
         assert!(missing.is_empty(), "kinds without a case: {missing:?}");

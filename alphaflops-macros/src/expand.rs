@@ -87,10 +87,12 @@ pub fn attribute(attr: Attr, args: TokenStream, input: TokenStream) -> TokenStre
     let cx = Ctxt::default();
     let lowering = lower::lower(&cx, args.clone(), attr == Attr::Model, &item, &children);
     if let Some(first) = next_module(&cx, &lowering, &item, &children) {
+        // The name carries the attribute's span to `__cost_resolve!`, whose own call site
+        // is inside the first module's exporter.
         let attr_ident = syn::Ident::new(attr.name(), Span::call_site());
         return invoke(&first, quote!([root #attr_ident (#args) #input]));
     }
-    expand(cx, attr, lowering, item, &children, &[])
+    expand(cx, attr, lowering, item, &children, &[], Span::call_site())
 }
 
 /// `__cost_resolve! { [root cost_budget (args) item] [child "Name" …] … }`: fetches the
@@ -103,10 +105,11 @@ pub fn cost_resolve(input: TokenStream) -> TokenStream {
     let Some(root) = groups.next() else {
         return TokenStream::new();
     };
-    let (attr, args, item) = match syn::parse::Parser::parse2(export::parse_root, root.stream()) {
-        Ok(root) => root,
-        Err(e) => return e.to_compile_error(),
-    };
+    let (attr, args, item, site) =
+        match syn::parse::Parser::parse2(export::parse_root, root.stream()) {
+            Ok(root) => root,
+            Err(e) => return e.to_compile_error(),
+        };
     let groups: Vec<TokenStream> = groups.map(|g| g.to_token_stream()).collect();
     let children = export::children(&groups);
     let cx = Ctxt::default();
@@ -114,7 +117,7 @@ pub fn cost_resolve(input: TokenStream) -> TokenStream {
     if let Some(next) = next_module(&cx, &lowering, &item, &children) {
         return invoke(&next, input);
     }
-    expand(cx, attr, lowering, item, &children, &groups)
+    expand(cx, attr, lowering, item, &children, &groups, site)
 }
 
 /// The first `#[layer(module)]` not in `children`, when everything else about the struct
@@ -141,7 +144,8 @@ fn next_module(
 }
 
 /// The whole expansion of a struct whose modules are all in `children`.
-/// `groups` are the `[child …]` groups collected, which a parameterised block re-exports.
+/// `groups` are the `[child …]` groups collected, which a parameterised block re-exports;
+/// `site` is the attribute as written, where diagnostics about the whole struct point.
 fn expand(
     cx: Ctxt,
     attr: Attr,
@@ -149,6 +153,7 @@ fn expand(
     mut item: syn::ItemStruct,
     children: &Children,
     groups: &[TokenStream],
+    site: Span,
 ) -> TokenStream {
     // The environment, read once for the whole expansion.
     let settings = Settings::from_vars(|key| std::env::var_os(key));
@@ -156,7 +161,7 @@ fn expand(
         model,
         priced: result,
         params,
-    } = price(&cx, &settings, attr, lowering, &item, children);
+    } = price(&cx, &settings, attr, lowering, &item, children, site);
     let export = match (&model, cx.has_errors()) {
         (_, true) | (None, _) => Export::Broken,
         (Some(_), false) if !params.is_empty() => Export::Template {
@@ -216,7 +221,7 @@ fn expand(
     let diagnostics = judge::diagnostics(&priced, &verdicts);
     let report = judge::write_report(&priced, &verdicts, settings.report_dir.as_deref())
         .err()
-        .map(|e| syn::Error::new(Span::call_site(), e).to_compile_error());
+        .map(|e| syn::Error::new(site, e).to_compile_error());
     quote!(#item #imp #tracking #diagnostics #report #exporter)
 }
 
@@ -236,6 +241,7 @@ fn price(
     lowering: Lowering,
     item: &syn::ItemStruct,
     children: &Children,
+    site: Span,
 ) -> Pricing {
     let Lowering {
         args,
@@ -277,13 +283,13 @@ fn price(
         match Level::parse(text) {
             Some(l) => (level, level_source) = (l, format!("{ENV_LEVEL}={text}")),
             None => cx.error(
-                args.level_range,
+                args.level_range.unwrap_or_else(|| site.into()),
                 format!("{ENV_LEVEL} must be `warn` or `deny`, found `{text}`"),
             ),
         }
     }
     // ALPHAFLOPS_PROFILE=<name> overrides `profile` and `path`.
-    let call_site = Range::from(Span::call_site());
+    let call_site = Range::from(site);
     let dir = settings.manifest_dir.as_path();
     let resolved = match (&settings.profile, &args.profile, &args.path) {
         (Some(name), _, _) => {
@@ -341,7 +347,7 @@ fn price(
         }
         Ok(None) => None,
         Err(e) => {
-            cx.error(Span::call_site(), e);
+            cx.error(site, e);
             return unpriced(Some(lowered.model));
         }
     };
@@ -355,6 +361,7 @@ fn price(
             cost,
             resolved,
             budgets: args.budgets,
+            site: site.into(),
             level,
             level_source,
             declared_level,

@@ -161,9 +161,11 @@ fn parse_template(input: syn::parse::ParseStream) -> syn::Result<Template> {
     })
 }
 
+/// The root's attribute, its arguments and its struct, with the span of the attribute as
+/// written (which the attribute's name keeps through the exporters' calls).
 pub fn parse_root(
     input: syn::parse::ParseStream,
-) -> syn::Result<(Attr, TokenStream, syn::ItemStruct)> {
+) -> syn::Result<(Attr, TokenStream, syn::ItemStruct, Span)> {
     let _role: syn::Ident = input.parse()?;
     let attr_ident: syn::Ident = input.parse()?;
     let attr = Attr::parse(&attr_ident).ok_or_else(|| {
@@ -173,5 +175,5 @@ pub fn parse_root(
     syn::parenthesized!(content in input);
     let args: TokenStream = content.parse()?;
     let item: syn::ItemStruct = input.parse()?;
-    Ok((attr, args, item))
+    Ok((attr, args, item, attr_ident.span()))
 }

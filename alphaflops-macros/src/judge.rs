@@ -6,7 +6,7 @@ use alphaflops_core::budget::verdict_table;
 use alphaflops_core::settings::ENV_REPORT_DIR;
 use alphaflops_core::{LayerError, Metric, ModelCost, Op, Verdict};
 
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 
 use crate::ctxt::{Ctxt, Range};
@@ -24,6 +24,8 @@ pub struct Priced {
     pub cost: ModelCost,
     pub resolved: Resolved,
     pub budgets: Vec<Budget>,
+    /// The attribute as written, where diagnostics about the whole model point.
+    pub site: Range,
     pub level: Level,
     pub level_source: String,
     /// `level` as the attribute says, before `ALPHAFLOPS_LEVEL`: what `check` judges by.
@@ -126,7 +128,7 @@ pub fn diagnostics(p: &Priced, verdicts: &[(Verdict, Range)]) -> TokenStream {
         );
         out.extend(emit(
             p,
-            Span::call_site().into(),
+            p.site,
             text,
             "accept the change with `cargo alphaflops bless`",
             "alphaflops_regression",

@@ -119,6 +119,11 @@ impl<'a> Keys<'a> {
         self.items.iter().any(|(i, _)| i.is(key))
     }
 
+    /// Whether no key at all was written.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
     /// Where the kind was written, for errors about the keys together.
     pub fn owner(&self) -> Range {
         self.owner
@@ -169,6 +174,17 @@ impl<'a> Keys<'a> {
                 self.owner,
                 format!("{} needs `{key}`: add `{example}`", self.what),
             );
+        }
+    }
+
+    /// Reports `key`, when written, with `message`, which says what to write instead; it is
+    /// then not reported again as unknown, nor listed among the keys accepted.
+    pub fn refuse(&mut self, key: &str, message: &str) {
+        for (item, used) in &mut self.items {
+            if item.is(key) && !*used {
+                *used = true;
+                self.cx.error(item.key.span(), message);
+            }
         }
     }
 

@@ -12,6 +12,7 @@
 //! | [`burn_lenet`] | burn 0.22 (flex) | `[1, 1, 28, 28]` | `[1, 10]` |
 //! | [`burn_vgg`] | burn 0.22 (flex) | `[1, 3, 32, 32]` | `[1, 10]` |
 //! | [`burn_resnet`] | burn 0.22 (flex) | `[1, 3, 224, 224]` | `[1, 1000]` |
+//! | [`burn_mobilenet`] | burn 0.22 (flex) | `[1, 3, 224, 224]` | `[1, 1000]` |
 //! | [`burn_vit`] | burn 0.22 (flex) | `[1, 3, 224, 224]` | `[1, 1000]` |
 //! | [`burn_llama`] | burn 0.22 (flex) | `[1, 16]` token ids | `[1, 16, 512]` |
 //! | [`candle_cnn`] | candle 0.11 (CPU) | `[1, 1, 28, 28]` | `[1, 10]` |
@@ -24,6 +25,7 @@
 
 pub mod burn_lenet;
 pub mod burn_llama;
+pub mod burn_mobilenet;
 pub mod burn_resnet;
 pub mod burn_vgg;
 pub mod burn_vit;

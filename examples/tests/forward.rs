@@ -28,6 +28,11 @@ fn every_burn_example_passes_verify_forward() {
     assert_forward(&ResNet18::new(&device), |m, x| m.forward(x));
     assert_forward(&ResNet50::new(&device), |m, x| m.forward(x));
     assert_forward(&VitB16::new(&device), |m, x| m.forward(x));
+    // Per-element bindings and the `bool` residual: each block's adds are the forward's.
+    assert_forward(
+        &alphaflops_examples::burn_mobilenet::MobileNetV2::new(&device),
+        |m, x| m.forward(x),
+    );
 }
 
 /// An unannotated run of a model prices like its annotation: the same MACs, FLOPs and

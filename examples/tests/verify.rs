@@ -319,6 +319,16 @@ fn resnets_and_vit_annotations_match_their_weights() {
     }
 }
 
+/// MobileNetV2's seventeen blocks, each bound by its own `module(...)` entry: every element's
+/// weights, its `Option` expansion present or not, are where its entry says.
+#[test]
+fn per_element_bindings_match_mobilenet_v2_weights() {
+    use alphaflops_examples::burn_mobilenet::MobileNetV2;
+    if let Err(e) = verify(&MobileNetV2::new(&burn_cpu())) {
+        panic!("{e}");
+    }
+}
+
 /// A block built with a downsample branch where the stage binds `down = 0`: the live
 /// `Option` is `Some`, the annotation prices no copy of it, and `verify` names the nested
 /// field as annotated but uncovered (its `repeat` is 0).

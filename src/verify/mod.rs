@@ -399,6 +399,21 @@ fn compare(
 ) {
     let field = &leaf.path;
     let op = leaf.op;
+    let live_count = live
+        .iter()
+        .fold(0u64, |acc, (_, _, d)| acc.saturating_add(elements(d)));
+    // A custom op's parameters are a count without tensors: only the count can disagree.
+    if op == Op::Custom.key() {
+        if live_count != leaf.count {
+            out.push(Mismatch::Count {
+                field: field.clone(),
+                op,
+                expected: leaf.count,
+                live: live_count,
+            });
+        }
+        return;
+    }
     let expected: Vec<(&str, Vec<u64>)> = leaf
         .params
         .iter()
@@ -459,9 +474,6 @@ fn compare(
             live: live[l].2.to_vec(),
         });
     }
-    let live_count = live
-        .iter()
-        .fold(0u64, |acc, (_, _, d)| acc.saturating_add(elements(d)));
     if live_count != leaf.count {
         out.push(Mismatch::Count {
             field: field.clone(),
@@ -699,6 +711,35 @@ mod tests {
                 ..
             }
         ));
+    }
+
+    #[test]
+    fn a_custom_op_is_checked_by_its_parameter_count() {
+        let mut m = Model::new("Net", [1, 4]);
+        m.push(
+            "op",
+            Layer::Custom(alphaflops_core::Custom {
+                macs: 0,
+                flops: None,
+                params: 10,
+                elements: 0,
+                output: None,
+            }),
+        );
+        let l = live(&[("op.scale", &[4]), ("op.table", &[2, 3])]);
+        assert_eq!(check(&m, &l, Layout::Burn), Ok(()));
+        let found = mismatches(&m, &live(&[("op.scale", &[4])]), Layout::Burn);
+        assert!(
+            matches!(
+                &found[..],
+                [Mismatch::Count {
+                    expected: 10,
+                    live: 4,
+                    ..
+                }]
+            ),
+            "{found:?}"
+        );
     }
 
     #[test]

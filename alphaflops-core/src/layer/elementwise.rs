@@ -127,9 +127,29 @@ pub(super) fn add(input: &Shape, others: &[Shape]) -> Result<LayerEval, LayerErr
     binary("add", input, others)
 }
 
-/// Element-wise product of equal shapes (a gated MLP's `gate ⊙ up`).
+/// Element-wise product (a gated MLP's `gate ⊙ up`), broadcast as PyTorch does: a
+/// squeeze-and-excitation scale `[N, C, 1, 1]` times the features `[N, C, H, W]`, either
+/// way round, is `[N, C, H, W]`. One FLOP per output element and extra input; each input is
+/// read once and the output written once.
 pub(super) fn mul(input: &Shape, others: &[Shape]) -> Result<LayerEval, LayerError> {
-    binary("mul", input, others)
+    if others.iter().all(|o| o == input) {
+        return binary("mul", input, others);
+    }
+    let mut output = input.clone();
+    for other in others {
+        output = super::tensor::broadcast("mul", &output, other)?;
+    }
+    let n_out = output.numel()?;
+    let flops = product(&[others.len() as u64, n_out], "the FLOP count")?;
+    let mut moved = vec![input.numel()?, n_out];
+    for other in others {
+        moved.push(other.numel()?);
+    }
+    Ok(LayerEval {
+        output,
+        params: 0,
+        kernels: vec![elementwise_kernel(Elementwise::Binary, flops, &moved)?],
+    })
 }
 
 /// One FLOP per element and extra input: a residual sum or a product.

@@ -34,13 +34,17 @@
 //! | cosine similarity of x1, x2 (`n1`, `n2` their elements, `n` the broadcast ones, `o1`, `o2` their norms) | 3·n1 + 3·n2 + 2·(o1 + o2) + 2·n in all |
 //! | pairwise distance, per element of the difference (and per output) | p = 0: 5; p = 1 or ±∞: 4; p = 2 or even: 4 (+1); other p: 5 (+1) |
 //! | swiglu | 5 (SiLU) + 1 (product) per output element, besides its two projections |
+//! | sum over dims, per input element | 1 (mean: +1 per output element) |
 //!
 //! An activation's count is its elementary operations, each one FLOP (exp, log and divide
 //! included); its keys (slopes, thresholds) do not change it.
 //!
 //! Dropout and gaussian noise (at inference), identity, flatten, transpose and select cost
 //! nothing and launch nothing; concat, the pixel shuffles and unfold4d copy their input and
-//! count no FLOPs.
+//! count no FLOPs. Reshape is a view too. `matmul` of `[…, M, K]` by `[…, K, N]` is one GEMM
+//! of `batch·M·N·K` MACs; `mul` broadcasts (a squeeze-and-excitation scale `[N, C, 1, 1]`
+//! times `[N, C, H, W]`) at one FLOP per output element; `custom` counts what its annotation
+//! gives.
 //!
 //! Output shapes follow PyTorch's documented rules (`torch.nn.Conv2d`, `MaxPool2d`,
 //! `ConvTranspose2d`, …) with `ceil_mode = false` unless asked.
@@ -58,6 +62,7 @@ mod norm;
 mod op;
 mod pool;
 mod reshape;
+mod tensor;
 
 use serde::{Deserialize, Serialize};
 
@@ -70,6 +75,7 @@ pub(crate) use experts::experts;
 pub use interpolate::{InterpolateMode, Resize};
 pub use op::{Key, KeyType, Op};
 pub use pool::{Pool, PoolKind};
+pub use tensor::Custom;
 
 /// Why a layer cannot take its input.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
@@ -312,6 +318,26 @@ pub enum Layer {
     },
     /// burn's `DeformConv2d` of `[N, C, H, W]`, its offsets (and mask) other outputs.
     DeformConv2d(DeformConv),
+    /// A view to `shape`: one `-1` is inferred, a `0` keeps the input's size there (burn's
+    /// `reshape`).
+    Reshape {
+        shape: Vec<i64>,
+    },
+    /// The mean over `dims`, removed unless `keepdim` (PyTorch's `mean`; burn's `mean_dim`
+    /// keeps them).
+    Mean {
+        dims: Vec<i64>,
+        keepdim: bool,
+    },
+    /// The sum over `dims`, as [`Layer::Mean`].
+    Sum {
+        dims: Vec<i64>,
+        keepdim: bool,
+    },
+    /// The input `[…, M, K]` times another output `[…, K, N]` (PyTorch's `matmul`).
+    Matmul,
+    /// An op priced by the counts its annotation gives (see [`Custom`]).
+    Custom(Custom),
 }
 
 /// What a layer does to a given input.
@@ -396,6 +422,7 @@ impl Layer {
             Layer::Add
                 | Layer::Mul
                 | Layer::Concat { .. }
+                | Layer::Matmul
                 | Layer::Attention(Attention {
                     d_context: Some(_),
                     ..
@@ -543,6 +570,15 @@ impl Layer {
             Layer::CosineSimilarity { dim } => distance::cosine_similarity(*dim, input, others),
             Layer::PairwiseDistance { p } => distance::pairwise_distance(*p, input, others),
             Layer::DeformConv2d(d) => conv::deform_conv2d(d, input, others),
+            Layer::Reshape { shape } => tensor::reshape(shape, input),
+            Layer::Mean { dims, keepdim } => {
+                tensor::reduce(tensor::Reduce::Mean, dims, *keepdim, input)
+            }
+            Layer::Sum { dims, keepdim } => {
+                tensor::reduce(tensor::Reduce::Sum, dims, *keepdim, input)
+            }
+            Layer::Matmul => tensor::matmul(input, others),
+            Layer::Custom(c) => tensor::custom(c, input),
         };
         eval.and_then(LayerEval::checked)
     }

@@ -76,6 +76,11 @@ pub enum Op {
     CosineSimilarity,
     PairwiseDistance,
     DeformConv2d,
+    Reshape,
+    Mean,
+    Sum,
+    Matmul,
+    Custom,
 }
 
 /// What a key of a kind takes, as the attribute reads it.
@@ -107,6 +112,10 @@ pub enum KeyType {
     Variant,
     /// An earlier field's name, a shape, or a list of them.
     Fields,
+    /// An integer or a list of integers, negative ones counting from the end (dimensions).
+    Dims,
+    /// A list of dimensions of at least 1.
+    Shape,
 }
 
 /// One key of a kind.
@@ -334,9 +343,28 @@ const DEFORM_CONV: &[Key] = &[
     optional("bias", Bool, "true"),
     required("with", Fields),
 ];
+/// burn's `reshape`: one `-1` inferred, `0` kept from the input.
+const RESHAPE: &[Key] = &[required("shape", Dims)];
+/// PyTorch's `dim` (one or a list); `dims` says the same for a list. burn's `mean_dim` and
+/// `sum_dim` keep the dimension: `keepdim = true`.
+const REDUCE: &[Key] = &[
+    required("dim", Dims),
+    optional("dims", Dims, "dim"),
+    optional("keepdim", Bool, "false"),
+];
+const MATMUL: &[Key] = &[required("with", Fields)];
+/// Each optional, at least one given; `flops` defaults to `2·macs`, `output` to the input's
+/// shape. `elements` are the elements read and written (the memory term's unit).
+const CUSTOM: &[Key] = &[
+    optional("macs", Uint, "0"),
+    optional("flops", Uint, "2·macs"),
+    optional("params", Uint, "0"),
+    optional("elements", Uint, "0"),
+    optional("output", Shape, "the input's shape"),
+];
 
 impl Op {
-    pub const ALL: [Op; 68] = [
+    pub const ALL: [Op; 73] = [
         Op::Conv1d,
         Op::Conv2d,
         Op::ConvTranspose1d,
@@ -405,6 +433,11 @@ impl Op {
         Op::CosineSimilarity,
         Op::PairwiseDistance,
         Op::DeformConv2d,
+        Op::Reshape,
+        Op::Mean,
+        Op::Sum,
+        Op::Matmul,
+        Op::Custom,
     ];
 
     /// The attribute key and the name in reports: `conv2d`, `linear`, …
@@ -478,6 +511,11 @@ impl Op {
             Op::CosineSimilarity => "cosine_similarity",
             Op::PairwiseDistance => "pairwise_distance",
             Op::DeformConv2d => "deform_conv2d",
+            Op::Reshape => "reshape",
+            Op::Mean => "mean",
+            Op::Sum => "sum",
+            Op::Matmul => "matmul",
+            Op::Custom => "custom",
         }
     }
 
@@ -544,6 +582,10 @@ impl Op {
             Op::CosineSimilarity => COSINE_SIMILARITY,
             Op::PairwiseDistance => PAIRWISE_DISTANCE,
             Op::DeformConv2d => DEFORM_CONV,
+            Op::Reshape => RESHAPE,
+            Op::Mean | Op::Sum => REDUCE,
+            Op::Matmul => MATMUL,
+            Op::Custom => CUSTOM,
         }
     }
 
@@ -837,6 +879,11 @@ impl Layer {
             Layer::CosineSimilarity { .. } => Op::CosineSimilarity,
             Layer::PairwiseDistance { .. } => Op::PairwiseDistance,
             Layer::DeformConv2d(_) => Op::DeformConv2d,
+            Layer::Reshape { .. } => Op::Reshape,
+            Layer::Mean { .. } => Op::Mean,
+            Layer::Sum { .. } => Op::Sum,
+            Layer::Matmul => Op::Matmul,
+            Layer::Custom(_) => Op::Custom,
         })
     }
 }

@@ -208,6 +208,7 @@ mod bench {
                 lowering,
                 &parsed,
                 &children,
+                proc_macro2::Span::call_site(),
             ));
         });
         time("exporter", &|| {

@@ -61,7 +61,8 @@ pub struct Args {
     pub profile: Option<(String, Range)>,
     pub path: Option<(String, Range)>,
     pub level: Level,
-    pub level_range: Range,
+    /// Where `level` was written, if it was.
+    pub level_range: Option<Range>,
     pub budgets: Vec<Budget>,
     /// A `#[cost_model]` block's parameters, `params(c_in, c_out)`; empty for other structs.
     pub params: Vec<Ident>,
@@ -82,7 +83,7 @@ pub fn args(cx: &Ctxt, items: Vec<Item>, parsed: bool, model: bool) -> Args {
         profile: None,
         path: None,
         level: Level::Warn,
-        level_range: Span::call_site().into(),
+        level_range: None,
         budgets: Vec::new(),
         params: Vec::new(),
         past_tokens: None,
@@ -159,7 +160,7 @@ pub fn args(cx: &Ctxt, items: Vec<Item>, parsed: bool, model: bool) -> Args {
             PATH => args.path = attr::string(cx, PATH, v).map(|s| (s, v.range)),
             // level = "warn" | "deny"
             LEVEL => {
-                args.level_range = v.range;
+                args.level_range = Some(v.range);
                 match attr::string(cx, LEVEL, v).map(|s| (Level::parse(&s), s)) {
                     Some((Some(l), _)) => args.level = l,
                     Some((None, s)) => cx.error(

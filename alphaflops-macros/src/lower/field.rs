@@ -1,11 +1,12 @@
 //! One field's annotation: `#[layer(kind(...), input = …, repeat = N, then(...))]`,
-//! `#[layer(module(...))]`, `#[layer(skip)]` or a type that needs none, and the container
-//! (`Vec`, `Option`, array) that holds it.
+//! `#[layer(module(...))]` (or one `module(...)` per element), `#[layer(skip)]` or a type
+//! that needs none, and the container (`Vec`, `Option`, array, `bool`) that holds it.
 
 use alphaflops_core::{Layer, Op};
 use proc_macro2::Ident;
 use quote::ToTokens;
 
+use super::each;
 use super::kinds::{is_kind, kind_layer, unknown_kind};
 use super::sym::{ACTIVE, INPUT, LAYER_ATTR, MODULE, REPEAT, SKIP, THEN};
 use super::{Binding, Env, ModuleRef, Ref, reference};
@@ -62,6 +63,8 @@ fn known_type(ty: &syn::Type) -> Option<Option<Layer>> {
 pub(super) enum Planned {
     Layer(Layer),
     Module(ModuleRef),
+    /// `module(...), module(...), …`: element `i` of a `Vec` or array bound by entry `i`.
+    Modules(Vec<ModuleRef>),
 }
 
 /// What holds a field's layer or block, as burn names its weights: a `Vec` or array
@@ -72,6 +75,9 @@ pub(super) enum Container {
     One,
     /// `Option<T>`: there or not.
     Optional,
+    /// `bool`: a layer switched on or off (a residual taken or not), as an `Option` holds
+    /// one or none.
+    Switch,
     /// `Vec<T>`, or `[T; N]` with its length.
     Many(Option<u64>),
 }
@@ -88,6 +94,7 @@ fn container(ty: &syn::Type) -> Container {
         syn::Type::Path(p) => match p.path.segments.last().map(|s| s.ident.to_string()) {
             Some(last) if last == "Vec" => Container::Many(None),
             Some(last) if last == "Option" => Container::Optional,
+            Some(last) if last == "bool" => Container::Switch,
             _ => Container::One,
         },
         syn::Type::Group(g) => container(&g.elem),
@@ -119,14 +126,20 @@ pub(super) fn field_spec(cx: &Ctxt, f: &Field, env: Env) -> Option<FieldSpec> {
         .iter()
         .filter(|a| a.path().is_ident(LAYER_ATTR))
         .collect();
+    let hint = each::merge_hint(&attrs);
     for extra in attrs.iter().skip(1) {
         cx.error(
             Range::of(extra),
             format!(
-                "field `{}` has more than one #[layer] attribute; merge them into one",
+                "field `{}` has more than one #[layer] attribute; merge them into one{hint}",
                 f.name
             ),
         );
+    }
+    // Blocks bound one attribute each: read alone, the first would only add errors the
+    // merge removes (a `Vec` without its length).
+    if !hint.is_empty() {
+        return None;
     }
     let Some(attr) = attrs.first() else {
         return match known_type(&f.field.ty) {
@@ -141,6 +154,16 @@ pub(super) fn field_spec(cx: &Ctxt, f: &Field, env: Env) -> Option<FieldSpec> {
                 range: Range::of(&f.field.ty),
             }),
             Some(None) => None,
+            None if container(&f.field.ty) == Container::Switch => {
+                cx.error(
+                    Range::of(&f.field.ty),
+                    format!(
+                        "field `{}` is a `bool`, which prices nothing by itself: annotate the layer it switches, e.g. #[layer(add(with = \"input\"), repeat = 1)] for a residual taken, or #[layer(skip)] to leave it out",
+                        f.name
+                    ),
+                );
+                None
+            }
             None => {
                 cx.error(
                     Range::of(&f.field.ty),
@@ -224,6 +247,8 @@ const MAX_REPEAT: u64 = 10_000;
 fn field_layer(cx: &Ctxt, f: &Field, attr: Range, items: Vec<Item>, env: Env) -> Option<FieldSpec> {
     let mark = cx.checkpoint();
     let mut kind: Option<Item> = None;
+    // `module(...)` entries after the first: one per element.
+    let mut elements: Vec<Item> = Vec::new();
     let mut input = None;
     // The count and the value it was read from.
     let mut repeat: Option<(u64, Value)> = None;
@@ -298,13 +323,12 @@ fn field_layer(cx: &Ctxt, f: &Field, attr: Range, items: Vec<Item>, env: Env) ->
             (_, Body::List(_) | Body::Flag) if !is_kind(&key) && key != MODULE => {
                 unknown_kind(cx, item.key.span(), &key);
             }
-            (_, Body::List(_) | Body::Flag) => {
-                if let Some(first) = &kind {
-                    cx.error(item.key.span(), format!("field `{}` names two layers, `{}` and `{}`; one field is one layer", f.name, first.key, item.key));
-                } else {
-                    kind = Some(item.clone());
-                }
-            }
+            // module(c_in = 16, …), module(c_in = 24, …): each element its own bindings
+            (_, Body::List(_) | Body::Flag) => match &kind {
+                Some(first) if first.key == MODULE && item.key == MODULE => elements.push(item.clone()),
+                Some(first) => cx.error(item.key.span(), format!("field `{}` names two layers, `{}` and `{}`; one field is one layer", f.name, first.key, item.key)),
+                None => kind = Some(item.clone()),
+            },
             (_, Body::Value(_)) if is_kind(&key) => {
                 cx.error(item.range, format!("`{key}` is a layer kind, not a key: write `{key}(...)`"))
             }
@@ -334,11 +358,10 @@ fn field_layer(cx: &Ctxt, f: &Field, attr: Range, items: Vec<Item>, env: Env) ->
     };
     let container = container(&f.field.ty);
     let (planned, with, range) = if kind.key == MODULE {
-        // module, or module(c_in = 64, c_out = 128): the block's parameters bound
-        let bindings = match &kind.body {
-            Body::List(entries) => bindings(cx, entries),
-            _ => Vec::new(),
-        };
+        if container == Container::Switch {
+            cx.error(Range::of(&f.field.ty), format!("`{}` is a `bool`, which switches a layer such as `add(with = \"input\")` on or off; a block that may be absent goes in an `Option`", f.name));
+            return None;
+        }
         let Some(path) = module_type(&f.field.ty) else {
             cx.error(
                 Range::of(&f.field.ty),
@@ -355,18 +378,29 @@ fn field_layer(cx: &Ctxt, f: &Field, attr: Range, items: Vec<Item>, env: Env) ->
             .map(|s| s.ident.to_string())
             .unwrap_or_default();
         let range = Range::of(&f.field.ty);
-        (
-            Planned::Module(ModuleRef {
-                key: path_key(&path),
-                path,
-                ident,
-                range,
-                bindings,
-                entry: kind.range,
-            }),
-            Vec::new(),
+        // module, or module(c_in = 64, c_out = 128): the block's parameters bound
+        let module = |entry: &Item| ModuleRef {
+            key: path_key(&path),
+            path: path.clone(),
+            ident: ident.clone(),
             range,
-        )
+            bindings: match &entry.body {
+                Body::List(entries) => bindings(cx, entries),
+                _ => Vec::new(),
+            },
+            entry: entry.range,
+        };
+        let planned = if elements.is_empty() {
+            Planned::Module(module(&kind))
+        } else {
+            Planned::Modules(
+                std::iter::once(&kind)
+                    .chain(&elements)
+                    .map(module)
+                    .collect(),
+            )
+        };
+        (planned, Vec::new(), range)
     } else {
         let (layer, with) = kind_layer(cx, &kind)?;
         (Planned::Layer(layer), with, kind.range)
@@ -380,6 +414,10 @@ fn field_layer(cx: &Ctxt, f: &Field, attr: Range, items: Vec<Item>, env: Env) ->
                 at,
                 format!("`{}` is an `Option`, which holds one or none, but `repeat` is {n}", f.name),
             ),
+            Container::Switch if *n > 1 => cx.error(
+                at,
+                format!("`{}` is a `bool`, which switches one layer on or off, but `repeat` is {n}; write `repeat = 1` (on) or `repeat = 0` (off)", f.name),
+            ),
             Container::One if *n == 0 => cx.error(
                 at,
                 format!("`{}` always holds one, but `repeat` is 0 here; make it an `Option` or a `Vec` to leave it out", f.name),
@@ -388,7 +426,7 @@ fn field_layer(cx: &Ctxt, f: &Field, attr: Range, items: Vec<Item>, env: Env) ->
                 at,
                 format!("`{}` holds one layer, but `repeat` is {n}; make it a `Vec` or an array to hold {n}", f.name),
             ),
-            Container::Many(Some(len)) if *n != len && (v.param.is_none() || bound.is_some()) => cx.error(
+            Container::Many(Some(len)) if *n != len && (v.param.is_none() || bound.is_some()) && elements.is_empty() => cx.error(
                 at,
                 format!("`repeat = {n}` but `{}` holds an array of {len}; drop `repeat` or make them agree", f.name),
             ),
@@ -406,8 +444,22 @@ fn field_layer(cx: &Ctxt, f: &Field, attr: Range, items: Vec<Item>, env: Env) ->
             ),
         );
     }
+    // One `module(...)` per element: as many elements as entries.
+    let per_element = (!elements.is_empty()).then(|| 1 + elements.len() as u64);
+    if let Some(n) = per_element {
+        each::check_count(
+            cx,
+            f,
+            container,
+            n,
+            &elements[0],
+            repeat.as_ref().map(|(r, v)| (*r, v)),
+            attr,
+            env,
+        );
+    }
     // A length the macro cannot see is not assumed to be 1.
-    if let (false, Container::Many(None)) = (repeat_given, container) {
+    if let (false, Container::Many(None), None) = (repeat_given, container, per_element) {
         match &f.field.ty {
             syn::Type::Array(a) => {
                 let len = a.len.to_token_stream().to_string();
@@ -422,13 +474,19 @@ fn field_layer(cx: &Ctxt, f: &Field, attr: Range, items: Vec<Item>, env: Env) ->
             ),
         }
     }
-    let repeat = match (repeat, container) {
-        (Some((n, _)), _) => n,
-        (None, Container::Many(Some(len))) => len,
-        (None, _) => 1,
+    let repeat = match (repeat, container, per_element) {
+        (Some((n, _)), _, _) => n,
+        (None, _, Some(n)) => n,
+        (None, Container::Many(Some(len)), None) => len,
+        (None, _, None) => 1,
     };
     if let Some((n, range)) = active {
-        if !matches!(planned, Planned::Module(_)) {
+        if let Planned::Modules(_) = planned {
+            cx.error(
+                range,
+                format!("`active` makes `{}`'s copies a mixture of experts, copies of one block: bind it once, as #[layer(module(...), repeat = …, active = {n})]", f.name),
+            );
+        } else if !matches!(planned, Planned::Module(_)) {
             cx.error(
                 range,
                 format!("`active` makes `{}`'s copies a mixture of experts, which are blocks: use #[layer(module, repeat = …, active = {n})]", f.name),

@@ -95,18 +95,39 @@ impl Graph<'_> {
         else {
             return false;
         };
-        let layer = match &spec.planned {
-            Planned::Layer(layer) => layer.clone(),
-            Planned::Module(m) => match module_layer(self.cx, m, children, env) {
-                Some(Some(layer)) => layer,
-                Some(None) => return false,
-                None => {
+        // One layer for every copy, or with `module(...)` per element one per copy.
+        let modules = match &spec.planned {
+            Planned::Layer(_) => &[][..],
+            Planned::Module(m) => std::slice::from_ref(m),
+            Planned::Modules(ms) => ms.as_slice(),
+        };
+        let layers = match &spec.planned {
+            Planned::Layer(layer) => vec![layer.clone()],
+            _ => {
+                // Every entry is lowered, so every entry's errors show at once.
+                let lowered: Vec<Option<Option<Layer>>> = modules
+                    .iter()
+                    .map(|m| module_layer(self.cx, m, children, env))
+                    .collect();
+                if lowered.iter().any(Option::is_none) {
+                    let m = &modules[0];
                     if !self.missing.iter().any(|x| x.key == m.key) {
                         self.missing.push(m.clone());
                     }
                     return true;
                 }
-            },
+                match lowered
+                    .into_iter()
+                    .flatten()
+                    .collect::<Option<Vec<Layer>>>()
+                {
+                    Some(layers) => layers,
+                    None => return false,
+                }
+            }
+        };
+        let Some(layer) = layers.first().cloned() else {
+            return false;
         };
         // A mixture of experts is one node holding every copy (verify opens it as
         // `field.0.…`, `field.1.…`), priced at `active` copies.
@@ -142,16 +163,18 @@ impl Graph<'_> {
             } else {
                 Source::Previous
             };
-            self.push(&prefix, layer.clone(), input, with.clone(), spec.range);
+            let layer = layers.get(r as usize).unwrap_or(&layer).clone();
+            self.push(&prefix, layer, input, with.clone(), spec.range);
             match self.then(index, spec, &prefix, Source::Node(prefix.clone())) {
                 Some(o) => output = o,
                 None => break,
             }
         }
-        // An absent `Option` (burn's `None` downsample) is the identity, and what follows it
-        // still runs: the residual `then(add(with = …))` adds its input.
+        // An absent `Option` (burn's `None` downsample) or a `bool` switched off is the
+        // identity, and what follows it still runs: the residual `then(add(with = …))` adds
+        // its input.
         if spec.repeat == 0
-            && spec.container == Container::Optional
+            && matches!(spec.container, Container::Optional | Container::Switch)
             && let Some(o) = self.then(index, spec, &f.name, output.clone())
         {
             output = o;

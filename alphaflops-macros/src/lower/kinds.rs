@@ -73,13 +73,15 @@ pub(super) fn kind_layer(cx: &Ctxt, kind: &Item) -> Option<(Layer, Vec<Ref>)> {
         Op::PairwiseDistance => burn_ops::pairwise_distance(keys),
         // deform_conv2d(channels = [in, out], kernel_size = [3, 3], stride, dilation, weight_groups, offset_groups, padding, bias, with = ["offset", "mask"])
         Op::DeformConv2d => burn_ops::deform_conv2d(keys),
+        // reshape(...), mean(...), sum(...), matmul(with = ...), custom(...)
+        op if super::tensor::reads(op) => super::tensor::kind(keys, op),
         _ => layer(keys, kind_op).map(|l| (l, Vec::new())),
     }
 }
 
 /// `with = "field"` or `with = ["a", "b"]`: the extra inputs of `add`, `mul`, `concat` and
 /// `cross_attention`.
-fn with(keys: &mut Keys) -> Option<Vec<Ref>> {
+pub(super) fn with(keys: &mut Keys) -> Option<Vec<Ref>> {
     let cx = keys.cx();
     match keys.value(WITH) {
         Some(v) => match &v.kind {
@@ -148,7 +150,7 @@ fn attention(keys: &mut Keys, d_model: Option<u64>, self_attention: bool) -> Opt
 }
 
 /// A required value, or a "missing" error with `example`.
-fn required<T>(
+pub(super) fn required<T>(
     keys: &mut Keys,
     key: &'static str,
     example: &str,
@@ -169,7 +171,7 @@ fn required_positive(keys: &mut Keys, key: &'static str, example: &str) -> Optio
 }
 
 /// An optional value, or `default` when absent.
-fn optional<T>(
+pub(super) fn optional<T>(
     keys: &mut Keys,
     key: &'static str,
     default: T,
@@ -682,6 +684,8 @@ fn layer(mut keys: Keys, op: Op) -> Option<Layer> {
         Op::Fold4d => burn_ops::fold4d(&mut keys),
         // Read by `kind_layer`.
         Op::CosineSimilarity | Op::PairwiseDistance | Op::DeformConv2d => None,
+        // Read by `tensor`.
+        Op::Reshape | Op::Mean | Op::Sum | Op::Matmul | Op::Custom => None,
     };
     keys.finish();
     layer

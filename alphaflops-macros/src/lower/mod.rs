@@ -4,11 +4,13 @@
 //! whose nodes keep the spans they came from.
 
 mod args;
+mod each;
 mod env;
 mod field;
 mod graph;
 mod kinds;
 pub mod sym;
+mod tensor;
 #[cfg(test)]
 mod tests;
 

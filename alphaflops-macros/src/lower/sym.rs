@@ -80,3 +80,13 @@ pub const EPS: &str = "eps";
 pub const P: &str = "p";
 pub const WEIGHT_GROUPS: &str = "weight_groups";
 pub const OFFSET_GROUPS: &str = "offset_groups";
+// The tensor ops' keys (PyTorch's names) and `custom`'s counts.
+pub const SHAPE: &str = "shape";
+pub const DIMS: &str = "dims";
+pub const KEEPDIM: &str = "keepdim";
+pub const MACS: &str = "macs";
+pub const FLOPS: &str = "flops";
+pub const ELEMENTS: &str = "elements";
+pub const OUTPUT: &str = "output";
+/// Refused by `custom`: bytes depend on the dtype a profile prices at; `elements` do not.
+pub const BYTES: &str = "bytes";

@@ -101,6 +101,67 @@ fn one_block_type_lowers_at_each_width_it_is_bound_to() {
 }
 
 #[test]
+fn each_module_entry_binds_its_own_element() {
+    let item: syn::ItemStruct = syn::parse_quote! {
+        struct Net {
+            #[layer(module(d_in = 4, d_out = 8), module(d_in = 8, d_out = 8), module(d_in = 8, d_out = 2))]
+            blocks: Vec<Block>,
+        }
+    };
+    let (lowered, errors) = lower(&item, &block(), Env::Plain);
+    assert_eq!(errors, Vec::<String>::new());
+    let nodes = &lowered.model.nodes;
+    let names: Vec<&str> = nodes.iter().map(|n| n.name.as_str()).collect();
+    assert_eq!(names, ["blocks.0", "blocks.1", "blocks.2"]);
+    let widths: Vec<&Layer> = nodes
+        .iter()
+        .map(|n| &block_of(&n.layer).nodes[0].layer)
+        .collect();
+    assert_eq!(widths, [&linear(4, 8), &linear(8, 8), &linear(8, 2)]);
+}
+
+/// Inside a parameterised block the entries take its names, and a `bool` is switched by one:
+/// the residual is priced where the value bound is 1 and not where it is 0.
+#[test]
+fn entries_and_switches_take_the_values_bound_where_a_block_is_nested() {
+    let stage: syn::ItemStruct = syn::parse_quote! {
+        #[params(width, res)]
+        struct Stage {
+            #[layer(module(d_in = width, d_out = width), module(d_in = width, d_out = width))]
+            blocks: [Block; 2],
+            #[layer(add(with = "input"), repeat = res)]
+            use_res: bool,
+        }
+    };
+    let children = Children::from([("Stage".to_string(), template(stage, block()))]);
+    let item: syn::ItemStruct = syn::parse_quote! {
+        struct Net {
+            #[layer(module(width = 16, res = 1))]
+            with_res: Stage,
+            #[layer(module(width = 16, res = 0))]
+            without: Stage,
+        }
+    };
+    let (lowered, errors) = lower(&item, &children, Env::Plain);
+    assert_eq!(errors, Vec::<String>::new());
+    let ops = |i: usize| -> Vec<&str> {
+        block_of(&lowered.model.nodes[i].layer)
+            .nodes
+            .iter()
+            .map(|n| n.layer.op())
+            .collect()
+    };
+    assert_eq!(ops(0), ["module", "module", "add"]);
+    assert_eq!(ops(1), ["module", "module"]);
+    let first = block_of(&lowered.model.nodes[0].layer);
+    assert_eq!(first.nodes[2].with, [Source::Input]);
+    assert_eq!(
+        block_of(&first.nodes[1].layer).nodes[0].layer,
+        linear(16, 16)
+    );
+}
+
+#[test]
 fn names_pass_through_to_deeper_blocks_and_into_repeat_counts() {
     let stage: syn::ItemStruct = syn::parse_quote! {
         #[params(width, n)]
