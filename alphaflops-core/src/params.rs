@@ -5,8 +5,8 @@
 //!
 //! | layer | tensors |
 //! | --- | --- |
-//! | `conv1d`/`conv2d` | `weight [out, in/groups, k…]`, `bias [out]` |
-//! | `conv_transpose2d` | `weight [in, out/groups, kh, kw]`, `bias [out]` |
+//! | `conv1d`/`conv2d`/`conv3d` | `weight [out, in/groups, k…]`, `bias [out]` |
+//! | `conv_transpose1d`/`2d`/`3d` | `weight [in, out/groups, k…]`, `bias [out]` |
 //! | `linear` | `weight [d_output, d_input]`, `bias [d_output]` |
 //! | `batch_norm`, `group_norm` | `weight [C]`, `bias [C]` (running statistics are buffers) |
 //! | `layer_norm` | `weight [D]`, `bias [D]` (burn calls them `gamma` and `beta`) |
@@ -14,6 +14,7 @@
 //! | `multi_head_attention` | burn's four projections: `query`, `key`, `value` and `output`, each `.weight [D, D]` and `.bias [D]` |
 //! | `class_token` | `weight [1, 1, D]` |
 //! | `position_embedding` | `weight [1, seq_len, D]` |
+//! | `prelu` | `weight [num_parameters]` (burn calls it `alpha`) |
 //! | a nested block | its nodes' tensors, named `<node>.<tensor>` |
 //!
 //! Biases are listed only when the layer has one (`bias = false` drops them). Every other
@@ -82,6 +83,7 @@ impl Layer {
                 | Layer::Mul
                 | Layer::TiedLinear { .. }
                 | Layer::RotaryEncoding { .. }
+                | Layer::Glu { .. }
         );
         if !has_params {
             return Ok(Vec::new());
@@ -206,6 +208,8 @@ impl Layer {
             Layer::PositionEmbedding { seq_len, dim } => {
                 vec![tensor("weight", vec![1, *seq_len, *dim])]
             }
+            // burn calls it `alpha`; matched by order.
+            Layer::PRelu { num_parameters } => vec![tensor("weight", vec![*num_parameters])],
             // Parameter-free layers and blocks returned above.
             _ => Vec::new(),
         })
@@ -321,9 +325,11 @@ mod tests {
             Layer::Mul => 33,
             Layer::TiedLinear { .. } => 34,
             Layer::Experts { .. } => 35,
+            Layer::PRelu { .. } => 36,
+            Layer::Glu { .. } => 37,
         }
     }
-    const KINDS: usize = 36;
+    const KINDS: usize = 38;
 
     fn block() -> Layer {
         let mut m = Model::new("Inner", [1, 8, 6, 6]);
@@ -618,6 +624,12 @@ mod tests {
                     ("1.bn.bias", vec![4]),
                 ],
             ),
+            (
+                Layer::PRelu { num_parameters: 8 },
+                img.clone(),
+                vec![("weight", vec![8])],
+            ),
+            (Layer::Glu { dim: -1 }, seq.clone(), vec![]),
         ]
     }
 

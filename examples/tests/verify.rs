@@ -614,3 +614,129 @@ fn burn_local_response_norm_verifies() {
         panic!("{e}");
     }
 }
+
+/// burn's 3-d convolutions and adaptive pooling: the weights burn allocates are the ones
+/// annotated, and the shapes its forward gives are the ones priced.
+#[alphaflops::cost_budget(input = [1, 2, 6, 8, 8], params = "1M")]
+#[derive(Module, Debug)]
+struct Volume {
+    #[layer(conv3d(channels = [2, 4], kernel_size = [3, 3, 3], stride = [1, 2, 2], padding = [1, 1, 1]))]
+    conv: burn::nn::conv::Conv3d,
+    #[layer(conv3d(channels = [4, 4], kernel_size = 3, padding = "same", groups = 2, bias = false))]
+    same: burn::nn::conv::Conv3d,
+    #[layer(conv_transpose3d(channels = [4, 6], kernel_size = [2, 3, 3], stride = 2, padding = [0, 1, 1], padding_out = [0, 1, 1], groups = 2))]
+    up: burn::nn::conv::ConvTranspose3d,
+    #[layer(adaptive_avg_pool3d(output_size = [1, 2, 2]))]
+    pool: burn::nn::pool::AdaptiveAvgPool3d,
+}
+
+fn volume(device: &Device, up_out: usize) -> Volume {
+    use burn::nn::PaddingConfig3d;
+    use burn::nn::conv::{Conv3dConfig, ConvTranspose3dConfig};
+    Volume {
+        conv: Conv3dConfig::new([2, 4], [3, 3, 3])
+            .with_stride([1, 2, 2])
+            .with_padding(PaddingConfig3d::Explicit(1, 1, 1))
+            .init(device),
+        same: Conv3dConfig::new([4, 4], [3, 3, 3])
+            .with_padding(PaddingConfig3d::Same)
+            .with_groups(2)
+            .with_bias(false)
+            .init(device),
+        up: ConvTranspose3dConfig::new([4, up_out], [2, 3, 3])
+            .with_stride([2, 2, 2])
+            .with_padding([0, 1, 1])
+            .with_padding_out([0, 1, 1])
+            .with_groups(2)
+            .init(device),
+        pool: burn::nn::pool::AdaptiveAvgPool3dConfig::new([1, 2, 2]).init(),
+    }
+}
+
+#[test]
+fn burn_3d_convolutions_and_pooling_verify() {
+    use alphaflops::CostModel;
+    let device = burn_cpu();
+    let model = volume(&device, 6);
+    if let Err(e) = verify(&model) {
+        panic!("{e}");
+    }
+    let cost = Volume::cost();
+    assert_eq!(cost.params as usize, model.num_params());
+    // The shapes burn computes, layer by layer, are the ones priced.
+    let x = Tensor::<5>::zeros([1, 2, 6, 8, 8], &device);
+    let x = model.conv.forward(x);
+    let x = model.same.forward(x);
+    let x = model.up.forward(x);
+    let priced: Vec<Vec<u64>> = cost
+        .layers
+        .iter()
+        .map(|l| l.output.dims().to_vec())
+        .collect();
+    let dims = |d: [usize; 5]| d.map(|v| v as u64).to_vec();
+    assert_eq!(priced[2], dims(x.dims()));
+    assert_eq!(priced[3], dims(model.pool.forward(x).dims()));
+    // One channel off on the burn side is caught.
+    let err = verify(&volume(&device, 8)).unwrap_err();
+    assert!(
+        err.to_string().contains(
+            "`up` (conv_transpose3d) `up.weight`: annotated [4, 3, 2, 3, 3], live [4, 4, 2, 3, 3]"
+        ),
+        "{err}"
+    );
+}
+
+/// burn's `PRelu` holds its slopes (`alpha`, one per channel or one for all) and `GLU` none;
+/// candle's `prelu` holds the same slopes as `weight`. The shapes the forwards give are the
+/// ones priced.
+#[alphaflops::cost_budget(input = [2, 6, 5, 8], params = "1M")]
+#[derive(Module, Debug)]
+struct Gated {
+    #[layer(prelu(num_parameters = 6))]
+    act: burn::nn::PRelu,
+    #[layer(prelu)]
+    shared: burn::nn::PRelu,
+    #[layer(glu(dim = 1))]
+    gate: burn::nn::GLU,
+}
+
+#[test]
+fn burn_prelu_and_glu_verify_and_candle_prelu_too() {
+    use alphaflops::CostModel;
+    use burn::nn::PReluConfig;
+    use candle_core::{DType, Device};
+    use candle_nn::{VarBuilder, VarMap};
+    let device = burn_cpu();
+    let gated = |channels: usize| Gated {
+        act: PReluConfig::new()
+            .with_num_parameters(channels)
+            .init(&device),
+        shared: PReluConfig::new().init(&device),
+        gate: burn::nn::GLU::new(1),
+    };
+    let model = gated(6);
+    if let Err(e) = verify(&model) {
+        panic!("{e}");
+    }
+    let cost = Gated::cost();
+    assert_eq!(cost.params as usize, model.num_params());
+    let x = Tensor::<4>::ones([2, 6, 5, 8], &device);
+    let y = model
+        .gate
+        .forward(model.shared.forward(model.act.forward(x)));
+    assert_eq!(cost.output.dims(), &y.dims().map(|d| d as u64)[..]);
+    let varmap = VarMap::new();
+    let vb = VarBuilder::from_varmap(&varmap, DType::F32, &Device::Cpu);
+    candle_nn::prelu(Some(6), vb.pp("act")).unwrap();
+    candle_nn::prelu(None, vb.pp("shared")).unwrap();
+    if let Err(e) = verify_candle::<Gated>(&varmap) {
+        panic!("{e}");
+    }
+    // Slopes for another channel count are caught.
+    let err = verify(&gated(3)).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("`act` (prelu) `act.alpha`: annotated [6], live [3]"),
+        "{err}"
+    );
+}

@@ -2,7 +2,8 @@
 //!
 //! # Counting convention
 //! - `macs`: multiply-accumulates of the linear-algebra part (convolutions, dense layers and
-//!   attention's matmuls). A convolution costs `N·C_out·H_out·W_out·(C_in/groups)·K1·K2` MACs.
+//!   attention's matmuls). A convolution costs `N·C_out·H_out·W_out·(C_in/groups)·K1·K2` MACs
+//!   (a 3-d one `N·C_out·D_out·H_out·W_out·(C_in/groups)·K1·K2·K3`).
 //! - `flops`: `2·macs` plus the element-wise work listed below. Bias additions are not
 //!   counted (they fuse into the accumulator, as in the paper's reference code).
 //! - `params`: trainable parameters (weights, biases, norm affines, embeddings); running
@@ -29,6 +30,8 @@
 //! | rms norm | 4 |
 //! | rotary encoding | 3 per element of queries and keys |
 //! | swiglu | 5 (SiLU) + 1 (product) per output element, besides its two projections |
+//! | prelu | 2 (a compare and a multiply, as leaky_relu) |
+//! | glu | 5 per output element: a sigmoid (4) of one half and its product with the other |
 //!
 //! An activation's count is its elementary operations, each one FLOP (exp, log and divide
 //! included); its keys (slopes, thresholds) do not change it.
@@ -93,7 +96,7 @@ pub enum LayerError {
         "the kernel spans {extent} along the {axis} (dilation·(kernel − 1) + 1) but the padded input is only {padded}"
     )]
     KernelTooLarge {
-        /// "height", "width" or "length".
+        /// "depth", "height", "width" or "length".
         axis: &'static str,
         extent: u64,
         padded: u64,
@@ -125,9 +128,9 @@ pub enum LayerError {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Layer {
-    /// `conv1d`/`conv2d`, input `[N, C, L]` or `[N, C, H, W]`.
+    /// `conv1d`/`conv2d`/`conv3d`, input `[N, C, L]`, `[N, C, H, W]` or `[N, C, D, H, W]`.
     Conv(Conv),
-    /// `conv_transpose1d`/`conv_transpose2d`, input `[N, C, L]` or `[N, C, H, W]`.
+    /// `conv_transpose1d`/`2d`/`3d`, input `[N, C, L]`, `[N, C, H, W]` or `[N, C, D, H, W]`.
     ConvTranspose(ConvTranspose),
     /// Dense layer on the last dimension, any number of leading dimensions. If the last
     /// dimension differs from `d_input` but everything after the batch dimension multiplies
@@ -140,7 +143,7 @@ pub enum Layer {
     },
     /// `max_pool1d`/`max_pool2d`/`avg_pool1d`/`avg_pool2d`.
     Pool(Pool),
-    /// `adaptive_avg_pool2d` (or 1d) to a fixed output size.
+    /// `adaptive_avg_pool1d`/`2d`/`3d` to a fixed output size.
     AdaptiveAvgPool {
         output: Vec<u64>,
     },
@@ -280,6 +283,16 @@ pub enum Layer {
         model: Box<crate::model::Model>,
         count: u64,
         active: u64,
+    },
+    /// burn's `PRelu`: a leaky relu with a learned slope, one for every channel (dimension 1)
+    /// or one for all.
+    PRelu {
+        num_parameters: u64,
+    },
+    /// burn's `GLU`: the input split in halves along `dim`, the first times the sigmoid of
+    /// the second.
+    Glu {
+        dim: i64,
     },
 }
 
@@ -494,6 +507,8 @@ impl Layer {
             Layer::PositionEmbedding { seq_len, dim } => {
                 embedding::position_embedding(*seq_len, *dim, input)
             }
+            Layer::PRelu { num_parameters } => elementwise::prelu(*num_parameters, input),
+            Layer::Glu { dim } => elementwise::glu(*dim, input),
         };
         eval.and_then(LayerEval::checked)
     }

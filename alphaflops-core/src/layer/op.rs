@@ -70,6 +70,11 @@ pub enum Op {
     Swiglu,
     Mul,
     CrossAttention,
+    Conv3d,
+    ConvTranspose3d,
+    AdaptiveAvgPool3d,
+    Prelu,
+    Glu,
 }
 
 /// What a key of a kind takes, as the attribute reads it.
@@ -287,9 +292,16 @@ const POSITIONAL_ENCODING: &[Key] = &[
 ];
 const ADD: &[Key] = &[required("with", Fields)];
 const CONCAT: &[Key] = &[required("with", Fields), optional("dim", Int, "1")];
+/// burn's `PReluConfig`; the initial slope does not change the cost.
+const PRELU: &[Key] = &[
+    optional("num_parameters", Positive, "1"),
+    optional("alpha", Number, "0.25"),
+];
+/// burn's `GLU::new(dim)`; PyTorch's default is the last dimension.
+const GLU: &[Key] = &[optional("dim", Int, "-1")];
 
 impl Op {
-    pub const ALL: [Op; 62] = [
+    pub const ALL: [Op; 67] = [
         Op::Conv1d,
         Op::Conv2d,
         Op::ConvTranspose1d,
@@ -352,6 +364,11 @@ impl Op {
         Op::Swiglu,
         Op::Mul,
         Op::CrossAttention,
+        Op::Conv3d,
+        Op::ConvTranspose3d,
+        Op::AdaptiveAvgPool3d,
+        Op::Prelu,
+        Op::Glu,
     ];
 
     /// The attribute key and the name in reports: `conv2d`, `linear`, …
@@ -419,6 +436,11 @@ impl Op {
             Op::Swiglu => "swiglu",
             Op::Mul => "mul",
             Op::CrossAttention => "cross_attention",
+            Op::Conv3d => "conv3d",
+            Op::ConvTranspose3d => "conv_transpose3d",
+            Op::AdaptiveAvgPool3d => "adaptive_avg_pool3d",
+            Op::Prelu => "prelu",
+            Op::Glu => "glu",
         }
     }
 
@@ -479,6 +501,11 @@ impl Op {
             Op::Swiglu => SWIGLU,
             Op::Mul => MUL,
             Op::CrossAttention => CROSS_ATTENTION,
+            Op::Conv3d => CONV,
+            Op::ConvTranspose3d => CONV_TRANSPOSE,
+            Op::AdaptiveAvgPool3d => ADAPTIVE_POOL,
+            Op::Prelu => PRELU,
+            Op::Glu => GLU,
         }
     }
 
@@ -498,6 +525,7 @@ impl Op {
             | Op::AdaptiveAvgPool2d
             | Op::Interpolate2d
             | Op::Unfold4d => Some(2),
+            Op::Conv3d | Op::ConvTranspose3d | Op::AdaptiveAvgPool3d => Some(3),
             _ => None,
         }
     }
@@ -557,6 +585,11 @@ impl Op {
             Op::Swiglu => &["SwiGlu"],
             Op::CrossAttention => &["CrossAttention"],
             Op::PositionalEncoding => &["PositionalEncoding"],
+            Op::Conv3d => &["Conv3d"],
+            Op::ConvTranspose3d => &["ConvTranspose3d"],
+            Op::AdaptiveAvgPool3d => &["AdaptiveAvgPool3d"],
+            Op::Prelu => &["PRelu"],
+            Op::Glu => &["GLU"],
             _ => &[],
         }
     }
@@ -575,6 +608,7 @@ impl Op {
             Op::Dropout => &["Dropout"],
             Op::Embedding => &["Embedding"],
             Op::RmsNorm => &["RmsNorm"],
+            Op::Prelu => &["PReLU"],
             _ => &[],
         }
     }
@@ -658,6 +692,7 @@ impl Op {
             Op::BatchNorm => Some("num_features"),
             Op::GroupNorm | Op::InstanceNorm => Some("num_channels"),
             Op::LayerNorm | Op::RmsNorm => Some("d_model"),
+            Op::Prelu => Some("num_parameters"),
             _ => None,
         }
     }
@@ -680,19 +715,30 @@ impl Layer {
     /// The layer's kind; `None` for a nested block, which is no kind of its own.
     pub fn kind(&self) -> Option<Op> {
         let by_dims = |one: Op, two: Op, dims: usize| if dims == 1 { one } else { two };
+        let by_dims3 = |ops: [Op; 3], dims: usize| ops[dims.clamp(1, 3) - 1];
         Some(match self {
-            Layer::Conv(c) => by_dims(Op::Conv1d, Op::Conv2d, c.kernel.len()),
-            Layer::ConvTranspose(c) => {
-                by_dims(Op::ConvTranspose1d, Op::ConvTranspose2d, c.kernel.len())
-            }
+            Layer::Conv(c) => by_dims3([Op::Conv1d, Op::Conv2d, Op::Conv3d], c.kernel.len()),
+            Layer::ConvTranspose(c) => by_dims3(
+                [
+                    Op::ConvTranspose1d,
+                    Op::ConvTranspose2d,
+                    Op::ConvTranspose3d,
+                ],
+                c.kernel.len(),
+            ),
             Layer::Linear { .. } => Op::Linear,
             Layer::Pool(p) => match p.kind {
                 super::PoolKind::Max => by_dims(Op::MaxPool1d, Op::MaxPool2d, p.kernel.len()),
                 super::PoolKind::Avg => by_dims(Op::AvgPool1d, Op::AvgPool2d, p.kernel.len()),
             },
-            Layer::AdaptiveAvgPool { output } => {
-                by_dims(Op::AdaptiveAvgPool1d, Op::AdaptiveAvgPool2d, output.len())
-            }
+            Layer::AdaptiveAvgPool { output } => by_dims3(
+                [
+                    Op::AdaptiveAvgPool1d,
+                    Op::AdaptiveAvgPool2d,
+                    Op::AdaptiveAvgPool3d,
+                ],
+                output.len(),
+            ),
             Layer::Interpolate { resize, .. } => {
                 let dims = match resize {
                     super::Resize::Size(s) => s.len(),
@@ -755,6 +801,8 @@ impl Layer {
             // no field; experts are `module, repeat, active`).
             Layer::TiedLinear { .. } | Layer::Experts { .. } | Layer::Block(_) => return None,
             Layer::PositionalEncoding { .. } => Op::PositionalEncoding,
+            Layer::PRelu { .. } => Op::Prelu,
+            Layer::Glu { .. } => Op::Glu,
         })
     }
 }

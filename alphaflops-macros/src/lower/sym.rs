@@ -74,3 +74,5 @@ pub const ALIGN_CORNERS: &str = "align_corners";
 pub const MAX_SEQUENCE_SIZE: &str = "max_sequence_size";
 pub const MAX_TIMESCALE: &str = "max_timescale";
 pub const SIZE: &str = "size";
+pub const NUM_PARAMETERS: &str = "num_parameters";
+pub const ALPHA: &str = "alpha";

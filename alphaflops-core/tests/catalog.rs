@@ -1,0 +1,184 @@
+//! The later kinds of the catalog against PyTorch's documented shape rules, on random
+//! configurations: the 3-d convolutions and pooling, `prelu` and `glu`.
+
+use alphaflops_core::*;
+use proptest::prelude::*;
+
+/// PyTorch's sliding-window rule, `floor((in + 2p − d(k − 1) − 1) / s) + 1`; `None` when the
+/// window does not fit.
+fn window(i: u64, k: u64, s: u64, p: u64, d: u64) -> Option<u64> {
+    let num = i as i64 + 2 * p as i64 - d as i64 * (k as i64 - 1) - 1;
+    (num >= 0).then(|| (num / s as i64 + 1) as u64)
+}
+
+fn three() -> impl Strategy<Value = [u64; 3]> {
+    [1u64..12, 1u64..12, 1u64..12]
+}
+
+proptest! {
+    /// PyTorch's `Conv3d`: each of D, H and W by the sliding-window rule, weights
+    /// `[C_out, C_in/groups, kd, kh, kw]` and a bias per output channel, and
+    /// `N·C_out·D·H·W·(C_in/groups)·kd·kh·kw` MACs.
+    #[test]
+    fn conv3d_matches_pytorch(
+        n in 1u64..3, spatial in three(), k in [1u64..5, 1u64..5, 1u64..5], s in [1u64..3, 1u64..3, 1u64..3],
+        p in [0u64..3, 0u64..3, 0u64..3], d in [1u64..3, 1u64..3, 1u64..3], groups in 1u64..3, bias in any::<bool>(),
+    ) {
+        let (cin, cout) = (2 * groups, 3 * groups);
+        let conv = Conv::new(cin, cout, &k)
+            .stride(&s)
+            .padding(Padding::symmetric(&p))
+            .dilation(&d)
+            .groups(groups)
+            .bias(bias);
+        let layer = Layer::Conv(conv);
+        let r = layer.infer(&Shape::new([n, cin, spatial[0], spatial[1], spatial[2]]));
+        let torch: Option<Vec<u64>> = (0..3).map(|i| window(spatial[i], k[i], s[i], p[i], d[i])).collect();
+        match torch {
+            Some(out) => {
+                let e = r.unwrap();
+                prop_assert_eq!(&e.output.0, &[vec![n, cout], out.clone()].concat());
+                let volume = k[0] * k[1] * k[2];
+                prop_assert_eq!(e.params, cout * (cin / groups) * volume + if bias { cout } else { 0 });
+                prop_assert_eq!(e.macs(), n * cout * out.iter().product::<u64>() * (cin / groups) * volume);
+                prop_assert_eq!(layer.op(), "conv3d");
+                let weight = &layer.param_shapes(&Shape::new([n, cin, spatial[0], spatial[1], spatial[2]])).unwrap()[0];
+                prop_assert_eq!(&weight.1, &vec![cout, cin / groups, k[0], k[1], k[2]]);
+            }
+            None => {
+                let too_large = matches!(r, Err(LayerError::KernelTooLarge { .. }));
+                prop_assert!(too_large);
+            }
+        }
+    }
+
+    /// `padding = "same"` keeps D, H and W at stride 1, whatever the kernel (PyTorch's rule).
+    #[test]
+    fn conv3d_same_keeps_the_volume(spatial in three(), k in [1u64..6, 1u64..6, 1u64..6], d in 1u64..3) {
+        let conv = Conv::new(2, 4, &k).padding(Padding::Same).dilation(&[d; 3]);
+        let e = Layer::Conv(conv).infer(&Shape::new([1, 2, spatial[0], spatial[1], spatial[2]])).unwrap();
+        prop_assert_eq!(e.output.0, vec![1, 4, spatial[0], spatial[1], spatial[2]]);
+    }
+
+    /// PyTorch's `ConvTranspose3d`: each of D, H and W is
+    /// `(in − 1)·s − 2p + d·(k − 1) + output_padding + 1`, an error when not positive or when
+    /// output_padding is not below stride or dilation; weights `[C_in, C_out/groups, kd, kh, kw]`.
+    #[test]
+    fn conv_transpose3d_matches_pytorch(
+        spatial in three(), k in [1u64..5, 1u64..5, 1u64..5], s in [1u64..4, 1u64..4, 1u64..4],
+        p in [0u64..3, 0u64..3, 0u64..3], op in [0u64..3, 0u64..3, 0u64..3], d in 1u64..3, groups in 1u64..3, bias in any::<bool>(),
+    ) {
+        let (cin, cout) = (2 * groups, 3 * groups);
+        let layer = Layer::ConvTranspose(ConvTranspose {
+            in_channels: cin,
+            out_channels: cout,
+            kernel: k.to_vec(),
+            stride: s.to_vec(),
+            padding: p.to_vec(),
+            output_padding: op.to_vec(),
+            dilation: vec![d; 3],
+            groups,
+            bias,
+        });
+        let input = Shape::new([2, cin, spatial[0], spatial[1], spatial[2]]);
+        let r = layer.infer(&input);
+        let len = |i: usize| {
+            (spatial[i] as i64 - 1) * s[i] as i64 - 2 * p[i] as i64 + d as i64 * (k[i] as i64 - 1) + op[i] as i64 + 1
+        };
+        let bad = (0..3).any(|i| op[i] >= s[i].max(d) || len(i) <= 0);
+        if bad {
+            prop_assert!(r.is_err());
+        } else {
+            let e = r.unwrap();
+            prop_assert_eq!(&e.output.0, &vec![2, cout, len(0) as u64, len(1) as u64, len(2) as u64]);
+            let volume = k[0] * k[1] * k[2];
+            prop_assert_eq!(e.params, cin * (cout / groups) * volume + if bias { cout } else { 0 });
+            // Every input element scatters into a window of each output channel of its group.
+            prop_assert_eq!(e.macs(), input.numel().unwrap() * (cout / groups) * volume);
+            prop_assert_eq!(layer.op(), "conv_transpose3d");
+            let weight = &layer.param_shapes(&input).unwrap()[0];
+            prop_assert_eq!(&weight.1, &vec![cin, cout / groups, k[0], k[1], k[2]]);
+        }
+    }
+
+    /// PyTorch's `AdaptiveAvgPool3d`: `[N, C, D, H, W]` → `[N, C, *output_size]`, each input
+    /// read once and each output divided once; no parameters. A 4-d input is an error.
+    #[test]
+    fn adaptive_avg_pool3d_matches_pytorch(n in 1u64..3, c in 1u64..5, spatial in three(), out in three()) {
+        let layer = Layer::AdaptiveAvgPool { output: out.to_vec() };
+        let input = Shape::new([n, c, spatial[0], spatial[1], spatial[2]]);
+        let e = layer.infer(&input).unwrap();
+        prop_assert_eq!(&e.output.0, &vec![n, c, out[0], out[1], out[2]]);
+        prop_assert_eq!(e.params, 0);
+        prop_assert_eq!(e.flops(), input.numel().unwrap() + e.output.numel().unwrap());
+        prop_assert_eq!(layer.op(), "adaptive_avg_pool3d");
+        let flat = layer.infer(&Shape::new([n, c, spatial[0], spatial[1]]));
+        let rank = matches!(flat, Err(LayerError::Rank { op: "adaptive_avg_pool", expected: "[N, C, D, H, W]", .. }));
+        prop_assert!(rank);
+    }
+}
+
+proptest! {
+    /// PyTorch's `PReLU`: the shape kept, `num_parameters` slopes that are 1 or the channels
+    /// of dimension 1 (a rank-1 input has one channel); a compare and a multiply an element.
+    #[test]
+    fn prelu_matches_pytorch(dims in proptest::collection::vec(1u64..7, 1..5), pick in 0u8..3, other in 2u64..9) {
+        let channels = if dims.len() >= 2 { dims[1] } else { 1 };
+        let num_parameters = match pick {
+            0 => 1,
+            1 => channels,
+            _ => other,
+        };
+        let layer = Layer::PRelu { num_parameters };
+        let input = Shape(dims.clone());
+        let r = layer.infer(&input);
+        if num_parameters == 1 || num_parameters == channels && dims.len() >= 2 {
+            let e = r.unwrap();
+            prop_assert_eq!(&e.output, &input);
+            prop_assert_eq!(e.params, num_parameters);
+            prop_assert_eq!((e.macs(), e.flops()), (0, 2 * input.numel().unwrap()));
+            prop_assert_eq!(layer.op(), "prelu");
+            prop_assert_eq!(layer.param_shapes(&input).unwrap(), vec![("weight".to_string(), vec![num_parameters])]);
+        } else {
+            let mismatch = matches!(r, Err(LayerError::Mismatch { op: "prelu", what: "channels", .. }));
+            prop_assert!(mismatch);
+        }
+    }
+
+    /// PyTorch's `GLU`: `dim` halved (an error when odd), `a · σ(b)`: 5 FLOPs an output
+    /// element, no parameters.
+    #[test]
+    fn glu_matches_pytorch(dims in proptest::collection::vec(1u64..7, 1..5), dim in -4i64..4) {
+        let rank = dims.len() as i64;
+        let layer = Layer::Glu { dim };
+        let r = layer.infer(&Shape(dims.clone()));
+        let axis = if dim < 0 { rank + dim } else { dim };
+        if !(0..rank).contains(&axis) || dims[axis as usize] % 2 != 0 {
+            prop_assert!(r.is_err());
+        } else {
+            let e = r.unwrap();
+            let mut out = dims.clone();
+            out[axis as usize] /= 2;
+            prop_assert_eq!(&e.output.0, &out);
+            prop_assert_eq!(e.params, 0);
+            prop_assert_eq!(e.flops(), 5 * out.iter().product::<u64>());
+            prop_assert_eq!(layer.op(), "glu");
+        }
+    }
+}
+
+/// A 3-d convolution's input of the wrong rank says what it expects.
+#[test]
+fn conv3d_wants_a_volume() {
+    let err = Layer::Conv(Conv::new(2, 4, &[3, 3, 3]))
+        .infer(&Shape::new([1, 2, 8, 8]))
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "conv3d expects [N, C, D, H, W], got [1, 2, 8, 8]"
+    );
+    let err = Layer::Conv(Conv::new(2, 4, &[3, 3, 9]))
+        .infer(&Shape::new([1, 2, 8, 8, 8]))
+        .unwrap_err();
+    assert!(err.to_string().contains("along the width"), "{err}");
+}
