@@ -15,6 +15,7 @@
 //! | `class_token` | `weight [1, 1, D]` |
 //! | `position_embedding` | `weight [1, seq_len, D]` |
 //! | `prelu` | `weight [num_parameters]` (burn calls it `alpha`) |
+//! | `lstm`, `bilstm`, `gru` | burn's gates (`input_gate`, …, under `forward`/`reverse` when bidirectional), each `input_transform` and `hidden_transform` with `.weight [d_hidden, ·]` and `.bias [d_hidden]` |
 //! | a nested block | its nodes' tensors, named `<node>.<tensor>` |
 //!
 //! Biases are listed only when the layer has one (`bias = false` drops them). Every other
@@ -208,6 +209,31 @@ impl Layer {
             Layer::PositionEmbedding { seq_len, dim } => {
                 vec![tensor("weight", vec![1, *seq_len, *dim])]
             }
+            Layer::Recurrent(r) => {
+                // burn's layout: each gate an input and a hidden transform, under each
+                // direction of a bidirectional layer.
+                let mut v = Vec::new();
+                for dir in r.directions() {
+                    let dir = if dir.is_empty() {
+                        String::new()
+                    } else {
+                        format!("{dir}.")
+                    };
+                    for gate in r.gates() {
+                        for (transform, d_in) in [
+                            ("input_transform", r.d_input),
+                            ("hidden_transform", r.d_hidden),
+                        ] {
+                            let name = format!("{dir}{gate}.{transform}");
+                            v.push(tensor(&format!("{name}.weight"), vec![r.d_hidden, d_in]));
+                            if r.bias {
+                                v.push(tensor(&format!("{name}.bias"), vec![r.d_hidden]));
+                            }
+                        }
+                    }
+                }
+                v
+            }
             // burn calls it `alpha`; matched by order.
             Layer::PRelu { num_parameters } => vec![tensor("weight", vec![*num_parameters])],
             // Parameter-free layers and blocks returned above.
@@ -327,9 +353,10 @@ mod tests {
             Layer::Experts { .. } => 35,
             Layer::PRelu { .. } => 36,
             Layer::Glu { .. } => 37,
+            Layer::Recurrent(_) => 38,
         }
     }
-    const KINDS: usize = 38;
+    const KINDS: usize = 39;
 
     fn block() -> Layer {
         let mut m = Model::new("Inner", [1, 8, 6, 6]);
@@ -630,6 +657,25 @@ mod tests {
                 vec![("weight", vec![8])],
             ),
             (Layer::Glu { dim: -1 }, seq.clone(), vec![]),
+            (
+                Layer::Recurrent(crate::layer::Recurrent {
+                    input_forget: true,
+                    ..crate::layer::Recurrent::new(crate::layer::Cell::Lstm, 16, 4)
+                }),
+                seq.clone(),
+                ["input_gate", "output_gate", "cell_gate"]
+                    .into_iter()
+                    .flat_map(|g| {
+                        [
+                            (g, "input_transform.weight", vec![4, 16]),
+                            (g, "input_transform.bias", vec![4]),
+                            (g, "hidden_transform.weight", vec![4, 4]),
+                            (g, "hidden_transform.bias", vec![4]),
+                        ]
+                    })
+                    .map(|(g, t, d)| (&*format!("{g}.{t}").leak(), d))
+                    .collect(),
+            ),
         ]
     }
 

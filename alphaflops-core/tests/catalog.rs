@@ -1,5 +1,6 @@
 //! The later kinds of the catalog against PyTorch's documented shape rules, on random
-//! configurations: the 3-d convolutions and pooling, `prelu` and `glu`.
+//! configurations: the 3-d convolutions and pooling, `prelu` and `glu`, and the recurrent
+//! layers.
 
 use alphaflops_core::*;
 use proptest::prelude::*;
@@ -165,6 +166,78 @@ proptest! {
             prop_assert_eq!(layer.op(), "glu");
         }
     }
+}
+
+proptest! {
+    /// PyTorch's `LSTM`/`GRU` (burn's `Lstm`, `BiLstm`, `Gru`): `[batch, seq, d_input]` →
+    /// `[batch, seq, directions·d_hidden]` (seq first when not `batch_first`); per gate
+    /// `d_input·h + h²` weights and, with a bias, `2h` (PyTorch's `bias_ih` and `bias_hh`);
+    /// every step of every direction runs every gate's two transforms.
+    #[test]
+    fn recurrent_layers_match_pytorch(
+        gru in any::<bool>(), batch in 1u64..4, seq in 1u64..7, d in 1u64..10, h in 1u64..10,
+        bias in any::<bool>(), bidirectional in any::<bool>(), batch_first in any::<bool>(), input_forget in any::<bool>(),
+    ) {
+        let cell = if gru { Cell::Gru } else { Cell::Lstm };
+        let r = Recurrent {
+            bias,
+            bidirectional: bidirectional && !gru,
+            batch_first,
+            input_forget: input_forget && !gru,
+            ..Recurrent::new(cell, d, h)
+        };
+        let gates = match (gru, r.input_forget) {
+            (true, _) => 3,
+            (false, true) => 3,
+            (false, false) => 4,
+        };
+        let dirs = if r.bidirectional { 2 } else { 1 };
+        let input = |seq: u64| Shape(if batch_first { vec![batch, seq, d] } else { vec![seq, batch, d] });
+        let layer = Layer::Recurrent(r.clone());
+        let e = layer.infer(&input(seq)).unwrap();
+        let out = if batch_first { vec![batch, seq, dirs * h] } else { vec![seq, batch, dirs * h] };
+        prop_assert_eq!(&e.output.0, &out);
+        prop_assert_eq!(e.params, dirs * gates * (d * h + h * h + if bias { 2 * h } else { 0 }));
+        prop_assert_eq!(e.macs(), seq * dirs * batch * gates * (d * h + h * h));
+        // Every time step is priced: a sequence costs its length times one step.
+        let one = layer.infer(&input(1)).unwrap();
+        prop_assert_eq!((e.macs(), e.flops()), (seq * one.macs(), seq * one.flops()));
+        prop_assert!(one.flops() > 2 * one.macs());
+        let listed: u64 = layer.param_shapes(&input(seq)).unwrap().iter().map(|(_, d)| d.iter().product::<u64>()).sum();
+        prop_assert_eq!(listed, e.params);
+        let key = match (gru, r.bidirectional) {
+            (true, _) => "gru",
+            (false, true) => "bilstm",
+            (false, false) => "lstm",
+        };
+        prop_assert_eq!(layer.op(), key);
+        // Features other than d_input, or a sequence without a batch, are errors.
+        let mut wrong = input(seq).0;
+        wrong[2] = d + 1;
+        let mismatch = matches!(layer.infer(&Shape(wrong)), Err(LayerError::Mismatch { what: "input features", .. }));
+        prop_assert!(mismatch);
+        let rank = matches!(layer.infer(&Shape(vec![seq, d])), Err(LayerError::Rank { .. }));
+        prop_assert!(rank);
+    }
+}
+
+/// PyTorch's documented counts: `nn.LSTM(10, 20)` has 4·20·(10 + 20) + 2·4·20 = 2,560
+/// parameters, `nn.GRU(10, 20)` 1,920, `nn.LSTM(10, 20, bidirectional=True)` 5,120.
+#[test]
+fn recurrent_parameter_counts_match_pytorch() {
+    let count = |r: Recurrent| {
+        Layer::Recurrent(r)
+            .infer(&Shape::new([1, 5, 10]))
+            .unwrap()
+            .params
+    };
+    assert_eq!(count(Recurrent::new(Cell::Lstm, 10, 20)), 2560);
+    assert_eq!(count(Recurrent::new(Cell::Gru, 10, 20)), 1920);
+    let bi = Recurrent {
+        bidirectional: true,
+        ..Recurrent::new(Cell::Lstm, 10, 20)
+    };
+    assert_eq!(count(bi), 5120);
 }
 
 /// A 3-d convolution's input of the wrong rank says what it expects.

@@ -740,3 +740,73 @@ fn burn_prelu_and_glu_verify_and_candle_prelu_too() {
         "{err}"
     );
 }
+
+/// burn's `Lstm`, `BiLstm` and `Gru`: every gate's input and hidden transforms are the
+/// tensors annotated, and the shapes the forwards give are the ones priced; candle's `LSTM`
+/// and `GRU` (PyTorch's fused `weight_ih_l0`, …) hold as many parameters.
+#[alphaflops::cost_budget(input = [2, 7, 6], params = "1M")]
+#[derive(Module, Debug)]
+struct Sequence {
+    #[layer(lstm(d_input = 6, d_hidden = 5, bias = true))]
+    lstm: burn::nn::Lstm,
+    #[layer(bilstm(d_input = 5, d_hidden = 4, bias = false))]
+    both: burn::nn::BiLstm,
+    #[layer(gru(d_input = 8, d_hidden = 3, bias = true))]
+    gru: burn::nn::Gru,
+    #[layer(lstm(d_input = 3, d_hidden = 2, bias = true, input_forget = true))]
+    coupled: burn::nn::Lstm,
+}
+
+fn sequence(device: &Device, gru_hidden: usize) -> Sequence {
+    use burn::nn::{BiLstmConfig, GruConfig, LstmConfig};
+    Sequence {
+        lstm: LstmConfig::new(6, 5, true).init(device),
+        both: BiLstmConfig::new(5, 4, false).init(device),
+        gru: GruConfig::new(8, gru_hidden, true).init(device),
+        coupled: LstmConfig::new(gru_hidden, 2, true)
+            .with_input_forget(true)
+            .init(device),
+    }
+}
+
+#[test]
+fn burn_recurrent_layers_verify_and_candle_counts_agree() {
+    use alphaflops::CostModel;
+    use candle_core::{DType, Device};
+    use candle_nn::{VarBuilder, VarMap};
+    let device = burn_cpu();
+    let model = sequence(&device, 3);
+    if let Err(e) = verify(&model) {
+        panic!("{e}");
+    }
+    let cost = Sequence::cost();
+    assert_eq!(cost.params as usize, model.num_params());
+    let x = Tensor::<3>::zeros([2, 7, 6], &device);
+    let (x, _) = model.lstm.forward(x, None);
+    let (x, _) = model.both.forward(x, None);
+    let x = model.gru.forward(x, None);
+    let (x, _) = model.coupled.forward(x, None);
+    assert_eq!(cost.output.dims(), &x.dims().map(|d| d as u64)[..]);
+    // candle's LSTM and GRU, with their default biases, hold what the annotations count.
+    let varmap = VarMap::new();
+    let vb = VarBuilder::from_varmap(&varmap, DType::F32, &Device::Cpu);
+    candle_nn::lstm(6, 5, Default::default(), vb.pp("lstm")).unwrap();
+    candle_nn::gru(8, 3, Default::default(), vb.pp("gru")).unwrap();
+    let held = |prefix: &str| -> u64 {
+        alphaflops::verify::candle_param_shapes(&varmap)
+            .iter()
+            .filter(|(path, _)| path.starts_with(prefix))
+            .map(|(_, dims)| dims.iter().product::<usize>() as u64)
+            .sum()
+    };
+    assert_eq!(held("lstm."), cost.layers[0].params);
+    assert_eq!(held("gru."), cost.layers[2].params);
+    // A hidden size one off is caught, tensor by tensor.
+    let err = verify(&sequence(&device, 4)).unwrap_err();
+    assert!(
+        err.to_string().contains(
+            "`gru` (gru) `gru.update_gate.input_transform.weight`: annotated [8, 3], live [8, 4]"
+        ),
+        "{err}"
+    );
+}

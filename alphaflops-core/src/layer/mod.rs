@@ -53,6 +53,7 @@ mod linear;
 mod norm;
 mod op;
 mod pool;
+mod recurrent;
 mod reshape;
 
 use serde::{Deserialize, Serialize};
@@ -66,6 +67,7 @@ pub(crate) use experts::experts;
 pub use interpolate::{InterpolateMode, Resize};
 pub use op::{Key, KeyType, Op};
 pub use pool::{Pool, PoolKind};
+pub use recurrent::{Cell, Recurrent};
 
 /// Why a layer cannot take its input.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
@@ -294,6 +296,8 @@ pub enum Layer {
     Glu {
         dim: i64,
     },
+    /// `lstm`, `bilstm` and `gru` on `[batch, seq, d_input]`, every time step priced.
+    Recurrent(Recurrent),
 }
 
 /// What a layer does to a given input.
@@ -509,6 +513,7 @@ impl Layer {
             }
             Layer::PRelu { num_parameters } => elementwise::prelu(*num_parameters, input),
             Layer::Glu { dim } => elementwise::glu(*dim, input),
+            Layer::Recurrent(r) => recurrent::recurrent(r, input),
         };
         eval.and_then(LayerEval::checked)
     }

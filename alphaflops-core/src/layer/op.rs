@@ -75,6 +75,9 @@ pub enum Op {
     AdaptiveAvgPool3d,
     Prelu,
     Glu,
+    Lstm,
+    BiLstm,
+    Gru,
 }
 
 /// What a key of a kind takes, as the attribute reads it.
@@ -299,9 +302,37 @@ const PRELU: &[Key] = &[
 ];
 /// burn's `GLU::new(dim)`; PyTorch's default is the last dimension.
 const GLU: &[Key] = &[optional("dim", Int, "-1")];
+/// burn's `LstmConfig` and `BiLstmConfig`; `clip` (an `Option`) takes the bound itself, and
+/// `reverse` runs the same steps backwards.
+const LSTM: &[Key] = &[
+    required("d_input", Positive),
+    required("d_hidden", Positive),
+    optional("bias", Bool, "true"),
+    optional("batch_first", Bool, "true"),
+    optional("reverse", Bool, "false"),
+    optional("clip", Number, "None"),
+    optional("input_forget", Bool, "false"),
+];
+/// burn's `BiLstmConfig`: `LstmConfig`'s keys but `reverse`.
+const BILSTM: &[Key] = &[
+    required("d_input", Positive),
+    required("d_hidden", Positive),
+    optional("bias", Bool, "true"),
+    optional("batch_first", Bool, "true"),
+    optional("clip", Number, "None"),
+    optional("input_forget", Bool, "false"),
+];
+/// burn's `GruConfig`; `reset_after` moves the reset product without changing its cost.
+const GRU: &[Key] = &[
+    required("d_input", Positive),
+    required("d_hidden", Positive),
+    optional("bias", Bool, "true"),
+    optional("reset_after", Bool, "true"),
+    optional("clip", Number, "None"),
+];
 
 impl Op {
-    pub const ALL: [Op; 67] = [
+    pub const ALL: [Op; 70] = [
         Op::Conv1d,
         Op::Conv2d,
         Op::ConvTranspose1d,
@@ -369,6 +400,9 @@ impl Op {
         Op::AdaptiveAvgPool3d,
         Op::Prelu,
         Op::Glu,
+        Op::Lstm,
+        Op::BiLstm,
+        Op::Gru,
     ];
 
     /// The attribute key and the name in reports: `conv2d`, `linear`, …
@@ -441,6 +475,9 @@ impl Op {
             Op::AdaptiveAvgPool3d => "adaptive_avg_pool3d",
             Op::Prelu => "prelu",
             Op::Glu => "glu",
+            Op::Lstm => "lstm",
+            Op::BiLstm => "bilstm",
+            Op::Gru => "gru",
         }
     }
 
@@ -506,6 +543,9 @@ impl Op {
             Op::AdaptiveAvgPool3d => ADAPTIVE_POOL,
             Op::Prelu => PRELU,
             Op::Glu => GLU,
+            Op::Lstm => LSTM,
+            Op::BiLstm => BILSTM,
+            Op::Gru => GRU,
         }
     }
 
@@ -590,6 +630,9 @@ impl Op {
             Op::AdaptiveAvgPool3d => &["AdaptiveAvgPool3d"],
             Op::Prelu => &["PRelu"],
             Op::Glu => &["GLU"],
+            Op::Lstm => &["Lstm"],
+            Op::BiLstm => &["BiLstm"],
+            Op::Gru => &["Gru"],
             _ => &[],
         }
     }
@@ -609,6 +652,8 @@ impl Op {
             Op::Embedding => &["Embedding"],
             Op::RmsNorm => &["RmsNorm"],
             Op::Prelu => &["PReLU"],
+            Op::Lstm => &["LSTM"],
+            Op::Gru => &["GRU"],
             _ => &[],
         }
     }
@@ -706,6 +751,8 @@ impl Op {
             Op::MultiHeadAttention | Op::CrossAttention => name.ends_with(".weight"),
             // `linear_inner.weight`, `linear_outer.weight`.
             Op::Swiglu => name.ends_with(".weight"),
+            // Each gate's `input_transform.weight` and `hidden_transform.weight`.
+            Op::Lstm | Op::BiLstm | Op::Gru => name.ends_with(".weight"),
             _ => false,
         }
     }
@@ -803,6 +850,11 @@ impl Layer {
             Layer::PositionalEncoding { .. } => Op::PositionalEncoding,
             Layer::PRelu { .. } => Op::Prelu,
             Layer::Glu { .. } => Op::Glu,
+            Layer::Recurrent(r) => match (r.cell, r.bidirectional) {
+                (super::Cell::Lstm, false) => Op::Lstm,
+                (super::Cell::Lstm, true) => Op::BiLstm,
+                (super::Cell::Gru, _) => Op::Gru,
+            },
         })
     }
 }

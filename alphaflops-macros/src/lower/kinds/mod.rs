@@ -6,6 +6,7 @@ mod attention;
 mod conv;
 mod interpolate;
 mod read;
+mod recurrent;
 
 use alphaflops_core::{Layer, Op, Pool, PoolKind};
 use proc_macro2::Span;
@@ -384,6 +385,8 @@ fn layer(mut keys: Keys, op: Op) -> Option<Layer> {
         }
         // glu(dim = -1)
         Op::Glu => optional(&mut keys, DIM, -1, attr::int).map(|dim| Layer::Glu { dim }),
+        // lstm(d_input = 64, d_hidden = 128, …), bilstm(…), gru(…)
+        Op::Lstm | Op::BiLstm | Op::Gru => recurrent::recurrent(&mut keys, op),
     };
     keys.finish();
     layer
