@@ -15,6 +15,8 @@
 //! | `class_token` | `weight [1, 1, D]` |
 //! | `position_embedding` | `weight [1, seq_len, D]` |
 //! | `prelu` | `weight [num_parameters]` (burn calls it `alpha`) |
+//! | `position_wise_feed_forward` | `linear_inner.weight [d_ff, D]`, `.bias [d_ff]`, `linear_outer.weight [D, d_ff]`, `.bias [D]` |
+//! | `transformer_encoder` | burn's `layers.{i}`: `mha` (as `multi_head_attention`), `pwff`, `norm_1` and `norm_2` (`weight [D]`, `bias [D]`) |
 //! | `lstm`, `bilstm`, `gru` | burn's gates (`input_gate`, …, under `forward`/`reverse` when bidirectional), each `input_transform` and `hidden_transform` with `.weight [d_hidden, ·]` and `.bias [d_hidden]` |
 //! | a nested block | its nodes' tensors, named `<node>.<tensor>` |
 //!
@@ -46,6 +48,16 @@ pub struct NodeParams {
 
 fn tensor(name: &str, dims: Vec<u64>) -> ParamShape {
     (name.to_string(), dims)
+}
+
+/// burn's `PositionWiseFeedForward` under `prefix`: its two linears, each with a bias.
+fn feed_forward(prefix: &str, d_model: u64, d_ff: u64) -> Vec<ParamShape> {
+    vec![
+        tensor(&format!("{prefix}linear_inner.weight"), vec![d_ff, d_model]),
+        tensor(&format!("{prefix}linear_inner.bias"), vec![d_ff]),
+        tensor(&format!("{prefix}linear_outer.weight"), vec![d_model, d_ff]),
+        tensor(&format!("{prefix}linear_outer.bias"), vec![d_model]),
+    ]
 }
 
 fn divide(value: u64, groups: u64) -> Result<u64, LayerError> {
@@ -234,6 +246,36 @@ impl Layer {
                 }
                 v
             }
+            Layer::PositionWiseFeedForward { d_model, d_ff, .. } => {
+                feed_forward("", *d_model, *d_ff)
+            }
+            Layer::TransformerEncoder(t) => {
+                // burn's `layers.{i}`: `mha`, `pwff`, `norm_1`, `norm_2` (gamma and beta).
+                let mut v = Vec::new();
+                for i in 0..t.n_layers {
+                    for proj in ["query", "key", "value", "output"] {
+                        let name = format!("layers.{i}.mha.{proj}");
+                        v.push(tensor(
+                            &format!("{name}.weight"),
+                            vec![t.d_model, t.d_model],
+                        ));
+                        v.push(tensor(&format!("{name}.bias"), vec![t.d_model]));
+                    }
+                    v.extend(feed_forward(
+                        &format!("layers.{i}.pwff."),
+                        t.d_model,
+                        t.d_ff,
+                    ));
+                    for norm in ["norm_1", "norm_2"] {
+                        v.push(tensor(
+                            &format!("layers.{i}.{norm}.weight"),
+                            vec![t.d_model],
+                        ));
+                        v.push(tensor(&format!("layers.{i}.{norm}.bias"), vec![t.d_model]));
+                    }
+                }
+                v
+            }
             // burn calls it `alpha`; matched by order.
             Layer::PRelu { num_parameters } => vec![tensor("weight", vec![*num_parameters])],
             // Parameter-free layers and blocks returned above.
@@ -354,9 +396,11 @@ mod tests {
             Layer::PRelu { .. } => 36,
             Layer::Glu { .. } => 37,
             Layer::Recurrent(_) => 38,
+            Layer::PositionWiseFeedForward { .. } => 39,
+            Layer::TransformerEncoder(_) => 40,
         }
     }
-    const KINDS: usize = 39;
+    const KINDS: usize = 41;
 
     fn block() -> Layer {
         let mut m = Model::new("Inner", [1, 8, 6, 6]);
@@ -657,6 +701,48 @@ mod tests {
                 vec![("weight", vec![8])],
             ),
             (Layer::Glu { dim: -1 }, seq.clone(), vec![]),
+            (
+                Layer::PositionWiseFeedForward {
+                    d_model: 16,
+                    d_ff: 32,
+                    activation: Some(Activation::Gelu),
+                },
+                seq.clone(),
+                vec![
+                    ("linear_inner.weight", vec![32, 16]),
+                    ("linear_inner.bias", vec![32]),
+                    ("linear_outer.weight", vec![16, 32]),
+                    ("linear_outer.bias", vec![16]),
+                ],
+            ),
+            (
+                Layer::TransformerEncoder(crate::layer::TransformerEncoder {
+                    d_model: 16,
+                    d_ff: 32,
+                    n_heads: 4,
+                    n_layers: 1,
+                    activation: None,
+                }),
+                seq.clone(),
+                vec![
+                    ("layers.0.mha.query.weight", vec![16, 16]),
+                    ("layers.0.mha.query.bias", vec![16]),
+                    ("layers.0.mha.key.weight", vec![16, 16]),
+                    ("layers.0.mha.key.bias", vec![16]),
+                    ("layers.0.mha.value.weight", vec![16, 16]),
+                    ("layers.0.mha.value.bias", vec![16]),
+                    ("layers.0.mha.output.weight", vec![16, 16]),
+                    ("layers.0.mha.output.bias", vec![16]),
+                    ("layers.0.pwff.linear_inner.weight", vec![32, 16]),
+                    ("layers.0.pwff.linear_inner.bias", vec![32]),
+                    ("layers.0.pwff.linear_outer.weight", vec![16, 32]),
+                    ("layers.0.pwff.linear_outer.bias", vec![16]),
+                    ("layers.0.norm_1.weight", vec![16]),
+                    ("layers.0.norm_1.bias", vec![16]),
+                    ("layers.0.norm_2.weight", vec![16]),
+                    ("layers.0.norm_2.bias", vec![16]),
+                ],
+            ),
             (
                 Layer::Recurrent(crate::layer::Recurrent {
                     input_forget: true,

@@ -1,6 +1,6 @@
 //! The later kinds of the catalog against PyTorch's documented shape rules, on random
-//! configurations: the 3-d convolutions and pooling, `prelu` and `glu`, and the recurrent
-//! layers.
+//! configurations: the 3-d convolutions and pooling, `prelu` and `glu`, the recurrent
+//! layers, and burn's transformer pieces against the layers they are made of.
 
 use alphaflops_core::*;
 use proptest::prelude::*;
@@ -238,6 +238,103 @@ fn recurrent_parameter_counts_match_pytorch() {
         ..Recurrent::new(Cell::Lstm, 10, 20)
     };
     assert_eq!(count(bi), 5120);
+}
+
+/// The layers burn's `TransformerEncoderLayer` runs, written out node by node: self-attention,
+/// residual, norm, feed-forward (linear, activation, linear), residual, norm.
+fn encoder_by_hand(d: u64, ff: u64, h: u64, n_layers: u64, input: &[u64]) -> Model {
+    let mut m = Model::new("Encoder", Shape(input.to_vec()));
+    for i in 0..n_layers {
+        let before = if i == 0 {
+            Source::Input
+        } else {
+            Source::Node(format!("{}.norm_2", i - 1))
+        };
+        m.push_from(
+            format!("{i}.mha"),
+            Layer::MultiHeadAttention {
+                d_model: d,
+                n_heads: h,
+                bias: true,
+            },
+            before.clone(),
+        );
+        m.push_with(format!("{i}.add_1"), Layer::Add, vec![before]);
+        m.push(format!("{i}.norm_1"), Layer::LayerNorm { d_model: d });
+        m.push(
+            format!("{i}.inner"),
+            Layer::Linear {
+                d_input: d,
+                d_output: ff,
+                bias: true,
+            },
+        );
+        m.push(format!("{i}.gelu"), Layer::Activation(Activation::Gelu));
+        m.push(
+            format!("{i}.outer"),
+            Layer::Linear {
+                d_input: ff,
+                d_output: d,
+                bias: true,
+            },
+        );
+        m.push_with(
+            format!("{i}.add_2"),
+            Layer::Add,
+            vec![Source::Node(format!("{i}.norm_1"))],
+        );
+        m.push(format!("{i}.norm_2"), Layer::LayerNorm { d_model: d });
+    }
+    m
+}
+
+proptest! {
+    /// burn's `PositionWiseFeedForward` and `TransformerEncoder` cost exactly the layers they
+    /// run, and keep `[batch, seq, d_model]`.
+    #[test]
+    fn transformer_pieces_are_their_layers(
+        batch in 1u64..3, seq in 1u64..9, heads in 1u64..4, head in 1u64..5, ff in 1u64..20, n_layers in 1u64..4,
+    ) {
+        let d = heads * head;
+        let input = Shape::new([batch, seq, d]);
+        let by_hand = encoder_by_hand(d, ff, heads, n_layers, input.dims());
+        let parts = by_hand.evaluate(None).unwrap();
+        let total = |f: fn(&LayerEval) -> u64| parts.iter().map(|p| f(&p.eval)).sum::<u64>();
+        let layer = Layer::TransformerEncoder(TransformerEncoder { d_model: d, d_ff: ff, n_heads: heads, n_layers, activation: Some(Activation::Gelu) });
+        let e = layer.infer(&input).unwrap();
+        prop_assert_eq!(&e.output, &input);
+        prop_assert_eq!((e.params, e.macs(), e.flops()), (total(|e| e.params), total(LayerEval::macs), total(LayerEval::flops)));
+        prop_assert_eq!(layer.op(), "transformer_encoder");
+        // One layer's feed-forward alone: the two linears and the activation between them.
+        let pwff = Layer::PositionWiseFeedForward { d_model: d, d_ff: ff, activation: Some(Activation::Gelu) };
+        let f = pwff.infer(&input).unwrap();
+        prop_assert_eq!(&f.output, &input);
+        prop_assert_eq!(f.params, 2 * d * ff + d + ff);
+        prop_assert_eq!(f.macs(), 2 * batch * seq * d * ff);
+        prop_assert_eq!(f.flops(), 2 * f.macs() + 8 * batch * seq * ff);
+        let wrong = pwff.infer(&Shape::new([batch, seq, d + 1]));
+        let mismatch = matches!(wrong, Err(LayerError::Mismatch { op: "position_wise_feed_forward", .. }));
+        prop_assert!(mismatch);
+        let listed: u64 = layer.param_shapes(&input).unwrap().iter().map(|(_, d)| d.iter().product::<u64>()).sum();
+        prop_assert_eq!(listed, e.params);
+    }
+}
+
+/// BERT-base's encoder (12 layers of d = 768, d_ff = 3072, 12 heads) has 85,054,464
+/// parameters, its published count less the embeddings and the pooler.
+#[test]
+fn bert_base_encoder_has_its_published_parameters() {
+    let encoder = TransformerEncoder {
+        d_model: 768,
+        d_ff: 3072,
+        n_heads: 12,
+        n_layers: 12,
+        activation: Some(Activation::Gelu),
+    };
+    let e = Layer::TransformerEncoder(encoder)
+        .infer(&Shape::new([1, 128, 768]))
+        .unwrap();
+    assert_eq!(e.params, 85_054_464);
 }
 
 /// A 3-d convolution's input of the wrong rank says what it expects.

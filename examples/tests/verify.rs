@@ -810,3 +810,51 @@ fn burn_recurrent_layers_verify_and_candle_counts_agree() {
         "{err}"
     );
 }
+
+/// burn's `PositionWiseFeedForward` and `TransformerEncoder`: every projection, linear and
+/// norm of every layer is a tensor annotated, and the shapes the forwards give are the ones
+/// priced.
+#[alphaflops::cost_budget(input = [2, 5, 16], params = "1M")]
+#[derive(Module, Debug)]
+struct Encoded2 {
+    #[layer(transformer_encoder(d_model = 16, d_ff = 32, n_heads = 4, n_layers = 2))]
+    encoder: burn::nn::transformer::TransformerEncoder,
+    #[layer(position_wise_feed_forward(d_model = 16, d_ff = 24, activation = "relu"))]
+    ff: burn::nn::transformer::PositionWiseFeedForward,
+}
+
+fn encoded2(device: &Device, d_ff: usize) -> Encoded2 {
+    use burn::nn::activation::ActivationConfig;
+    use burn::nn::transformer::{PositionWiseFeedForwardConfig, TransformerEncoderConfig};
+    Encoded2 {
+        encoder: TransformerEncoderConfig::new(16, d_ff, 4, 2).init(device),
+        ff: PositionWiseFeedForwardConfig::new(16, 24)
+            .with_activation(ActivationConfig::Relu)
+            .init(device),
+    }
+}
+
+#[test]
+fn burn_transformer_encoder_and_feed_forward_verify() {
+    use alphaflops::CostModel;
+    use burn::nn::transformer::TransformerEncoderInput;
+    let device = burn_cpu();
+    let model = encoded2(&device, 32);
+    if let Err(e) = verify(&model) {
+        panic!("{e}");
+    }
+    let cost = Encoded2::cost();
+    assert_eq!(cost.params as usize, model.num_params());
+    let x = Tensor::<3>::zeros([2, 5, 16], &device);
+    let x = model.encoder.forward(TransformerEncoderInput::new(x));
+    let x = model.ff.forward(x);
+    assert_eq!(cost.output.dims(), &x.dims().map(|d| d as u64)[..]);
+    // A feed-forward width one off is caught in the layer it is in.
+    let err = verify(&encoded2(&device, 33)).unwrap_err();
+    assert!(
+        err.to_string().contains(
+            "`encoder` (transformer_encoder) `encoder.layers.0.pwff.linear_inner.weight`: annotated [16, 32], live [16, 33]"
+        ),
+        "{err}"
+    );
+}

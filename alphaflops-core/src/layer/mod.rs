@@ -33,6 +33,11 @@
 //! | prelu | 2 (a compare and a multiply, as leaky_relu) |
 //! | glu | 5 per output element: a sigmoid (4) of one half and its product with the other |
 //!
+//! `lstm`, `bilstm` and `gru` count every time step: each gate's two dense transforms, then
+//! per hidden unit the gates' sums, sigmoids (4) and tanhs (5) and the state update (LSTM
+//! 30 FLOPs, 27 with coupled gates; GRU 22; a clip 2 more). `position_wise_feed_forward` and
+//! `transformer_encoder` are the layers burn composes them of, counted as above.
+//!
 //! An activation's count is its elementary operations, each one FLOP (exp, log and divide
 //! included); its keys (slopes, thresholds) do not change it.
 //!
@@ -55,6 +60,7 @@ mod op;
 mod pool;
 mod recurrent;
 mod reshape;
+mod transformer;
 
 use serde::{Deserialize, Serialize};
 
@@ -68,6 +74,7 @@ pub use interpolate::{InterpolateMode, Resize};
 pub use op::{Key, KeyType, Op};
 pub use pool::{Pool, PoolKind};
 pub use recurrent::{Cell, Recurrent};
+pub use transformer::TransformerEncoder;
 
 /// Why a layer cannot take its input.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
@@ -298,6 +305,14 @@ pub enum Layer {
     },
     /// `lstm`, `bilstm` and `gru` on `[batch, seq, d_input]`, every time step priced.
     Recurrent(Recurrent),
+    /// burn's `PositionWiseFeedForward` on `[…, d_model]`; `activation: None` is `Identity`.
+    PositionWiseFeedForward {
+        d_model: u64,
+        d_ff: u64,
+        activation: Option<Activation>,
+    },
+    /// burn's `TransformerEncoder` on `[batch, seq, d_model]`.
+    TransformerEncoder(TransformerEncoder),
 }
 
 /// What a layer does to a given input.
@@ -514,6 +529,12 @@ impl Layer {
             Layer::PRelu { num_parameters } => elementwise::prelu(*num_parameters, input),
             Layer::Glu { dim } => elementwise::glu(*dim, input),
             Layer::Recurrent(r) => recurrent::recurrent(r, input),
+            Layer::PositionWiseFeedForward {
+                d_model,
+                d_ff,
+                activation,
+            } => transformer::position_wise_feed_forward(*d_model, *d_ff, *activation, input),
+            Layer::TransformerEncoder(t) => transformer::transformer_encoder(t, input),
         };
         eval.and_then(LayerEval::checked)
     }

@@ -78,6 +78,8 @@ pub enum Op {
     Lstm,
     BiLstm,
     Gru,
+    PositionWiseFeedForward,
+    TransformerEncoder,
 }
 
 /// What a key of a kind takes, as the attribute reads it.
@@ -322,6 +324,26 @@ const BILSTM: &[Key] = &[
     optional("clip", Number, "None"),
     optional("input_forget", Bool, "false"),
 ];
+/// burn's `PositionWiseFeedForwardConfig`; the activation is `ActivationConfig`'s variant.
+const PWFF: &[Key] = &[
+    required("d_model", Positive),
+    required("d_ff", Positive),
+    optional("dropout", Probability, "0.1"),
+    optional("activation", Variant, "\"gelu\""),
+];
+/// burn's `TransformerEncoderConfig`; dropout, where the norms sit, the quiet softmax and the
+/// norms' epsilon do not change the cost.
+const TRANSFORMER_ENCODER: &[Key] = &[
+    required("d_model", Positive),
+    required("d_ff", Positive),
+    required("n_heads", Positive),
+    required("n_layers", Positive),
+    optional("dropout", Probability, "0.1"),
+    optional("norm_first", Bool, "false"),
+    optional("quiet_softmax", Bool, "false"),
+    optional("activation", Variant, "\"gelu\""),
+    optional("layer_norm_eps", Number, "1e-5"),
+];
 /// burn's `GruConfig`; `reset_after` moves the reset product without changing its cost.
 const GRU: &[Key] = &[
     required("d_input", Positive),
@@ -332,7 +354,7 @@ const GRU: &[Key] = &[
 ];
 
 impl Op {
-    pub const ALL: [Op; 70] = [
+    pub const ALL: [Op; 72] = [
         Op::Conv1d,
         Op::Conv2d,
         Op::ConvTranspose1d,
@@ -403,6 +425,8 @@ impl Op {
         Op::Lstm,
         Op::BiLstm,
         Op::Gru,
+        Op::PositionWiseFeedForward,
+        Op::TransformerEncoder,
     ];
 
     /// The attribute key and the name in reports: `conv2d`, `linear`, …
@@ -478,6 +502,8 @@ impl Op {
             Op::Lstm => "lstm",
             Op::BiLstm => "bilstm",
             Op::Gru => "gru",
+            Op::PositionWiseFeedForward => "position_wise_feed_forward",
+            Op::TransformerEncoder => "transformer_encoder",
         }
     }
 
@@ -546,6 +572,8 @@ impl Op {
             Op::Lstm => LSTM,
             Op::BiLstm => BILSTM,
             Op::Gru => GRU,
+            Op::PositionWiseFeedForward => PWFF,
+            Op::TransformerEncoder => TRANSFORMER_ENCODER,
         }
     }
 
@@ -633,6 +661,8 @@ impl Op {
             Op::Lstm => &["Lstm"],
             Op::BiLstm => &["BiLstm"],
             Op::Gru => &["Gru"],
+            Op::PositionWiseFeedForward => &["PositionWiseFeedForward"],
+            Op::TransformerEncoder => &["TransformerEncoder"],
             _ => &[],
         }
     }
@@ -753,6 +783,8 @@ impl Op {
             Op::Swiglu => name.ends_with(".weight"),
             // Each gate's `input_transform.weight` and `hidden_transform.weight`.
             Op::Lstm | Op::BiLstm | Op::Gru => name.ends_with(".weight"),
+            // The projections' and linears' weights (the norms' are vectors, left as they are).
+            Op::PositionWiseFeedForward | Op::TransformerEncoder => name.ends_with(".weight"),
             _ => false,
         }
     }
@@ -855,6 +887,8 @@ impl Layer {
                 (super::Cell::Lstm, true) => Op::BiLstm,
                 (super::Cell::Gru, _) => Op::Gru,
             },
+            Layer::PositionWiseFeedForward { .. } => Op::PositionWiseFeedForward,
+            Layer::TransformerEncoder(_) => Op::TransformerEncoder,
         })
     }
 }
