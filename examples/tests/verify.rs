@@ -858,3 +858,60 @@ fn burn_transformer_encoder_and_feed_forward_verify() {
         "{err}"
     );
 }
+
+/// candle-nn's `Activation` fields, annotated by their variants in snake case: no weights,
+/// and the shapes candle's forwards give are the ones priced.
+#[alphaflops::cost_budget(input = [3, 8], params = "1M")]
+struct CandleActivations {
+    #[layer(linear(d_input = 8, d_output = 6))]
+    fc: candle_nn::Linear,
+    #[layer(new_gelu)]
+    gelu: candle_nn::Activation,
+    #[layer(relu2)]
+    relu2: candle_nn::Activation,
+    #[layer(swish)]
+    swish: candle_nn::Activation,
+    #[layer(gelu_pytorch_tanh)]
+    tanh_gelu: candle_nn::Activation,
+    #[layer(elu(alpha = 0.5))]
+    elu: candle_nn::Activation,
+}
+
+#[test]
+fn candle_activation_variants_are_priced_by_their_names() {
+    use alphaflops::CostModel;
+    use candle_core::{DType, Device, Module};
+    use candle_nn::{Activation, VarBuilder, VarMap};
+    let varmap = VarMap::new();
+    let vb = VarBuilder::from_varmap(&varmap, DType::F32, &Device::Cpu);
+    let model = CandleActivations {
+        fc: candle_nn::linear(8, 6, vb.pp("fc")).unwrap(),
+        gelu: Activation::NewGelu,
+        relu2: Activation::Relu2,
+        swish: Activation::Swish,
+        tanh_gelu: Activation::GeluPytorchTanh,
+        elu: Activation::Elu(0.5),
+    };
+    if let Err(e) = verify_candle::<CandleActivations>(&varmap) {
+        panic!("{e}");
+    }
+    let x = candle_core::Tensor::zeros((3, 8), DType::F32, &Device::Cpu).unwrap();
+    let mut x = model.fc.forward(&x).unwrap();
+    for act in [
+        model.gelu,
+        model.relu2,
+        model.swish,
+        model.tanh_gelu,
+        model.elu,
+    ] {
+        x = act.forward(&x).unwrap();
+    }
+    let cost = CandleActivations::cost();
+    assert_eq!(
+        cost.output.dims(),
+        &x.dims().iter().map(|&d| d as u64).collect::<Vec<_>>()[..]
+    );
+    let ops: Vec<&str> = cost.layers.iter().map(|l| l.op.as_str()).collect();
+    assert_eq!(ops, ["linear", "gelu", "relu2", "silu", "gelu", "elu"]);
+    assert_eq!(cost.params, 8 * 6 + 6);
+}

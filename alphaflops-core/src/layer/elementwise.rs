@@ -35,6 +35,8 @@ pub enum Activation {
     Threshold,
     ThresholdedRelu,
     RRelu,
+    /// candle's `Relu2`: the relu squared.
+    Relu2,
 }
 
 impl Activation {
@@ -80,6 +82,8 @@ impl Activation {
             Activation::ThresholdedRelu => 1,
             // at inference a leaky relu of the mean slope
             Activation::RRelu => 2,
+            // relu's compare and a multiply
+            Activation::Relu2 => 2,
         }
     }
     /// The kind's key: `relu`, `leaky_relu`, …

@@ -12,7 +12,7 @@
 //! | op | FLOPs per output element (MACs = 0) |
 //! |---|---|
 //! | relu, threshold, thresholded_relu | 1 |
-//! | relu6, leaky_relu, rrelu, hardtanh, hard_shrink | 2 |
+//! | relu6, leaky_relu, rrelu, hardtanh, hard_shrink, relu2 | 2 |
 //! | softsign | 3 |
 //! | sigmoid, elu, hard_sigmoid, soft_shrink | 4 |
 //! | tanh, silu, softmax, selu, hard_swish, softplus, log_sigmoid | 5 |
@@ -39,7 +39,9 @@
 //! `transformer_encoder` are the layers burn composes them of, counted as above.
 //!
 //! An activation's count is its elementary operations, each one FLOP (exp, log and divide
-//! included); its keys (slopes, thresholds) do not change it.
+//! included); its keys (slopes, thresholds) do not change it. candle-nn's `Activation`
+//! variants are the kinds of their names in snake case; `new_gelu` and `gelu_pytorch_tanh`
+//! (GELU's tanh approximation) count as `gelu`, `swish` as `silu`.
 //!
 //! Dropout (at inference), identity, flatten, transpose and select cost nothing and launch
 //! nothing; concat, the pixel shuffles and unfold4d copy their input and count no FLOPs.

@@ -80,6 +80,7 @@ pub enum Op {
     Gru,
     PositionWiseFeedForward,
     TransformerEncoder,
+    Relu2,
 }
 
 /// What a key of a kind takes, as the attribute reads it.
@@ -354,7 +355,7 @@ const GRU: &[Key] = &[
 ];
 
 impl Op {
-    pub const ALL: [Op; 72] = [
+    pub const ALL: [Op; 73] = [
         Op::Conv1d,
         Op::Conv2d,
         Op::ConvTranspose1d,
@@ -427,6 +428,7 @@ impl Op {
         Op::Gru,
         Op::PositionWiseFeedForward,
         Op::TransformerEncoder,
+        Op::Relu2,
     ];
 
     /// The attribute key and the name in reports: `conv2d`, `linear`, …
@@ -504,7 +506,24 @@ impl Op {
             Op::Gru => "gru",
             Op::PositionWiseFeedForward => "position_wise_feed_forward",
             Op::TransformerEncoder => "transformer_encoder",
+            Op::Relu2 => "relu2",
         }
+    }
+
+    /// Other names the attribute takes for the kind: candle-nn's `Activation` variants, in
+    /// snake case, that compute its function (`new_gelu` and `gelu_pytorch_tanh` GELU's
+    /// tanh approximation).
+    pub fn aliases(self) -> &'static [&'static str] {
+        match self {
+            Op::Gelu => &["new_gelu", "gelu_pytorch_tanh"],
+            Op::Silu => &["swish"],
+            _ => &[],
+        }
+    }
+
+    /// The kind a name in the attribute stands for: its key or one of its aliases.
+    pub fn from_name(name: &str) -> Option<Op> {
+        Op::from_key(name).or_else(|| Op::ALL.into_iter().find(|op| op.aliases().contains(&name)))
     }
 
     pub fn from_key(key: &str) -> Option<Op> {
@@ -574,6 +593,7 @@ impl Op {
             Op::Gru => GRU,
             Op::PositionWiseFeedForward => PWFF,
             Op::TransformerEncoder => TRANSFORMER_ENCODER,
+            Op::Relu2 => &[],
         }
     }
 
@@ -684,6 +704,18 @@ impl Op {
             Op::Prelu => &["PReLU"],
             Op::Lstm => &["LSTM"],
             Op::Gru => &["GRU"],
+            // candle's `Activation` enum, one variant per kind (annotated by its name).
+            Op::Gelu
+            | Op::Relu
+            | Op::Relu2
+            | Op::Relu6
+            | Op::Silu
+            | Op::Sigmoid
+            | Op::HardSigmoid
+            | Op::Mish
+            | Op::HardSwish
+            | Op::Elu
+            | Op::LeakyRelu => &["Activation"],
             _ => &[],
         }
     }
@@ -749,6 +781,7 @@ impl Op {
             Op::RRelu => Activation::RRelu,
             Op::Dropout => return Some(Layer::Dropout),
             Op::Identity => return Some(Layer::Identity),
+            Op::Relu2 => Activation::Relu2,
             _ => return None,
         };
         Some(Layer::Activation(activation))
@@ -854,6 +887,7 @@ impl Layer {
                 Activation::Threshold => Op::Threshold,
                 Activation::ThresholdedRelu => Op::ThresholdedRelu,
                 Activation::RRelu => Op::RRelu,
+                Activation::Relu2 => Op::Relu2,
             },
             Layer::Softmax { .. } => Op::Softmax,
             Layer::Dropout => Op::Dropout,
@@ -909,6 +943,39 @@ mod tests {
             assert_eq!(unique.len(), names.len(), "{}: {names:?}", op.key());
         }
         assert_eq!(Op::from_key("module"), None);
+    }
+
+    /// Every variant of candle-nn 0.11.1's `Activation` but `Swiglu` names a kind in snake
+    /// case, and no alias is another kind's key.
+    #[test]
+    fn candle_activation_variants_name_kinds() {
+        let variants = [
+            "gelu",
+            "new_gelu",
+            "relu",
+            "relu2",
+            "relu6",
+            "silu",
+            "sigmoid",
+            "hard_sigmoid",
+            "swish",
+            "mish",
+            "hard_swish",
+            "elu",
+            "leaky_relu",
+            "gelu_pytorch_tanh",
+        ];
+        for name in variants {
+            let op = Op::from_name(name).unwrap_or_else(|| panic!("{name}"));
+            assert!(op.candle_types().contains(&"Activation"), "{name}");
+            assert!(op.parameter_free_layer().is_some(), "{name}");
+        }
+        for op in Op::ALL {
+            for alias in op.aliases() {
+                assert_eq!(Op::from_key(alias), None, "{alias}");
+                assert_eq!(Op::from_name(alias), Some(op), "{alias}");
+            }
+        }
     }
 
     #[test]

@@ -20,9 +20,9 @@ use crate::keys::{self, Keys};
 use attention::attention;
 use read::{catalog_key, checked, optional, required, required_positive};
 
-/// Whether `key` names a layer kind of the catalog.
+/// Whether `key` names a layer kind of the catalog, by its key or an alias.
 pub(super) fn is_kind(key: &str) -> bool {
-    Op::from_key(key).is_some()
+    Op::from_name(key).is_some()
 }
 
 /// A value reader: the context, the key (for messages) and the value.
@@ -44,7 +44,7 @@ pub(super) fn kind_layer(cx: &Ctxt, kind: &Item) -> Option<(Layer, Vec<Ref>)> {
         );
         return None;
     }
-    let Some(kind_op) = Op::from_key(&op) else {
+    let Some(kind_op) = Op::from_name(&op) else {
         unknown_kind(cx, kind.key.span(), &op);
         return None;
     };
@@ -392,6 +392,8 @@ fn layer(mut keys: Keys, op: Op) -> Option<Layer> {
         Op::PositionWiseFeedForward => transformer::feed_forward(&mut keys),
         // transformer_encoder(d_model = 512, d_ff = 2048, n_heads = 8, n_layers = 6)
         Op::TransformerEncoder => transformer::encoder(&mut keys),
+        // relu2 (candle's `Activation::Relu2`; no keys)
+        Op::Relu2 => op.parameter_free_layer(),
     };
     keys.finish();
     layer
