@@ -50,7 +50,7 @@ pub use layer::{
     Activation, Attention, Conv, ConvTranspose, Elementwise, Gemm, InterpolateMode, Kernel, Layer,
     LayerError, LayerEval, Op, Padding, Pool, PoolKind, Resize,
 };
-pub use layer::{Cell, Recurrent, TransformerEncoder};
+pub use layer::{Cell, Recurrent, Transformer};
 pub use memory::{Mode, Optimizer};
 pub use model::{Evaluated, Model, ModelError, Node, Source};
 pub use params::{NodeParams, ParamShape};

@@ -16,6 +16,7 @@
 //! | `position_embedding` | `weight [1, seq_len, D]` |
 //! | `prelu` | `weight [num_parameters]` (burn calls it `alpha`) |
 //! | `position_wise_feed_forward` | `linear_inner.weight [d_ff, D]`, `.bias [d_ff]`, `linear_outer.weight [D, d_ff]`, `.bias [D]` |
+//! | `transformer_decoder` | burn's `layers.{i}`: `cross_attn` and `self_attn` (as `multi_head_attention`), `pwff`, `norm_1` to `norm_3` |
 //! | `transformer_encoder` | burn's `layers.{i}`: `mha` (as `multi_head_attention`), `pwff`, `norm_1` and `norm_2` (`weight [D]`, `bias [D]`) |
 //! | `lstm`, `bilstm`, `gru` | burn's gates (`input_gate`, …, under `forward`/`reverse` when bidirectional), each `input_transform` and `hidden_transform` with `.weight [d_hidden, ·]` and `.bias [d_hidden]` |
 //! | a nested block | its nodes' tensors, named `<node>.<tensor>` |
@@ -128,8 +129,12 @@ impl Layer {
                 })
                 .collect());
         }
-        // Validates the annotation against its input exactly as pricing does.
-        self.infer(input)?;
+        // Validates the annotation against its input exactly as pricing does; a decoder's
+        // parameters do not depend on its memory's length, so the target stands in for it.
+        match self {
+            Layer::TransformerDecoder(_) => self.infer_with(input, std::slice::from_ref(input))?,
+            _ => self.infer(input)?,
+        };
         let with_bias = |mut v: Vec<ParamShape>, bias: bool, n: u64| {
             if bias {
                 v.push(tensor("bias", vec![n]));
@@ -249,12 +254,23 @@ impl Layer {
             Layer::PositionWiseFeedForward { d_model, d_ff, .. } => {
                 feed_forward("", *d_model, *d_ff)
             }
-            Layer::TransformerEncoder(t) => {
-                // burn's `layers.{i}`: `mha`, `pwff`, `norm_1`, `norm_2` (gamma and beta).
+            Layer::TransformerEncoder(t) | Layer::TransformerDecoder(t) => {
+                // burn's `layers.{i}`: the encoder's `mha`, the decoder's `cross_attn` and
+                // `self_attn`, then `pwff` and the norms (gamma and beta).
+                let (attentions, norms): (&[&str], &[&str]) = match self {
+                    Layer::TransformerEncoder(_) => (&["mha"], &["norm_1", "norm_2"]),
+                    _ => (
+                        &["cross_attn", "self_attn"],
+                        &["norm_1", "norm_2", "norm_3"],
+                    ),
+                };
                 let mut v = Vec::new();
                 for i in 0..t.n_layers {
-                    for proj in ["query", "key", "value", "output"] {
-                        let name = format!("layers.{i}.mha.{proj}");
+                    for (attention, proj) in attentions
+                        .iter()
+                        .flat_map(|a| ["query", "key", "value", "output"].map(|p| (a, p)))
+                    {
+                        let name = format!("layers.{i}.{attention}.{proj}");
                         v.push(tensor(
                             &format!("{name}.weight"),
                             vec![t.d_model, t.d_model],
@@ -266,7 +282,7 @@ impl Layer {
                         t.d_model,
                         t.d_ff,
                     ));
-                    for norm in ["norm_1", "norm_2"] {
+                    for norm in norms {
                         v.push(tensor(
                             &format!("layers.{i}.{norm}.weight"),
                             vec![t.d_model],
@@ -398,9 +414,10 @@ mod tests {
             Layer::Recurrent(_) => 38,
             Layer::PositionWiseFeedForward { .. } => 39,
             Layer::TransformerEncoder(_) => 40,
+            Layer::TransformerDecoder(_) => 41,
         }
     }
-    const KINDS: usize = 41;
+    const KINDS: usize = 42;
 
     fn block() -> Layer {
         let mut m = Model::new("Inner", [1, 8, 6, 6]);
@@ -702,6 +719,39 @@ mod tests {
             ),
             (Layer::Glu { dim: -1 }, seq.clone(), vec![]),
             (
+                Layer::TransformerDecoder(crate::layer::Transformer {
+                    d_model: 16,
+                    d_ff: 8,
+                    n_heads: 2,
+                    n_layers: 1,
+                    activation: Some(Activation::Relu),
+                }),
+                seq.clone(),
+                ["cross_attn", "self_attn"]
+                    .into_iter()
+                    .flat_map(|a| ["query", "key", "value", "output"].map(|p| (a, p)))
+                    .flat_map(|(a, p)| {
+                        [
+                            (format!("layers.0.{a}.{p}.weight"), vec![16, 16]),
+                            (format!("layers.0.{a}.{p}.bias"), vec![16]),
+                        ]
+                    })
+                    .chain([
+                        ("layers.0.pwff.linear_inner.weight".into(), vec![8, 16]),
+                        ("layers.0.pwff.linear_inner.bias".into(), vec![8]),
+                        ("layers.0.pwff.linear_outer.weight".into(), vec![16, 8]),
+                        ("layers.0.pwff.linear_outer.bias".into(), vec![16]),
+                    ])
+                    .chain(["norm_1", "norm_2", "norm_3"].into_iter().flat_map(|n| {
+                        [
+                            (format!("layers.0.{n}.weight"), vec![16]),
+                            (format!("layers.0.{n}.bias"), vec![16]),
+                        ]
+                    }))
+                    .map(|(n, d)| (&*n.leak(), d))
+                    .collect(),
+            ),
+            (
                 Layer::PositionWiseFeedForward {
                     d_model: 16,
                     d_ff: 32,
@@ -716,7 +766,7 @@ mod tests {
                 ],
             ),
             (
-                Layer::TransformerEncoder(crate::layer::TransformerEncoder {
+                Layer::TransformerEncoder(crate::layer::Transformer {
                     d_model: 16,
                     d_ff: 32,
                     n_heads: 4,
@@ -777,12 +827,14 @@ mod tests {
                 .collect();
             assert_eq!(shapes, expected, "{}", layer.op());
             // Add and concat need their second input to be inferred.
-            let others: &[Shape] =
-                if matches!(layer, Layer::Add | Layer::Mul | Layer::Concat { .. }) {
-                    std::slice::from_ref(&input)
-                } else {
-                    &[]
-                };
+            let others: &[Shape] = if matches!(
+                layer,
+                Layer::Add | Layer::Mul | Layer::Concat { .. } | Layer::TransformerDecoder(_)
+            ) {
+                std::slice::from_ref(&input)
+            } else {
+                &[]
+            };
             let params = layer.infer_with(&input, others).unwrap().params;
             assert_eq!(elements(&shapes), params, "{}", layer.op());
         }

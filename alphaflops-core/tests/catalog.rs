@@ -288,6 +288,87 @@ fn encoder_by_hand(d: u64, ff: u64, h: u64, n_layers: u64, input: &[u64]) -> Mod
     m
 }
 
+/// burn's `TransformerDecoderLayer` written out: self-attention, residual, norm,
+/// cross-attention on the memory, residual, norm, feed-forward, residual, norm.
+fn decoder_by_hand(d: u64, ff: u64, h: u64, n_layers: u64, input: &[u64], memory: &[u64]) -> Model {
+    let mut m = Model::new("Decoder", Shape(input.to_vec()));
+    for i in 0..n_layers {
+        let before = if i == 0 {
+            Source::Input
+        } else {
+            Source::Node(format!("{}.norm_3", i - 1))
+        };
+        m.push_from(
+            format!("{i}.self"),
+            Layer::MultiHeadAttention {
+                d_model: d,
+                n_heads: h,
+                bias: true,
+            },
+            before.clone(),
+        );
+        m.push_with(format!("{i}.add_1"), Layer::Add, vec![before]);
+        m.push(format!("{i}.norm_1"), Layer::LayerNorm { d_model: d });
+        m.push_with(
+            format!("{i}.cross"),
+            Layer::Attention(Attention::new(d, h).cross(d)),
+            vec![Source::Shape(Shape(memory.to_vec()))],
+        );
+        m.push_with(
+            format!("{i}.add_2"),
+            Layer::Add,
+            vec![Source::Node(format!("{i}.norm_1"))],
+        );
+        m.push(format!("{i}.norm_2"), Layer::LayerNorm { d_model: d });
+        m.push(
+            format!("{i}.inner"),
+            Layer::Linear {
+                d_input: d,
+                d_output: ff,
+                bias: true,
+            },
+        );
+        m.push(format!("{i}.gelu"), Layer::Activation(Activation::Gelu));
+        m.push(
+            format!("{i}.outer"),
+            Layer::Linear {
+                d_input: ff,
+                d_output: d,
+                bias: true,
+            },
+        );
+        m.push_with(
+            format!("{i}.add_3"),
+            Layer::Add,
+            vec![Source::Node(format!("{i}.norm_2"))],
+        );
+        m.push(format!("{i}.norm_3"), Layer::LayerNorm { d_model: d });
+    }
+    m
+}
+
+proptest! {
+    /// burn's `TransformerDecoder` costs exactly the layers it runs, attending to a memory of
+    /// any length, and keeps the target's shape; without its memory it is an error.
+    #[test]
+    fn transformer_decoder_is_its_layers(
+        batch in 1u64..3, seq in 1u64..7, memory_seq in 1u64..9, heads in 1u64..4, head in 1u64..5, ff in 1u64..20, n_layers in 1u64..4,
+    ) {
+        let d = heads * head;
+        let (input, memory) = (Shape::new([batch, seq, d]), Shape::new([batch, memory_seq, d]));
+        let parts = decoder_by_hand(d, ff, heads, n_layers, input.dims(), memory.dims()).evaluate(None).unwrap();
+        let total = |f: fn(&LayerEval) -> u64| parts.iter().map(|p| f(&p.eval)).sum::<u64>();
+        let layer = Layer::TransformerDecoder(Transformer { d_model: d, d_ff: ff, n_heads: heads, n_layers, activation: Some(Activation::Gelu) });
+        let e = layer.infer_with(&input, std::slice::from_ref(&memory)).unwrap();
+        prop_assert_eq!(&e.output, &input);
+        prop_assert_eq!((e.params, e.macs(), e.flops()), (total(|e| e.params), total(LayerEval::macs), total(LayerEval::flops)));
+        prop_assert_eq!(layer.op(), "transformer_decoder");
+        prop_assert!(layer.infer(&input).is_err());
+        let listed: u64 = layer.param_shapes(&input).unwrap().iter().map(|(_, d)| d.iter().product::<u64>()).sum();
+        prop_assert_eq!(listed, e.params);
+    }
+}
+
 proptest! {
     /// burn's `PositionWiseFeedForward` and `TransformerEncoder` cost exactly the layers they
     /// run, and keep `[batch, seq, d_model]`.
@@ -300,7 +381,7 @@ proptest! {
         let by_hand = encoder_by_hand(d, ff, heads, n_layers, input.dims());
         let parts = by_hand.evaluate(None).unwrap();
         let total = |f: fn(&LayerEval) -> u64| parts.iter().map(|p| f(&p.eval)).sum::<u64>();
-        let layer = Layer::TransformerEncoder(TransformerEncoder { d_model: d, d_ff: ff, n_heads: heads, n_layers, activation: Some(Activation::Gelu) });
+        let layer = Layer::TransformerEncoder(Transformer { d_model: d, d_ff: ff, n_heads: heads, n_layers, activation: Some(Activation::Gelu) });
         let e = layer.infer(&input).unwrap();
         prop_assert_eq!(&e.output, &input);
         prop_assert_eq!((e.params, e.macs(), e.flops()), (total(|e| e.params), total(LayerEval::macs), total(LayerEval::flops)));
@@ -324,7 +405,7 @@ proptest! {
 /// parameters, its published count less the embeddings and the pooler.
 #[test]
 fn bert_base_encoder_has_its_published_parameters() {
-    let encoder = TransformerEncoder {
+    let encoder = Transformer {
         d_model: 768,
         d_ff: 3072,
         n_heads: 12,

@@ -915,3 +915,34 @@ fn candle_activation_variants_are_priced_by_their_names() {
     assert_eq!(ops, ["linear", "gelu", "relu2", "silu", "gelu", "elu"]);
     assert_eq!(cost.params, 8 * 6 + 6);
 }
+
+/// burn's `TransformerDecoder`: both attentions, the feed-forward and the three norms of
+/// every layer are the tensors annotated, and its forward on a target and a memory gives
+/// the shape priced.
+#[alphaflops::cost_budget(input = [2, 6, 16], params = "1M")]
+#[derive(Module, Debug)]
+struct Decoded {
+    #[layer(transformer_decoder(d_model = 16, d_ff = 32, n_heads = 4, n_layers = 2, with = [[2, 9, 16]]))]
+    decoder: burn::nn::transformer::TransformerDecoder,
+}
+
+#[test]
+fn burn_transformer_decoder_verifies() {
+    use alphaflops::CostModel;
+    use burn::nn::transformer::{TransformerDecoderConfig, TransformerDecoderInput};
+    let device = burn_cpu();
+    let model = Decoded {
+        decoder: TransformerDecoderConfig::new(16, 32, 4, 2).init(&device),
+    };
+    if let Err(e) = verify(&model) {
+        panic!("{e}");
+    }
+    let cost = Decoded::cost();
+    assert_eq!(cost.params as usize, model.num_params());
+    let target = Tensor::<3>::zeros([2, 6, 16], &device);
+    let memory = Tensor::<3>::zeros([2, 9, 16], &device);
+    let y = model
+        .decoder
+        .forward(TransformerDecoderInput::new(target, memory));
+    assert_eq!(cost.output.dims(), &y.dims().map(|d| d as u64)[..]);
+}

@@ -76,7 +76,7 @@ pub use interpolate::{InterpolateMode, Resize};
 pub use op::{Key, KeyType, Op};
 pub use pool::{Pool, PoolKind};
 pub use recurrent::{Cell, Recurrent};
-pub use transformer::TransformerEncoder;
+pub use transformer::Transformer;
 
 /// Why a layer cannot take its input.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
@@ -314,7 +314,10 @@ pub enum Layer {
         activation: Option<Activation>,
     },
     /// burn's `TransformerEncoder` on `[batch, seq, d_model]`.
-    TransformerEncoder(TransformerEncoder),
+    TransformerEncoder(Transformer),
+    /// burn's `TransformerDecoder` on the target `[batch, seq, d_model]`, with the memory it
+    /// attends to as its second input.
+    TransformerDecoder(Transformer),
 }
 
 /// What a layer does to a given input.
@@ -403,6 +406,7 @@ impl Layer {
                     d_context: Some(_),
                     ..
                 })
+                | Layer::TransformerDecoder(_)
         );
         if !takes_others && !others.is_empty() {
             return Err(LayerError::Invalid(format!(
@@ -537,6 +541,7 @@ impl Layer {
                 activation,
             } => transformer::position_wise_feed_forward(*d_model, *d_ff, *activation, input),
             Layer::TransformerEncoder(t) => transformer::transformer_encoder(t, input),
+            Layer::TransformerDecoder(t) => transformer::transformer_decoder(t, input, others),
         };
         eval.and_then(LayerEval::checked)
     }

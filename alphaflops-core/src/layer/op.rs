@@ -81,6 +81,7 @@ pub enum Op {
     PositionWiseFeedForward,
     TransformerEncoder,
     Relu2,
+    TransformerDecoder,
 }
 
 /// What a key of a kind takes, as the attribute reads it.
@@ -345,6 +346,19 @@ const TRANSFORMER_ENCODER: &[Key] = &[
     optional("activation", Variant, "\"gelu\""),
     optional("layer_norm_eps", Number, "1e-5"),
 ];
+/// burn's `TransformerDecoderConfig`, the encoder's keys; `with` is the memory it attends to.
+const TRANSFORMER_DECODER: &[Key] = &[
+    required("d_model", Positive),
+    required("d_ff", Positive),
+    required("n_heads", Positive),
+    required("n_layers", Positive),
+    optional("dropout", Probability, "0.1"),
+    optional("norm_first", Bool, "false"),
+    optional("quiet_softmax", Bool, "false"),
+    optional("activation", Variant, "\"gelu\""),
+    optional("layer_norm_eps", Number, "1e-5"),
+    required("with", Fields),
+];
 /// burn's `GruConfig`; `reset_after` moves the reset product without changing its cost.
 const GRU: &[Key] = &[
     required("d_input", Positive),
@@ -355,7 +369,7 @@ const GRU: &[Key] = &[
 ];
 
 impl Op {
-    pub const ALL: [Op; 73] = [
+    pub const ALL: [Op; 74] = [
         Op::Conv1d,
         Op::Conv2d,
         Op::ConvTranspose1d,
@@ -429,6 +443,7 @@ impl Op {
         Op::PositionWiseFeedForward,
         Op::TransformerEncoder,
         Op::Relu2,
+        Op::TransformerDecoder,
     ];
 
     /// The attribute key and the name in reports: `conv2d`, `linear`, …
@@ -507,6 +522,7 @@ impl Op {
             Op::PositionWiseFeedForward => "position_wise_feed_forward",
             Op::TransformerEncoder => "transformer_encoder",
             Op::Relu2 => "relu2",
+            Op::TransformerDecoder => "transformer_decoder",
         }
     }
 
@@ -594,6 +610,7 @@ impl Op {
             Op::PositionWiseFeedForward => PWFF,
             Op::TransformerEncoder => TRANSFORMER_ENCODER,
             Op::Relu2 => &[],
+            Op::TransformerDecoder => TRANSFORMER_DECODER,
         }
     }
 
@@ -683,6 +700,7 @@ impl Op {
             Op::Gru => &["Gru"],
             Op::PositionWiseFeedForward => &["PositionWiseFeedForward"],
             Op::TransformerEncoder => &["TransformerEncoder"],
+            Op::TransformerDecoder => &["TransformerDecoder"],
             _ => &[],
         }
     }
@@ -817,7 +835,9 @@ impl Op {
             // Each gate's `input_transform.weight` and `hidden_transform.weight`.
             Op::Lstm | Op::BiLstm | Op::Gru => name.ends_with(".weight"),
             // The projections' and linears' weights (the norms' are vectors, left as they are).
-            Op::PositionWiseFeedForward | Op::TransformerEncoder => name.ends_with(".weight"),
+            Op::PositionWiseFeedForward | Op::TransformerEncoder | Op::TransformerDecoder => {
+                name.ends_with(".weight")
+            }
             _ => false,
         }
     }
@@ -923,6 +943,7 @@ impl Layer {
             },
             Layer::PositionWiseFeedForward { .. } => Op::PositionWiseFeedForward,
             Layer::TransformerEncoder(_) => Op::TransformerEncoder,
+            Layer::TransformerDecoder(_) => Op::TransformerDecoder,
         })
     }
 }

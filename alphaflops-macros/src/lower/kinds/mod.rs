@@ -74,6 +74,13 @@ pub(super) fn kind_layer(cx: &Ctxt, kind: &Item) -> Option<(Layer, Vec<Ref>)> {
                 _ => None,
             }
         }
+        // transformer_decoder(d_model = 512, d_ff = 2048, n_heads = 8, n_layers = 6, with = "memory")
+        Op::TransformerDecoder => {
+            let decoder = transformer::decoder(&mut keys);
+            let with = with(&mut keys);
+            keys.finish();
+            Some((decoder?, with?))
+        }
         _ => layer(keys, kind_op).map(|l| (l, Vec::new())),
     }
 }
@@ -367,7 +374,7 @@ fn layer(mut keys: Keys, op: Op) -> Option<Layer> {
             })()
         }
         // Read by `kind_layer`.
-        Op::Add | Op::Mul | Op::Concat | Op::CrossAttention => None,
+        Op::Add | Op::Mul | Op::Concat | Op::CrossAttention | Op::TransformerDecoder => None,
         // conv3d(channels = [in, out], kernel_size = [kd, kh, kw], stride, padding, dilation, groups, bias)
         Op::Conv3d => conv::conv(&mut keys, dims),
         // conv_transpose3d(channels = [in, out], kernel_size, stride, padding, padding_out, dilation, groups, bias)

@@ -1,6 +1,7 @@
-//! burn's transformer pieces: `PositionWiseFeedForwardConfig` and `TransformerEncoderConfig`.
+//! burn's transformer pieces: `PositionWiseFeedForwardConfig`, `TransformerEncoderConfig` and
+//! `TransformerDecoderConfig`.
 
-use alphaflops_core::layer::TransformerEncoder;
+use alphaflops_core::layer::Transformer;
 use alphaflops_core::{Activation, Layer, Op};
 
 use super::read::{checked, optional, required_positive};
@@ -26,6 +27,16 @@ pub(super) fn feed_forward(keys: &mut Keys) -> Option<Layer> {
 /// transformer_encoder(d_model = 512, d_ff = 2048, n_heads = 8, n_layers = 6, dropout = 0.1,
 /// norm_first = false, quiet_softmax = false, activation = "gelu", layer_norm_eps = 1e-5)
 pub(super) fn encoder(keys: &mut Keys) -> Option<Layer> {
+    stack(keys).map(Layer::TransformerEncoder)
+}
+
+/// transformer_decoder(…the encoder's keys…), then `with`, read by the caller
+pub(super) fn decoder(keys: &mut Keys) -> Option<Layer> {
+    stack(keys).map(Layer::TransformerDecoder)
+}
+
+/// The keys the encoder and the decoder share, in their configs' order.
+fn stack(keys: &mut Keys) -> Option<Transformer> {
     let d_model = required_positive(keys, D_MODEL, "d_model = 512");
     let d_ff = required_positive(keys, D_FF, "d_ff = 2048");
     let n_heads = required_positive(keys, N_HEADS, "n_heads = 8");
@@ -37,13 +48,13 @@ pub(super) fn encoder(keys: &mut Keys) -> Option<Layer> {
     checked(keys, QUIET_SOFTMAX, attr::boolean);
     let activation = optional(keys, ACTIVATION, Some(Activation::Gelu), activation);
     checked(keys, LAYER_NORM_EPS, attr::number);
-    Some(Layer::TransformerEncoder(TransformerEncoder {
+    Some(Transformer {
         d_model: d_model?,
         d_ff: d_ff?,
         n_heads: n_heads?,
         n_layers: n_layers?,
         activation: activation?,
-    }))
+    })
 }
 
 /// `activation = "gelu"`: burn's `ActivationConfig` by its variant in snake case, one of the
