@@ -181,7 +181,7 @@ proptest! {
         let cell = if gru { Cell::Gru } else { Cell::Lstm };
         let r = Recurrent {
             bias,
-            bidirectional: bidirectional && !gru,
+            bidirectional,
             batch_first,
             input_forget: input_forget && !gru,
             ..Recurrent::new(cell, d, h)
@@ -206,7 +206,8 @@ proptest! {
         let listed: u64 = layer.param_shapes(&input(seq)).unwrap().iter().map(|(_, d)| d.iter().product::<u64>()).sum();
         prop_assert_eq!(listed, e.params);
         let key = match (gru, r.bidirectional) {
-            (true, _) => "gru",
+            (true, false) => "gru",
+            (true, true) => "bigru",
             (false, true) => "bilstm",
             (false, false) => "lstm",
         };

@@ -946,3 +946,30 @@ fn burn_transformer_decoder_verifies() {
         .forward(TransformerDecoderInput::new(target, memory));
     assert_eq!(cost.output.dims(), &y.dims().map(|d| d as u64)[..]);
 }
+
+/// burn's `BiGru`: both directions' gates are the tensors annotated, and its forward gives
+/// the shape priced (the two directions' features side by side).
+#[alphaflops::cost_budget(input = [2, 5, 4], params = "1M")]
+#[derive(Module, Debug)]
+struct BothWays {
+    #[layer(bigru(d_input = 4, d_hidden = 3, bias = true))]
+    gru: burn::nn::BiGru,
+}
+
+#[test]
+fn burn_bigru_verifies() {
+    use alphaflops::CostModel;
+    let device = burn_cpu();
+    let model = BothWays {
+        gru: burn::nn::BiGruConfig::new(4, 3, true).init(&device),
+    };
+    if let Err(e) = verify(&model) {
+        panic!("{e}");
+    }
+    let cost = BothWays::cost();
+    assert_eq!(cost.params as usize, model.num_params());
+    let (y, _) = model
+        .gru
+        .forward(Tensor::<3>::zeros([2, 5, 4], &device), None);
+    assert_eq!(cost.output.dims(), &y.dims().map(|d| d as u64)[..]);
+}

@@ -82,6 +82,7 @@ pub enum Op {
     TransformerEncoder,
     Relu2,
     TransformerDecoder,
+    BiGru,
 }
 
 /// What a key of a kind takes, as the attribute reads it.
@@ -346,6 +347,15 @@ const TRANSFORMER_ENCODER: &[Key] = &[
     optional("activation", Variant, "\"gelu\""),
     optional("layer_norm_eps", Number, "1e-5"),
 ];
+/// burn's `BiGruConfig`: `GruConfig`'s keys and `batch_first`.
+const BIGRU: &[Key] = &[
+    required("d_input", Positive),
+    required("d_hidden", Positive),
+    optional("bias", Bool, "true"),
+    optional("reset_after", Bool, "true"),
+    optional("batch_first", Bool, "true"),
+    optional("clip", Number, "None"),
+];
 /// burn's `TransformerDecoderConfig`, the encoder's keys; `with` is the memory it attends to.
 const TRANSFORMER_DECODER: &[Key] = &[
     required("d_model", Positive),
@@ -369,7 +379,7 @@ const GRU: &[Key] = &[
 ];
 
 impl Op {
-    pub const ALL: [Op; 74] = [
+    pub const ALL: [Op; 75] = [
         Op::Conv1d,
         Op::Conv2d,
         Op::ConvTranspose1d,
@@ -444,6 +454,7 @@ impl Op {
         Op::TransformerEncoder,
         Op::Relu2,
         Op::TransformerDecoder,
+        Op::BiGru,
     ];
 
     /// The attribute key and the name in reports: `conv2d`, `linear`, …
@@ -523,6 +534,7 @@ impl Op {
             Op::TransformerEncoder => "transformer_encoder",
             Op::Relu2 => "relu2",
             Op::TransformerDecoder => "transformer_decoder",
+            Op::BiGru => "bigru",
         }
     }
 
@@ -611,6 +623,7 @@ impl Op {
             Op::TransformerEncoder => TRANSFORMER_ENCODER,
             Op::Relu2 => &[],
             Op::TransformerDecoder => TRANSFORMER_DECODER,
+            Op::BiGru => BIGRU,
         }
     }
 
@@ -701,6 +714,7 @@ impl Op {
             Op::PositionWiseFeedForward => &["PositionWiseFeedForward"],
             Op::TransformerEncoder => &["TransformerEncoder"],
             Op::TransformerDecoder => &["TransformerDecoder"],
+            Op::BiGru => &["BiGru"],
             _ => &[],
         }
     }
@@ -833,7 +847,7 @@ impl Op {
             // `linear_inner.weight`, `linear_outer.weight`.
             Op::Swiglu => name.ends_with(".weight"),
             // Each gate's `input_transform.weight` and `hidden_transform.weight`.
-            Op::Lstm | Op::BiLstm | Op::Gru => name.ends_with(".weight"),
+            Op::Lstm | Op::BiLstm | Op::Gru | Op::BiGru => name.ends_with(".weight"),
             // The projections' and linears' weights (the norms' are vectors, left as they are).
             Op::PositionWiseFeedForward | Op::TransformerEncoder | Op::TransformerDecoder => {
                 name.ends_with(".weight")
@@ -939,7 +953,8 @@ impl Layer {
             Layer::Recurrent(r) => match (r.cell, r.bidirectional) {
                 (super::Cell::Lstm, false) => Op::Lstm,
                 (super::Cell::Lstm, true) => Op::BiLstm,
-                (super::Cell::Gru, _) => Op::Gru,
+                (super::Cell::Gru, false) => Op::Gru,
+                (super::Cell::Gru, true) => Op::BiGru,
             },
             Layer::PositionWiseFeedForward { .. } => Op::PositionWiseFeedForward,
             Layer::TransformerEncoder(_) => Op::TransformerEncoder,

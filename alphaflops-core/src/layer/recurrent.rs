@@ -1,4 +1,5 @@
-//! Recurrent layers: `lstm`, `bilstm` and `gru` (burn-nn's `rnn` module, candle-nn's `rnn`).
+//! Recurrent layers: `lstm`, `bilstm`, `gru` and `bigru` (burn-nn's `rnn` module, candle-nn's
+//! `rnn`).
 //!
 //! Priced as burn runs them: every time step, each gate's input and hidden transforms (two
 //! dense layers of `d_hidden` outputs on the step's `[batch, ·]` rows), then the gates'
@@ -28,7 +29,7 @@ pub struct Recurrent {
     pub d_hidden: u64,
     /// A bias on every transform, input and hidden (burn's and PyTorch's layout).
     pub bias: bool,
-    /// Both directions, their outputs concatenated on the features (burn's `BiLstm`).
+    /// Both directions, their outputs concatenated on the features (burn's `BiLstm`, `BiGru`).
     pub bidirectional: bool,
     /// `[batch, seq, d_input]` (burn's default); `[seq, batch, d_input]` otherwise.
     pub batch_first: bool,
@@ -58,7 +59,8 @@ impl Recurrent {
         match (self.cell, self.bidirectional) {
             (Cell::Lstm, false) => "lstm",
             (Cell::Lstm, true) => "bilstm",
-            (Cell::Gru, _) => "gru",
+            (Cell::Gru, false) => "gru",
+            (Cell::Gru, true) => "bigru",
         }
     }
 
@@ -72,7 +74,8 @@ impl Recurrent {
         }
     }
 
-    /// The directions, as burn's `BiLstm` names them; one unnamed for a single direction.
+    /// The directions, as burn's `BiLstm` and `BiGru` name them; one unnamed for a single
+    /// direction.
     pub fn directions(&self) -> &'static [&'static str] {
         if self.bidirectional {
             &["forward", "reverse"]
