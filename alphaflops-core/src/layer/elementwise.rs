@@ -187,7 +187,7 @@ pub(super) fn glu(dim: i64, input: &Shape) -> Result<LayerEval, LayerError> {
     let n_in = input.numel()?;
     let axis = input.axis(dim)?;
     let size = input.dims()[axis];
-    if size % 2 != 0 {
+    if !size.is_multiple_of(2) {
         return Err(LayerError::Invalid(format!(
             "glu halves dimension {dim}, but the input {input} has an odd {size} there"
         )));

@@ -393,7 +393,7 @@ fn layer(mut keys: Keys, op: Op) -> Option<Layer> {
         }
         // glu(dim = -1)
         Op::Glu => optional(&mut keys, DIM, -1, attr::int).map(|dim| Layer::Glu { dim }),
-        // lstm(d_input = 64, d_hidden = 128, …), bilstm(…), gru(…)
+        // lstm(d_input = 64, d_hidden = 128, …), bilstm(…), gru(…), bigru(…)
         Op::Lstm | Op::BiLstm | Op::Gru | Op::BiGru => recurrent::recurrent(&mut keys, op),
         // position_wise_feed_forward(d_model = 512, d_ff = 2048, activation = "gelu")
         Op::PositionWiseFeedForward => transformer::feed_forward(&mut keys),
