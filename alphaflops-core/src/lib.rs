@@ -50,6 +50,7 @@ pub use layer::{
     Activation, Attention, Conv, ConvTranspose, Custom, Elementwise, Gemm, InterpolateMode, Kernel,
     Layer, LayerError, LayerEval, Op, Padding, Pool, PoolKind, Resize,
 };
+pub use layer::{Cell, Recurrent, Transformer};
 pub use memory::{Mode, Optimizer};
 pub use model::{Evaluated, Model, ModelError, Node, Source};
 pub use params::{NodeParams, ParamShape};

@@ -5,8 +5,8 @@
 //!
 //! | layer | tensors |
 //! | --- | --- |
-//! | `conv1d`/`conv2d` | `weight [out, in/groups, k…]`, `bias [out]` |
-//! | `conv_transpose2d` | `weight [in, out/groups, kh, kw]`, `bias [out]` |
+//! | `conv1d`/`conv2d`/`conv3d` | `weight [out, in/groups, k…]`, `bias [out]` |
+//! | `conv_transpose1d`/`2d`/`3d` | `weight [in, out/groups, k…]`, `bias [out]` |
 //! | `linear` | `weight [d_output, d_input]`, `bias [d_output]` |
 //! | `batch_norm`, `group_norm` | `weight [C]`, `bias [C]` (running statistics are buffers) |
 //! | `layer_norm` | `weight [D]`, `bias [D]` (burn calls them `gamma` and `beta`) |
@@ -14,6 +14,11 @@
 //! | `multi_head_attention` | burn's four projections: `query`, `key`, `value` and `output`, each `.weight [D, D]` and `.bias [D]` |
 //! | `class_token` | `weight [1, 1, D]` |
 //! | `position_embedding` | `weight [1, seq_len, D]` |
+//! | `prelu` | `weight [num_parameters]` (burn calls it `alpha`) |
+//! | `position_wise_feed_forward` | `linear_inner.weight [d_ff, D]`, `.bias [d_ff]`, `linear_outer.weight [D, d_ff]`, `.bias [D]` |
+//! | `transformer_decoder` | burn's `layers.{i}`: `cross_attn` and `self_attn` (as `multi_head_attention`), `pwff`, `norm_1` to `norm_3` |
+//! | `transformer_encoder` | burn's `layers.{i}`: `mha` (as `multi_head_attention`), `pwff`, `norm_1` and `norm_2` (`weight [D]`, `bias [D]`) |
+//! | `lstm`, `bilstm`, `gru` | burn's gates (`input_gate`, …, under `forward`/`reverse` when bidirectional), each `input_transform` and `hidden_transform` with `.weight [d_hidden, ·]` and `.bias [d_hidden]` |
 //! | a nested block | its nodes' tensors, named `<node>.<tensor>` |
 //!
 //! Biases are listed only when the layer has one (`bias = false` drops them). Every other
@@ -45,6 +50,16 @@ pub struct NodeParams {
 
 fn tensor(name: &str, dims: Vec<u64>) -> ParamShape {
     (name.to_string(), dims)
+}
+
+/// burn's `PositionWiseFeedForward` under `prefix`: its two linears, each with a bias.
+fn feed_forward(prefix: &str, d_model: u64, d_ff: u64) -> Vec<ParamShape> {
+    vec![
+        tensor(&format!("{prefix}linear_inner.weight"), vec![d_ff, d_model]),
+        tensor(&format!("{prefix}linear_inner.bias"), vec![d_ff]),
+        tensor(&format!("{prefix}linear_outer.weight"), vec![d_model, d_ff]),
+        tensor(&format!("{prefix}linear_outer.bias"), vec![d_model]),
+    ]
 }
 
 fn divide(value: u64, groups: u64) -> Result<u64, LayerError> {
@@ -91,6 +106,7 @@ impl Layer {
                 | Layer::Mean { .. }
                 | Layer::Sum { .. }
                 | Layer::Matmul
+                | Layer::Glu { .. }
         );
         if !has_params {
             return Ok(Vec::new());
@@ -123,9 +139,11 @@ impl Layer {
                 .collect());
         }
         // Validates the annotation against its input exactly as pricing does (a deformable
-        // convolution's weights are its convolution's, whatever its offsets).
+        // convolution's weights are its convolution's, whatever its offsets); a decoder's
+        // parameters do not depend on its memory's length, so the target stands in for it.
         match self {
             Layer::DeformConv2d(d) => Layer::Conv(d.conv.clone()).infer(input)?,
+            Layer::TransformerDecoder(_) => self.infer_with(input, std::slice::from_ref(input))?,
             layer => layer.infer(input)?,
         };
         let with_bias = |mut v: Vec<ParamShape>, bias: bool, n: u64| {
@@ -225,6 +243,74 @@ impl Layer {
             Layer::PositionEmbedding { seq_len, dim } => {
                 vec![tensor("weight", vec![1, *seq_len, *dim])]
             }
+            Layer::Recurrent(r) => {
+                // burn's layout: each gate an input and a hidden transform, under each
+                // direction of a bidirectional layer.
+                let mut v = Vec::new();
+                for dir in r.directions() {
+                    let dir = if dir.is_empty() {
+                        String::new()
+                    } else {
+                        format!("{dir}.")
+                    };
+                    for gate in r.gates() {
+                        for (transform, d_in) in [
+                            ("input_transform", r.d_input),
+                            ("hidden_transform", r.d_hidden),
+                        ] {
+                            let name = format!("{dir}{gate}.{transform}");
+                            v.push(tensor(&format!("{name}.weight"), vec![r.d_hidden, d_in]));
+                            if r.bias {
+                                v.push(tensor(&format!("{name}.bias"), vec![r.d_hidden]));
+                            }
+                        }
+                    }
+                }
+                v
+            }
+            Layer::PositionWiseFeedForward { d_model, d_ff, .. } => {
+                feed_forward("", *d_model, *d_ff)
+            }
+            Layer::TransformerEncoder(t) | Layer::TransformerDecoder(t) => {
+                // burn's `layers.{i}`: the encoder's `mha`, the decoder's `cross_attn` and
+                // `self_attn`, then `pwff` and the norms (gamma and beta).
+                let (attentions, norms): (&[&str], &[&str]) = match self {
+                    Layer::TransformerEncoder(_) => (&["mha"], &["norm_1", "norm_2"]),
+                    _ => (
+                        &["cross_attn", "self_attn"],
+                        &["norm_1", "norm_2", "norm_3"],
+                    ),
+                };
+                let mut v = Vec::new();
+                for i in 0..t.n_layers {
+                    for (attention, proj) in attentions
+                        .iter()
+                        .flat_map(|a| ["query", "key", "value", "output"].map(|p| (a, p)))
+                    {
+                        let name = format!("layers.{i}.{attention}.{proj}");
+                        v.push(tensor(
+                            &format!("{name}.weight"),
+                            vec![t.d_model, t.d_model],
+                        ));
+                        v.push(tensor(&format!("{name}.bias"), vec![t.d_model]));
+                    }
+                    v.extend(feed_forward(
+                        &format!("layers.{i}.pwff."),
+                        t.d_model,
+                        t.d_ff,
+                    ));
+                    for norm in norms {
+                        v.push(tensor(
+                            &format!("layers.{i}.{norm}.weight"),
+                            vec![t.d_model],
+                        ));
+                        v.push(tensor(&format!("layers.{i}.{norm}.bias"), vec![t.d_model]));
+                    }
+                }
+                v
+            }
+            // burn calls it `alpha`; matched by order.
+            Layer::PRelu { num_parameters } => vec![tensor("weight", vec![*num_parameters])],
             // Parameter-free layers and blocks returned above.
             _ => Vec::new(),
         })
@@ -350,9 +436,15 @@ mod tests {
             Layer::Sum { .. } => 43,
             Layer::Matmul => 44,
             Layer::Custom(_) => 45,
+            Layer::PRelu { .. } => 46,
+            Layer::Glu { .. } => 47,
+            Layer::Recurrent(_) => 48,
+            Layer::PositionWiseFeedForward { .. } => 49,
+            Layer::TransformerEncoder(_) => 50,
+            Layer::TransformerDecoder(_) => 51,
         }
     }
-    const KINDS: usize = 46;
+    const KINDS: usize = 52;
 
     fn block() -> Layer {
         let mut m = Model::new("Inner", [1, 8, 6, 6]);
@@ -698,6 +790,106 @@ mod tests {
                 seq.clone(),
                 vec![],
             ),
+            (
+                Layer::PRelu { num_parameters: 8 },
+                img.clone(),
+                vec![("weight", vec![8])],
+            ),
+            (Layer::Glu { dim: -1 }, seq.clone(), vec![]),
+            (
+                Layer::TransformerDecoder(crate::layer::Transformer {
+                    d_model: 16,
+                    d_ff: 8,
+                    n_heads: 2,
+                    n_layers: 1,
+                    activation: Some(Activation::Relu),
+                }),
+                seq.clone(),
+                ["cross_attn", "self_attn"]
+                    .into_iter()
+                    .flat_map(|a| ["query", "key", "value", "output"].map(|p| (a, p)))
+                    .flat_map(|(a, p)| {
+                        [
+                            (format!("layers.0.{a}.{p}.weight"), vec![16, 16]),
+                            (format!("layers.0.{a}.{p}.bias"), vec![16]),
+                        ]
+                    })
+                    .chain([
+                        ("layers.0.pwff.linear_inner.weight".into(), vec![8, 16]),
+                        ("layers.0.pwff.linear_inner.bias".into(), vec![8]),
+                        ("layers.0.pwff.linear_outer.weight".into(), vec![16, 8]),
+                        ("layers.0.pwff.linear_outer.bias".into(), vec![16]),
+                    ])
+                    .chain(["norm_1", "norm_2", "norm_3"].into_iter().flat_map(|n| {
+                        [
+                            (format!("layers.0.{n}.weight"), vec![16]),
+                            (format!("layers.0.{n}.bias"), vec![16]),
+                        ]
+                    }))
+                    .map(|(n, d)| (&*n.leak(), d))
+                    .collect(),
+            ),
+            (
+                Layer::PositionWiseFeedForward {
+                    d_model: 16,
+                    d_ff: 32,
+                    activation: Some(Activation::Gelu),
+                },
+                seq.clone(),
+                vec![
+                    ("linear_inner.weight", vec![32, 16]),
+                    ("linear_inner.bias", vec![32]),
+                    ("linear_outer.weight", vec![16, 32]),
+                    ("linear_outer.bias", vec![16]),
+                ],
+            ),
+            (
+                Layer::TransformerEncoder(crate::layer::Transformer {
+                    d_model: 16,
+                    d_ff: 32,
+                    n_heads: 4,
+                    n_layers: 1,
+                    activation: None,
+                }),
+                seq.clone(),
+                vec![
+                    ("layers.0.mha.query.weight", vec![16, 16]),
+                    ("layers.0.mha.query.bias", vec![16]),
+                    ("layers.0.mha.key.weight", vec![16, 16]),
+                    ("layers.0.mha.key.bias", vec![16]),
+                    ("layers.0.mha.value.weight", vec![16, 16]),
+                    ("layers.0.mha.value.bias", vec![16]),
+                    ("layers.0.mha.output.weight", vec![16, 16]),
+                    ("layers.0.mha.output.bias", vec![16]),
+                    ("layers.0.pwff.linear_inner.weight", vec![32, 16]),
+                    ("layers.0.pwff.linear_inner.bias", vec![32]),
+                    ("layers.0.pwff.linear_outer.weight", vec![16, 32]),
+                    ("layers.0.pwff.linear_outer.bias", vec![16]),
+                    ("layers.0.norm_1.weight", vec![16]),
+                    ("layers.0.norm_1.bias", vec![16]),
+                    ("layers.0.norm_2.weight", vec![16]),
+                    ("layers.0.norm_2.bias", vec![16]),
+                ],
+            ),
+            (
+                Layer::Recurrent(crate::layer::Recurrent {
+                    input_forget: true,
+                    ..crate::layer::Recurrent::new(crate::layer::Cell::Lstm, 16, 4)
+                }),
+                seq.clone(),
+                ["input_gate", "output_gate", "cell_gate"]
+                    .into_iter()
+                    .flat_map(|g| {
+                        [
+                            (g, "input_transform.weight", vec![4, 16]),
+                            (g, "input_transform.bias", vec![4]),
+                            (g, "hidden_transform.weight", vec![4, 4]),
+                            (g, "hidden_transform.bias", vec![4]),
+                        ]
+                    })
+                    .map(|(g, t, d)| (&*format!("{g}.{t}").leak(), d))
+                    .collect(),
+            ),
         ]
     }
 
@@ -720,6 +912,7 @@ mod tests {
                 Layer::Add
                 | Layer::Mul
                 | Layer::Concat { .. }
+                | Layer::TransformerDecoder(_)
                 | Layer::CosineSimilarity { .. }
                 | Layer::PairwiseDistance { .. } => std::slice::from_ref(&input),
                 Layer::Matmul => std::slice::from_ref(&right),

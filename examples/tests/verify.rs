@@ -782,3 +782,362 @@ fn burn_deform_conv2d_verifies() {
     assert_eq!(deform.macs, 6 * 64 * 2 * 9);
     assert_eq!(deform.flops, 2 * deform.macs + 20 * 4 * 9 * 64);
 }
+
+/// burn's 3-d convolutions and adaptive pooling: the weights burn allocates are the ones
+/// annotated, and the shapes its forward gives are the ones priced.
+#[alphaflops::cost_budget(input = [1, 2, 6, 8, 8], params = "1M")]
+#[derive(Module, Debug)]
+struct Volume {
+    #[layer(conv3d(channels = [2, 4], kernel_size = [3, 3, 3], stride = [1, 2, 2], padding = [1, 1, 1]))]
+    conv: burn::nn::conv::Conv3d,
+    #[layer(conv3d(channels = [4, 4], kernel_size = 3, padding = "same", groups = 2, bias = false))]
+    same: burn::nn::conv::Conv3d,
+    #[layer(conv_transpose3d(channels = [4, 6], kernel_size = [2, 3, 3], stride = 2, padding = [0, 1, 1], padding_out = [0, 1, 1], groups = 2))]
+    up: burn::nn::conv::ConvTranspose3d,
+    #[layer(adaptive_avg_pool3d(output_size = [1, 2, 2]))]
+    pool: burn::nn::pool::AdaptiveAvgPool3d,
+}
+
+fn volume(device: &Device, up_out: usize) -> Volume {
+    use burn::nn::PaddingConfig3d;
+    use burn::nn::conv::{Conv3dConfig, ConvTranspose3dConfig};
+    Volume {
+        conv: Conv3dConfig::new([2, 4], [3, 3, 3])
+            .with_stride([1, 2, 2])
+            .with_padding(PaddingConfig3d::Explicit(1, 1, 1))
+            .init(device),
+        same: Conv3dConfig::new([4, 4], [3, 3, 3])
+            .with_padding(PaddingConfig3d::Same)
+            .with_groups(2)
+            .with_bias(false)
+            .init(device),
+        up: ConvTranspose3dConfig::new([4, up_out], [2, 3, 3])
+            .with_stride([2, 2, 2])
+            .with_padding([0, 1, 1])
+            .with_padding_out([0, 1, 1])
+            .with_groups(2)
+            .init(device),
+        pool: burn::nn::pool::AdaptiveAvgPool3dConfig::new([1, 2, 2]).init(),
+    }
+}
+
+#[test]
+fn burn_3d_convolutions_and_pooling_verify() {
+    use alphaflops::CostModel;
+    let device = burn_cpu();
+    let model = volume(&device, 6);
+    if let Err(e) = verify(&model) {
+        panic!("{e}");
+    }
+    let cost = Volume::cost();
+    assert_eq!(cost.params as usize, model.num_params());
+    // The shapes burn computes, layer by layer, are the ones priced.
+    let x = Tensor::<5>::zeros([1, 2, 6, 8, 8], &device);
+    let x = model.conv.forward(x);
+    let x = model.same.forward(x);
+    let x = model.up.forward(x);
+    let priced: Vec<Vec<u64>> = cost
+        .layers
+        .iter()
+        .map(|l| l.output.dims().to_vec())
+        .collect();
+    let dims = |d: [usize; 5]| d.map(|v| v as u64).to_vec();
+    assert_eq!(priced[2], dims(x.dims()));
+    assert_eq!(priced[3], dims(model.pool.forward(x).dims()));
+    // One channel off on the burn side is caught.
+    let err = verify(&volume(&device, 8)).unwrap_err();
+    assert!(
+        err.to_string().contains(
+            "`up` (conv_transpose3d) `up.weight`: annotated [4, 3, 2, 3, 3], live [4, 4, 2, 3, 3]"
+        ),
+        "{err}"
+    );
+}
+
+/// burn's `PRelu` holds its slopes (`alpha`, one per channel or one for all) and `GLU` none;
+/// candle's `prelu` holds the same slopes as `weight`. The shapes the forwards give are the
+/// ones priced.
+#[alphaflops::cost_budget(input = [2, 6, 5, 8], params = "1M")]
+#[derive(Module, Debug)]
+struct Gated {
+    #[layer(prelu(num_parameters = 6))]
+    act: burn::nn::PRelu,
+    #[layer(prelu)]
+    shared: burn::nn::PRelu,
+    #[layer(glu(dim = 1))]
+    gate: burn::nn::GLU,
+}
+
+#[test]
+fn burn_prelu_and_glu_verify_and_candle_prelu_too() {
+    use alphaflops::CostModel;
+    use burn::nn::PReluConfig;
+    use candle_core::{DType, Device};
+    use candle_nn::{VarBuilder, VarMap};
+    let device = burn_cpu();
+    let gated = |channels: usize| Gated {
+        act: PReluConfig::new()
+            .with_num_parameters(channels)
+            .init(&device),
+        shared: PReluConfig::new().init(&device),
+        gate: burn::nn::GLU::new(1),
+    };
+    let model = gated(6);
+    if let Err(e) = verify(&model) {
+        panic!("{e}");
+    }
+    let cost = Gated::cost();
+    assert_eq!(cost.params as usize, model.num_params());
+    let x = Tensor::<4>::ones([2, 6, 5, 8], &device);
+    let y = model
+        .gate
+        .forward(model.shared.forward(model.act.forward(x)));
+    assert_eq!(cost.output.dims(), &y.dims().map(|d| d as u64)[..]);
+    let varmap = VarMap::new();
+    let vb = VarBuilder::from_varmap(&varmap, DType::F32, &Device::Cpu);
+    candle_nn::prelu(Some(6), vb.pp("act")).unwrap();
+    candle_nn::prelu(None, vb.pp("shared")).unwrap();
+    if let Err(e) = verify_candle::<Gated>(&varmap) {
+        panic!("{e}");
+    }
+    // Slopes for another channel count are caught.
+    let err = verify(&gated(3)).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("`act` (prelu) `act.alpha`: annotated [6], live [3]"),
+        "{err}"
+    );
+}
+
+/// burn's `Lstm`, `BiLstm` and `Gru`: every gate's input and hidden transforms are the
+/// tensors annotated, and the shapes the forwards give are the ones priced; candle's `LSTM`
+/// and `GRU` (PyTorch's fused `weight_ih_l0`, …) hold as many parameters.
+#[alphaflops::cost_budget(input = [2, 7, 6], params = "1M")]
+#[derive(Module, Debug)]
+struct Sequence {
+    #[layer(lstm(d_input = 6, d_hidden = 5, bias = true))]
+    lstm: burn::nn::Lstm,
+    #[layer(bilstm(d_input = 5, d_hidden = 4, bias = false))]
+    both: burn::nn::BiLstm,
+    #[layer(gru(d_input = 8, d_hidden = 3, bias = true))]
+    gru: burn::nn::Gru,
+    #[layer(lstm(d_input = 3, d_hidden = 2, bias = true, input_forget = true))]
+    coupled: burn::nn::Lstm,
+}
+
+fn sequence(device: &Device, gru_hidden: usize) -> Sequence {
+    use burn::nn::{BiLstmConfig, GruConfig, LstmConfig};
+    Sequence {
+        lstm: LstmConfig::new(6, 5, true).init(device),
+        both: BiLstmConfig::new(5, 4, false).init(device),
+        gru: GruConfig::new(8, gru_hidden, true).init(device),
+        coupled: LstmConfig::new(gru_hidden, 2, true)
+            .with_input_forget(true)
+            .init(device),
+    }
+}
+
+#[test]
+fn burn_recurrent_layers_verify_and_candle_counts_agree() {
+    use alphaflops::CostModel;
+    use candle_core::{DType, Device};
+    use candle_nn::{VarBuilder, VarMap};
+    let device = burn_cpu();
+    let model = sequence(&device, 3);
+    if let Err(e) = verify(&model) {
+        panic!("{e}");
+    }
+    let cost = Sequence::cost();
+    assert_eq!(cost.params as usize, model.num_params());
+    let x = Tensor::<3>::zeros([2, 7, 6], &device);
+    let (x, _) = model.lstm.forward(x, None);
+    let (x, _) = model.both.forward(x, None);
+    let x = model.gru.forward(x, None);
+    let (x, _) = model.coupled.forward(x, None);
+    assert_eq!(cost.output.dims(), &x.dims().map(|d| d as u64)[..]);
+    // candle's LSTM and GRU, with their default biases, hold what the annotations count.
+    let varmap = VarMap::new();
+    let vb = VarBuilder::from_varmap(&varmap, DType::F32, &Device::Cpu);
+    candle_nn::lstm(6, 5, Default::default(), vb.pp("lstm")).unwrap();
+    candle_nn::gru(8, 3, Default::default(), vb.pp("gru")).unwrap();
+    let held = |prefix: &str| -> u64 {
+        alphaflops::verify::candle_param_shapes(&varmap)
+            .iter()
+            .filter(|(path, _)| path.starts_with(prefix))
+            .map(|(_, dims)| dims.iter().product::<usize>() as u64)
+            .sum()
+    };
+    assert_eq!(held("lstm."), cost.layers[0].params);
+    assert_eq!(held("gru."), cost.layers[2].params);
+    // A hidden size one off is caught, tensor by tensor.
+    let err = verify(&sequence(&device, 4)).unwrap_err();
+    assert!(
+        err.to_string().contains(
+            "`gru` (gru) `gru.update_gate.input_transform.weight`: annotated [8, 3], live [8, 4]"
+        ),
+        "{err}"
+    );
+}
+
+/// burn's `PositionWiseFeedForward` and `TransformerEncoder`: every projection, linear and
+/// norm of every layer is a tensor annotated, and the shapes the forwards give are the ones
+/// priced.
+#[alphaflops::cost_budget(input = [2, 5, 16], params = "1M")]
+#[derive(Module, Debug)]
+struct Encoded2 {
+    #[layer(transformer_encoder(d_model = 16, d_ff = 32, n_heads = 4, n_layers = 2))]
+    encoder: burn::nn::transformer::TransformerEncoder,
+    #[layer(position_wise_feed_forward(d_model = 16, d_ff = 24, activation = "relu"))]
+    ff: burn::nn::transformer::PositionWiseFeedForward,
+}
+
+fn encoded2(device: &Device, d_ff: usize) -> Encoded2 {
+    use burn::nn::activation::ActivationConfig;
+    use burn::nn::transformer::{PositionWiseFeedForwardConfig, TransformerEncoderConfig};
+    Encoded2 {
+        encoder: TransformerEncoderConfig::new(16, d_ff, 4, 2).init(device),
+        ff: PositionWiseFeedForwardConfig::new(16, 24)
+            .with_activation(ActivationConfig::Relu)
+            .init(device),
+    }
+}
+
+#[test]
+fn burn_transformer_encoder_and_feed_forward_verify() {
+    use alphaflops::CostModel;
+    use burn::nn::transformer::TransformerEncoderInput;
+    let device = burn_cpu();
+    let model = encoded2(&device, 32);
+    if let Err(e) = verify(&model) {
+        panic!("{e}");
+    }
+    let cost = Encoded2::cost();
+    assert_eq!(cost.params as usize, model.num_params());
+    let x = Tensor::<3>::zeros([2, 5, 16], &device);
+    let x = model.encoder.forward(TransformerEncoderInput::new(x));
+    let x = model.ff.forward(x);
+    assert_eq!(cost.output.dims(), &x.dims().map(|d| d as u64)[..]);
+    // A feed-forward width one off is caught in the layer it is in.
+    let err = verify(&encoded2(&device, 33)).unwrap_err();
+    assert!(
+        err.to_string().contains(
+            "`encoder` (transformer_encoder) `encoder.layers.0.pwff.linear_inner.weight`: annotated [16, 32], live [16, 33]"
+        ),
+        "{err}"
+    );
+}
+
+/// candle-nn's `Activation` fields, annotated by their variants in snake case: no weights,
+/// and the shapes candle's forwards give are the ones priced.
+#[alphaflops::cost_budget(input = [3, 8], params = "1M")]
+struct CandleActivations {
+    #[layer(linear(d_input = 8, d_output = 6))]
+    fc: candle_nn::Linear,
+    #[layer(new_gelu)]
+    gelu: candle_nn::Activation,
+    #[layer(relu2)]
+    relu2: candle_nn::Activation,
+    #[layer(swish)]
+    swish: candle_nn::Activation,
+    #[layer(gelu_pytorch_tanh)]
+    tanh_gelu: candle_nn::Activation,
+    #[layer(elu(alpha = 0.5))]
+    elu: candle_nn::Activation,
+}
+
+#[test]
+fn candle_activation_variants_are_priced_by_their_names() {
+    use alphaflops::CostModel;
+    use candle_core::{DType, Device, Module};
+    use candle_nn::{Activation, VarBuilder, VarMap};
+    let varmap = VarMap::new();
+    let vb = VarBuilder::from_varmap(&varmap, DType::F32, &Device::Cpu);
+    let model = CandleActivations {
+        fc: candle_nn::linear(8, 6, vb.pp("fc")).unwrap(),
+        gelu: Activation::NewGelu,
+        relu2: Activation::Relu2,
+        swish: Activation::Swish,
+        tanh_gelu: Activation::GeluPytorchTanh,
+        elu: Activation::Elu(0.5),
+    };
+    if let Err(e) = verify_candle::<CandleActivations>(&varmap) {
+        panic!("{e}");
+    }
+    let x = candle_core::Tensor::zeros((3, 8), DType::F32, &Device::Cpu).unwrap();
+    let mut x = model.fc.forward(&x).unwrap();
+    for act in [
+        model.gelu,
+        model.relu2,
+        model.swish,
+        model.tanh_gelu,
+        model.elu,
+    ] {
+        x = act.forward(&x).unwrap();
+    }
+    let cost = CandleActivations::cost();
+    assert_eq!(
+        cost.output.dims(),
+        &x.dims().iter().map(|&d| d as u64).collect::<Vec<_>>()[..]
+    );
+    let ops: Vec<&str> = cost.layers.iter().map(|l| l.op.as_str()).collect();
+    assert_eq!(ops, ["linear", "gelu", "relu2", "silu", "gelu", "elu"]);
+    assert_eq!(cost.params, 8 * 6 + 6);
+}
+
+/// burn's `TransformerDecoder`: both attentions, the feed-forward and the three norms of
+/// every layer are the tensors annotated, and its forward on a target and a memory gives
+/// the shape priced.
+#[alphaflops::cost_budget(input = [2, 6, 16], params = "1M")]
+#[derive(Module, Debug)]
+struct Decoded {
+    #[layer(transformer_decoder(d_model = 16, d_ff = 32, n_heads = 4, n_layers = 2, with = [[2, 9, 16]]))]
+    decoder: burn::nn::transformer::TransformerDecoder,
+}
+
+#[test]
+fn burn_transformer_decoder_verifies() {
+    use alphaflops::CostModel;
+    use burn::nn::transformer::{TransformerDecoderConfig, TransformerDecoderInput};
+    let device = burn_cpu();
+    let model = Decoded {
+        decoder: TransformerDecoderConfig::new(16, 32, 4, 2).init(&device),
+    };
+    if let Err(e) = verify(&model) {
+        panic!("{e}");
+    }
+    let cost = Decoded::cost();
+    assert_eq!(cost.params as usize, model.num_params());
+    let target = Tensor::<3>::zeros([2, 6, 16], &device);
+    let memory = Tensor::<3>::zeros([2, 9, 16], &device);
+    let y = model
+        .decoder
+        .forward(TransformerDecoderInput::new(target, memory));
+    assert_eq!(cost.output.dims(), &y.dims().map(|d| d as u64)[..]);
+}
+
+/// burn's `BiGru`: both directions' gates are the tensors annotated, and its forward gives
+/// the shape priced (the two directions' features side by side).
+#[alphaflops::cost_budget(input = [2, 5, 4], params = "1M")]
+#[derive(Module, Debug)]
+struct BothWays {
+    #[layer(bigru(d_input = 4, d_hidden = 3, bias = true))]
+    gru: burn::nn::BiGru,
+}
+
+#[test]
+fn burn_bigru_verifies() {
+    use alphaflops::CostModel;
+    let device = burn_cpu();
+    let model = BothWays {
+        gru: burn::nn::BiGruConfig::new(4, 3, true).init(&device),
+    };
+    if let Err(e) = verify(&model) {
+        panic!("{e}");
+    }
+    let cost = BothWays::cost();
+    assert_eq!(cost.params as usize, model.num_params());
+    let (y, _) = model
+        .gru
+        .forward(Tensor::<3>::zeros([2, 5, 4], &device), None);
+    assert_eq!(cost.output.dims(), &y.dims().map(|d| d as u64)[..]);
+}

@@ -74,7 +74,8 @@ pub(super) fn per_dim(values: &[u64], dims: usize, what: &str, min: u64) -> Resu
 pub(super) fn axis(dim: usize, dims: usize) -> &'static str {
     match (dims, dim) {
         (1, _) => "length",
-        (_, 0) => "height",
+        (3, 0) => "depth",
+        (3, 1) | (2, 0) => "height",
         _ => "width",
     }
 }
@@ -123,6 +124,7 @@ pub(super) fn window_out(
 pub(super) fn spatial_op_name(prefix: &str, dims: usize) -> &'static str {
     match (prefix, dims) {
         ("conv", 1) => "conv1d",
+        ("conv", 3) => "conv3d",
         ("conv", _) => "conv2d",
         ("max_pool", 1) => "max_pool1d",
         ("max_pool", _) => "max_pool2d",
@@ -137,10 +139,10 @@ pub(super) fn split_nc(
     input: &Shape,
     dims: usize,
 ) -> Result<(u64, u64, Vec<u64>), LayerError> {
-    let expected = if dims == 1 {
-        "[N, C, L]"
-    } else {
-        "[N, C, H, W]"
+    let expected = match dims {
+        1 => "[N, C, L]",
+        2 => "[N, C, H, W]",
+        _ => "[N, C, D, H, W]",
     };
     if input.rank() != dims + 2 {
         return Err(LayerError::Rank {

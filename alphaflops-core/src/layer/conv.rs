@@ -1,4 +1,4 @@
-//! Convolutions: `conv1d`, `conv2d`, `conv_transpose1d`, `conv_transpose2d` and
+//! Convolutions: `conv1d`, `conv2d`, `conv3d`, `conv_transpose1d`/`2d`/`3d` and
 //! `deform_conv2d` (burn-nn's `conv` module).
 
 use serde::{Deserialize, Serialize};
@@ -32,7 +32,7 @@ impl Padding {
     }
 }
 
-/// Convolution (1-d or 2-d by the length of `kernel`).
+/// Convolution (1-d, 2-d or 3-d by the length of `kernel`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Conv {
     pub in_channels: u64,
@@ -82,8 +82,8 @@ impl Conv {
     }
 }
 
-/// Transposed convolution, 1-d or 2-d by the length of `kernel` (PyTorch's `ConvTranspose1d`
-/// and `ConvTranspose2d`, symmetric padding).
+/// Transposed convolution, 1-d, 2-d or 3-d by the length of `kernel` (PyTorch's
+/// `ConvTranspose1d`/`2d`/`3d`, symmetric padding).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ConvTranspose {
     pub in_channels: u64,
@@ -150,9 +150,9 @@ fn params(
 
 pub(super) fn conv(c: &Conv, input: &Shape) -> Result<LayerEval, LayerError> {
     let dims = c.kernel.len();
-    if !(1..=2).contains(&dims) {
+    if !(1..=3).contains(&dims) {
         return Err(LayerError::Invalid(format!(
-            "a convolution kernel has 1 or 2 dimensions, got {dims}"
+            "a convolution kernel has 1, 2 or 3 dimensions, got {dims}"
         )));
     }
     let op = spatial_op_name("conv", dims);
@@ -231,7 +231,7 @@ pub(super) fn conv(c: &Conv, input: &Shape) -> Result<LayerEval, LayerError> {
         gemm,
         &[input.numel()?, n_out, params],
     )?;
-    // im2col: one column of c_in/groups · K1·K2 elements per output position and group.
+    // im2col: one column of c_in/groups · K elements per output position and group.
     // Left out (None) rather than failing the layer if it overflows.
     kernel.unfolded_elements = product(&[s, c.in_channels, kernel_area], "the unfolded input").ok();
     Ok(LayerEval {
@@ -243,15 +243,15 @@ pub(super) fn conv(c: &Conv, input: &Shape) -> Result<LayerEval, LayerError> {
 
 pub(super) fn conv_transpose(c: &ConvTranspose, input: &Shape) -> Result<LayerEval, LayerError> {
     let dims = c.kernel.len();
-    if !(1..=2).contains(&dims) {
+    if !(1..=3).contains(&dims) {
         return Err(LayerError::Invalid(format!(
-            "a transposed convolution kernel has 1 or 2 dimensions, got {dims}"
+            "a transposed convolution kernel has 1, 2 or 3 dimensions, got {dims}"
         )));
     }
-    let op = if dims == 1 {
-        "conv_transpose1d"
-    } else {
-        "conv_transpose2d"
+    let op = match dims {
+        1 => "conv_transpose1d",
+        2 => "conv_transpose2d",
+        _ => "conv_transpose3d",
     };
     check_channels_groups(c.in_channels, c.out_channels, c.groups)?;
     per_dim(&c.kernel, dims, "kernel_size", 1)?;
@@ -295,10 +295,10 @@ pub(super) fn conv_transpose(c: &ConvTranspose, input: &Shape) -> Result<LayerEv
     let cout_per_group = c.out_channels / c.groups;
     let params = params(c.in_channels, c.out_channels, c.groups, kernel_area, c.bias)?;
     let n_in = input.numel()?;
-    // Every input element scatters into a K1·K2 window of every output channel of its group.
+    // Every input element scatters into a K window of every output channel of its group.
     let macs = product(&[n_in, cout_per_group, kernel_area], "the MAC count")?;
     let s = product(&[n, product(&out_spatial, "the output size")?], "S")?;
-    // Scattered as a GEMM over input positions: each writes c_out/groups · K1·K2 values.
+    // Scattered as a GEMM over input positions: each writes c_out/groups · K values.
     let gemm = Gemm {
         batch: c.groups,
         m: n_in / c.in_channels,

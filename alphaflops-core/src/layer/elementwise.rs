@@ -1,9 +1,9 @@
-//! Element-wise layers: the activations, `softmax`, the residual `add` and `mul`. Dropout, the
-//! identity at inference, launches nothing.
+//! Element-wise layers: the activations (`prelu` and `glu` among them), `softmax`, the
+//! residual `add` and `mul`. Dropout, the identity at inference, launches nothing.
 
 use serde::{Deserialize, Serialize};
 
-use super::common::elementwise_kernel;
+use super::common::{elementwise_kernel, nonzero};
 use super::{Layer, LayerError, LayerEval};
 use crate::kernel::Elementwise;
 use crate::shape::{Shape, product};
@@ -36,6 +36,8 @@ pub enum Activation {
     ThresholdedRelu,
     RRelu,
     Shrink,
+    /// candle's `Relu2`: the relu squared.
+    Relu2,
 }
 
 impl Activation {
@@ -83,6 +85,8 @@ impl Activation {
             Activation::RRelu => 2,
             // burn's `shrink`: abs, sign, multiply (sign·bias), subtract, compare, mask fill
             Activation::Shrink => 6,
+            // relu's compare and a multiply
+            Activation::Relu2 => 2,
         }
     }
     /// The kind's key: `relu`, `leaky_relu`, …
@@ -171,5 +175,58 @@ fn binary(op: &str, input: &Shape, others: &[Shape]) -> Result<LayerEval, LayerE
         output: input.clone(),
         params: 0,
         kernels: vec![elementwise_kernel(Elementwise::Binary, flops, &[moved])?],
+    })
+}
+
+/// PyTorch's `PReLU` (burn's `PRelu`): the shape kept, `num_parameters` slopes, which are 1
+/// or the channels of dimension 1 (an input of rank 1 has one channel).
+pub(super) fn prelu(num_parameters: u64, input: &Shape) -> Result<LayerEval, LayerError> {
+    let n_in = input.numel()?;
+    nonzero(num_parameters, "num_parameters")?;
+    let channels = input.dims().get(1).copied().filter(|_| input.rank() >= 2);
+    if num_parameters != 1 && channels != Some(num_parameters) {
+        return Err(LayerError::Mismatch {
+            op: "prelu",
+            what: "channels",
+            expected: num_parameters,
+            actual: channels.unwrap_or(1),
+            got: input.clone(),
+        });
+    }
+    let flops = product(&[2, n_in], "the FLOP count")?;
+    Ok(LayerEval {
+        output: input.clone(),
+        params: num_parameters,
+        kernels: vec![elementwise_kernel(
+            Elementwise::Activation,
+            flops,
+            &[n_in, n_in, num_parameters],
+        )?],
+    })
+}
+
+/// PyTorch's `GLU` (burn's `GLU`): `dim` halved, each output `a · σ(b)`.
+pub(super) fn glu(dim: i64, input: &Shape) -> Result<LayerEval, LayerError> {
+    let n_in = input.numel()?;
+    let axis = input.axis(dim)?;
+    let size = input.dims()[axis];
+    if !size.is_multiple_of(2) {
+        return Err(LayerError::Invalid(format!(
+            "glu halves dimension {dim}, but the input {input} has an odd {size} there"
+        )));
+    }
+    let mut out = input.dims().to_vec();
+    out[axis] = size / 2;
+    let out = Shape(out);
+    let n_out = out.numel()?;
+    let flops = product(&[5, n_out], "the FLOP count")?;
+    Ok(LayerEval {
+        output: out,
+        params: 0,
+        kernels: vec![elementwise_kernel(
+            Elementwise::Activation,
+            flops,
+            &[n_in, n_out],
+        )?],
     })
 }

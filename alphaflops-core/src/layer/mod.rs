@@ -2,9 +2,10 @@
 //!
 //! # Counting convention
 //! - `macs`: multiply-accumulates of the linear-algebra part (convolutions, dense layers and
-//!   attention's matmuls). A convolution costs `N·C_out·H_out·W_out·(C_in/groups)·K1·K2` MACs;
-//!   a deformable one as much, plus 19 FLOPs (20 with a mask) for each bilinear sample,
-//!   `N·C_in·K1·K2·H_out·W_out` of them.
+//!   attention's matmuls). A convolution costs `N·C_out·H_out·W_out·(C_in/groups)·K1·K2` MACs
+//!   (a 3-d one `N·C_out·D_out·H_out·W_out·(C_in/groups)·K1·K2·K3`); a deformable one as
+//!   much, plus 19 FLOPs (20 with a mask) for each bilinear sample, `N·C_in·K1·K2·H_out·W_out`
+//!   of them.
 //! - `flops`: `2·macs` plus the element-wise work listed below. Bias additions are not
 //!   counted (they fuse into the accumulator, as in the paper's reference code).
 //! - `params`: trainable parameters (weights, biases, norm affines, embeddings); running
@@ -13,7 +14,7 @@
 //! | op | FLOPs per output element (MACs = 0) |
 //! |---|---|
 //! | relu, threshold, thresholded_relu | 1 |
-//! | relu6, leaky_relu, rrelu, hardtanh, hard_shrink | 2 |
+//! | relu6, leaky_relu, rrelu, hardtanh, hard_shrink, relu2 | 2 |
 //! | softsign | 3 |
 //! | sigmoid, elu, hard_sigmoid, soft_shrink | 4 |
 //! | tanh, silu, softmax, selu, hard_swish, softplus, log_sigmoid | 5 |
@@ -35,9 +36,18 @@
 //! | pairwise distance, per element of the difference (and per output) | p = 0: 5; p = 1 or ±∞: 4; p = 2 or even: 4 (+1); other p: 5 (+1) |
 //! | swiglu | 5 (SiLU) + 1 (product) per output element, besides its two projections |
 //! | sum over dims, per input element | 1 (mean: +1 per output element) |
+//! | prelu | 2 (a compare and a multiply, as leaky_relu) |
+//! | glu | 5 per output element: a sigmoid (4) of one half and its product with the other |
+//!
+//! `lstm`, `bilstm` and `gru` count every time step: each gate's two dense transforms, then
+//! per hidden unit the gates' sums, sigmoids (4) and tanhs (5) and the state update (LSTM
+//! 30 FLOPs, 27 with coupled gates; GRU 22; a clip 2 more). `position_wise_feed_forward` and
+//! `transformer_encoder` are the layers burn composes them of, counted as above.
 //!
 //! An activation's count is its elementary operations, each one FLOP (exp, log and divide
-//! included); its keys (slopes, thresholds) do not change it.
+//! included); its keys (slopes, thresholds) do not change it. candle-nn's `Activation`
+//! variants are the kinds of their names in snake case; `new_gelu` and `gelu_pytorch_tanh`
+//! (GELU's tanh approximation) count as `gelu`, `swish` as `silu`.
 //!
 //! Dropout and gaussian noise (at inference), identity, flatten, transpose and select cost
 //! nothing and launch nothing; concat, the pixel shuffles and unfold4d copy their input and
@@ -61,8 +71,10 @@ mod linear;
 mod norm;
 mod op;
 mod pool;
+mod recurrent;
 mod reshape;
 mod tensor;
+mod transformer;
 
 use serde::{Deserialize, Serialize};
 
@@ -75,7 +87,9 @@ pub(crate) use experts::experts;
 pub use interpolate::{InterpolateMode, Resize};
 pub use op::{Key, KeyType, Op};
 pub use pool::{Pool, PoolKind};
+pub use recurrent::{Cell, Recurrent};
 pub use tensor::Custom;
+pub use transformer::Transformer;
 
 /// Why a layer cannot take its input.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
@@ -106,7 +120,7 @@ pub enum LayerError {
         "the kernel spans {extent} along the {axis} (dilation·(kernel − 1) + 1) but the padded input is only {padded}"
     )]
     KernelTooLarge {
-        /// "height", "width" or "length".
+        /// "depth", "height", "width" or "length".
         axis: &'static str,
         extent: u64,
         padded: u64,
@@ -138,9 +152,9 @@ pub enum LayerError {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Layer {
-    /// `conv1d`/`conv2d`, input `[N, C, L]` or `[N, C, H, W]`.
+    /// `conv1d`/`conv2d`/`conv3d`, input `[N, C, L]`, `[N, C, H, W]` or `[N, C, D, H, W]`.
     Conv(Conv),
-    /// `conv_transpose1d`/`conv_transpose2d`, input `[N, C, L]` or `[N, C, H, W]`.
+    /// `conv_transpose1d`/`2d`/`3d`, input `[N, C, L]`, `[N, C, H, W]` or `[N, C, D, H, W]`.
     ConvTranspose(ConvTranspose),
     /// Dense layer on the last dimension, any number of leading dimensions. If the last
     /// dimension differs from `d_input` but everything after the batch dimension multiplies
@@ -153,7 +167,7 @@ pub enum Layer {
     },
     /// `max_pool1d`/`max_pool2d`/`avg_pool1d`/`avg_pool2d`.
     Pool(Pool),
-    /// `adaptive_avg_pool2d` (or 1d) to a fixed output size.
+    /// `adaptive_avg_pool1d`/`2d`/`3d` to a fixed output size.
     AdaptiveAvgPool {
         output: Vec<u64>,
     },
@@ -338,6 +352,29 @@ pub enum Layer {
     Matmul,
     /// An op priced by the counts its annotation gives (see [`Custom`]).
     Custom(Custom),
+    /// burn's `PRelu`: a leaky relu with a learned slope, one for every channel (dimension 1)
+    /// or one for all.
+    PRelu {
+        num_parameters: u64,
+    },
+    /// burn's `GLU`: the input split in halves along `dim`, the first times the sigmoid of
+    /// the second.
+    Glu {
+        dim: i64,
+    },
+    /// `lstm`, `bilstm` and `gru` on `[batch, seq, d_input]`, every time step priced.
+    Recurrent(Recurrent),
+    /// burn's `PositionWiseFeedForward` on `[…, d_model]`; `activation: None` is `Identity`.
+    PositionWiseFeedForward {
+        d_model: u64,
+        d_ff: u64,
+        activation: Option<Activation>,
+    },
+    /// burn's `TransformerEncoder` on `[batch, seq, d_model]`.
+    TransformerEncoder(Transformer),
+    /// burn's `TransformerDecoder` on the target `[batch, seq, d_model]`, with the memory it
+    /// attends to as its second input.
+    TransformerDecoder(Transformer),
 }
 
 /// What a layer does to a given input.
@@ -430,6 +467,7 @@ impl Layer {
                 | Layer::CosineSimilarity { .. }
                 | Layer::PairwiseDistance { .. }
                 | Layer::DeformConv2d(_)
+                | Layer::TransformerDecoder(_)
         );
         if !takes_others && !others.is_empty() {
             return Err(LayerError::Invalid(format!(
@@ -579,6 +617,16 @@ impl Layer {
             }
             Layer::Matmul => tensor::matmul(input, others),
             Layer::Custom(c) => tensor::custom(c, input),
+            Layer::PRelu { num_parameters } => elementwise::prelu(*num_parameters, input),
+            Layer::Glu { dim } => elementwise::glu(*dim, input),
+            Layer::Recurrent(r) => recurrent::recurrent(r, input),
+            Layer::PositionWiseFeedForward {
+                d_model,
+                d_ff,
+                activation,
+            } => transformer::position_wise_feed_forward(*d_model, *d_ff, *activation, input),
+            Layer::TransformerEncoder(t) => transformer::transformer_encoder(t, input),
+            Layer::TransformerDecoder(t) => transformer::transformer_decoder(t, input, others),
         };
         eval.and_then(LayerEval::checked)
     }

@@ -81,6 +81,19 @@ pub enum Op {
     Sum,
     Matmul,
     Custom,
+    Conv3d,
+    ConvTranspose3d,
+    AdaptiveAvgPool3d,
+    Prelu,
+    Glu,
+    Lstm,
+    BiLstm,
+    Gru,
+    PositionWiseFeedForward,
+    TransformerEncoder,
+    Relu2,
+    TransformerDecoder,
+    BiGru,
 }
 
 /// What a key of a kind takes, as the attribute reads it.
@@ -362,9 +375,86 @@ const CUSTOM: &[Key] = &[
     optional("elements", Uint, "0"),
     optional("output", Shape, "the input's shape"),
 ];
+/// burn's `PReluConfig`; the initial slope does not change the cost.
+const PRELU: &[Key] = &[
+    optional("num_parameters", Positive, "1"),
+    optional("alpha", Number, "0.25"),
+];
+/// burn's `GLU::new(dim)`; PyTorch's default is the last dimension.
+const GLU: &[Key] = &[optional("dim", Int, "-1")];
+/// burn's `LstmConfig` and `BiLstmConfig`; `clip` (an `Option`) takes the bound itself, and
+/// `reverse` runs the same steps backwards.
+const LSTM: &[Key] = &[
+    required("d_input", Positive),
+    required("d_hidden", Positive),
+    optional("bias", Bool, "true"),
+    optional("batch_first", Bool, "true"),
+    optional("reverse", Bool, "false"),
+    optional("clip", Number, "None"),
+    optional("input_forget", Bool, "false"),
+];
+/// burn's `BiLstmConfig`: `LstmConfig`'s keys but `reverse`.
+const BILSTM: &[Key] = &[
+    required("d_input", Positive),
+    required("d_hidden", Positive),
+    optional("bias", Bool, "true"),
+    optional("batch_first", Bool, "true"),
+    optional("clip", Number, "None"),
+    optional("input_forget", Bool, "false"),
+];
+/// burn's `PositionWiseFeedForwardConfig`; the activation is `ActivationConfig`'s variant.
+const PWFF: &[Key] = &[
+    required("d_model", Positive),
+    required("d_ff", Positive),
+    optional("dropout", Probability, "0.1"),
+    optional("activation", Variant, "\"gelu\""),
+];
+/// burn's `TransformerEncoderConfig`; dropout, where the norms sit, the quiet softmax and the
+/// norms' epsilon do not change the cost.
+const TRANSFORMER_ENCODER: &[Key] = &[
+    required("d_model", Positive),
+    required("d_ff", Positive),
+    required("n_heads", Positive),
+    required("n_layers", Positive),
+    optional("dropout", Probability, "0.1"),
+    optional("norm_first", Bool, "false"),
+    optional("quiet_softmax", Bool, "false"),
+    optional("activation", Variant, "\"gelu\""),
+    optional("layer_norm_eps", Number, "1e-5"),
+];
+/// burn's `BiGruConfig`: `GruConfig`'s keys and `batch_first`.
+const BIGRU: &[Key] = &[
+    required("d_input", Positive),
+    required("d_hidden", Positive),
+    optional("bias", Bool, "true"),
+    optional("reset_after", Bool, "true"),
+    optional("batch_first", Bool, "true"),
+    optional("clip", Number, "None"),
+];
+/// burn's `TransformerDecoderConfig`, the encoder's keys; `with` is the memory it attends to.
+const TRANSFORMER_DECODER: &[Key] = &[
+    required("d_model", Positive),
+    required("d_ff", Positive),
+    required("n_heads", Positive),
+    required("n_layers", Positive),
+    optional("dropout", Probability, "0.1"),
+    optional("norm_first", Bool, "false"),
+    optional("quiet_softmax", Bool, "false"),
+    optional("activation", Variant, "\"gelu\""),
+    optional("layer_norm_eps", Number, "1e-5"),
+    required("with", Fields),
+];
+/// burn's `GruConfig`; `reset_after` moves the reset product without changing its cost.
+const GRU: &[Key] = &[
+    required("d_input", Positive),
+    required("d_hidden", Positive),
+    optional("bias", Bool, "true"),
+    optional("reset_after", Bool, "true"),
+    optional("clip", Number, "None"),
+];
 
 impl Op {
-    pub const ALL: [Op; 73] = [
+    pub const ALL: [Op; 86] = [
         Op::Conv1d,
         Op::Conv2d,
         Op::ConvTranspose1d,
@@ -438,6 +528,19 @@ impl Op {
         Op::Sum,
         Op::Matmul,
         Op::Custom,
+        Op::Conv3d,
+        Op::ConvTranspose3d,
+        Op::AdaptiveAvgPool3d,
+        Op::Prelu,
+        Op::Glu,
+        Op::Lstm,
+        Op::BiLstm,
+        Op::Gru,
+        Op::PositionWiseFeedForward,
+        Op::TransformerEncoder,
+        Op::Relu2,
+        Op::TransformerDecoder,
+        Op::BiGru,
     ];
 
     /// The attribute key and the name in reports: `conv2d`, `linear`, …
@@ -516,7 +619,36 @@ impl Op {
             Op::Sum => "sum",
             Op::Matmul => "matmul",
             Op::Custom => "custom",
+            Op::Conv3d => "conv3d",
+            Op::ConvTranspose3d => "conv_transpose3d",
+            Op::AdaptiveAvgPool3d => "adaptive_avg_pool3d",
+            Op::Prelu => "prelu",
+            Op::Glu => "glu",
+            Op::Lstm => "lstm",
+            Op::BiLstm => "bilstm",
+            Op::Gru => "gru",
+            Op::PositionWiseFeedForward => "position_wise_feed_forward",
+            Op::TransformerEncoder => "transformer_encoder",
+            Op::Relu2 => "relu2",
+            Op::TransformerDecoder => "transformer_decoder",
+            Op::BiGru => "bigru",
         }
+    }
+
+    /// Other names the attribute takes for the kind: candle-nn's `Activation` variants, in
+    /// snake case, that compute its function (`new_gelu` and `gelu_pytorch_tanh` GELU's
+    /// tanh approximation).
+    pub fn aliases(self) -> &'static [&'static str] {
+        match self {
+            Op::Gelu => &["new_gelu", "gelu_pytorch_tanh"],
+            Op::Silu => &["swish"],
+            _ => &[],
+        }
+    }
+
+    /// The kind a name in the attribute stands for: its key or one of its aliases.
+    pub fn from_name(name: &str) -> Option<Op> {
+        Op::from_key(name).or_else(|| Op::ALL.into_iter().find(|op| op.aliases().contains(&name)))
     }
 
     pub fn from_key(key: &str) -> Option<Op> {
@@ -586,6 +718,19 @@ impl Op {
             Op::Mean | Op::Sum => REDUCE,
             Op::Matmul => MATMUL,
             Op::Custom => CUSTOM,
+            Op::Conv3d => CONV,
+            Op::ConvTranspose3d => CONV_TRANSPOSE,
+            Op::AdaptiveAvgPool3d => ADAPTIVE_POOL,
+            Op::Prelu => PRELU,
+            Op::Glu => GLU,
+            Op::Lstm => LSTM,
+            Op::BiLstm => BILSTM,
+            Op::Gru => GRU,
+            Op::PositionWiseFeedForward => PWFF,
+            Op::TransformerEncoder => TRANSFORMER_ENCODER,
+            Op::Relu2 => &[],
+            Op::TransformerDecoder => TRANSFORMER_DECODER,
+            Op::BiGru => BIGRU,
         }
     }
 
@@ -606,6 +751,7 @@ impl Op {
             | Op::Interpolate2d
             | Op::Unfold4d => Some(2),
             Op::Fold4d | Op::DeformConv2d => Some(2),
+            Op::Conv3d | Op::ConvTranspose3d | Op::AdaptiveAvgPool3d => Some(3),
             _ => None,
         }
     }
@@ -671,6 +817,18 @@ impl Op {
             Op::CosineSimilarity => &["CosineSimilarity"],
             Op::PairwiseDistance => &["PairwiseDistance"],
             Op::DeformConv2d => &["DeformConv2d"],
+            Op::Conv3d => &["Conv3d"],
+            Op::ConvTranspose3d => &["ConvTranspose3d"],
+            Op::AdaptiveAvgPool3d => &["AdaptiveAvgPool3d"],
+            Op::Prelu => &["PRelu"],
+            Op::Glu => &["GLU"],
+            Op::Lstm => &["Lstm"],
+            Op::BiLstm => &["BiLstm"],
+            Op::Gru => &["Gru"],
+            Op::PositionWiseFeedForward => &["PositionWiseFeedForward"],
+            Op::TransformerEncoder => &["TransformerEncoder"],
+            Op::TransformerDecoder => &["TransformerDecoder"],
+            Op::BiGru => &["BiGru"],
             _ => &[],
         }
     }
@@ -689,6 +847,21 @@ impl Op {
             Op::Dropout => &["Dropout"],
             Op::Embedding => &["Embedding"],
             Op::RmsNorm => &["RmsNorm"],
+            Op::Prelu => &["PReLU"],
+            Op::Lstm => &["LSTM"],
+            Op::Gru => &["GRU"],
+            // candle's `Activation` enum, one variant per kind (annotated by its name).
+            Op::Gelu
+            | Op::Relu
+            | Op::Relu2
+            | Op::Relu6
+            | Op::Silu
+            | Op::Sigmoid
+            | Op::HardSigmoid
+            | Op::Mish
+            | Op::HardSwish
+            | Op::Elu
+            | Op::LeakyRelu => &["Activation"],
             _ => &[],
         }
     }
@@ -758,6 +931,7 @@ impl Op {
             Op::Identity => return Some(Layer::Identity),
             Op::Shrink => Activation::Shrink,
             Op::GaussianNoise => return Some(Layer::GaussianNoise),
+            Op::Relu2 => Activation::Relu2,
             _ => return None,
         };
         Some(Layer::Activation(activation))
@@ -776,6 +950,7 @@ impl Op {
             Op::BatchNorm => Some("num_features"),
             Op::GroupNorm | Op::InstanceNorm => Some("num_channels"),
             Op::LayerNorm | Op::RmsNorm => Some("d_model"),
+            Op::Prelu => Some("num_parameters"),
             _ => None,
         }
     }
@@ -789,6 +964,12 @@ impl Op {
             Op::MultiHeadAttention | Op::CrossAttention => name.ends_with(".weight"),
             // `linear_inner.weight`, `linear_outer.weight`.
             Op::Swiglu => name.ends_with(".weight"),
+            // Each gate's `input_transform.weight` and `hidden_transform.weight`.
+            Op::Lstm | Op::BiLstm | Op::Gru | Op::BiGru => name.ends_with(".weight"),
+            // The projections' and linears' weights (the norms' are vectors, left as they are).
+            Op::PositionWiseFeedForward | Op::TransformerEncoder | Op::TransformerDecoder => {
+                name.ends_with(".weight")
+            }
             _ => false,
         }
     }
@@ -798,19 +979,30 @@ impl Layer {
     /// The layer's kind; `None` for a nested block, which is no kind of its own.
     pub fn kind(&self) -> Option<Op> {
         let by_dims = |one: Op, two: Op, dims: usize| if dims == 1 { one } else { two };
+        let by_dims3 = |ops: [Op; 3], dims: usize| ops[dims.clamp(1, 3) - 1];
         Some(match self {
-            Layer::Conv(c) => by_dims(Op::Conv1d, Op::Conv2d, c.kernel.len()),
-            Layer::ConvTranspose(c) => {
-                by_dims(Op::ConvTranspose1d, Op::ConvTranspose2d, c.kernel.len())
-            }
+            Layer::Conv(c) => by_dims3([Op::Conv1d, Op::Conv2d, Op::Conv3d], c.kernel.len()),
+            Layer::ConvTranspose(c) => by_dims3(
+                [
+                    Op::ConvTranspose1d,
+                    Op::ConvTranspose2d,
+                    Op::ConvTranspose3d,
+                ],
+                c.kernel.len(),
+            ),
             Layer::Linear { .. } => Op::Linear,
             Layer::Pool(p) => match p.kind {
                 super::PoolKind::Max => by_dims(Op::MaxPool1d, Op::MaxPool2d, p.kernel.len()),
                 super::PoolKind::Avg => by_dims(Op::AvgPool1d, Op::AvgPool2d, p.kernel.len()),
             },
-            Layer::AdaptiveAvgPool { output } => {
-                by_dims(Op::AdaptiveAvgPool1d, Op::AdaptiveAvgPool2d, output.len())
-            }
+            Layer::AdaptiveAvgPool { output } => by_dims3(
+                [
+                    Op::AdaptiveAvgPool1d,
+                    Op::AdaptiveAvgPool2d,
+                    Op::AdaptiveAvgPool3d,
+                ],
+                output.len(),
+            ),
             Layer::Interpolate { resize, .. } => {
                 let dims = match resize {
                     super::Resize::Size(s) => s.len(),
@@ -848,6 +1040,7 @@ impl Layer {
                 Activation::ThresholdedRelu => Op::ThresholdedRelu,
                 Activation::RRelu => Op::RRelu,
                 Activation::Shrink => Op::Shrink,
+                Activation::Relu2 => Op::Relu2,
             },
             Layer::Softmax { .. } => Op::Softmax,
             Layer::Dropout => Op::Dropout,
@@ -884,6 +1077,17 @@ impl Layer {
             Layer::Sum { .. } => Op::Sum,
             Layer::Matmul => Op::Matmul,
             Layer::Custom(_) => Op::Custom,
+            Layer::PRelu { .. } => Op::Prelu,
+            Layer::Glu { .. } => Op::Glu,
+            Layer::Recurrent(r) => match (r.cell, r.bidirectional) {
+                (super::Cell::Lstm, false) => Op::Lstm,
+                (super::Cell::Lstm, true) => Op::BiLstm,
+                (super::Cell::Gru, false) => Op::Gru,
+                (super::Cell::Gru, true) => Op::BiGru,
+            },
+            Layer::PositionWiseFeedForward { .. } => Op::PositionWiseFeedForward,
+            Layer::TransformerEncoder(_) => Op::TransformerEncoder,
+            Layer::TransformerDecoder(_) => Op::TransformerDecoder,
         })
     }
 }
@@ -904,6 +1108,39 @@ mod tests {
             assert_eq!(unique.len(), names.len(), "{}: {names:?}", op.key());
         }
         assert_eq!(Op::from_key("module"), None);
+    }
+
+    /// Every variant of candle-nn 0.11.1's `Activation` but `Swiglu` names a kind in snake
+    /// case, and no alias is another kind's key.
+    #[test]
+    fn candle_activation_variants_name_kinds() {
+        let variants = [
+            "gelu",
+            "new_gelu",
+            "relu",
+            "relu2",
+            "relu6",
+            "silu",
+            "sigmoid",
+            "hard_sigmoid",
+            "swish",
+            "mish",
+            "hard_swish",
+            "elu",
+            "leaky_relu",
+            "gelu_pytorch_tanh",
+        ];
+        for name in variants {
+            let op = Op::from_name(name).unwrap_or_else(|| panic!("{name}"));
+            assert!(op.candle_types().contains(&"Activation"), "{name}");
+            assert!(op.parameter_free_layer().is_some(), "{name}");
+        }
+        for op in Op::ALL {
+            for alias in op.aliases() {
+                assert_eq!(Op::from_key(alias), None, "{alias}");
+                assert_eq!(Op::from_name(alias), Some(op), "{alias}");
+            }
+        }
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! Pooling: `max_pool1d`/`2d`, `avg_pool1d`/`2d` and `adaptive_avg_pool1d`/`2d`.
+//! Pooling: `max_pool1d`/`2d`, `avg_pool1d`/`2d` and `adaptive_avg_pool1d`/`2d`/`3d`.
 
 use serde::{Deserialize, Serialize};
 
@@ -106,13 +106,13 @@ pub(super) fn pool(p: &Pool, input: &Shape) -> Result<LayerEval, LayerError> {
     })
 }
 
-/// `adaptive_avg_pool1d`/`2d` to a fixed output size: each output averages its window.
+/// `adaptive_avg_pool1d`/`2d`/`3d` to a fixed output size: each output averages its window.
 pub(super) fn adaptive_avg_pool(output: &[u64], input: &Shape) -> Result<LayerEval, LayerError> {
     let n_in = input.numel()?;
     let dims = output.len();
-    if !(1..=2).contains(&dims) {
+    if !(1..=3).contains(&dims) {
         return Err(LayerError::Invalid(
-            "adaptive pooling takes 1 or 2 output sizes".into(),
+            "adaptive pooling takes 1, 2 or 3 output sizes".into(),
         ));
     }
     per_dim(output, dims, "output size", 1)?;

@@ -319,7 +319,7 @@ fn field_layer(cx: &Ctxt, f: &Field, attr: Range, items: Vec<Item>, env: Env) ->
             }
             (THEN, _) => cx.error(item.range, "`then` lists layers: write `then(relu)` or `then(add(with = \"input\"), relu)`"),
             // conv2d(...), relu or module
-            // conv3d(...), skp: no layer kind (a typo, not a second layer)
+            // conv4d(...), skp: no layer kind (a typo, not a second layer)
             (_, Body::List(_) | Body::Flag) if !is_kind(&key) && key != MODULE => {
                 unknown_kind(cx, item.key.span(), &key);
             }

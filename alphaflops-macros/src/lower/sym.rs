@@ -90,3 +90,17 @@ pub const ELEMENTS: &str = "elements";
 pub const OUTPUT: &str = "output";
 /// Refused by `custom`: bytes depend on the dtype a profile prices at; `elements` do not.
 pub const BYTES: &str = "bytes";
+pub const NUM_PARAMETERS: &str = "num_parameters";
+pub const ALPHA: &str = "alpha";
+pub const D_HIDDEN: &str = "d_hidden";
+pub const BATCH_FIRST: &str = "batch_first";
+pub const REVERSE: &str = "reverse";
+pub const CLIP: &str = "clip";
+pub const INPUT_FORGET: &str = "input_forget";
+pub const RESET_AFTER: &str = "reset_after";
+pub const D_FF: &str = "d_ff";
+pub const N_LAYERS: &str = "n_layers";
+pub const NORM_FIRST: &str = "norm_first";
+pub const QUIET_SOFTMAX: &str = "quiet_softmax";
+pub const ACTIVATION: &str = "activation";
+pub const LAYER_NORM_EPS: &str = "layer_norm_eps";

@@ -6,7 +6,7 @@ pub struct Linear;
 
 #[cost_budget(input = [1, 1, 28, 28])]
 pub struct Net {
-    #[layer(conv3d(channels = [1, 6], kernel_size = 5))]
+    #[layer(conv4d(channels = [1, 6], kernel_size = 5))]
     conv: Conv2d,
 }
 

@@ -5,7 +5,8 @@
 use alphaflops_core::layer::DeformConv;
 use alphaflops_core::{Conv, Layer, Padding};
 
-use super::{channels, checked, conv_padding, optional, required, with};
+use super::conv::{channels, conv_padding};
+use super::{checked, optional, required, with};
 use crate::attr::{self, Value};
 use crate::ctxt::Ctxt;
 use crate::keys::Keys;

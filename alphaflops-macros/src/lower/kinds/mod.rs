@@ -1,8 +1,15 @@
 //! A layer kind and its keys: `conv2d(channels = [3, 64], kernel_size = 3)` → a core
-//! [`Layer`]. Each kind reads its keys through [`Keys`], which reports the rest.
+//! [`Layer`]. Each kind reads its keys through [`Keys`], which reports the rest; the
+//! families with keys of their own are read in their own files, as core's `layer/` is.
 
-use alphaflops_core::layer::{InterpolateMode, Key, KeyType, Resize};
-use alphaflops_core::{Attention, Conv, ConvTranspose, Layer, Op, Padding, Pool, PoolKind};
+mod attention;
+mod conv;
+mod interpolate;
+mod read;
+mod recurrent;
+mod transformer;
+
+use alphaflops_core::{Layer, Op, Pool, PoolKind};
 use proc_macro2::Span;
 
 use super::sym::*;
@@ -10,12 +17,15 @@ use super::{Ref, reference};
 use crate::attr::{self, Body, Item, Value, ValueKind};
 use crate::ctxt::Ctxt;
 use crate::keys::{self, Keys};
+use attention::attention;
+use read::{catalog_key, required_positive};
+pub(crate) use read::{checked, optional, required};
 
 mod burn_ops;
 
-/// Whether `key` names a layer kind of the catalog.
+/// Whether `key` names a layer kind of the catalog, by its key or an alias.
 pub(super) fn is_kind(key: &str) -> bool {
-    Op::from_key(key).is_some()
+    Op::from_name(key).is_some()
 }
 
 /// A value reader: the context, the key (for messages) and the value.
@@ -37,7 +47,7 @@ pub(super) fn kind_layer(cx: &Ctxt, kind: &Item) -> Option<(Layer, Vec<Ref>)> {
         );
         return None;
     }
-    let Some(kind_op) = Op::from_key(&op) else {
+    let Some(kind_op) = Op::from_name(&op) else {
         unknown_kind(cx, kind.key.span(), &op);
         return None;
     };
@@ -75,6 +85,13 @@ pub(super) fn kind_layer(cx: &Ctxt, kind: &Item) -> Option<(Layer, Vec<Ref>)> {
         Op::DeformConv2d => burn_ops::deform_conv2d(keys),
         // reshape(...), mean(...), sum(...), matmul(with = ...), custom(...)
         op if super::tensor::reads(op) => super::tensor::kind(keys, op),
+        // transformer_decoder(d_model = 512, d_ff = 2048, n_heads = 8, n_layers = 6, with = "memory")
+        Op::TransformerDecoder => {
+            let decoder = transformer::decoder(&mut keys);
+            let with = with(&mut keys);
+            keys.finish();
+            Some((decoder?, with?))
+        }
         _ => layer(keys, kind_op).map(|l| (l, Vec::new())),
     }
 }
@@ -98,243 +115,6 @@ pub(super) fn with(keys: &mut Keys) -> Option<Vec<Ref>> {
     }
 }
 
-/// The heads of an attention of `d_model` features, read in the catalog's order: `n_heads`,
-/// `n_heads_kv` (default `n_heads`), `d_head` (default `d_model / n_heads`), `causal` (for
-/// self-attention, `self_attention`), `bias` and `dropout`. Without the grouped-query or
-/// causal keys it is the plain multi-head layer.
-fn attention(keys: &mut Keys, d_model: Option<u64>, self_attention: bool) -> Option<Layer> {
-    let extended = [N_HEADS_KV, D_HEAD, CAUSAL]
-        .into_iter()
-        .any(|k| keys.written(k))
-        || !self_attention;
-    let h = required_positive(keys, N_HEADS, "n_heads = 12");
-    let kv = keys
-        .value(N_HEADS_KV)
-        .map(|v| attr::positive(keys.cx(), N_HEADS_KV, &v));
-    let d_head = keys
-        .value(D_HEAD)
-        .map(|v| attr::positive(keys.cx(), D_HEAD, &v));
-    let causal = if self_attention {
-        optional(keys, CAUSAL, false, attr::boolean)
-    } else {
-        Some(false)
-    };
-    let bias = optional(keys, BIAS, true, attr::boolean);
-    checked(keys, DROPOUT, attr::probability);
-    let (d, h, bias) = (d_model?, h?, bias?);
-    if !extended {
-        // The plain form stays the layer it always was (the same numbers either way).
-        return Some(Layer::MultiHeadAttention {
-            d_model: d,
-            n_heads: h,
-            bias,
-        });
-    }
-    let d_head = match d_head {
-        Some(d_head) => d_head?,
-        None if d.is_multiple_of(h) => d / h,
-        None => {
-            keys.cx().error(
-                keys.owner(),
-                format!("n_heads = {h} does not divide d_model = {d}: give `d_head`, the width of one head"),
-            );
-            return None;
-        }
-    };
-    let attention = Attention::new(d, h)
-        .n_heads_kv(kv.unwrap_or(Some(h))?)
-        .d_head(d_head)
-        .causal(causal?)
-        .bias(bias);
-    Some(Layer::Attention(attention))
-}
-
-/// A required value, or a "missing" error with `example`.
-pub(super) fn required<T>(
-    keys: &mut Keys,
-    key: &'static str,
-    example: &str,
-    read: impl FnOnce(&Ctxt, &str, &Value) -> Option<T>,
-) -> Option<T> {
-    match keys.value(key) {
-        Some(v) => read(keys.cx(), key, &v),
-        None => {
-            keys.missing(key, example);
-            None
-        }
-    }
-}
-
-/// A required key whose value is a positive integer: `d_model = 768`.
-fn required_positive(keys: &mut Keys, key: &'static str, example: &str) -> Option<u64> {
-    required(keys, key, example, attr::positive)
-}
-
-/// An optional value, or `default` when absent.
-pub(super) fn optional<T>(
-    keys: &mut Keys,
-    key: &'static str,
-    default: T,
-    read: impl FnOnce(&Ctxt, &str, &Value) -> Option<T>,
-) -> Option<T> {
-    match keys.value(key) {
-        Some(v) => read(keys.cx(), key, &v),
-        None => Some(default),
-    }
-}
-
-/// A key accepted for fidelity to burn's config that does not change the cost: its value
-/// is checked, then dropped.
-fn checked<T>(keys: &mut Keys, key: &'static str, read: Read<T>) {
-    if let Some(v) = keys.value(key) {
-        read(keys.cx(), key, &v);
-    }
-}
-
-/// Reads a key by its type in the catalog; false when it is wrong or missing (reported).
-fn catalog_key(keys: &mut Keys, key: &Key) -> bool {
-    let read: Read<()> = match key.ty {
-        KeyType::Positive => |cx, k, v| attr::positive(cx, k, v).map(drop),
-        KeyType::Uint => |cx, k, v| attr::uint(cx, k, v).map(drop),
-        KeyType::Int => |cx, k, v| attr::int(cx, k, v).map(drop),
-        KeyType::Bool => |cx, k, v| attr::boolean(cx, k, v).map(drop),
-        KeyType::Probability => |cx, k, v| attr::probability(cx, k, v).map(drop),
-        // Numbers, and what no parameter-free kind takes.
-        _ => |cx, k, v| attr::number(cx, k, v).map(drop),
-    };
-    match key.default {
-        Some(_) => optional(keys, key.name, (), read).is_some(),
-        None => required(keys, key.name, &format!("{} = 1.0", key.name), read).is_some(),
-    }
-}
-
-/// `scale_factor = 2` or `[2, 1.5]`: positive factors, one per spatial dimension (burn's
-/// `f32`s).
-fn scale_factors(cx: &Ctxt, v: &Value, dims: usize) -> Option<Vec<f32>> {
-    let one = |v: &Value| -> Option<f32> {
-        let f = attr::number(cx, SCALE_FACTOR, v)?;
-        if f.is_finite() && f > 0.0 && f <= f64::from(f32::MAX) {
-            Some(f as f32)
-        } else {
-            cx.error(
-                v.range,
-                format!(
-                    "`scale_factor` values must be positive, found {f}{}",
-                    v.via()
-                ),
-            );
-            None
-        }
-    };
-    match &v.kind {
-        ValueKind::List(items) if items.len() == dims => items.iter().map(one).collect(),
-        ValueKind::List(items) => {
-            cx.error(
-                v.range,
-                format!("`scale_factor` takes {dims} values, found {}", items.len()),
-            );
-            None
-        }
-        _ => one(v).map(|f| vec![f; dims]),
-    }
-}
-
-/// `mode = "nearest"`: an [`InterpolateMode`] by its name in snake case.
-fn interpolate_mode(cx: &Ctxt, key: &str, v: &Value) -> Option<InterpolateMode> {
-    let name = attr::string(cx, key, v)?;
-    let mode = InterpolateMode::from_key(&name);
-    if mode.is_none() {
-        let names = InterpolateMode::ALL.map(InterpolateMode::key);
-        let head = format!("unknown {key} `{name}`");
-        cx.error(
-            v.range,
-            keys::unknown(head, &name, &names, "expected one of"),
-        );
-    }
-    mode
-}
-
-/// `groups = 1` and `bias = true`, shared by the convolutions.
-fn groups_and_bias(keys: &mut Keys) -> (Option<u64>, Option<bool>) {
-    let groups = optional(keys, GROUPS, 1, attr::positive);
-    let bias = optional(keys, BIAS, true, attr::boolean);
-    (groups, bias)
-}
-
-/// `channels = [in, out]`.
-fn channels(keys: &mut Keys) -> Option<(u64, u64)> {
-    required(keys, CHANNELS, "channels = [in, out]", |cx, key, v| {
-        attr::uints(cx, key, v, &[2], 1)
-    })
-    .map(|c| (c[0], c[1]))
-}
-
-/// `padding = [h, w]`, `[top, left, bottom, right]` (burn), `"same"` or `"valid"`; 1-d: `p`,
-/// `[left, right]`.
-fn conv_padding(cx: &Ctxt, v: &Value, dims: usize) -> Option<Padding> {
-    match &v.kind {
-        ValueKind::Str(s) if s == "same" => Some(Padding::Same),
-        ValueKind::Str(s) if s == "valid" => Some(Padding::Valid),
-        ValueKind::Str(s) => {
-            cx.error(
-                v.range,
-                format!("unknown padding `{s}`: use \"same\", \"valid\" or numbers"),
-            );
-            None
-        }
-        _ => {
-            let lens: &[usize] = if dims == 1 { &[1, 2] } else { &[2, 4] };
-            let p = attr::uints(cx, PADDING, v, lens, 0)?;
-            Some(match (dims, p.len()) {
-                (1, 1) => Padding::symmetric(&p),
-                (1, _) => Padding::Explicit(vec![(p[0], p[1])]),
-                (_, 2) => Padding::symmetric(&p),
-                // burn's [top, left, bottom, right]
-                _ => Padding::Explicit(vec![(p[0], p[2]), (p[1], p[3])]),
-            })
-        }
-    }
-}
-
-/// The keys every convolution takes.
-struct ConvKeys {
-    channels: (u64, u64),
-    kernel: Vec<u64>,
-    stride: Vec<u64>,
-    dilation: Vec<u64>,
-    groups: u64,
-    bias: bool,
-}
-
-/// Reads a convolution's keys in the catalog's order: `channels`, `kernel_size`, `stride`,
-/// then its padding keys (`padding`, and a transposed convolution's `padding_out`),
-/// then `dilation`, `groups`, `bias`. Every key is read, so every error is reported.
-fn conv_keys<P, Q>(
-    keys: &mut Keys,
-    dims: usize,
-    padding: impl FnOnce(&mut Keys) -> Option<P>,
-    extra_padding: impl FnOnce(&mut Keys) -> Option<Q>,
-) -> Option<(ConvKeys, P, Q)> {
-    let per_dim = move |cx: &Ctxt, key: &str, v: &Value| attr::uints(cx, key, v, &[dims], 1);
-    let ones = vec![1; dims];
-    let channels = channels(keys);
-    let kernel = required(keys, KERNEL_SIZE, "kernel_size = [3, 3]", per_dim);
-    let stride = optional(keys, STRIDE, ones.clone(), per_dim);
-    let padding = padding(keys);
-    let extra = extra_padding(keys);
-    let dilation = optional(keys, DILATION, ones, per_dim);
-    let (groups, bias) = groups_and_bias(keys);
-    let read = ConvKeys {
-        channels: channels?,
-        kernel: kernel?,
-        stride: stride?,
-        dilation: dilation?,
-        groups: groups?,
-        bias: bias?,
-    };
-    Some((read, padding?, extra?))
-}
-
 fn layer(mut keys: Keys, op: Op) -> Option<Layer> {
     let cx = keys.cx();
     let dims = op.spatial_dims().unwrap_or(2);
@@ -344,48 +124,9 @@ fn layer(mut keys: Keys, op: Op) -> Option<Layer> {
     let ones = vec![1; dims];
     let layer = match op {
         // conv2d(channels = [in, out], kernel_size = [kh, kw], stride, padding, dilation, groups, bias)
-        Op::Conv1d | Op::Conv2d => conv_keys(
-            &mut keys,
-            dims,
-            |keys| {
-                optional(keys, PADDING, Padding::Valid, |cx, _, v| {
-                    conv_padding(cx, v, dims)
-                })
-            },
-            |_| Some(()),
-        )
-        .map(|(c, padding, ())| {
-            Layer::Conv(Conv {
-                in_channels: c.channels.0,
-                out_channels: c.channels.1,
-                kernel: c.kernel,
-                stride: c.stride,
-                padding,
-                dilation: c.dilation,
-                groups: c.groups,
-                bias: c.bias,
-            })
-        }),
+        Op::Conv1d | Op::Conv2d => conv::conv(&mut keys, dims),
         // conv_transpose2d(channels = [in, out], kernel_size, stride, padding, padding_out, dilation, groups, bias)
-        Op::ConvTranspose1d | Op::ConvTranspose2d => conv_keys(
-            &mut keys,
-            dims,
-            |keys| optional(keys, PADDING, vec![0; dims], pads),
-            |keys| optional(keys, PADDING_OUT, vec![0; dims], pads),
-        )
-        .map(|(c, padding, output_padding)| {
-            Layer::ConvTranspose(ConvTranspose {
-                in_channels: c.channels.0,
-                out_channels: c.channels.1,
-                kernel: c.kernel,
-                stride: c.stride,
-                padding,
-                output_padding,
-                dilation: c.dilation,
-                groups: c.groups,
-                bias: c.bias,
-            })
-        }),
+        Op::ConvTranspose1d | Op::ConvTranspose2d => conv::conv_transpose(&mut keys, dims),
         // linear(d_input = 400, d_output = 120, bias = true)
         Op::Linear => {
             let d_input = required_positive(&mut keys, D_INPUT, "d_input = 400");
@@ -448,39 +189,7 @@ fn layer(mut keys: Keys, op: Op) -> Option<Layer> {
                 .map(|output| Layer::AdaptiveAvgPool { output })
         }
         // interpolate2d(output_size = [20, 20]), interpolate2d(scale_factor = 2, mode = "linear")
-        Op::Interpolate1d | Op::Interpolate2d => {
-            let size = keys
-                .value(OUTPUT_SIZE)
-                .map(|v| per_dim(cx, OUTPUT_SIZE, &v));
-            let scale = keys
-                .value(SCALE_FACTOR)
-                .map(|v| (scale_factors(cx, &v, dims), v.range));
-            let mode = optional(&mut keys, MODE, InterpolateMode::Nearest, interpolate_mode);
-            checked(&mut keys, ALIGN_CORNERS, attr::boolean);
-            let resize = match (size, scale) {
-                (Some(size), None) => size.map(Resize::Size),
-                (None, Some((scale, _))) => scale.map(Resize::Scale),
-                (Some(_), Some((_, range))) => {
-                    cx.error(
-                        range,
-                        "give either `output_size` or `scale_factor`, not both",
-                    );
-                    None
-                }
-                (None, None) => {
-                    let example = if dims == 1 {
-                        "output_size = 100` or `scale_factor = 2"
-                    } else {
-                        "output_size = [20, 20]` or `scale_factor = 2"
-                    };
-                    keys.missing(OUTPUT_SIZE, example);
-                    None
-                }
-            };
-            resize
-                .zip(mode)
-                .map(|(resize, mode)| Layer::Interpolate { resize, mode })
-        }
+        Op::Interpolate1d | Op::Interpolate2d => interpolate::interpolate(&mut keys, dims),
         // batch_norm(num_features = 64)
         Op::BatchNorm => required_positive(&mut keys, NUM_FEATURES, "num_features = 64")
             .map(|num_features| Layer::BatchNorm { num_features }),
@@ -677,7 +386,7 @@ fn layer(mut keys: Keys, op: Op) -> Option<Layer> {
             })()
         }
         // Read by `kind_layer`.
-        Op::Add | Op::Mul | Op::Concat | Op::CrossAttention => None,
+        Op::Add | Op::Mul | Op::Concat | Op::CrossAttention | Op::TransformerDecoder => None,
         // gaussian_noise(std = 0.1)
         Op::GaussianNoise => burn_ops::gaussian_noise(&mut keys),
         // fold4d(output_size = [8, 8], kernel_size = [3, 3], stride, dilation, padding)
@@ -686,12 +395,38 @@ fn layer(mut keys: Keys, op: Op) -> Option<Layer> {
         Op::CosineSimilarity | Op::PairwiseDistance | Op::DeformConv2d => None,
         // Read by `tensor`.
         Op::Reshape | Op::Mean | Op::Sum | Op::Matmul | Op::Custom => None,
+        // conv3d(channels = [in, out], kernel_size = [kd, kh, kw], stride, padding, dilation, groups, bias)
+        Op::Conv3d => conv::conv(&mut keys, dims),
+        // conv_transpose3d(channels = [in, out], kernel_size, stride, padding, padding_out, dilation, groups, bias)
+        Op::ConvTranspose3d => conv::conv_transpose(&mut keys, dims),
+        // adaptive_avg_pool3d(output_size = [1, 7, 7])
+        Op::AdaptiveAvgPool3d => {
+            required(&mut keys, OUTPUT_SIZE, "output_size = [1, 1, 1]", per_dim)
+                .map(|output| Layer::AdaptiveAvgPool { output })
+        }
+        // prelu(num_parameters = 64, alpha = 0.25)
+        Op::Prelu => {
+            let n = optional(&mut keys, NUM_PARAMETERS, 1, attr::positive);
+            // The initial slope does not change the cost.
+            checked(&mut keys, ALPHA, attr::number);
+            n.map(|num_parameters| Layer::PRelu { num_parameters })
+        }
+        // glu(dim = -1)
+        Op::Glu => optional(&mut keys, DIM, -1, attr::int).map(|dim| Layer::Glu { dim }),
+        // lstm(d_input = 64, d_hidden = 128, …), bilstm(…), gru(…), bigru(…)
+        Op::Lstm | Op::BiLstm | Op::Gru | Op::BiGru => recurrent::recurrent(&mut keys, op),
+        // position_wise_feed_forward(d_model = 512, d_ff = 2048, activation = "gelu")
+        Op::PositionWiseFeedForward => transformer::feed_forward(&mut keys),
+        // transformer_encoder(d_model = 512, d_ff = 2048, n_heads = 8, n_layers = 6)
+        Op::TransformerEncoder => transformer::encoder(&mut keys),
+        // relu2 (candle's `Activation::Relu2`; no keys)
+        Op::Relu2 => op.parameter_free_layer(),
     };
     keys.finish();
     layer
 }
 
-/// `conv3d(...)`, `sikp`: what #[layer] accepts, with the closest.
+/// `conv4d(...)`, `sikp`: what #[layer] accepts, with the closest.
 pub(super) fn unknown_kind(cx: &Ctxt, span: Span, kind: &str) {
     let mut accepted: Vec<&str> = Op::ALL.map(Op::key).to_vec();
     accepted.extend([MODULE, SKIP]);
