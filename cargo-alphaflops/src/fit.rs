@@ -523,12 +523,28 @@ pub fn check_rows(rows: &[Row], form: Form, floor: bool, base: &Profile) -> Resu
 
 /// Fits a model form to rows; `base` gives device, name and class boundaries. `--model auto`
 /// fits each candidate form and keeps the one that cross-validates best ([`choose`]).
+///
+/// Rows of element-wise kernels alone get `[[elementwise_class]]`es of their own
+/// (`ewfit`), fitted apart from the form, which sees the other rows only.
 pub fn fit(rows: &[Row], spec: &SpecArgs, base: &Profile) -> Result<Fitted> {
-    match spec.model {
-        Form::Paper | Form::Extended => fit_alpha(rows, spec, base),
-        Form::Kernel => crate::kernelfit::fit(rows, spec, base),
-        Form::Auto => choose(rows, spec, base),
+    let (ew, rest): (Vec<Row>, Vec<Row>) = rows.iter().cloned().partition(crate::ewfit::is_elementwise);
+    let mut fitted = match spec.model {
+        Form::Paper | Form::Extended => fit_alpha(&rest, spec, base),
+        Form::Kernel => crate::kernelfit::fit(&rest, spec, base),
+        Form::Auto => choose(&rest, spec, base),
+    }?;
+    if ew.is_empty() {
+        return Ok(fitted);
     }
+    let loss = fitted.choice.as_ref().map_or(spec.loss, |c| c.spec.loss);
+    fitted.sum_sq += crate::ewfit::fit(&ew, &mut fitted.profile, loss)?;
+    let pred: Vec<f64> = rows
+        .iter()
+        .map(|r| price_kernels(&fitted.profile, &r.kernels).map(|p| p.predicted_ms).unwrap_or(f64::NAN))
+        .collect();
+    let t: Vec<f64> = rows.iter().map(Row::t).collect();
+    fitted.metrics = Metrics::of(&pred, &t);
+    Ok(fitted)
 }
 
 /// What `--model auto` chose, and how each candidate scored.
@@ -804,6 +820,21 @@ pub fn fitted_ranges(profile: &Profile, rows: &[Row]) -> Vec<FittedRange> {
 /// Records the range `rows` cover in `profile` (which makes it format 2).
 pub fn with_ranges(mut profile: Profile, rows: &[Row]) -> Profile {
     profile.fitted_ranges = fitted_ranges(&profile, rows);
+    // Whether element-wise ops are priced from measurements, in the profile's own words.
+    let ew = rows.iter().filter(|r| crate::ewfit::is_elementwise(r)).count();
+    if let Some(prov) = &mut profile.provenance {
+        prov.environment.insert(
+            "elementwise".to_string(),
+            if profile.elementwise_classes.is_empty() {
+                "not measured: activations, adds, pooling, norms and softmax are priced by [timing] at α = 1, with the convolutions' constants".to_string()
+            } else {
+                format!(
+                    "{} [[elementwise_class]] fitted on {ew} rows of element-wise ops (per class and FLOPs per element moved)",
+                    profile.elementwise_classes.len()
+                )
+            },
+        );
+    }
     if profile.uses_format_2() {
         profile.format = alphaflops_core::profile::FORMAT;
     }
@@ -839,8 +870,16 @@ pub fn describe(p: &Profile) -> String {
         ));
     }
     for e in &p.elementwise_classes {
+        let bounds = match (e.min_intensity, e.max_intensity) {
+            (None, None) => String::new(),
+            (lo, hi) => format!(
+                ", {} ≤ FLOPs per element < {}",
+                lo.unwrap_or(0.0),
+                hi.map_or("∞".to_string(), |h| h.to_string())
+            ),
+        };
         s.push_str(&format!(
-            "  {:<18} latency_ms = {:.4}, ms_per_byte = {:.4e}\n",
+            "  {:<18} latency_ms = {:.4}, ms_per_byte = {:.4e}{bounds}\n",
             e.op.map_or("element-wise", |o| o.name()),
             e.latency_ms,
             e.ms_per_byte
