@@ -1123,6 +1123,37 @@ mod tests {
         assert!(e.to_string().contains("cannot fit β, γ of the class matmul"), "{e}");
     }
 
+    /// A fit on rows with element-wise ops prices them by their own classes and says so;
+    /// one without says they are priced as before.
+    #[test]
+    fn provenance_says_whether_elementwise_ops_were_measured() {
+        let p = Profile::default_profile();
+        let mut rows = rows(&p);
+        let convs = rows.clone();
+        let mut csv = String::from("experiment,series,h,w,c_in,c_out,k1,k2,stride,groups,op,time_ms\n");
+        for (c, h) in [(4, 8), (16, 16), (8, 48), (32, 32)] {
+            let t = 0.001 + 1e-8 * (2 * c * h * h * 4) as f64;
+            csv.push_str(&format!("relu,0,{h},{h},{c},{c},1,1,1,1,relu,{t:e}\n"));
+        }
+        rows.extend(Table::parse(&csv, Path::new("relu.csv"), true).unwrap().rows);
+        let spec = spec(Form::Paper, CombineArg::Sum, false, MemoryArg::Tensors);
+        let env = |rows: &[Row]| {
+            let fitted = fit(rows, &spec, &p).unwrap();
+            let profile = with_ranges(with_provenance(fitted, "s".into(), &spec, BTreeMap::new()), rows);
+            let says = profile.provenance.as_ref().unwrap().environment["elementwise"].clone();
+            (profile, says)
+        };
+        let (with, says) = env(&rows);
+        assert_eq!(with.elementwise_classes.len(), 1);
+        assert!(says.starts_with("1 [[elementwise_class]] fitted on 4 rows"), "{says}");
+        // The convolutions' fit is the same with or without the element-wise rows beside them.
+        let (without, says) = env(&convs);
+        assert!(without.elementwise_classes.is_empty());
+        assert!(says.starts_with("not measured"), "{says}");
+        assert_eq!(with.alpha_classes, without.alpha_classes);
+        assert_eq!(with.timing, without.timing);
+    }
+
     #[test]
     fn fit_recovers_im2col_memory() {
         let p = Profile::default_profile();
