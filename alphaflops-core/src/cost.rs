@@ -16,8 +16,9 @@ pub struct KernelPrice {
     pub extrapolated: bool,
 }
 
-/// Prices kernel launches with a profile: α per kernel from its class (1 for element-wise
-/// kernels, which have none), then time: a linear-algebra kernel by the profile's
+/// Prices kernel launches with a profile: α per kernel from its class (for an element-wise
+/// kernel, its predicted time in convolution α-FLOPs where the profile measured its class, else
+/// 1; see [`crate::timing`]), then time: a linear-algebra kernel by the profile's
 /// `[[gemm_class]]` for its op where it has one, an element-wise kernel by its
 /// `[[elementwise_class]]` where it has one (see [`crate::timing`]), any other by `[timing]`
 /// with the α class's own latency and floor where it has them. The one place α-FLOPs become
@@ -49,13 +50,12 @@ pub fn price_kernels(profile: &Profile, kernels: &[Kernel]) -> Result<KernelPric
                 c.gamma
             )));
         }
-        let alpha_flops = alpha * k.flops as f64;
-        total.alpha_flops += alpha_flops;
+        let mut alpha_flops = alpha * k.flops as f64;
         let gemm = k
             .gemm
             .zip(class)
             .and_then(|(g, (input, _))| Some((g, profile.gemm_class(input.op)?)));
-        let elementwise = k.elementwise.and_then(|e| profile.elementwise_class(e));
+        let elementwise = profile.elementwise_class_of(k);
         let ms = match (gemm, elementwise) {
             (Some((g, c)), _) => c.kernel_ms(profile, k, g, alpha),
             (None, Some(c)) => c.kernel_ms(profile, k),
@@ -65,7 +65,14 @@ pub fn price_kernels(profile: &Profile, kernels: &[Kernel]) -> Result<KernelPric
                 profile.memory_elements(k),
             ),
         };
-        total.predicted_ms += ms.max(profile.physical_floor_ms(k));
+        let ms = ms.max(profile.physical_floor_ms(k));
+        if elementwise.is_some() && class.is_none() && k.flops > 0 {
+            // A measured element-wise kernel's α-FLOPs are its time in convolution α-FLOPs
+            // (see `crate::timing`); a kernel without FLOPs keeps none.
+            alpha_flops = ms / profile.ms_per_alpha_flop();
+        }
+        total.alpha_flops += alpha_flops;
+        total.predicted_ms += ms;
         total.extrapolated |= profile.outside_fitted_range(k);
     }
     Ok(total)

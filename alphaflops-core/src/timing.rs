@@ -22,8 +22,18 @@
 //!
 //! An `[[elementwise_class]]` prices element-wise kernels of one class (activation, binary,
 //! pool, norm, softmax, copy, or every class without one of its own):
-//! `t = max(floor_ms, latency_ms + ms_per_byte · bytes)`. A profile without element-wise
-//! classes prices them as before: α = 1 through `[timing]`.
+//! `t = max(floor_ms, latency_ms + ms_per_byte · bytes)`. A class may hold only the kernels
+//! whose arithmetic intensity (FLOPs per element moved) lies in
+//! `[min_intensity, max_intensity)`: core's FLOP counts do not carry the cost of a
+//! transcendental, so on candle a GELU (4 FLOPs per element moved) takes 200× a ReLU's time
+//! (0.5) for the same bytes, and one line through both fits neither. A profile without
+//! element-wise classes prices them as before: α = 1 through `[timing]`.
+//!
+//! The α-FLOPs of an element-wise kernel priced by a class are its predicted time in the
+//! profile's milliseconds per α-FLOP of a convolution ([`Profile::ms_per_alpha_flop`]): α-FLOPs
+//! then rank every op by its time, as the paper's α-FLOPs rank convolutions, and a cheap
+//! normalisation after a 1×1 convolution no longer outweighs it. Convolutions and dense layers
+//! keep the paper's α exactly.
 //!
 //! A `[[fitted_range]]` records what the fit saw for one op (FLOPs, bytes, and the GEMM's
 //! dimensions); [`Profile::outside_fitted_range`] tells a prediction outside it.
@@ -150,6 +160,20 @@ pub struct ElementwiseClass {
     pub floor_ms: f64,
     #[serde(deserialize_with = "crate::profile::non_negative")]
     pub ms_per_byte: f64,
+    /// FLOPs per element moved from which the class applies (inclusive); absent: from 0.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "opt_non_negative"
+    )]
+    pub min_intensity: Option<f64>,
+    /// FLOPs per element moved below which the class applies; absent: no bound.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "opt_non_negative"
+    )]
+    pub max_intensity: Option<f64>,
 }
 
 /// What a fit saw of one op: the smallest and largest value of each quantity.
@@ -286,6 +310,30 @@ impl Profile {
         own.or_else(|| self.elementwise_classes.iter().find(|c| c.op.is_none()))
     }
 
+    /// The element-wise class that prices `kernel`: of its class and intensity, else of its
+    /// class without a bound, else the one without a class (`None` for a kernel that is not
+    /// element-wise, or a profile without such a class).
+    pub fn elementwise_class_of(&self, kernel: &Kernel) -> Option<&ElementwiseClass> {
+        let class = kernel.elementwise?;
+        let i = intensity(kernel);
+        let mine = |c: &&ElementwiseClass| c.op == Some(class);
+        let bounded = |c: &ElementwiseClass| c.min_intensity.is_some() || c.max_intensity.is_some();
+        let classes = &self.elementwise_classes;
+        classes
+            .iter()
+            .filter(mine)
+            .find(|c| bounded(c) && c.holds(i))
+            .or_else(|| classes.iter().filter(mine).find(|c| !bounded(c)))
+            .or_else(|| classes.iter().find(|c| c.op.is_none() && c.holds(i)))
+    }
+
+    /// Milliseconds per α-FLOP of a convolution at full efficiency: the convolutions' GEMM
+    /// class's scale, else `[timing]`'s. Element-wise α-FLOPs are time in this unit.
+    pub fn ms_per_alpha_flop(&self) -> f64 {
+        self.gemm_class(KernelOp::Conv)
+            .map_or(self.timing.ms_per_flop, |g| g.ms_per_flop)
+    }
+
     /// Whether a prediction for `kernel` extrapolates: the profile records fitted ranges,
     /// and none for the kernel's op covers it (an op never measured is outside too).
     /// Profiles without ranges cannot say, and never mark a kernel.
@@ -360,7 +408,22 @@ impl GemmClass {
     }
 }
 
+/// FLOPs per element moved (0 for a kernel that moves nothing).
+pub fn intensity(kernel: &Kernel) -> f64 {
+    if kernel.elements_moved == 0 {
+        0.0
+    } else {
+        kernel.flops as f64 / kernel.elements_moved as f64
+    }
+}
+
 impl ElementwiseClass {
+    /// Whether the class's intensity bounds hold `intensity`.
+    pub fn holds(&self, intensity: f64) -> bool {
+        self.min_intensity.is_none_or(|lo| intensity >= lo)
+            && self.max_intensity.is_none_or(|hi| intensity < hi)
+    }
+
     pub fn kernel_ms(&self, profile: &Profile, kernel: &Kernel) -> f64 {
         let bytes = bytes_of(profile, kernel, Memory::Tensors);
         (self.latency_ms + self.ms_per_byte * bytes).max(self.floor_ms)
@@ -415,6 +478,10 @@ fn opt_span<'de, D: Deserializer<'de>>(d: D) -> Result<Option<[f64; 2]>, D::Erro
     span(d).map(Some)
 }
 
+fn opt_non_negative<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+    crate::profile::non_negative(d).map(Some)
+}
+
 /// `[[gemm_class]]`: at most one per op and one without.
 pub(crate) fn gemm_classes<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<GemmClass>, D::Error> {
     let list = Vec::<GemmClass>::deserialize(d)?;
@@ -435,10 +502,29 @@ pub(crate) fn elementwise_classes<'de, D: Deserializer<'de>>(
 ) -> Result<Vec<ElementwiseClass>, D::Error> {
     let list = Vec::<ElementwiseClass>::deserialize(d)?;
     for (i, c) in list.iter().enumerate() {
-        if list[..i].iter().any(|o| o.op == c.op) {
+        if let (Some(lo), Some(hi)) = (c.min_intensity, c.max_intensity)
+            && lo >= hi
+        {
+            return Err(D::Error::custom(format!(
+                "[[elementwise_class]] with min_intensity = {lo} and max_intensity = {hi} holds no kernel: make min_intensity the smaller"
+            )));
+        }
+        // Two bounded classes of one op may share the op if their intensities do not overlap.
+        let overlap = |o: &ElementwiseClass| {
+            let lo = |c: &ElementwiseClass| c.min_intensity.unwrap_or(0.0);
+            let hi = |c: &ElementwiseClass| c.max_intensity.unwrap_or(f64::INFINITY);
+            let bounded =
+                |c: &ElementwiseClass| c.min_intensity.is_some() || c.max_intensity.is_some();
+            if bounded(o) && bounded(c) {
+                lo(o) < hi(c) && lo(c) < hi(o)
+            } else {
+                bounded(o) == bounded(c)
+            }
+        };
+        if list[..i].iter().any(|o| o.op == c.op && overlap(o)) {
             return Err(D::Error::custom(match c.op {
                 Some(op) => format!(
-                    "two [[elementwise_class]] with op = \"{}\": keep one",
+                    "two [[elementwise_class]] with op = \"{}\" and overlapping intensities: keep one, or bound their min_intensity and max_intensity apart",
                     op.name()
                 ),
                 None => {
@@ -535,6 +621,8 @@ mod tests {
             latency_ms: 0.01,
             floor_ms: 0.0,
             ms_per_byte: 1e-9,
+            min_intensity: None,
+            max_intensity: None,
         }];
         let k = Kernel {
             macs: 0,
@@ -552,6 +640,133 @@ mod tests {
                 - (0.01 + 4e-6))
                 .abs()
                 < 1e-15
+        );
+    }
+
+    fn ew(op: Option<Elementwise>, ms_per_byte: f64, bounds: [Option<f64>; 2]) -> ElementwiseClass {
+        ElementwiseClass {
+            op,
+            latency_ms: 0.0,
+            floor_ms: 0.0,
+            ms_per_byte,
+            min_intensity: bounds[0],
+            max_intensity: bounds[1],
+        }
+    }
+
+    fn eval(layer: crate::Layer, shape: [u64; 4]) -> Kernel {
+        layer.infer(&shape.into()).unwrap().kernels.remove(0)
+    }
+
+    #[test]
+    fn intensity_bounds_pick_the_class() {
+        use crate::Activation;
+        let mut p = Profile::default_profile();
+        p.format = 2;
+        let act = Some(Elementwise::Activation);
+        p.elementwise_classes = vec![
+            ew(act, 1e-9, [None, Some(1.0)]),
+            ew(act, 2e-9, [Some(1.0), Some(3.0)]),
+            ew(act, 3e-9, [Some(3.0), None]),
+            ew(None, 4e-9, [None, None]),
+        ];
+        let shape = [1, 8, 16, 16];
+        let relu = eval(crate::Layer::Activation(Activation::Relu), shape);
+        let silu = eval(crate::Layer::Activation(Activation::Silu), shape);
+        let gelu = eval(crate::Layer::Activation(Activation::Gelu), shape);
+        assert_eq!(
+            (intensity(&relu), intensity(&silu), intensity(&gelu)),
+            (0.5, 2.5, 4.0)
+        );
+        let per_byte = |p: &Profile, k: &Kernel| p.elementwise_class_of(k).map(|c| c.ms_per_byte);
+        assert_eq!(per_byte(&p, &relu), Some(1e-9));
+        assert_eq!(per_byte(&p, &silu), Some(2e-9));
+        assert_eq!(per_byte(&p, &gelu), Some(3e-9));
+        // Another class falls to the class without an op.
+        let bn = eval(crate::Layer::BatchNorm { num_features: 8 }, shape);
+        assert_eq!(per_byte(&p, &bn), Some(4e-9));
+        // A gap in the bounds falls to the class's unbounded entry, else the catch-all.
+        p.elementwise_classes.remove(1);
+        assert_eq!(per_byte(&p, &silu), Some(4e-9));
+        p.elementwise_classes.push(ew(act, 5e-9, [None, None]));
+        assert_eq!(per_byte(&p, &silu), Some(5e-9));
+        assert_eq!(per_byte(&p, &relu), Some(1e-9));
+        // Not element-wise: no class.
+        let conv = &ConvWorkload::new(8, 8, 4, 4, 1, 1).eval().unwrap().kernels[0];
+        assert!(p.elementwise_class_of(conv).is_none());
+    }
+
+    #[test]
+    fn overlapping_or_empty_intensity_bounds_are_refused() {
+        let mut base = Profile::default_profile();
+        base.format = 2;
+        let base = base.to_toml_string();
+        let parse = |classes: &str| Profile::from_toml_str(&format!("{base}\n{classes}"), "t.toml");
+        let class = |lo: &str, hi: &str| {
+            format!("[[elementwise_class]]\nop = \"activation\"\nms_per_byte = 1e-9\n{lo}{hi}")
+        };
+        let ok = parse(&(class("max_intensity = 1.0\n", "") + &class("min_intensity = 1.0\n", "")));
+        assert!(ok.is_ok(), "{ok:?}");
+        let e = parse(&(class("max_intensity = 2.0\n", "") + &class("min_intensity = 1.0\n", "")))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("overlapping intensities"), "{e}");
+        let e = parse(&class("min_intensity = 2.0\n", "max_intensity = 2.0\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("holds no kernel"), "{e}");
+        // One bounded and one unbounded class of an op may stand together.
+        assert!(parse(&(class("max_intensity = 1.0\n", "") + &class("", ""))).is_ok());
+    }
+
+    /// A measured element-wise kernel's α-FLOPs are its time in convolution α-FLOPs; a
+    /// convolution's are the paper's exactly.
+    #[test]
+    fn elementwise_alpha_flops_follow_time() {
+        let mut p = Profile::default_profile();
+        // A 1×1 class far from saturation at S = 1024 (α ≈ 0.002), as on a CPU.
+        for c in p
+            .alpha_classes
+            .iter_mut()
+            .filter(|c| c.min_kernel_area == 1)
+        {
+            (c.beta, c.gamma) = (0.001, 1.0);
+        }
+        let conv = ConvWorkload::new(32, 32, 64, 64, 1, 1)
+            .eval()
+            .unwrap()
+            .kernels;
+        let bn = vec![eval(
+            crate::Layer::BatchNorm { num_features: 64 },
+            [1, 64, 32, 32],
+        )];
+        let before = crate::price_kernels(&p, &conv).unwrap();
+        // Without element-wise classes: α = 1, and here the norm outweighs the convolution.
+        let bn_before = crate::price_kernels(&p, &bn).unwrap();
+        assert_eq!(bn_before.alpha_flops, bn[0].flops as f64);
+        assert!(bn_before.alpha_flops > before.alpha_flops);
+        p.format = 2;
+        p.elementwise_classes = vec![ElementwiseClass {
+            latency_ms: 1e-5,
+            ..ew(Some(Elementwise::Norm), 1e-10, [None, None])
+        }];
+        let after = crate::price_kernels(&p, &conv).unwrap();
+        assert_eq!(after.alpha_flops.to_bits(), before.alpha_flops.to_bits());
+        assert_eq!(after.predicted_ms.to_bits(), before.predicted_ms.to_bits());
+        let bn_after = crate::price_kernels(&p, &bn).unwrap();
+        let expect = bn_after.predicted_ms / p.timing.ms_per_flop;
+        assert!((bn_after.alpha_flops - expect).abs() <= 1e-12 * expect);
+        // Ranked by time, on both measures: the norm is the faster, and now has fewer.
+        assert!(bn_after.predicted_ms < after.predicted_ms);
+        assert!(bn_after.alpha_flops < after.alpha_flops);
+        // With a GEMM class the unit is the convolutions' scale.
+        let mut g = class();
+        g.ms_per_flop = 7e-10;
+        p.gemm_classes = vec![g];
+        let bn_gemm = crate::price_kernels(&p, &bn).unwrap();
+        assert!(
+            (bn_gemm.alpha_flops - bn_gemm.predicted_ms / 7e-10).abs()
+                <= 1e-9 * bn_gemm.alpha_flops
         );
     }
 

@@ -523,12 +523,28 @@ pub fn check_rows(rows: &[Row], form: Form, floor: bool, base: &Profile) -> Resu
 
 /// Fits a model form to rows; `base` gives device, name and class boundaries. `--model auto`
 /// fits each candidate form and keeps the one that cross-validates best ([`choose`]).
+///
+/// Rows of element-wise kernels alone get `[[elementwise_class]]`es of their own
+/// (`ewfit`), fitted apart from the form, which sees the other rows only.
 pub fn fit(rows: &[Row], spec: &SpecArgs, base: &Profile) -> Result<Fitted> {
-    match spec.model {
-        Form::Paper | Form::Extended => fit_alpha(rows, spec, base),
-        Form::Kernel => crate::kernelfit::fit(rows, spec, base),
-        Form::Auto => choose(rows, spec, base),
+    let (ew, rest): (Vec<Row>, Vec<Row>) = rows.iter().cloned().partition(crate::ewfit::is_elementwise);
+    let mut fitted = match spec.model {
+        Form::Paper | Form::Extended => fit_alpha(&rest, spec, base),
+        Form::Kernel => crate::kernelfit::fit(&rest, spec, base),
+        Form::Auto => choose(&rest, spec, base),
+    }?;
+    if ew.is_empty() {
+        return Ok(fitted);
     }
+    let loss = fitted.choice.as_ref().map_or(spec.loss, |c| c.spec.loss);
+    fitted.sum_sq += crate::ewfit::fit(&ew, &mut fitted.profile, loss)?;
+    let pred: Vec<f64> = rows
+        .iter()
+        .map(|r| price_kernels(&fitted.profile, &r.kernels).map(|p| p.predicted_ms).unwrap_or(f64::NAN))
+        .collect();
+    let t: Vec<f64> = rows.iter().map(Row::t).collect();
+    fitted.metrics = Metrics::of(&pred, &t);
+    Ok(fitted)
 }
 
 /// What `--model auto` chose, and how each candidate scored.
@@ -804,6 +820,21 @@ pub fn fitted_ranges(profile: &Profile, rows: &[Row]) -> Vec<FittedRange> {
 /// Records the range `rows` cover in `profile` (which makes it format 2).
 pub fn with_ranges(mut profile: Profile, rows: &[Row]) -> Profile {
     profile.fitted_ranges = fitted_ranges(&profile, rows);
+    // Whether element-wise ops are priced from measurements, in the profile's own words.
+    let ew = rows.iter().filter(|r| crate::ewfit::is_elementwise(r)).count();
+    if let Some(prov) = &mut profile.provenance {
+        prov.environment.insert(
+            "elementwise".to_string(),
+            if profile.elementwise_classes.is_empty() {
+                "not measured: activations, adds, pooling, norms and softmax are priced by [timing] at α = 1, with the convolutions' constants".to_string()
+            } else {
+                format!(
+                    "{} [[elementwise_class]] fitted on {ew} rows of element-wise ops (per class and FLOPs per element moved)",
+                    profile.elementwise_classes.len()
+                )
+            },
+        );
+    }
     if profile.uses_format_2() {
         profile.format = alphaflops_core::profile::FORMAT;
     }
@@ -839,8 +870,16 @@ pub fn describe(p: &Profile) -> String {
         ));
     }
     for e in &p.elementwise_classes {
+        let bounds = match (e.min_intensity, e.max_intensity) {
+            (None, None) => String::new(),
+            (lo, hi) => format!(
+                ", {} ≤ FLOPs per element < {}",
+                lo.unwrap_or(0.0),
+                hi.map_or("∞".to_string(), |h| h.to_string())
+            ),
+        };
         s.push_str(&format!(
-            "  {:<18} latency_ms = {:.4}, ms_per_byte = {:.4e}\n",
+            "  {:<18} latency_ms = {:.4}, ms_per_byte = {:.4e}{bounds}\n",
             e.op.map_or("element-wise", |o| o.name()),
             e.latency_ms,
             e.ms_per_byte
@@ -1082,6 +1121,37 @@ mod tests {
         let convs: Vec<Row> = rows.iter().filter(|r| !r.workload.is_dense()).cloned().collect();
         let e = fit(&convs, &with, &template("t", p.device.clone(), &[1, 2], true)).unwrap_err();
         assert!(e.to_string().contains("cannot fit β, γ of the class matmul"), "{e}");
+    }
+
+    /// A fit on rows with element-wise ops prices them by their own classes and says so;
+    /// one without says they are priced as before.
+    #[test]
+    fn provenance_says_whether_elementwise_ops_were_measured() {
+        let p = Profile::default_profile();
+        let mut rows = rows(&p);
+        let convs = rows.clone();
+        let mut csv = String::from("experiment,series,h,w,c_in,c_out,k1,k2,stride,groups,op,time_ms\n");
+        for (c, h) in [(4, 8), (16, 16), (8, 48), (32, 32)] {
+            let t = 0.001 + 1e-8 * (2 * c * h * h * 4) as f64;
+            csv.push_str(&format!("relu,0,{h},{h},{c},{c},1,1,1,1,relu,{t:e}\n"));
+        }
+        rows.extend(Table::parse(&csv, Path::new("relu.csv"), true).unwrap().rows);
+        let spec = spec(Form::Paper, CombineArg::Sum, false, MemoryArg::Tensors);
+        let env = |rows: &[Row]| {
+            let fitted = fit(rows, &spec, &p).unwrap();
+            let profile = with_ranges(with_provenance(fitted, "s".into(), &spec, BTreeMap::new()), rows);
+            let says = profile.provenance.as_ref().unwrap().environment["elementwise"].clone();
+            (profile, says)
+        };
+        let (with, says) = env(&rows);
+        assert_eq!(with.elementwise_classes.len(), 1);
+        assert!(says.starts_with("1 [[elementwise_class]] fitted on 4 rows"), "{says}");
+        // The convolutions' fit is the same with or without the element-wise rows beside them.
+        let (without, says) = env(&convs);
+        assert!(without.elementwise_classes.is_empty());
+        assert!(says.starts_with("not measured"), "{says}");
+        assert_eq!(with.alpha_classes, without.alpha_classes);
+        assert_eq!(with.timing, without.timing);
     }
 
     #[test]

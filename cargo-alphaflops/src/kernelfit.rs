@@ -203,7 +203,14 @@ pub fn fit(rows: &[Row], spec: &SpecArgs, base: &Profile) -> Result<Fitted> {
                 b.gemm_classes = ops.iter().map(|&op| gemm_class(op, tile, u, comb, memory)).collect();
                 b.elementwise_classes = ew
                     .iter()
-                    .map(|&e| ElementwiseClass { op: Some(e), latency_ms: 0.0, floor_ms: 0.0, ms_per_byte: 0.0 })
+                    .map(|&e| ElementwiseClass {
+                        op: Some(e),
+                        latency_ms: 0.0,
+                        floor_ms: 0.0,
+                        ms_per_byte: 0.0,
+                        min_intensity: None,
+                        max_intensity: None,
+                    })
                     .collect();
                 let mut theta = DVector::zeros(n_params);
                 for c in 0..nc {

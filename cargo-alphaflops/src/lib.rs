@@ -31,6 +31,7 @@ mod collect;
 mod configs;
 mod crossval;
 mod data;
+mod ewfit;
 mod fit;
 mod judge;
 mod kernelfit;

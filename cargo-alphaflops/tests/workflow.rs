@@ -95,8 +95,9 @@ fn bless_check_regress_report_in_a_users_workspace() {
     assert_eq!(r.code, Some(0), "{r}");
     assert!(r.stdout.contains("check passed: 1 model(s) within their baselines and budgets"), "{r}");
 
-    // A wider layer: a regression of params, MACs and α-FLOPs (the CPU profile's launch floor
-    // keeps the time within the tolerance), each named with model, metric and base → head.
+    // A wider layer: a regression of params, MACs, α-FLOPs, memory and time (the CPU
+    // profile's launch latency no longer hides the added work within the 1 % tolerance), each
+    // named with model, metric and base → head.
     std::fs::write(ws.join("models/src/lib.rs"), lib(48)).unwrap();
     let r = cargo_alphaflops(&inside, &["check", "--deny"]);
     assert_eq!(r.code, Some(1), "{r}");
@@ -116,7 +117,7 @@ fn bless_check_regress_report_in_a_users_workspace() {
     let r = cargo_alphaflops(&ws, &["report", "--format", "md", "--deny"]);
     assert_eq!(r.code, Some(0), "{r}");
     assert!(
-        r.stdout.starts_with("## alphaflops cost report\n\n❌ check fails: 1 model(s), **4 regression(s)**"),
+        r.stdout.starts_with("## alphaflops cost report\n\n❌ check fails: 1 model(s), **5 regression(s)**"),
         "{r}"
     );
     let row = r.stdout.lines().find(|l| l.contains("| params |")).unwrap_or_default();
