@@ -73,7 +73,13 @@ pub fn run(args: Args) -> Result<()> {
 
     let device = b.device();
     let base = fit::template(&name, device, &args.spec.classes.0, args.spec.matmul_class);
-    let fitted = fit::fit(&measured.rows, &args.spec, &base)?;
+    // A quick bench cross-validates `--model auto` over 3 folds of experiments, not one per
+    // experiment, to stay within minutes.
+    let mut spec = args.spec.clone();
+    if args.quick && spec.auto_folds.is_none() {
+        spec.auto_folds = Some(3);
+    }
+    let fitted = fit::fit(&measured.rows, &spec, &base)?;
     let m = fitted.metrics;
     let mut env = b.environment();
     env.insert(
@@ -114,7 +120,7 @@ pub fn run(args: Args) -> Result<()> {
         csv_path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default()
     )
     .to_lowercase();
-    let profile = fit::with_ranges(fit::with_provenance(fitted, source, &args.spec, env), &measured.rows);
+    let profile = fit::with_ranges(fit::with_provenance(fitted, source, &spec, env), &measured.rows);
     fit::write_profile(&args.out, &profile)?;
     for w in fit::doubtful(&profile) {
         eprintln!("warning: {}: {w}", args.out.display());

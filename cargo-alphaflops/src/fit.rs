@@ -164,6 +164,11 @@ pub struct SpecArgs {
     /// experiments (else it leaves one experiment out at a time)
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(2..))]
     pub folds: u64,
+    /// Cross-validate `--model auto` over N folds of whole experiments instead of leaving one
+    /// experiment out at a time: N + 1 fits per candidate instead of one per experiment
+    /// (`bench --quick` uses 3)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(2..))]
+    pub auto_folds: Option<u64>,
 }
 
 impl SpecArgs {
@@ -576,34 +581,64 @@ pub fn candidates(rows: &[Row], spec: &SpecArgs, base: &Profile) -> Vec<SpecArgs
     ]
 }
 
-/// `--model auto`: scores each candidate by cross-validation on `rows` alone (leave one
-/// experiment out when they hold 3 or more, else `--folds` interleaved folds), refits the best
-/// on every row, and records the scores.
-pub fn choose(rows: &[Row], spec: &SpecArgs, base: &Profile) -> Result<Fitted> {
+/// The folds of `--model auto`'s cross-validation, a group label per row, and the scheme in
+/// words: one experiment left out at a time, `--auto-folds` folds of whole experiments, or
+/// `--folds` interleaved folds of rows when there are fewer than 3 experiments.
+fn auto_groups(rows: &[Row], spec: &SpecArgs) -> (Vec<String>, String) {
     let mut experiments: Vec<&str> = rows.iter().map(|r| r.experiment.as_str()).collect();
     experiments.sort_unstable();
     experiments.dedup();
-    let (group, scheme): (Vec<String>, String) = if experiments.len() >= 3 {
-        (
+    match spec.auto_folds {
+        // Whole experiments dealt round-robin into k folds, so a fold never sees the
+        // experiment it predicts.
+        Some(k) if experiments.len() as u64 > k => (
+            rows.iter()
+                .map(|r| {
+                    let i = experiments.binary_search(&r.experiment.as_str()).unwrap_or(0) as u64;
+                    format!("fold {}", i % k)
+                })
+                .collect(),
+            format!("{k} folds of whole experiments (of {})", experiments.len()),
+        ),
+        _ if experiments.len() >= 3 => (
             rows.iter().map(|r| r.experiment.clone()).collect(),
             format!("leave-one-experiment-out over {} experiments", experiments.len()),
-        )
-    } else {
-        (
+        ),
+        _ => (
             (0..rows.len()).map(|i| format!("fold {}", i as u64 % spec.folds)).collect(),
             format!("{}-fold (interleaved rows)", spec.folds),
-        )
-    };
+        ),
+    }
+}
+
+/// `--model auto`: scores each candidate by cross-validation on `rows` alone (folds as
+/// [`auto_groups`] makes them), refits the best on every row, and records the scores.
+pub fn choose(rows: &[Row], spec: &SpecArgs, base: &Profile) -> Result<Fitted> {
+    let (group, scheme) = auto_groups(rows, spec);
     let cands = candidates(rows, spec, base);
     // Data too thin for the simplest candidate get its message, not a failed comparison.
     if let Some(first) = cands.first() {
         let t = template(&base.name, base.device.clone(), &first.classes.0, first.matmul_class);
         check_rows(rows, first.model, first.floor, &t)?;
     }
+    // The candidates are independent fits: one thread each (std's scoped threads are enough
+    // for four; a pool crate would add nothing).
+    let scored: Vec<(SpecArgs, Option<f64>)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = cands
+            .into_iter()
+            .map(|cand| {
+                let group = &group;
+                scope.spawn(move || {
+                    let score = crate::crossval::crossval(rows, group, &cand).ok().map(|(c, _)| c.alpha.mape_pct);
+                    (cand, score)
+                })
+            })
+            .collect();
+        handles.into_iter().filter_map(|h| h.join().ok()).collect()
+    });
     let mut scores = Vec::new();
     let mut best: Option<(f64, SpecArgs)> = None;
-    for cand in cands {
-        let score = crate::crossval::crossval(rows, &group, &cand).ok().map(|(c, _)| c.alpha.mape_pct);
+    for (cand, score) in scored {
         if let Some(m) = score.filter(|m| m.is_finite())
             && best.as_ref().is_none_or(|(b, _)| m < *b)
         {
@@ -1036,7 +1071,33 @@ mod tests {
             units: None,
             tiles: Tiles(vec![]),
             folds: 5,
+            auto_folds: None,
         }
+    }
+
+    /// `--auto-folds 2` deals whole experiments into two folds, so a fold never holds rows of
+    /// the experiment it predicts; without it each experiment is a fold.
+    #[test]
+    fn auto_cross_validates_over_folds_of_whole_experiments() {
+        let mut rows = rows(&Profile::default_profile());
+        for (i, r) in rows.iter_mut().enumerate() {
+            r.experiment = format!("e{}", i % 5);
+        }
+        let mut spec = spec(Form::Auto, CombineArg::Sum, false, MemoryArg::Tensors);
+        spec.auto_folds = Some(2);
+        let (group, scheme) = auto_groups(&rows, &spec);
+        assert_eq!(scheme, "2 folds of whole experiments (of 5)");
+        for (r, g) in rows.iter().zip(&group) {
+            let e: u64 = r.experiment[1..].parse().unwrap();
+            assert_eq!(*g, format!("fold {}", e % 2));
+        }
+        spec.auto_folds = None;
+        let (group, scheme) = auto_groups(&rows, &spec);
+        assert_eq!(scheme, "leave-one-experiment-out over 5 experiments");
+        assert!(rows.iter().zip(&group).all(|(r, g)| *g == r.experiment));
+        // No fewer folds than experiments: 5 folds of 5 experiments is leaving one out.
+        spec.auto_folds = Some(5);
+        assert_eq!(auto_groups(&rows, &spec).1, "leave-one-experiment-out over 5 experiments");
     }
 
     fn truth(timing: Timing) -> Profile {

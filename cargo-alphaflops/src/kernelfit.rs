@@ -325,6 +325,7 @@ mod tests {
             units,
             tiles: Tiles(tiles),
             folds: 5,
+            auto_folds: None,
         }
     }
 
