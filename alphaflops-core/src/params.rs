@@ -795,7 +795,14 @@ mod tests {
                 img.clone(),
                 vec![("weight", vec![8])],
             ),
-            (Layer::Glu { dim: -1 }, seq.clone(), vec![]),
+            (
+                Layer::Glu {
+                    dim: -1,
+                    activation: Some(Activation::Silu),
+                },
+                seq.clone(),
+                vec![],
+            ),
             (
                 Layer::TransformerDecoder(crate::layer::Transformer {
                     d_model: 16,
@@ -889,6 +896,26 @@ mod tests {
                     })
                     .map(|(g, t, d)| (&*format!("{g}.{t}").leak(), d))
                     .collect(),
+            ),
+            (
+                Layer::Recurrent(crate::layer::Recurrent {
+                    bidirectional: true,
+                    bias: false,
+                    ..crate::layer::Recurrent::new(
+                        crate::layer::Cell::Rnn {
+                            hidden_activation: Some(Activation::Tanh),
+                        },
+                        16,
+                        4,
+                    )
+                }),
+                seq.clone(),
+                vec![
+                    ("forward.gate.input_transform.weight", vec![4, 16]),
+                    ("forward.gate.hidden_transform.weight", vec![4, 4]),
+                    ("reverse.gate.input_transform.weight", vec![4, 16]),
+                    ("reverse.gate.hidden_transform.weight", vec![4, 4]),
+                ],
             ),
         ]
     }

@@ -147,11 +147,12 @@ proptest! {
     }
 
     /// PyTorch's `GLU`: `dim` halved (an error when odd), `a · σ(b)`: 5 FLOPs an output
-    /// element, no parameters.
+    /// element, no parameters; candle's `swiglu`, `silu(a) · b`, 6 (silu 5, the product 1).
     #[test]
-    fn glu_matches_pytorch(dims in proptest::collection::vec(1u64..7, 1..5), dim in -4i64..4) {
+    fn glu_matches_pytorch(dims in proptest::collection::vec(1u64..7, 1..5), dim in -4i64..4, silu in any::<bool>()) {
         let rank = dims.len() as i64;
-        let layer = Layer::Glu { dim };
+        let (activation, per_element) = if silu { (Activation::Silu, 6) } else { (Activation::Sigmoid, 5) };
+        let layer = Layer::Glu { dim, activation: Some(activation) };
         let r = layer.infer(&Shape(dims.clone()));
         let axis = if dim < 0 { rank + dim } else { dim };
         if !(0..rank).contains(&axis) || dims[axis as usize] % 2 != 0 {
@@ -162,34 +163,42 @@ proptest! {
             out[axis as usize] /= 2;
             prop_assert_eq!(&e.output.0, &out);
             prop_assert_eq!(e.params, 0);
-            prop_assert_eq!(e.flops(), 5 * out.iter().product::<u64>());
+            prop_assert_eq!(e.flops(), per_element * out.iter().product::<u64>());
             prop_assert_eq!(layer.op(), "glu");
         }
     }
 }
 
 proptest! {
-    /// PyTorch's `LSTM`/`GRU` (burn's `Lstm`, `BiLstm`, `Gru`): `[batch, seq, d_input]` →
+    /// PyTorch's `LSTM`/`GRU`/`RNN` (burn's `Lstm`, `BiLstm`, `Gru`, `BiGru`, `Rnn`, `BiRnn`):
+    /// `[batch, seq, d_input]` →
     /// `[batch, seq, directions·d_hidden]` (seq first when not `batch_first`); per gate
     /// `d_input·h + h²` weights and, with a bias, `2h` (PyTorch's `bias_ih` and `bias_hh`);
     /// every step of every direction runs every gate's two transforms.
     #[test]
     fn recurrent_layers_match_pytorch(
-        gru in any::<bool>(), batch in 1u64..4, seq in 1u64..7, d in 1u64..10, h in 1u64..10,
+        which in 0u8..3, batch in 1u64..4, seq in 1u64..7, d in 1u64..10, h in 1u64..10,
         bias in any::<bool>(), bidirectional in any::<bool>(), batch_first in any::<bool>(), input_forget in any::<bool>(),
+        relu in any::<bool>(),
     ) {
-        let cell = if gru { Cell::Gru } else { Cell::Lstm };
+        let activation = if relu { Activation::Relu } else { Activation::Tanh };
+        let cell = match which {
+            0 => Cell::Lstm,
+            1 => Cell::Gru,
+            _ => Cell::Rnn { hidden_activation: Some(activation) },
+        };
         let r = Recurrent {
             bias,
             bidirectional,
             batch_first,
-            input_forget: input_forget && !gru,
+            input_forget: input_forget && cell == Cell::Lstm,
             ..Recurrent::new(cell, d, h)
         };
-        let gates = match (gru, r.input_forget) {
-            (true, _) => 3,
-            (false, true) => 3,
-            (false, false) => 4,
+        let gates = match (cell, r.input_forget) {
+            (Cell::Gru, _) => 3,
+            (Cell::Rnn { .. }, _) => 1,
+            (Cell::Lstm, true) => 3,
+            (Cell::Lstm, false) => 4,
         };
         let dirs = if r.bidirectional { 2 } else { 1 };
         let input = |seq: u64| Shape(if batch_first { vec![batch, seq, d] } else { vec![seq, batch, d] });
@@ -205,13 +214,27 @@ proptest! {
         prop_assert!(one.flops() > 2 * one.macs());
         let listed: u64 = layer.param_shapes(&input(seq)).unwrap().iter().map(|(_, d)| d.iter().product::<u64>()).sum();
         prop_assert_eq!(listed, e.params);
-        let key = match (gru, r.bidirectional) {
-            (true, false) => "gru",
-            (true, true) => "bigru",
-            (false, true) => "bilstm",
-            (false, false) => "lstm",
+        let key = match (cell, r.bidirectional) {
+            (Cell::Gru, false) => "gru",
+            (Cell::Gru, true) => "bigru",
+            (Cell::Lstm, true) => "bilstm",
+            (Cell::Lstm, false) => "lstm",
+            (Cell::Rnn { .. }, false) => "rnn",
+            (Cell::Rnn { .. }, true) => "birnn",
         };
         prop_assert_eq!(layer.op(), key);
+        if let Cell::Rnn { .. } = cell {
+            // h = act(W_i·x + W_h·h + b): without the activation, a step of each direction
+            // costs act's FLOPs per hidden unit less.
+            let identity = Layer::Recurrent(Recurrent { cell: Cell::Rnn { hidden_activation: None }, ..r.clone() });
+            let bare = identity.infer(&input(1)).unwrap();
+            prop_assert_eq!(bare.macs(), one.macs());
+            prop_assert_eq!(one.flops() - bare.flops(), dirs * batch * h * activation.flops_per_element());
+            let names: Vec<String> = layer.param_shapes(&input(seq)).unwrap().into_iter().map(|(n, _)| n).collect();
+            let prefix = if r.bidirectional { "forward.gate." } else { "gate." };
+            prop_assert!(names.iter().any(|n| n == &format!("{prefix}input_transform.weight")), "{names:?}");
+            prop_assert!(names.iter().any(|n| n == &format!("{prefix}hidden_transform.weight")), "{names:?}");
+        }
         // Features other than d_input, or a sequence without a batch, are errors.
         let mut wrong = input(seq).0;
         wrong[2] = d + 1;
@@ -223,7 +246,8 @@ proptest! {
 }
 
 /// PyTorch's documented counts: `nn.LSTM(10, 20)` has 4·20·(10 + 20) + 2·4·20 = 2,560
-/// parameters, `nn.GRU(10, 20)` 1,920, `nn.LSTM(10, 20, bidirectional=True)` 5,120.
+/// parameters, `nn.GRU(10, 20)` 1,920, `nn.LSTM(10, 20, bidirectional=True)` 5,120,
+/// `nn.RNN(10, 20)` 20·(10 + 20) + 2·20 = 640 and 1,280 bidirectional.
 #[test]
 fn recurrent_parameter_counts_match_pytorch() {
     let count = |r: Recurrent| {
@@ -239,6 +263,15 @@ fn recurrent_parameter_counts_match_pytorch() {
         ..Recurrent::new(Cell::Lstm, 10, 20)
     };
     assert_eq!(count(bi), 5120);
+    let tanh = Cell::Rnn {
+        hidden_activation: Some(Activation::Tanh),
+    };
+    assert_eq!(count(Recurrent::new(tanh, 10, 20)), 640);
+    let bi = Recurrent {
+        bidirectional: true,
+        ..Recurrent::new(tanh, 10, 20)
+    };
+    assert_eq!(count(bi), 1280);
 }
 
 /// The layers burn's `TransformerEncoderLayer` runs, written out node by node: self-attention,

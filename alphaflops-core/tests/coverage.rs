@@ -68,9 +68,10 @@ fn snake_case(name: &str) -> String {
     out
 }
 
-/// Whether `op` prices `name`: a type it lists, or a variant of candle's `Activation` enum
-/// whose name in snake case is the kind's key or one of its aliases (how the attribute
-/// names it).
+/// Whether `op` prices `name`: a type it lists (a variant of candle's `Activation` enum among
+/// them, by its full name, where the variant's snake-case name is another kind's, as
+/// `Activation::Swiglu` is `glu`'s), or a variant whose name in snake case is the kind's key
+/// or one of its aliases (how the attribute names it).
 fn prices(op: Op, krate: &str, name: &str) -> bool {
     let types = catalog_types(op, krate);
     if types.contains(&name) {

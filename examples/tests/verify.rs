@@ -1141,3 +1141,89 @@ fn burn_bigru_verifies() {
         .forward(Tensor::<3>::zeros([2, 5, 4], &device), None);
     assert_eq!(cost.output.dims(), &y.dims().map(|d| d as u64)[..]);
 }
+
+/// burn's `Rnn` and `BiRnn`: the one gate's input and hidden transforms, under each direction
+/// of the bidirectional one, are the tensors annotated, and the forwards give the shapes
+/// priced.
+#[alphaflops::cost_budget(input = [2, 5, 4], params = "1M")]
+#[derive(Module, Debug)]
+struct Simple {
+    #[layer(rnn(d_input = 4, d_hidden = 6, bias = true))]
+    rnn: burn::nn::Rnn,
+    #[layer(birnn(d_input = 6, d_hidden = 3, bias = false, hidden_activation = "relu"))]
+    both: burn::nn::BiRnn,
+}
+
+fn simple(device: &Device, birnn_hidden: usize) -> Simple {
+    use burn::nn::activation::ActivationConfig;
+    use burn::nn::{BiRnnConfig, RnnConfig};
+    Simple {
+        rnn: RnnConfig::new(4, 6, true).init(device),
+        both: BiRnnConfig::new(6, birnn_hidden, false)
+            .with_hidden_activation(ActivationConfig::Relu)
+            .init(device),
+    }
+}
+
+#[test]
+fn burn_rnn_and_birnn_verify() {
+    use alphaflops::CostModel;
+    let device = burn_cpu();
+    let model = simple(&device, 3);
+    if let Err(e) = verify(&model) {
+        panic!("{e}");
+    }
+    let cost = Simple::cost();
+    assert_eq!(cost.params as usize, model.num_params());
+    // PyTorch's `nn.RNN(4, 6)`: 6·(4 + 6) + 2·6; `nn.RNN(6, 3, bias=False, bidirectional=True)`.
+    assert_eq!(cost.layers[0].params, 6 * (4 + 6) + 2 * 6);
+    assert_eq!(cost.layers[1].params, 2 * 3 * (6 + 3));
+    let (x, _) = model
+        .rnn
+        .forward(Tensor::<3>::zeros([2, 5, 4], &device), None);
+    let (y, _) = model.both.forward(x, None);
+    assert_eq!(cost.output.dims(), &y.dims().map(|d| d as u64)[..]);
+    // A hidden size one off is caught, tensor by tensor.
+    let err = verify(&simple(&device, 4)).unwrap_err();
+    assert!(
+        err.to_string().contains(
+            "`both` (birnn) `both.forward.gate.input_transform.weight`: annotated [6, 3], live [6, 4]"
+        ),
+        "{err}"
+    );
+}
+
+/// candle's `Activation::Swiglu` halves the last dimension as `glu` gated by silu does.
+#[alphaflops::cost_budget(input = [3, 8], params = "1M")]
+struct CandleSwiglu {
+    #[layer(linear(d_input = 8, d_output = 6))]
+    fc: candle_nn::Linear,
+    #[layer(glu(activation = "silu"))]
+    act: candle_nn::Activation,
+}
+
+#[test]
+fn candle_swiglu_is_priced_as_glu_gated_by_silu() {
+    use alphaflops::CostModel;
+    use candle_core::{DType, Device, Module};
+    use candle_nn::{Activation, VarBuilder, VarMap};
+    let varmap = VarMap::new();
+    let vb = VarBuilder::from_varmap(&varmap, DType::F32, &Device::Cpu);
+    let model = CandleSwiglu {
+        fc: candle_nn::linear(8, 6, vb.pp("fc")).unwrap(),
+        act: Activation::Swiglu,
+    };
+    if let Err(e) = verify_candle::<CandleSwiglu>(&varmap) {
+        panic!("{e}");
+    }
+    let x = candle_core::Tensor::zeros((3, 8), DType::F32, &Device::Cpu).unwrap();
+    let y = model.act.forward(&model.fc.forward(&x).unwrap()).unwrap();
+    let cost = CandleSwiglu::cost();
+    assert_eq!(
+        cost.output.dims(),
+        &y.dims().iter().map(|&d| d as u64).collect::<Vec<_>>()[..]
+    );
+    // Per output element, silu (5) and the product (1).
+    assert_eq!(cost.layers[1].flops, 6 * 3 * 3);
+    assert_eq!(cost.layers[1].op, "glu");
+}

@@ -205,8 +205,13 @@ pub(super) fn prelu(num_parameters: u64, input: &Shape) -> Result<LayerEval, Lay
     })
 }
 
-/// PyTorch's `GLU` (burn's `GLU`): `dim` halved, each output `a · σ(b)`.
-pub(super) fn glu(dim: i64, input: &Shape) -> Result<LayerEval, LayerError> {
+/// PyTorch's `GLU` (burn's `GLU`): `dim` halved, each output `a · σ(b)`; gated by silu,
+/// candle's `swiglu`.
+pub(super) fn glu(
+    dim: i64,
+    activation: Option<Activation>,
+    input: &Shape,
+) -> Result<LayerEval, LayerError> {
     let n_in = input.numel()?;
     let axis = input.axis(dim)?;
     let size = input.dims()[axis];
@@ -219,7 +224,9 @@ pub(super) fn glu(dim: i64, input: &Shape) -> Result<LayerEval, LayerError> {
     out[axis] = size / 2;
     let out = Shape(out);
     let n_out = out.numel()?;
-    let flops = product(&[5, n_out], "the FLOP count")?;
+    // The gate's activation on one half, then its product with the other.
+    let per_element = activation.map_or(0, Activation::flops_per_element) + 1;
+    let flops = product(&[per_element, n_out], "the FLOP count")?;
     Ok(LayerEval {
         output: out,
         params: 0,

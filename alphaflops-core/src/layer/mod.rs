@@ -37,17 +37,20 @@
 //! | swiglu | 5 (SiLU) + 1 (product) per output element, besides its two projections |
 //! | sum over dims, per input element | 1 (mean: +1 per output element) |
 //! | prelu | 2 (a compare and a multiply, as leaky_relu) |
-//! | glu | 5 per output element: a sigmoid (4) of one half and its product with the other |
+//! | glu | per output element, the gate's activation (sigmoid 4, silu 5) and the product (1) |
 //!
 //! `lstm`, `bilstm` and `gru` count every time step: each gate's two dense transforms, then
 //! per hidden unit the gates' sums, sigmoids (4) and tanhs (5) and the state update (LSTM
-//! 30 FLOPs, 27 with coupled gates; GRU 22; a clip 2 more). `position_wise_feed_forward` and
-//! `transformer_encoder` are the layers burn composes them of, counted as above.
+//! 30 FLOPs, 27 with coupled gates; GRU 22; a clip 2 more); `rnn` and `birnn` sum their one
+//! gate's transforms (1) and apply the hidden activation (tanh 5).
+//! `position_wise_feed_forward` and `transformer_encoder` are the layers burn composes them
+//! of, counted as above.
 //!
 //! An activation's count is its elementary operations, each one FLOP (exp, log and divide
 //! included); its keys (slopes, thresholds) do not change it. candle-nn's `Activation`
 //! variants are the kinds of their names in snake case; `new_gelu` and `gelu_pytorch_tanh`
-//! (GELU's tanh approximation) count as `gelu`, `swish` as `silu`.
+//! (GELU's tanh approximation) count as `gelu`, `swish` as `silu`; `Swiglu` (silu of the first
+//! half times the second) is `glu` with `activation = "silu"`.
 //!
 //! Dropout and gaussian noise (at inference), identity, flatten, transpose and select cost
 //! nothing and launch nothing; concat, the pixel shuffles and unfold4d copy their input and
@@ -358,11 +361,15 @@ pub enum Layer {
         num_parameters: u64,
     },
     /// burn's `GLU`: the input split in halves along `dim`, the first times the sigmoid of
-    /// the second.
+    /// the second; with `Silu`, candle's `swiglu` (the silu of the first times the second,
+    /// the same cost). `None` is the identity.
     Glu {
         dim: i64,
+        #[serde(default = "glu_gate", skip_serializing_if = "is_glu_gate")]
+        activation: Option<Activation>,
     },
-    /// `lstm`, `bilstm` and `gru` on `[batch, seq, d_input]`, every time step priced.
+    /// `lstm`, `bilstm`, `gru`, `bigru`, `rnn` and `birnn` on `[batch, seq, d_input]`, every
+    /// time step priced.
     Recurrent(Recurrent),
     /// burn's `PositionWiseFeedForward` on `[…, d_model]`; `activation: None` is `Identity`.
     PositionWiseFeedForward {
@@ -375,6 +382,16 @@ pub enum Layer {
     /// burn's `TransformerDecoder` on the target `[batch, seq, d_model]`, with the memory it
     /// attends to as its second input.
     TransformerDecoder(Transformer),
+}
+
+/// GLU's gate when the key is left out: PyTorch's and burn's sigmoid (a serialized layer
+/// without it is that GLU).
+fn glu_gate() -> Option<Activation> {
+    Some(Activation::Sigmoid)
+}
+
+fn is_glu_gate(a: &Option<Activation>) -> bool {
+    *a == glu_gate()
 }
 
 /// What a layer does to a given input.
@@ -618,7 +635,7 @@ impl Layer {
             Layer::Matmul => tensor::matmul(input, others),
             Layer::Custom(c) => tensor::custom(c, input),
             Layer::PRelu { num_parameters } => elementwise::prelu(*num_parameters, input),
-            Layer::Glu { dim } => elementwise::glu(*dim, input),
+            Layer::Glu { dim, activation } => elementwise::glu(*dim, *activation, input),
             Layer::Recurrent(r) => recurrent::recurrent(r, input),
             Layer::PositionWiseFeedForward {
                 d_model,

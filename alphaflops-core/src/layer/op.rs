@@ -94,6 +94,8 @@ pub enum Op {
     Relu2,
     TransformerDecoder,
     BiGru,
+    Rnn,
+    BiRnn,
 }
 
 /// What a key of a kind takes, as the attribute reads it.
@@ -380,8 +382,12 @@ const PRELU: &[Key] = &[
     optional("num_parameters", Positive, "1"),
     optional("alpha", Number, "0.25"),
 ];
-/// burn's `GLU::new(dim)`; PyTorch's default is the last dimension.
-const GLU: &[Key] = &[optional("dim", Int, "-1")];
+/// burn's `GLU::new(dim)`; PyTorch's default is the last dimension. `activation` gates the
+/// half: `"silu"` is candle's `Activation::Swiglu`.
+const GLU: &[Key] = &[
+    optional("dim", Int, "-1"),
+    optional("activation", Variant, "\"sigmoid\""),
+];
 /// burn's `LstmConfig` and `BiLstmConfig`; `clip` (an `Option`) takes the bound itself, and
 /// `reverse` runs the same steps backwards.
 const LSTM: &[Key] = &[
@@ -452,9 +458,28 @@ const GRU: &[Key] = &[
     optional("reset_after", Bool, "true"),
     optional("clip", Number, "None"),
 ];
+/// burn's `RnnConfig`; `hidden_activation` is `ActivationConfig`'s variant.
+const RNN: &[Key] = &[
+    required("d_input", Positive),
+    required("d_hidden", Positive),
+    optional("bias", Bool, "true"),
+    optional("batch_first", Bool, "true"),
+    optional("reverse", Bool, "false"),
+    optional("clip", Number, "None"),
+    optional("hidden_activation", Variant, "\"tanh\""),
+];
+/// burn's `BiRnnConfig`: `RnnConfig`'s keys but `reverse`.
+const BIRNN: &[Key] = &[
+    required("d_input", Positive),
+    required("d_hidden", Positive),
+    optional("bias", Bool, "true"),
+    optional("batch_first", Bool, "true"),
+    optional("clip", Number, "None"),
+    optional("hidden_activation", Variant, "\"tanh\""),
+];
 
 impl Op {
-    pub const ALL: [Op; 86] = [
+    pub const ALL: [Op; 88] = [
         Op::Conv1d,
         Op::Conv2d,
         Op::ConvTranspose1d,
@@ -541,6 +566,8 @@ impl Op {
         Op::Relu2,
         Op::TransformerDecoder,
         Op::BiGru,
+        Op::Rnn,
+        Op::BiRnn,
     ];
 
     /// The attribute key and the name in reports: `conv2d`, `linear`, …
@@ -632,6 +659,8 @@ impl Op {
             Op::Relu2 => "relu2",
             Op::TransformerDecoder => "transformer_decoder",
             Op::BiGru => "bigru",
+            Op::Rnn => "rnn",
+            Op::BiRnn => "birnn",
         }
     }
 
@@ -731,6 +760,8 @@ impl Op {
             Op::Relu2 => &[],
             Op::TransformerDecoder => TRANSFORMER_DECODER,
             Op::BiGru => BIGRU,
+            Op::Rnn => RNN,
+            Op::BiRnn => BIRNN,
         }
     }
 
@@ -829,6 +860,8 @@ impl Op {
             Op::TransformerEncoder => &["TransformerEncoder"],
             Op::TransformerDecoder => &["TransformerDecoder"],
             Op::BiGru => &["BiGru"],
+            Op::Rnn => &["Rnn"],
+            Op::BiRnn => &["BiRnn"],
             _ => &[],
         }
     }
@@ -862,6 +895,9 @@ impl Op {
             | Op::HardSwish
             | Op::Elu
             | Op::LeakyRelu => &["Activation"],
+            // The variant whose snake-case name is another kind's (burn's two-projection
+            // `swiglu`): the halves' product, gated by silu.
+            Op::Glu => &["Activation::Swiglu"],
             _ => &[],
         }
     }
@@ -965,7 +1001,9 @@ impl Op {
             // `linear_inner.weight`, `linear_outer.weight`.
             Op::Swiglu => name.ends_with(".weight"),
             // Each gate's `input_transform.weight` and `hidden_transform.weight`.
-            Op::Lstm | Op::BiLstm | Op::Gru | Op::BiGru => name.ends_with(".weight"),
+            Op::Lstm | Op::BiLstm | Op::Gru | Op::BiGru | Op::Rnn | Op::BiRnn => {
+                name.ends_with(".weight")
+            }
             // The projections' and linears' weights (the norms' are vectors, left as they are).
             Op::PositionWiseFeedForward | Op::TransformerEncoder | Op::TransformerDecoder => {
                 name.ends_with(".weight")
@@ -1084,6 +1122,8 @@ impl Layer {
                 (super::Cell::Lstm, true) => Op::BiLstm,
                 (super::Cell::Gru, false) => Op::Gru,
                 (super::Cell::Gru, true) => Op::BiGru,
+                (super::Cell::Rnn { .. }, false) => Op::Rnn,
+                (super::Cell::Rnn { .. }, true) => Op::BiRnn,
             },
             Layer::PositionWiseFeedForward { .. } => Op::PositionWiseFeedForward,
             Layer::TransformerEncoder(_) => Op::TransformerEncoder,
@@ -1110,8 +1150,8 @@ mod tests {
         assert_eq!(Op::from_key("module"), None);
     }
 
-    /// Every variant of candle-nn 0.11.1's `Activation` but `Swiglu` names a kind in snake
-    /// case, and no alias is another kind's key.
+    /// Every variant of candle-nn 0.11.1's `Activation` but `Swiglu` (priced by `glu`) names a
+    /// kind in snake case, and no alias is another kind's key.
     #[test]
     fn candle_activation_variants_name_kinds() {
         let variants = [

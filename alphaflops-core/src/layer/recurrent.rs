@@ -1,5 +1,5 @@
-//! Recurrent layers: `lstm`, `bilstm`, `gru` and `bigru` (burn-nn's `rnn` module, candle-nn's
-//! `rnn`).
+//! Recurrent layers: `lstm`, `bilstm`, `gru`, `bigru`, `rnn` and `birnn` (burn-nn's `rnn`
+//! module, candle-nn's `rnn`).
 //!
 //! Priced as burn runs them: every time step, each gate's input and hidden transforms (two
 //! dense layers of `d_hidden` outputs on the step's `[batch, ·]` rows), then the gates'
@@ -8,7 +8,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::common::{elementwise_kernel, nonzero};
-use super::{LayerError, LayerEval, linear};
+use super::{Activation, LayerError, LayerEval, linear};
 use crate::kernel::Elementwise;
 use crate::shape::{Shape, product, sum};
 
@@ -18,6 +18,10 @@ use crate::shape::{Shape, product, sum};
 pub enum Cell {
     Lstm,
     Gru,
+    /// burn's `Rnn`: one gate, `h = act(W_i·x + W_h·h + b)`; `None` is the identity.
+    Rnn {
+        hidden_activation: Option<Activation>,
+    },
 }
 
 /// A recurrent layer on `[batch, seq, d_input]` (or `[seq, batch, d_input]` when not
@@ -29,13 +33,14 @@ pub struct Recurrent {
     pub d_hidden: u64,
     /// A bias on every transform, input and hidden (burn's and PyTorch's layout).
     pub bias: bool,
-    /// Both directions, their outputs concatenated on the features (burn's `BiLstm`, `BiGru`).
+    /// Both directions, their outputs concatenated on the features (burn's `BiLstm`, `BiGru`,
+    /// `BiRnn`).
     pub bidirectional: bool,
     /// `[batch, seq, d_input]` (burn's default); `[seq, batch, d_input]` otherwise.
     pub batch_first: bool,
     /// LSTM: the forget gate coupled to the input gate (`f = 1 − i`): three gates, not four.
     pub input_forget: bool,
-    /// A clamp of the cell (LSTM) or hidden (GRU) state after every step.
+    /// A clamp of the cell (LSTM) or hidden (GRU, RNN) state after every step.
     pub clip: bool,
 }
 
@@ -61,6 +66,8 @@ impl Recurrent {
             (Cell::Lstm, true) => "bilstm",
             (Cell::Gru, false) => "gru",
             (Cell::Gru, true) => "bigru",
+            (Cell::Rnn { .. }, false) => "rnn",
+            (Cell::Rnn { .. }, true) => "birnn",
         }
     }
 
@@ -71,11 +78,12 @@ impl Recurrent {
             (Cell::Lstm, false) => &["input_gate", "forget_gate", "output_gate", "cell_gate"],
             (Cell::Lstm, true) => &["input_gate", "output_gate", "cell_gate"],
             (Cell::Gru, _) => &["update_gate", "reset_gate", "new_gate"],
+            (Cell::Rnn { .. }, _) => &["gate"],
         }
     }
 
-    /// The directions, as burn's `BiLstm` and `BiGru` name them; one unnamed for a single
-    /// direction.
+    /// The directions, as burn's `BiLstm`, `BiGru` and `BiRnn` name them; one unnamed for a
+    /// single direction.
     pub fn directions(&self) -> &'static [&'static str] {
         if self.bidirectional {
             &["forward", "reverse"]
@@ -97,6 +105,10 @@ impl Recurrent {
             // 3 sums, 2 sigmoids, the reset product, the candidate's tanh, 1 − z (2),
             // h = g·(1 − z) + z·h (3).
             (Cell::Gru, _) => 3 + 2 * 4 + 1 + 5 + 2 + 3,
+            // The gate's sum, then the hidden activation.
+            (Cell::Rnn { hidden_activation }, _) => {
+                1 + hidden_activation.map_or(0, Activation::flops_per_element)
+            }
         };
         update + clip
     }

@@ -104,3 +104,4 @@ pub const NORM_FIRST: &str = "norm_first";
 pub const QUIET_SOFTMAX: &str = "quiet_softmax";
 pub const ACTIVATION: &str = "activation";
 pub const LAYER_NORM_EPS: &str = "layer_norm_eps";
+pub const HIDDEN_ACTIVATION: &str = "hidden_activation";

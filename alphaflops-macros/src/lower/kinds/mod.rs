@@ -9,7 +9,7 @@ mod read;
 mod recurrent;
 mod transformer;
 
-use alphaflops_core::{Layer, Op, Pool, PoolKind};
+use alphaflops_core::{Activation, Layer, Op, Pool, PoolKind};
 use proc_macro2::Span;
 
 use super::sym::*;
@@ -411,10 +411,20 @@ fn layer(mut keys: Keys, op: Op) -> Option<Layer> {
             checked(&mut keys, ALPHA, attr::number);
             n.map(|num_parameters| Layer::PRelu { num_parameters })
         }
-        // glu(dim = -1)
-        Op::Glu => optional(&mut keys, DIM, -1, attr::int).map(|dim| Layer::Glu { dim }),
-        // lstm(d_input = 64, d_hidden = 128, …), bilstm(…), gru(…), bigru(…)
-        Op::Lstm | Op::BiLstm | Op::Gru | Op::BiGru => recurrent::recurrent(&mut keys, op),
+        // glu(dim = -1, activation = "sigmoid"); "silu" is candle's `Activation::Swiglu`
+        Op::Glu => {
+            let dim = optional(&mut keys, DIM, -1, attr::int);
+            let gate = Some(Activation::Sigmoid);
+            let activation = optional(&mut keys, ACTIVATION, gate, transformer::activation);
+            Some(Layer::Glu {
+                dim: dim?,
+                activation: activation?,
+            })
+        }
+        // lstm(d_input = 64, d_hidden = 128, …), bilstm(…), gru(…), bigru(…), rnn(…), birnn(…)
+        Op::Lstm | Op::BiLstm | Op::Gru | Op::BiGru | Op::Rnn | Op::BiRnn => {
+            recurrent::recurrent(&mut keys, op)
+        }
         // position_wise_feed_forward(d_model = 512, d_ff = 2048, activation = "gelu")
         Op::PositionWiseFeedForward => transformer::feed_forward(&mut keys),
         // transformer_encoder(d_model = 512, d_ff = 2048, n_heads = 8, n_layers = 6)

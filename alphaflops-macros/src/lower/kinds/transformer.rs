@@ -59,7 +59,7 @@ fn stack(keys: &mut Keys) -> Option<Transformer> {
 
 /// `activation = "gelu"`: burn's `ActivationConfig` by its variant in snake case, one of the
 /// catalog's parameter-free activations or `identity` (`None`).
-fn activation(cx: &Ctxt, key: &str, v: &Value) -> Option<Option<Activation>> {
+pub(super) fn activation(cx: &Ctxt, key: &str, v: &Value) -> Option<Option<Activation>> {
     let name = attr::string(cx, key, v)?;
     let of = |op: Op| match op.parameter_free_layer() {
         Some(Layer::Activation(a)) => Some(Some(a)),
