@@ -20,11 +20,24 @@ pub struct KernelPrice {
 /// kernels, which have none), then time: a linear-algebra kernel by the profile's
 /// `[[gemm_class]]` for its op where it has one, an element-wise kernel by its
 /// `[[elementwise_class]]` where it has one (see [`crate::timing`]), any other by `[timing]`
-/// with the α class's own latency and floor where it has them. The one place α-FLOPs become
-/// time.
+/// with the α class's own latency and floor where it has them. With `[timing] fusion`, an
+/// element-wise kernel fused into the one before it costs only its extra traffic
+/// ([`crate::timing::epilogue_ms`]). The one place α-FLOPs become time.
 pub fn price_kernels(profile: &Profile, kernels: &[Kernel]) -> Result<KernelPrice, LayerError> {
+    price_kernels_after(profile, kernels, &mut false)
+}
+
+/// [`price_kernels`] for kernels that run after others: `open` says whether the kernel before
+/// the first can take an epilogue ([`crate::Fusion::fuses`]), and is left as the last one
+/// leaves it, so a model prices its layers in order as one stream.
+pub fn price_kernels_after(
+    profile: &Profile,
+    kernels: &[Kernel],
+    open: &mut bool,
+) -> Result<KernelPrice, LayerError> {
     let mut total = KernelPrice::default();
     for k in kernels {
+        let fused = profile.timing.fusion.fuses(open, k);
         let class = match k.alpha {
             Some(input) => Some((
                 input,
@@ -51,13 +64,17 @@ pub fn price_kernels(profile: &Profile, kernels: &[Kernel]) -> Result<KernelPric
         }
         let alpha_flops = alpha * k.flops as f64;
         total.alpha_flops += alpha_flops;
-        let gemm = k
-            .gemm
-            .zip(class)
-            .and_then(|(g, (input, _))| Some((g, profile.gemm_class(input.op)?)));
+        total.extrapolated |= profile.outside_fitted_range(k);
+        if fused {
+            total.predicted_ms += crate::timing::epilogue_ms(profile, k);
+            continue;
+        }
+        let gemm = k.gemm.zip(class).and_then(|(g, (input, c))| {
+            Some((g, c.gemm_alpha(input), profile.gemm_class(input.op)?))
+        });
         let elementwise = k.elementwise.and_then(|e| profile.elementwise_class(e));
         let ms = match (gemm, elementwise) {
-            (Some((g, c)), _) => c.kernel_ms(profile, k, g, alpha),
+            (Some((g, a, c)), _) => c.kernel_ms(profile, k, g, a),
             (None, Some(c)) => c.kernel_ms(profile, k),
             (None, None) => profile.kernel_ms(
                 class.map(|(_, c)| c),
@@ -66,7 +83,6 @@ pub fn price_kernels(profile: &Profile, kernels: &[Kernel]) -> Result<KernelPric
             ),
         };
         total.predicted_ms += ms.max(profile.physical_floor_ms(k));
-        total.extrapolated |= profile.outside_fitted_range(k);
     }
     Ok(total)
 }
