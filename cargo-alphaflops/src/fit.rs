@@ -244,6 +244,7 @@ pub fn template(name: &str, device: Device, starts: &[u64], matmul: bool) -> Pro
             combine: Combine::Sum,
             floor_ms: 0.0,
             memory: Memory::Tensors,
+            fusion: Default::default(),
         },
         alpha_classes,
         gemm_classes: Vec::new(),
@@ -646,6 +647,7 @@ fn fit_alpha(rows: &[Row], spec: &SpecArgs, base: &Profile) -> Result<Fitted> {
                     combine: comb,
                     floor_ms: 0.0,
                     memory,
+                    fusion: Default::default(),
                 };
                 let mut theta = DVector::zeros(layout.len);
                 for c in 0..nc {
@@ -871,8 +873,9 @@ pub fn run(args: Args) -> Result<()> {
         },
         backend: args.framework.clone().or_else(|| was.map(|d| d.backend.clone())).unwrap_or_else(|| "unknown".into()),
         dtype: args.dtype.clone().or_else(|| was.map(|d| d.dtype.clone())).unwrap_or_else(|| "f32".into()),
-        peak_flops_per_s: None,
-        memory_bandwidth_bytes_per_s: None,
+        // The vendor's figures are the device's, not the fit's: a refit keeps them.
+        peak_flops_per_s: was.and_then(|d| d.peak_flops_per_s),
+        memory_bandwidth_bytes_per_s: was.and_then(|d| d.memory_bandwidth_bytes_per_s),
         power_w: args.power_w.or_else(|| earlier.as_ref().and_then(|p| p.device.power_w)),
     };
     let base = template(&name, device, &args.spec.classes.0, args.spec.matmul_class);
