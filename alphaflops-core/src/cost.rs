@@ -20,7 +20,7 @@ pub struct KernelPrice {
 /// kernels, which have none), then time: a linear-algebra kernel by the profile's
 /// `[[gemm_class]]` for its op where it has one, an element-wise kernel by its
 /// `[[elementwise_class]]` where it has one (see [`crate::timing`]), any other by `[timing]`
-/// with the α class's own latency and floor where it has them. With `[timing] fusion`, an
+/// with the α class's own latency and floor where it has them. With `fusion`, an
 /// element-wise kernel fused into the one before it costs only its extra traffic
 /// ([`crate::timing::epilogue_ms`]). The one place α-FLOPs become time.
 pub fn price_kernels(profile: &Profile, kernels: &[Kernel]) -> Result<KernelPrice, LayerError> {
@@ -37,7 +37,7 @@ pub fn price_kernels_after(
 ) -> Result<KernelPrice, LayerError> {
     let mut total = KernelPrice::default();
     for k in kernels {
-        let fused = profile.timing.fusion.fuses(open, k);
+        let fused = profile.fusion.fuses(open, k);
         let class = match k.alpha {
             Some(input) => Some((
                 input,

@@ -95,6 +95,10 @@ pub struct Profile {
     pub format: u32,
     /// Short identifier, e.g. `quadro-t2000-asperti2021`; by convention the file's stem.
     pub name: String,
+    /// Whether the runtime folds element-wise kernels into the kernel before them
+    /// ([`Fusion`]); fused kernels cost no launch ([`crate::timing::epilogue_ms`]).
+    #[serde(default, skip_serializing_if = "Fusion::is_none")]
+    pub fusion: Fusion,
     pub device: Device,
     pub timing: Timing,
     /// Kernel classes, selected by the kernel's op and area `K1·K2`. Classes without `op`
@@ -176,8 +180,7 @@ pub struct Device {
 /// How α-FLOPs become time: per kernel launch,
 /// `t = max(floor_ms, latency_ms + ms_per_flop·α·FLOPs + ms_per_byte·bytes)` (`combine = "sum"`),
 /// or `t = max(floor_ms, latency_ms + max(ms_per_flop·α·FLOPs, ms_per_byte·bytes))`
-/// (`combine = "max"`), where `bytes` counts the elements [`Memory`] selects; with `fusion`,
-/// element-wise kernels after a linear-algebra one cost no launch.
+/// (`combine = "max"`), where `bytes` counts the elements [`Memory`] selects.
 /// The paper's model is `latency_ms = 0`, `ms_per_byte = 0`, `floor_ms = 0`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -208,10 +211,6 @@ pub struct Timing {
     /// Which elements the memory term counts.
     #[serde(default, skip_serializing_if = "Memory::is_tensors")]
     pub memory: Memory,
-    /// Whether the runtime folds element-wise kernels into the kernel before them
-    /// ([`Fusion`]); fused kernels cost no launch ([`crate::timing::epilogue_ms`]).
-    #[serde(default, skip_serializing_if = "Fusion::is_none")]
-    pub fusion: Fusion,
 }
 
 /// The traffic the memory term prices.

@@ -360,7 +360,7 @@ impl GemmClass {
     }
 }
 
-/// The time of an element-wise kernel fused into the kernel before it (`[timing] fusion`):
+/// The time of an element-wise kernel fused into the kernel before it (the profile's `fusion`):
 /// no launch, latency or floor, only the traffic the fusion does not remove. A unary epilogue
 /// (activation, normalisation with per-channel constants) reads the producer's output in
 /// registers and writes in its place: nothing beyond the producer's own write. A binary one

@@ -1,4 +1,4 @@
-//! `[timing] fusion = "elementwise"`: an activation, normalisation or binary kernel right
+//! `fusion = "elementwise"` in a profile: an activation, normalisation or binary kernel right
 //! after a linear-algebra kernel (or after one fused into it) costs no launch, only the
 //! traffic fusion does not remove; every other kernel is priced as without fusion.
 
@@ -26,11 +26,7 @@ gamma = 1.0
 "#;
 
 fn profile(fusion: &str) -> Profile {
-    let text = FLAT.replacen(
-        "ms_per_byte = 1e-7",
-        &format!("ms_per_byte = 1e-7\n{fusion}"),
-        1,
-    );
+    let text = FLAT.replacen("name = \"t\"", &format!("name = \"t\"\n{fusion}"), 1);
     Profile::from_toml_str(&text, "t.toml").unwrap_or_else(|e| panic!("{e}"))
 }
 
@@ -58,9 +54,9 @@ fn layer<'a>(cost: &'a ModelCost, name: &str) -> &'a LayerCost {
 #[test]
 fn epilogues_cost_no_launch() {
     let eager = profile("");
-    assert_eq!(eager.timing.fusion, Fusion::None);
+    assert_eq!(eager.fusion, Fusion::None);
     let fused = profile("fusion = \"elementwise\"");
-    assert_eq!(fused.timing.fusion, Fusion::Elementwise);
+    assert_eq!(fused.fusion, Fusion::Elementwise);
     let (e, f) = (
         model().price(&eager).unwrap(),
         model().price(&fused).unwrap(),
@@ -121,11 +117,7 @@ fn fusion_is_checked_and_round_trips() {
     assert_eq!(again, fused);
     // Profiles without it are written without it.
     assert!(!profile("").to_toml_string().contains("fusion"));
-    let text = FLAT.replacen(
-        "ms_per_byte = 1e-7",
-        "ms_per_byte = 1e-7\nfusion = \"all\"",
-        1,
-    );
+    let text = FLAT.replacen("name = \"t\"", "name = \"t\"\nfusion = \"all\"", 1);
     let e = Profile::from_toml_str(&text, "bad.toml").unwrap_err();
     assert!(e.message.contains("unknown variant `all`"), "{e}");
     assert_eq!(

@@ -117,7 +117,7 @@ fn reference_documents_every_optional_key() {
     assert!(p.device.memory_bandwidth_bytes_per_s.is_some());
     assert!(p.device.power_w.is_some());
     assert!(p.timing.latency_ms > 0.0 && p.timing.ms_per_byte > 0.0);
-    assert_eq!(p.timing.fusion, alphaflops_core::Fusion::None);
+    assert_eq!(p.fusion, alphaflops_core::Fusion::None);
     let matmul = p.class(KernelOp::Matmul, 1).unwrap();
     assert!(matmul.op.is_some() && matmul.latency_ms.is_some() && matmul.floor_ms.is_some());
     let prov = p.provenance.as_ref().unwrap();

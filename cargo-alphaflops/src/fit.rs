@@ -236,6 +236,7 @@ pub fn template(name: &str, device: Device, starts: &[u64], matmul: bool) -> Pro
     Profile {
         format: alphaflops_core::profile::FIRST_FORMAT,
         name: name.to_string(),
+        fusion: Default::default(),
         device,
         timing: Timing {
             ms_per_flop: 1e-8,
@@ -244,7 +245,6 @@ pub fn template(name: &str, device: Device, starts: &[u64], matmul: bool) -> Pro
             combine: Combine::Sum,
             floor_ms: 0.0,
             memory: Memory::Tensors,
-            fusion: Default::default(),
         },
         alpha_classes,
         gemm_classes: Vec::new(),
@@ -647,7 +647,6 @@ fn fit_alpha(rows: &[Row], spec: &SpecArgs, base: &Profile) -> Result<Fitted> {
                     combine: comb,
                     floor_ms: 0.0,
                     memory,
-                    fusion: Default::default(),
                 };
                 let mut theta = DVector::zeros(layout.len);
                 for c in 0..nc {

@@ -298,7 +298,6 @@ pub fn fit(rows: &[Row], spec: &SpecArgs, base: &Profile) -> Result<Fitted> {
     // [timing]: give it the first class's constants (the convolutions'), as a format-1 fit
     // priced them, not the template's placeholder. The fitted rows did not use it.
     if let Some(g) = profile.gemm_classes.first() {
-        let fusion = profile.timing.fusion;
         profile.timing = alphaflops_core::Timing {
             ms_per_flop: g.ms_per_flop,
             latency_ms: g.latency_ms,
@@ -306,7 +305,6 @@ pub fn fit(rows: &[Row], spec: &SpecArgs, base: &Profile) -> Result<Fitted> {
             combine: g.combine,
             floor_ms: g.floor_ms,
             memory: g.memory,
-            fusion,
         };
     }
     let pred: Vec<f64> =
