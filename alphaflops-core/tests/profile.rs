@@ -99,10 +99,16 @@ fn shipped_profiles_are_the_files_and_price_the_zoo() {
             let p = Profile::shipped(&format!("nvidia-h200-cudnn-{dtype}{timing}")).unwrap();
             assert_eq!(p.device.name, "NVIDIA H200");
             assert_eq!(p.device.dtype, dtype);
+            // Refitted with the kernel-aware form: GEMM classes, the range the fit covered,
+            // and the vendor's bandwidth kept for the floor.
+            assert!(p.gemm_classes.len() == 2 && !p.fitted_ranges.is_empty());
+            assert_eq!(p.device.memory_bandwidth_bytes_per_s, Some(4.8e12));
             if dtype != "bf16" {
                 let p = Profile::shipped(&format!("nvidia-h100-cudnn-{dtype}{timing}")).unwrap();
                 assert_eq!(p.device.name, "NVIDIA H100 80GB HBM3");
                 assert_eq!(p.device.dtype, dtype);
+                assert!(p.gemm_classes.len() == 2 && !p.fitted_ranges.is_empty());
+                assert_eq!(p.device.memory_bandwidth_bytes_per_s, Some(3.35e12));
                 assert!(p.device.power_w.is_some());
             }
         }
