@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Refits every fitted profile in alphaflops-core/profiles/ from the measurements committed beside it (and the
 # paper's data in ../shared/data), with the form BENCHMARKS.md chose for it: the commands
-# behind its §2, §3, §4 and §8 in one place. Nothing is measured, so it runs anywhere in a
+# behind its §2, §3, §4, §8 and §10 in one place. Nothing is measured, so it runs anywhere in a
 # minute or two (after the release build). Device name, kind, backend and dtype and the
 # environment (CPU, driver, clocks, NVML power) are kept from the profile being replaced.
 #
@@ -34,12 +34,10 @@ fi
 # This machine's CPU (§4): the form the default `--model auto` chose on the quiet op grid by
 # leave-one-experiment-out (§4), named so the refit takes seconds, not the cross-validation.
 refit cpu-amd-epyc-2c-candle $profiles/cpu-amd-epyc-2c-candle-ops.csv --model kernel --matmul-class --loss l1
-# The GPUs (§8): forms chosen by leave-one-experiment-out cross-validation on each grid.
-for n in nvidia-h200-cudnn-f32 nvidia-h200-cudnn-f32-graph nvidia-h200-cudnn-tf32-graph \
-  nvidia-h100-cudnn-f32 nvidia-h100-cudnn-tf32 nvidia-h100-cudnn-f32-graph nvidia-h100-cudnn-tf32-graph; do
-  refit "$n" "$profiles/$n.csv" --model extended --loss l1 --classes 1,2,9,25 --matmul-class
-done
-refit nvidia-h200-cudnn-tf32 $profiles/nvidia-h200-cudnn-tf32.csv --model paper --floor --matmul-class
-for n in nvidia-h200-cudnn-bf16 nvidia-h200-cudnn-bf16-graph; do
-  refit "$n" "$profiles/$n.csv" --model extended --loss l1 --matmul-class
+# The GPUs (§10): the kernel-aware form, the one `--model auto` chose in most folds of §10,
+# fitted on each grid plus its random set, whose arbitrary channel counts the power-of-two grid
+# lacks; §10's half-split runs give its out-of-sample figures.
+for n in nvidia-h200-cudnn-{f32,tf32,bf16}{,-graph} nvidia-h100-cudnn-{f32,tf32}{,-graph}; do
+  "$xtask" fit --data "$profiles/$n.csv" "$profiles/$n-random.csv" --out "$out/$n.toml" \
+    --model kernel --matmul-class --loss l1 --environment-from "$profiles/$n.toml" | head -1
 done

@@ -1,7 +1,8 @@
 //! Prints the cost table of a built-in model on the embedded default profile.
 //!
 //! `cargo run -p alphaflops-core --example price -- [MODEL] [--json] [--profile NAME]`
-//! (NAME a profile shipped inside alphaflops; the paper's T2000 by default), MODEL one of
+//! (NAME a profile shipped inside alphaflops, or a path ending in `.toml`; the paper's T2000
+//! by default), MODEL one of
 //! resnet18 (default), resnet50, vgg16, alexnet, mobilenet_v2, vit_b_16, bert_base, or a
 //! language model (gpt2, llama2_7b, tinyllama, mistral_7b, mixtral_8x7b): those print the
 //! prefill of `zoo::PREFILL_TOKENS` tokens, then one decode step after it.
@@ -19,6 +20,19 @@ fn main() -> ExitCode {
         .map(|i| args.get(i + 1).map(String::as_str));
     let profile = match profile_name {
         None => Profile::default_profile(),
+        // A path to a profile file (e.g. one `cargo alphaflops fit` just wrote), else a name.
+        Some(Some(p)) if p.ends_with(".toml") => {
+            match std::fs::read_to_string(p)
+                .map_err(|e| e.to_string())
+                .and_then(|t| Profile::from_toml_str(&t, p).map_err(|e| e.to_string()))
+            {
+                Ok(profile) => profile,
+                Err(e) => {
+                    eprintln!("error: --profile {p}: {e}");
+                    return ExitCode::FAILURE;
+                }
+            }
+        }
         Some(Some(p)) => match Profile::shipped(p) {
             Some(profile) => profile,
             None => {

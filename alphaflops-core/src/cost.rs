@@ -21,11 +21,24 @@ pub struct KernelPrice {
 /// 1; see [`crate::timing`]), then time: a linear-algebra kernel by the profile's
 /// `[[gemm_class]]` for its op where it has one, an element-wise kernel by its
 /// `[[elementwise_class]]` where it has one (see [`crate::timing`]), any other by `[timing]`
-/// with the α class's own latency and floor where it has them. The one place α-FLOPs become
-/// time.
+/// with the α class's own latency and floor where it has them. With `fusion`, an
+/// element-wise kernel fused into the one before it costs only its extra traffic
+/// ([`crate::timing::epilogue_ms`]). The one place α-FLOPs become time.
 pub fn price_kernels(profile: &Profile, kernels: &[Kernel]) -> Result<KernelPrice, LayerError> {
+    price_kernels_after(profile, kernels, &mut false)
+}
+
+/// [`price_kernels`] for kernels that run after others: `open` says whether the kernel before
+/// the first can take an epilogue ([`crate::Fusion::fuses`]), and is left as the last one
+/// leaves it, so a model prices its layers in order as one stream.
+pub fn price_kernels_after(
+    profile: &Profile,
+    kernels: &[Kernel],
+    open: &mut bool,
+) -> Result<KernelPrice, LayerError> {
     let mut total = KernelPrice::default();
     for k in kernels {
+        let fused = profile.fusion.fuses(open, k);
         let class = match k.alpha {
             Some(input) => Some((
                 input,
@@ -51,29 +64,32 @@ pub fn price_kernels(profile: &Profile, kernels: &[Kernel]) -> Result<KernelPric
             )));
         }
         let mut alpha_flops = alpha * k.flops as f64;
-        let gemm = k
-            .gemm
-            .zip(class)
-            .and_then(|(g, (input, _))| Some((g, profile.gemm_class(input.op)?)));
+        total.extrapolated |= profile.outside_fitted_range(k);
         let elementwise = profile.elementwise_class_of(k);
-        let ms = match (gemm, elementwise) {
-            (Some((g, c)), _) => c.kernel_ms(profile, k, g, alpha),
-            (None, Some(c)) => c.kernel_ms(profile, k),
-            (None, None) => profile.kernel_ms(
-                class.map(|(_, c)| c),
-                alpha_flops,
-                profile.memory_elements(k),
-            ),
+        let ms = if fused {
+            crate::timing::epilogue_ms(profile, k)
+        } else {
+            let gemm = k.gemm.zip(class).and_then(|(g, (input, c))| {
+                Some((g, c.gemm_alpha(input), profile.gemm_class(input.op)?))
+            });
+            let ms = match (gemm, elementwise) {
+                (Some((g, a, c)), _) => c.kernel_ms(profile, k, g, a),
+                (None, Some(c)) => c.kernel_ms(profile, k),
+                (None, None) => profile.kernel_ms(
+                    class.map(|(_, c)| c),
+                    alpha_flops,
+                    profile.memory_elements(k),
+                ),
+            };
+            ms.max(profile.physical_floor_ms(k))
         };
-        let ms = ms.max(profile.physical_floor_ms(k));
         if elementwise.is_some() && class.is_none() && k.flops > 0 {
             // A measured element-wise kernel's α-FLOPs are its time in convolution α-FLOPs
-            // (see `crate::timing`); a kernel without FLOPs keeps none.
+            // (see `crate::timing`), fused or not; a kernel without FLOPs keeps none.
             alpha_flops = ms / profile.ms_per_alpha_flop();
         }
         total.alpha_flops += alpha_flops;
         total.predicted_ms += ms;
-        total.extrapolated |= profile.outside_fitted_range(k);
     }
     Ok(total)
 }

@@ -164,15 +164,24 @@ impl Fusion {
             )
     }
 
+    pub(crate) fn is_none(&self) -> bool {
+        *self == Fusion::None
+    }
+
+    /// Whether `kernel` is fused into the kernel before it; `open` says whether that one can
+    /// take an epilogue (a linear-algebra kernel, or a kernel fused into one), and is updated
+    /// for the next kernel.
+    pub fn fuses(self, open: &mut bool, kernel: &Kernel) -> bool {
+        let fused = *open && kernel.elementwise.is_some_and(|c| self.folds(c));
+        *open = kernel.gemm.is_some() || fused;
+        fused
+    }
+
     /// For kernels in execution order, whether each is fused into the one before it (and
     /// so costs no launch): a chain `conv → batch norm → add → relu` is one launch.
     pub fn fused(self, kernels: &[Kernel]) -> Vec<bool> {
-        let mut out: Vec<bool> = Vec::with_capacity(kernels.len());
-        for (i, k) in kernels.iter().enumerate() {
-            let after_gemm = i > 0 && (kernels[i - 1].gemm.is_some() || out[i - 1]);
-            out.push(after_gemm && k.elementwise.is_some_and(|c| self.folds(c)));
-        }
-        out
+        let mut open = false;
+        kernels.iter().map(|k| self.fuses(&mut open, k)).collect()
     }
 }
 

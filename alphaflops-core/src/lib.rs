@@ -44,7 +44,7 @@ pub mod zoo;
 
 pub use alpha::{AlphaInput, KernelOp};
 pub use budget::{Budget, Metric, Verdict};
-pub use cost::{KernelPrice, LayerCost, ModelCost, price_kernels};
+pub use cost::{KernelPrice, LayerCost, ModelCost, price_kernels, price_kernels_after};
 pub use kernel::Fusion;
 pub use layer::{
     Activation, Attention, Conv, ConvTranspose, Custom, Elementwise, Gemm, InterpolateMode, Kernel,

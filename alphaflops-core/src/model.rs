@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::cost::{LayerCost, ModelCost, price_kernels};
+use crate::cost::{LayerCost, ModelCost, price_kernels_after};
 use crate::layer::{Kernel, Layer, LayerError, LayerEval};
 use crate::memory::{Mode, Optimizer, dtype_bytes, footprint};
 use crate::profile::Profile;
@@ -256,12 +256,33 @@ impl Model {
                 e.with_backward();
             }
         }
+        let bytes = self
+            .dtype
+            .as_deref()
+            .map_or(Some(profile.dtype_bytes()), dtype_bytes)
+            .ok_or_else(|| ModelError {
+                index: 0,
+                name: self.name.clone(),
+                op: "model",
+                input: None,
+                error: LayerError::Invalid(format!(
+                    "unknown dtype `{}`; use f64, f32, tf32, f16, bf16, f8 or i8",
+                    self.dtype.as_deref().unwrap_or_default()
+                )),
+            })?;
+        // The model's dtype sets the bytes every memory term and the bandwidth floor count
+        // (a bf16 decode step streams 2-byte weights on any profile); compute is the profile's.
+        let priced = profile.with_element_bytes(bytes);
+        let profile = priced.as_ref();
+        // Layers run in order: with a fusing runtime an activation layer after a convolution
+        // layer is that convolution's epilogue.
+        let mut open = false;
         let layers = evaluated
             .iter()
             .zip(&self.nodes)
             .enumerate()
             .map(|(index, (e, node))| {
-                e.price(profile).map_err(|error| ModelError {
+                e.price(profile, &mut open).map_err(|error| ModelError {
                     index,
                     name: e.name.clone(),
                     op: node.layer.op(),
@@ -293,20 +314,6 @@ impl Model {
             .clone();
         let mut cost =
             ModelCost::from_layers(&self.name, profile, self.input.clone(), output, layers);
-        let bytes = self
-            .dtype
-            .as_deref()
-            .map_or(Some(profile.dtype_bytes()), dtype_bytes)
-            .ok_or_else(|| ModelError {
-                index: 0,
-                name: self.name.clone(),
-                op: "model",
-                input: None,
-                error: LayerError::Invalid(format!(
-                    "unknown dtype `{}`; use f64, f32, tf32, f16, bf16, f8 or i8",
-                    self.dtype.as_deref().unwrap_or_default()
-                )),
-            })?;
         let train = self.mode == Mode::Train;
         let f = footprint(self, &evaluated, train);
         cost.active_params = f.active_params;
@@ -351,9 +358,11 @@ impl Evaluated {
         }
     }
 
-    /// Prices this node (and its children) with `profile`.
-    fn price(&self, profile: &Profile) -> Result<LayerCost, LayerError> {
-        let price = price_kernels(profile, &self.eval.kernels)?;
+    /// Prices this node (and its children) with `profile`; `open` as in
+    /// [`price_kernels_after`], carried from the node before to the node after.
+    fn price(&self, profile: &Profile, open: &mut bool) -> Result<LayerCost, LayerError> {
+        let start = *open;
+        let price = price_kernels_after(profile, &self.eval.kernels, open)?;
         let mut cost = LayerCost::new(
             self.name.clone(),
             &self.op,
@@ -361,10 +370,12 @@ impl Evaluated {
             &self.eval,
             price,
         );
+        // A block's kernels are its children's, in order: they start where the block does.
+        let mut inner = start;
         cost.children = self
             .children
             .iter()
-            .map(|c| c.price(profile))
+            .map(|c| c.price(profile, &mut inner))
             .collect::<Result<_, _>>()?;
         Ok(cost)
     }

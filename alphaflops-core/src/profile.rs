@@ -7,7 +7,8 @@ use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize, de::Error as _};
 
-use crate::alpha::{AlphaInput, KernelOp, alpha};
+use crate::alpha::{AlphaInput, KernelOp, alpha, s_k};
+use crate::kernel::Fusion;
 use crate::layer::Kernel;
 use crate::timing::{ElementwiseClass, FittedRange, GemmClass};
 
@@ -94,6 +95,10 @@ pub struct Profile {
     pub format: u32,
     /// Short identifier, e.g. `quadro-t2000-asperti2021`; by convention the file's stem.
     pub name: String,
+    /// Whether the runtime folds element-wise kernels into the kernel before them
+    /// ([`Fusion`]); fused kernels cost no launch ([`crate::timing::epilogue_ms`]).
+    #[serde(default, skip_serializing_if = "Fusion::is_none")]
+    pub fusion: Fusion,
     pub device: Device,
     pub timing: Timing,
     /// Kernel classes, selected by the kernel's op and area `K1·K2`. Classes without `op`
@@ -291,6 +296,22 @@ impl AlphaClass {
         alpha(input.kernel_area, input.s as f64, self.beta, self.gamma)
     }
 
+    /// α for a `[[gemm_class]]`'s compute term: α_K(S), except where α·S falls as S grows
+    /// (only for γ > 1, below S* = (γ − 1)(1 − β)·S_K / β): there the kernel costs what S*
+    /// costs, α(S*)·S*/S, since a GEMM with more rows is never faster than one with fewer
+    /// (a decode step's one-row products are not priced above a prefill's). Bit for bit
+    /// [`AlphaClass::alpha`] for γ ≤ 1 and for S ≥ S*.
+    pub fn gemm_alpha(&self, input: AlphaInput) -> f64 {
+        let s = input.s as f64;
+        if self.gamma > 1.0 && self.beta < 1.0 {
+            let knee = (self.gamma - 1.0) * (1.0 - self.beta) * s_k(input.kernel_area) / self.beta;
+            if knee.is_finite() && s < knee {
+                return alpha(input.kernel_area, knee, self.beta, self.gamma) * knee / s;
+            }
+        }
+        self.alpha(input)
+    }
+
     /// The class's kernels in words: `kernel area 1`, `conv kernel area ≥ 2`, `matmul`.
     pub fn label(&self) -> String {
         let range = match self.max_kernel_area {
@@ -429,6 +450,23 @@ impl Profile {
         self.device.memory_bandwidth_bytes_per_s.map_or(0.0, |bw| {
             1e3 * kernel.elements_moved as f64 * self.dtype_bytes() as f64 / bw
         })
+    }
+
+    /// This profile with `bytes` per element for its memory terms and bandwidth floor (a
+    /// model's own dtype); itself when its dtype already has that size.
+    pub fn with_element_bytes(&self, bytes: u64) -> std::borrow::Cow<'_, Profile> {
+        let dtype = match bytes {
+            8 => "f64",
+            2 => "bf16",
+            1 => "i8",
+            _ => "f32",
+        };
+        if bytes == self.dtype_bytes() || crate::memory::dtype_bytes(dtype) != Some(bytes) {
+            return std::borrow::Cow::Borrowed(self);
+        }
+        let mut p = self.clone();
+        p.device.dtype = dtype.to_string();
+        std::borrow::Cow::Owned(p)
     }
 
     /// Bytes per element of the profile's dtype.

@@ -417,6 +417,29 @@ pub fn intensity(kernel: &Kernel) -> f64 {
     }
 }
 
+/// The time of an element-wise kernel fused into the kernel before it (the profile's `fusion`):
+/// no launch, latency or floor, only the traffic the fusion does not remove. A unary epilogue
+/// (activation, normalisation with per-channel constants) reads the producer's output in
+/// registers and writes in its place: nothing beyond the producer's own write. A binary one
+/// (a residual add, a gated product) also reads its second input: a third of its tensors.
+/// Those bytes cost the class's `ms_per_byte` (else `[timing]`'s), and no less than the
+/// device's bandwidth allows.
+pub fn epilogue_ms(profile: &Profile, kernel: &Kernel) -> f64 {
+    let extra = match kernel.elementwise {
+        Some(Elementwise::Binary) => kernel.elements_moved / 3,
+        _ => 0,
+    };
+    let bytes = extra as f64 * profile.dtype_bytes() as f64;
+    let per_byte = profile
+        .elementwise_class_of(kernel)
+        .map_or(profile.timing.ms_per_byte, |c| c.ms_per_byte);
+    let floor = profile
+        .device
+        .memory_bandwidth_bytes_per_s
+        .map_or(0.0, |bw| 1e3 * bytes / bw);
+    (per_byte * bytes).max(floor)
+}
+
 impl ElementwiseClass {
     /// Whether the class's intensity bounds hold `intensity`.
     pub fn holds(&self, intensity: f64) -> bool {

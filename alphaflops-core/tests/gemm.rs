@@ -22,6 +22,25 @@ fn paper_as_gemm() -> Profile {
     p
 }
 
+/// A format-1 profile, as older alphaflops wrote them; one class with γ > 1.
+const FORMAT_1: &str = r#"format = 1
+name = "old"
+
+[device]
+name = "d"
+kind = "gpu"
+backend = "b"
+dtype = "bf16"
+
+[timing]
+ms_per_flop = 1e-9
+
+[[alpha_class]]
+min_kernel_area = 1
+beta = 0.55
+gamma = 9.8
+"#;
+
 fn with_class(class: &str) -> Result<Profile, ProfileError> {
     let text = Profile::default_profile()
         .to_toml_string()
@@ -105,12 +124,7 @@ fn gemm_terms_roofline_latency_and_floor() {
 #[test]
 fn format_2_sections_are_checked() {
     // Format 1 cannot carry them: the error points at the section.
-    let text = format!(
-        "{}\n[[gemm_class]]\nms_per_flop = 1e-9\n",
-        Profile::shipped("nvidia-h200-cudnn-f32")
-            .unwrap()
-            .to_toml_string()
-    );
+    let text = format!("{FORMAT_1}\n[[gemm_class]]\nms_per_flop = 1e-9\n");
     let e = Profile::from_toml_str(&text, "old.toml").unwrap_err();
     assert!(e.message.contains("need `format = 2`"), "{e}");
     assert_eq!(text.lines().nth(e.line - 1), Some("[[gemm_class]]"), "{e}");
@@ -139,4 +153,42 @@ fn format_2_sections_are_checked() {
     );
     let c: &GemmClass = p.gemm_class(KernelOp::Matmul).unwrap();
     assert_eq!((c.tile_m, c.tile_n, c.units), (16, 1, 8));
+}
+
+/// A GEMM with more rows is never priced faster by a GEMM class, even where α·S of a class
+/// with γ > 1 falls as S grows (below S* = (γ − 1)(1 − β)·S_K/β ≈ 7.2 here); above S* the
+/// class prices α itself. `[timing]` keeps the paper's formula unchanged.
+#[test]
+fn more_rows_never_cost_less_in_a_gemm_class() {
+    let old = Profile::from_toml_str(FORMAT_1, "old.toml").unwrap();
+    let text = format!(
+        "{}\n[[gemm_class]]\nms_per_flop = 1e-9\n",
+        FORMAT_1.replacen("format = 1", "format = 2", 1)
+    );
+    let new = Profile::from_toml_str(&text, "new.toml").unwrap();
+    let t = |p: &Profile, m: u64| {
+        ConvWorkload::new(m, 1, 4096, 4096, 1, 1)
+            .price(p)
+            .unwrap()
+            .predicted_ms
+    };
+    let mut last = 0.0;
+    for m in 1..64 {
+        let ms = t(&new, m);
+        assert!(ms >= last * (1.0 - 1e-12), "m = {m}: {ms} < {last}");
+        last = ms;
+    }
+    // Below S* every row count costs what S* costs: one-row products as the knee's.
+    let (beta, gamma) = (0.55f64, 9.8f64);
+    let knee = (gamma - 1.0) * (1.0 - beta) / beta;
+    let at_knee =
+        ((1.0 + beta * (knee - 1.0)) / knee).powf(gamma) * knee * 2.0 * 4096.0 * 4096.0 * 1e-9;
+    for m in 1..=7 {
+        assert!((t(&new, m) / at_knee - 1.0).abs() < 1e-9, "m = {m}");
+    }
+    for m in [8, 20, 500] {
+        assert_eq!(t(&new, m).to_bits(), t(&old, m).to_bits(), "m = {m}");
+    }
+    // The paper's form itself is applied unchanged: there one row costs more than four.
+    assert!(t(&old, 1) > t(&old, 4));
 }

@@ -99,10 +99,16 @@ fn shipped_profiles_are_the_files_and_price_the_zoo() {
             let p = Profile::shipped(&format!("nvidia-h200-cudnn-{dtype}{timing}")).unwrap();
             assert_eq!(p.device.name, "NVIDIA H200");
             assert_eq!(p.device.dtype, dtype);
+            // Refitted with the kernel-aware form: GEMM classes, the range the fit covered,
+            // and the vendor's bandwidth kept for the floor.
+            assert!(p.gemm_classes.len() == 2 && !p.fitted_ranges.is_empty());
+            assert_eq!(p.device.memory_bandwidth_bytes_per_s, Some(4.8e12));
             if dtype != "bf16" {
                 let p = Profile::shipped(&format!("nvidia-h100-cudnn-{dtype}{timing}")).unwrap();
                 assert_eq!(p.device.name, "NVIDIA H100 80GB HBM3");
                 assert_eq!(p.device.dtype, dtype);
+                assert!(p.gemm_classes.len() == 2 && !p.fitted_ranges.is_empty());
+                assert_eq!(p.device.memory_bandwidth_bytes_per_s, Some(3.35e12));
                 assert!(p.device.power_w.is_some());
             }
         }
@@ -117,6 +123,7 @@ fn reference_documents_every_optional_key() {
     assert!(p.device.memory_bandwidth_bytes_per_s.is_some());
     assert!(p.device.power_w.is_some());
     assert!(p.timing.latency_ms > 0.0 && p.timing.ms_per_byte > 0.0);
+    assert_eq!(p.fusion, alphaflops_core::Fusion::None);
     let matmul = p.class(KernelOp::Matmul, 1).unwrap();
     assert!(matmul.op.is_some() && matmul.latency_ms.is_some() && matmul.floor_ms.is_some());
     let prov = p.provenance.as_ref().unwrap();

@@ -268,3 +268,20 @@ fn reference_documents_the_format_2_sections() {
     let r = &p.fitted_ranges[0];
     assert!(r.m.is_some() && r.n.is_some() && r.k.is_some());
 }
+
+/// A model's `dtype` sets the bytes its memory terms count, on any profile; compute stays.
+#[test]
+fn a_models_dtype_sets_the_bytes_of_memory_terms() {
+    let p = with_timing("ms_per_byte = 1e-6");
+    let (layer, shape) = small_conv();
+    let mut m = alphaflops_core::Model::new("m", shape);
+    m.push("conv", layer);
+    let f32 = m.price(&p).unwrap().predicted_ms;
+    m.dtype = Some("bf16".into());
+    let bf16 = m.price(&p).unwrap().predicted_ms;
+    // 3600 FLOPs at 1e-6 ms each, plus 222 elements of 4 or 2 bytes at 1e-6 ms each.
+    assert!(close(f32, 3600e-6 + 888e-6), "{f32}");
+    assert!(close(bf16, 3600e-6 + 444e-6), "{bf16}");
+    m.dtype = Some("tf32".into());
+    assert_eq!(m.price(&p).unwrap().predicted_ms.to_bits(), f32.to_bits());
+}

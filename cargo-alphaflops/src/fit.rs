@@ -241,6 +241,7 @@ pub fn template(name: &str, device: Device, starts: &[u64], matmul: bool) -> Pro
     Profile {
         format: alphaflops_core::profile::FIRST_FORMAT,
         name: name.to_string(),
+        fusion: Default::default(),
         device,
         timing: Timing {
             ms_per_flop: 1e-8,
@@ -945,8 +946,9 @@ pub fn run(args: Args) -> Result<()> {
         },
         backend: args.framework.clone().or_else(|| was.map(|d| d.backend.clone())).unwrap_or_else(|| "unknown".into()),
         dtype: args.dtype.clone().or_else(|| was.map(|d| d.dtype.clone())).unwrap_or_else(|| "f32".into()),
-        peak_flops_per_s: None,
-        memory_bandwidth_bytes_per_s: None,
+        // The vendor's figures are the device's, not the fit's: a refit keeps them.
+        peak_flops_per_s: was.and_then(|d| d.peak_flops_per_s),
+        memory_bandwidth_bytes_per_s: was.and_then(|d| d.memory_bandwidth_bytes_per_s),
         power_w: args.power_w.or_else(|| earlier.as_ref().and_then(|p| p.device.power_w)),
     };
     let base = template(&name, device, &args.spec.classes.0, args.spec.matmul_class);

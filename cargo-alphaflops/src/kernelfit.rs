@@ -51,12 +51,14 @@ impl Problem<'_> {
         }
         let mut i = 2 * nc;
         for g in &mut p.gemm_classes {
-            // Bounded so a trial step of the solver stays finite: halves up to 1e7, powers
-            // up to 8 (far past anything a device shows).
+            // Halves up to 1e7 keep a trial step finite. Powers at most 1: d·(1 + h/d)^p
+            // grows with d only for p ≤ 1, and a GEMM with a longer axis is never faster; a
+            // larger power, which a narrow range of d in the rows cannot rule out, prices
+            // shapes outside it absurdly (attention's K = 64 beside dense rows' K ≥ 544).
             let x = |j: usize| theta[i + j].clamp(-200.0, 200.0).exp();
             g.ms_per_flop = x(0);
-            (g.n_half, g.n_power) = (x(1).min(1e7), x(2).min(8.0));
-            (g.k_half, g.k_power) = (x(3).min(1e7), x(4).min(8.0));
+            (g.n_half, g.n_power) = (x(1).min(1e7), x(2).min(1.0));
+            (g.k_half, g.k_power) = (x(3).min(1e7), x(4).min(1.0));
             if self.floor {
                 g.floor_ms = x(5);
             } else {
@@ -298,6 +300,19 @@ pub fn fit(rows: &[Row], spec: &SpecArgs, base: &Profile) -> Result<Fitted> {
                 *v = 0.0;
             }
         }
+    }
+    // Kernels no class prices (element-wise ones without a class of their own) fall back to
+    // [timing]: give it the first class's constants (the convolutions'), as a format-1 fit
+    // priced them, not the template's placeholder. The fitted rows did not use it.
+    if let Some(g) = profile.gemm_classes.first() {
+        profile.timing = alphaflops_core::Timing {
+            ms_per_flop: g.ms_per_flop,
+            latency_ms: g.latency_ms,
+            ms_per_byte: g.ms_per_byte,
+            combine: g.combine,
+            floor_ms: g.floor_ms,
+            memory: g.memory,
+        };
     }
     let pred: Vec<f64> =
         rows.iter().map(|r| price_kernels(&profile, &r.kernels).map(|p| p.predicted_ms).unwrap_or(f64::NAN)).collect();
