@@ -61,12 +61,17 @@ pub fn run(args: Args) -> Result<()> {
         backend::Kind::Cuda => configs::GridSize::Gpu,
     });
     // Rows of ops the backend has no kernel for are left out (and the count says so).
-    let (grid, skipped): (Vec<_>, Vec<_>) =
-        configs::grid(args.quick, size).into_iter().partition(|(_, _, w)| b.unsupported(w.op).is_none());
+    let (grid, skipped): (Vec<_>, Vec<_>) = configs::grid(args.quick, size)
+        .into_iter()
+        .partition(|(_, _, w)| b.unsupported(w.op).is_none());
     let table = Table::parse(&render_configs(&grid), &csv_path, false)?;
     let budget = b.budget(args.quick);
-    let measured =
-        measure::measure_table(b.as_mut(), &table, &budget, if args.quick { "bench --quick" } else { "bench" })?;
+    let measured = measure::measure_table(
+        b.as_mut(),
+        &table,
+        &budget,
+        if args.quick { "bench --quick" } else { "bench" },
+    )?;
     let csv = measured.render(&table);
     util::write_atomic(&csv_path, csv.as_bytes())?;
     let measured = Table::parse(&csv, &csv_path, true)?;
@@ -97,11 +102,18 @@ pub fn run(args: Args) -> Result<()> {
                 let mut ops: Vec<&str> = skipped.iter().map(|(_, _, w)| w.op.name()).collect();
                 ops.sort_unstable();
                 ops.dedup();
-                format!("; {} rows of {} left out: no kernel on this backend", skipped.len(), ops.join(", "))
+                format!(
+                    "; {} rows of {} left out: no kernel on this backend",
+                    skipped.len(),
+                    ops.join(", ")
+                )
             }
         ),
     );
-    let how = env.remove("timing").map(|t| format!("{t}; ")).unwrap_or_default();
+    let how = env
+        .remove("timing")
+        .map(|t| format!("{t}; "))
+        .unwrap_or_default();
     env.insert(
         "timing".into(),
         format!(
@@ -117,10 +129,16 @@ pub fn run(args: Args) -> Result<()> {
         "cargo xtask bench --backend {:?}{} ({})",
         args.backend,
         if args.quick { " --quick" } else { "" },
-        csv_path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default()
+        csv_path
+            .file_name()
+            .map(|f| f.to_string_lossy().into_owned())
+            .unwrap_or_default()
     )
     .to_lowercase();
-    let profile = fit::with_ranges(fit::with_provenance(fitted, source, &spec, env), &measured.rows);
+    let profile = fit::with_ranges(
+        fit::with_provenance(fitted, source, &spec, env),
+        &measured.rows,
+    );
     fit::write_profile(&args.out, &profile)?;
     for w in fit::doubtful(&profile) {
         eprintln!("warning: {}: {w}", args.out.display());

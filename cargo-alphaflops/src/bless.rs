@@ -30,7 +30,9 @@ pub fn run(args: Args) -> Result<()> {
     if let Some(t) = args.tolerance
         && !(t.is_finite() && t >= 0.0)
     {
-        return Err(err!("--tolerance {t}: must be a non-negative percentage, such as 1.0"));
+        return Err(err!(
+            "--tolerance {t}: must be a non-negative percentage, such as 1.0"
+        ));
     }
     let ws = Workspace::find(&args.workspace)?;
     let path = ws.baseline_path();
@@ -40,9 +42,17 @@ pub fn run(args: Args) -> Result<()> {
         Ok(old) => (old, None),
         Err(e) => {
             let aside = PathBuf::from(format!("{}.invalid", path.display()));
-            std::fs::rename(&path, &aside)
-                .map_err(|re| err!("{e}\n{}: cannot move it aside to {}: {re}", path.display(), aside.display()))?;
-            eprintln!("warning: {e}\nwarning: moved it to {}; writing a fresh baseline", aside.display());
+            std::fs::rename(&path, &aside).map_err(|re| {
+                err!(
+                    "{e}\n{}: cannot move it aside to {}: {re}",
+                    path.display(),
+                    aside.display()
+                )
+            })?;
+            eprintln!(
+                "warning: {e}\nwarning: moved it to {}; writing a fresh baseline",
+                aside.display()
+            );
             (None, Some(aside))
         }
     };
@@ -55,13 +65,21 @@ pub fn run(args: Args) -> Result<()> {
             return Err(e);
         }
     };
-    let tolerance = args.tolerance.or(old.as_ref().map(|b| b.tolerance_pct)).unwrap_or(DEFAULT_TOLERANCE_PCT);
-    let entries = reports.iter().map(|r| Entry::of(&r.package, &r.cost)).collect();
+    let tolerance = args
+        .tolerance
+        .or(old.as_ref().map(|b| b.tolerance_pct))
+        .unwrap_or(DEFAULT_TOLERANCE_PCT);
+    let entries = reports
+        .iter()
+        .map(|r| Entry::of(&r.package, &r.cost))
+        .collect();
     let new = Baseline::blessed(old.as_ref(), entries, tolerance);
     let text = new.to_toml_string();
 
     let priced: BTreeSet<&str> = reports.iter().map(|r| r.cost.profile.as_str()).collect();
-    let kept = new.other_profiles(&priced.iter().copied().collect::<Vec<_>>()).len();
+    let kept = new
+        .other_profiles(&priced.iter().copied().collect::<Vec<_>>())
+        .len();
     let mut changes = describe(old.as_ref(), &new);
     if kept > 0 {
         changes.push(format!(
@@ -81,8 +99,16 @@ pub fn run(args: Args) -> Result<()> {
     for line in &changes {
         outln!("{line}");
     }
-    let verb = if unchanged { "is up to date" } else { "written" };
-    outln!("{} {verb}: {} models, tolerance {tolerance} %", path.display(), new.models.len());
+    let verb = if unchanged {
+        "is up to date"
+    } else {
+        "written"
+    };
+    outln!(
+        "{} {verb}: {} models, tolerance {tolerance} %",
+        path.display(),
+        new.models.len()
+    );
     Ok(())
 }
 
@@ -96,7 +122,10 @@ fn touch_manifests(ws: &Workspace, reports: &[crate::collect::ModelReport]) {
         if !reports.iter().any(|r| &r.package == name) {
             continue;
         }
-        let touched = std::fs::File::options().write(true).open(manifest).and_then(|f| f.set_modified(now));
+        let touched = std::fs::File::options()
+            .write(true)
+            .open(manifest)
+            .and_then(|f| f.set_modified(now));
         if let Err(e) = touched {
             eprintln!(
                 "warning: {}: cannot touch it ({e}), so `{name}` may not see the new baseline until `cargo clean -p {name}`",
@@ -110,7 +139,11 @@ fn touch_manifests(ws: &Workspace, reports: &[crate::collect::ModelReport]) {
 fn describe(old: Option<&Baseline>, new: &Baseline) -> Vec<String> {
     let key = |e: &Entry| (e.package.clone(), e.model.clone(), e.profile.clone());
     let name = |(p, m, f): &(String, String, String)| format!("{p}::{m} on {f}");
-    let old_map: BTreeMap<_, &Entry> = old.iter().flat_map(|b| &b.models).map(|e| (key(e), e)).collect();
+    let old_map: BTreeMap<_, &Entry> = old
+        .iter()
+        .flat_map(|b| &b.models)
+        .map(|e| (key(e), e))
+        .collect();
     let new_map: BTreeMap<_, &Entry> = new.models.iter().map(|e| (key(e), e)).collect();
     let mut lines = Vec::new();
     for (k, e) in &new_map {
@@ -169,9 +202,21 @@ mod tests {
         new.models = vec![entry("Same", 2), entry("Grown", 150), entry("Fresh", 3)];
         let lines = describe(Some(&old), &new);
         assert_eq!(lines.len(), 3, "{lines:?}");
-        assert!(lines.iter().any(|l| l.starts_with("added    p::Fresh on x")));
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.starts_with("added    p::Fresh on x"))
+        );
         assert!(lines.iter().any(|l| l.starts_with("removed  p::Gone on x")));
-        assert!(lines.iter().any(|l| l == "updated  p::Grown on x: params 100 → 150 (+50.00 %)"), "{lines:?}");
-        assert_eq!(describe(Some(&new), &new), vec!["no changes: every model costs what the baseline says"]);
+        assert!(
+            lines
+                .iter()
+                .any(|l| l == "updated  p::Grown on x: params 100 → 150 (+50.00 %)"),
+            "{lines:?}"
+        );
+        assert_eq!(
+            describe(Some(&new), &new),
+            vec!["no changes: every model costs what the baseline says"]
+        );
     }
 }

@@ -31,7 +31,11 @@ pub fn run(args: Args) -> Result<bool> {
     let reports = ws.collect()?;
     let judgement = judge(&reports, baseline.as_ref(), forced);
     if baseline.is_none() {
-        outln!("warning: no baseline file {}; create it with `{} bless`", path.display(), crate::cmd());
+        outln!(
+            "warning: no baseline file {}; create it with `{} bless`",
+            path.display(),
+            crate::cmd()
+        );
     }
     out!("{}", render(&judgement, baseline.as_ref()));
     Ok(!judgement.failed())
@@ -105,7 +109,11 @@ fn render(j: &Judgement, baseline: Option<&Baseline>) -> String {
         for l in m.over_budget() {
             let Some(v) = &l.budget else { continue };
             let used = v.used();
-            let used = if used.is_empty() { String::new() } else { format!(", {used}") };
+            let used = if used.is_empty() {
+                String::new()
+            } else {
+                format!(", {used}")
+            };
             s.push_str(&format!(
                 "{mark} over budget: {} on {}: {} {} > {}{used} (level {level})\n",
                 m.report.id(),
@@ -122,14 +130,23 @@ fn render(j: &Judgement, baseline: Option<&Baseline>) -> String {
         }
     }
     for m in j.models.iter().filter(|m| !m.has_entry) {
-        s.push_str(&format!("warning: {} on {} has no baseline entry\n", m.report.id(), m.report.cost.profile));
+        s.push_str(&format!(
+            "warning: {} on {} has no baseline entry\n",
+            m.report.id(),
+            m.report.cost.profile
+        ));
     }
     for e in &j.stale {
-        s.push_str(&format!("warning: stale baseline entry {e}: no such model in the workspace\n"));
+        s.push_str(&format!(
+            "warning: stale baseline entry {e}: no such model in the workspace\n"
+        ));
     }
     if !j.other_profiles.is_empty() {
-        let profiles: std::collections::BTreeSet<&str> =
-            j.other_profiles.iter().filter_map(|e| e.rsplit_once(" on ").map(|(_, p)| p)).collect();
+        let profiles: std::collections::BTreeSet<&str> = j
+            .other_profiles
+            .iter()
+            .filter_map(|e| e.rsplit_once(" on ").map(|(_, p)| p))
+            .collect();
         s.push_str(&format!(
             "note: {} baseline entries on other profiles were not checked ({}); check them with ALPHAFLOPS_PROFILE=<profile> {} check\n",
             j.other_profiles.len(),
@@ -145,7 +162,9 @@ fn render(j: &Judgement, baseline: Option<&Baseline>) -> String {
     } else {
         let n = j.models.len();
         if warned == 0 {
-            s.push_str(&format!("check passed: {n} model(s) within their baselines and budgets\n"));
+            s.push_str(&format!(
+                "check passed: {n} model(s) within their baselines and budgets\n"
+            ));
         } else {
             s.push_str(&format!(
                 "check passed with {warned} warning(s) at level = \"warn\" (--deny fails on them): {n} model(s)\n"
@@ -156,22 +175,40 @@ fn render(j: &Judgement, baseline: Option<&Baseline>) -> String {
     let over_any = j.models.iter().any(|m| m.over_budget().next().is_some());
     let bless_fixes = !j.has_baseline
         || !j.stale.is_empty()
-        || j.models.iter().any(|m| !m.has_entry || m.regressions().next().is_some());
+        || j.models
+            .iter()
+            .any(|m| !m.has_entry || m.regressions().next().is_some());
     if over_any {
         s.push_str("over budget: make the model cheaper or raise its budget in #[cost_budget(...)]; bless does not change budgets\n");
     }
     if bless_fixes {
-        s.push_str(&format!("accept these costs with: {} bless\n", crate::cmd()));
+        s.push_str(&format!(
+            "accept these costs with: {} bless\n",
+            crate::cmd()
+        ));
     }
     s
 }
 
 /// A Markdown table with padded columns, readable in a terminal and in a PR comment.
 fn table(rows: &[Row]) -> String {
-    let header = ["model", "profile", "metric", "base", "head", "change %", "budget", "status"];
+    let header = [
+        "model", "profile", "metric", "base", "head", "change %", "budget", "status",
+    ];
     let cells: Vec<[&str; 8]> = rows
         .iter()
-        .map(|r| [&*r.model, &*r.profile, &*r.metric, &*r.base, &*r.head, &*r.change, &*r.budget, &*r.status])
+        .map(|r| {
+            [
+                &*r.model,
+                &*r.profile,
+                &*r.metric,
+                &*r.base,
+                &*r.head,
+                &*r.change,
+                &*r.budget,
+                &*r.status,
+            ]
+        })
         .collect();
     let mut width = header.map(|h| h.chars().count());
     for c in &cells {
@@ -216,14 +253,20 @@ mod tests {
     #[test]
     fn names_model_metric_and_base_to_head_and_says_what_fixes_it() {
         let mut b = Baseline::new(1.0);
-        b.models.push(Entry::of("p", &report("A", 8, 1e9, Level::Deny).cost));
-        let reports = [report("A", 16, 1e9, Level::Deny), report("B", 8, 10.0, Level::Deny)];
+        b.models
+            .push(Entry::of("p", &report("A", 8, 1e9, Level::Deny).cost));
+        let reports = [
+            report("A", 16, 1e9, Level::Deny),
+            report("B", 8, 10.0, Level::Deny),
+        ];
         let text = render(&judge(&reports, Some(&b), None), Some(&b));
         // Regressions first: A's rows come before B's.
         let a = text.find("| p::A").unwrap();
         assert!(a < text.find("| p::B").unwrap(), "{text}");
         assert!(
-            text.contains("✗ regression: p::A on quadro-t2000-asperti2021: params 224 → 448 (+100.00 %)"),
+            text.contains(
+                "✗ regression: p::A on quadro-t2000-asperti2021: params 224 → 448 (+100.00 %)"
+            ),
             "{text}"
         );
         assert!(
@@ -232,7 +275,10 @@ mod tests {
             ),
             "{text}"
         );
-        assert!(text.contains("check failed: 5 metric(s) above the baseline"), "{text}");
+        assert!(
+            text.contains("check failed: 5 metric(s) above the baseline"),
+            "{text}"
+        );
         assert!(
             text.contains("bless does not change budgets")
                 && text.ends_with("accept these costs with: cargo alphaflops bless\n"),
@@ -243,13 +289,19 @@ mod tests {
         let mut b = Baseline::new(1.0);
         b.models.push(Entry::of("p", &reports[1].cost));
         let text = render(&judge(&reports[1..], Some(&b), None), Some(&b));
-        assert!(text.contains("check failed: 0 metric(s)") && !text.contains("bless\n"), "{text}");
+        assert!(
+            text.contains("check failed: 0 metric(s)") && !text.contains("bless\n"),
+            "{text}"
+        );
 
         // At level warn the same passes, with a warning.
         let warn = [report("B", 8, 10.0, Level::Warn)];
         let j = judge(&warn, Some(&b), None);
         let text = render(&j, Some(&b));
-        assert!(!j.failed() && text.contains("⚠ over budget: p::B"), "{text}");
+        assert!(
+            !j.failed() && text.contains("⚠ over budget: p::B"),
+            "{text}"
+        );
         assert!(
             text.contains("check passed with 1 warning(s) at level = \"warn\" (--deny fails on them): 1 model(s)"),
             "{text}"

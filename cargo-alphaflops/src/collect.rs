@@ -80,11 +80,14 @@ impl Workspace {
                 manifest.display().to_string()
             }
             None => {
-                let cwd = std::env::current_dir().map_err(|e| err!("cannot read the current directory: {e}"))?;
+                let cwd = std::env::current_dir()
+                    .map_err(|e| err!("cannot read the current directory: {e}"))?;
                 format!("{} (the current directory)", cwd.display())
             }
         };
-        let out = metadata.output().map_err(|e| err!("cannot run cargo metadata: {e}"))?;
+        let out = metadata
+            .output()
+            .map_err(|e| err!("cannot run cargo metadata: {e}"))?;
         if !out.status.success() {
             return Err(err!(
                 "{place}: cargo metadata failed; run this inside a cargo workspace or pass its Cargo.toml to --manifest-path:\n{}",
@@ -106,12 +109,23 @@ impl Workspace {
             .into_iter()
             .flatten()
             .filter_map(|p| {
-                Some((p.get("name")?.as_str()?.to_string(), PathBuf::from(p.get("manifest_path")?.as_str()?)))
+                Some((
+                    p.get("name")?.as_str()?.to_string(),
+                    PathBuf::from(p.get("manifest_path")?.as_str()?),
+                ))
             })
             .collect();
         let root = path("workspace_root")?;
-        let manifest = args.manifest_path.clone().unwrap_or_else(|| root.join("Cargo.toml"));
-        Ok(Workspace { root, target_dir: path("target_directory")?, manifest, packages })
+        let manifest = args
+            .manifest_path
+            .clone()
+            .unwrap_or_else(|| root.join("Cargo.toml"));
+        Ok(Workspace {
+            root,
+            target_dir: path("target_directory")?,
+            manifest,
+            packages,
+        })
     }
 
     /// `alphaflops-baseline.toml` at the workspace root.
@@ -125,9 +139,14 @@ impl Workspace {
     /// deny-level model does not stop the collection; a compile error does, with the
     /// compiler's output.
     pub fn collect(&self) -> Result<Vec<ModelReport>> {
-        let nanos =
-            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
-        let dir = self.target_dir.join("alphaflops-reports").join(format!("{}-{nanos}", std::process::id()));
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0);
+        let dir = self
+            .target_dir
+            .join("alphaflops-reports")
+            .join(format!("{}-{nanos}", std::process::id()));
         std::fs::create_dir_all(&dir)
             .map_err(|e| err!("{}: cannot create the report directory: {e}", dir.display()))?;
         let result = self.compile_into(&dir).and_then(|()| read_reports(&dir));
@@ -136,9 +155,19 @@ impl Workspace {
     }
 
     fn compile_into(&self, dir: &Path) -> Result<()> {
-        eprintln!("collecting costs: cargo check --workspace --lib --bins ({})", self.manifest.display());
+        eprintln!(
+            "collecting costs: cargo check --workspace --lib --bins ({})",
+            self.manifest.display()
+        );
         let out = cargo()
-            .args(["check", "--workspace", "--lib", "--bins", "--quiet", "--manifest-path"])
+            .args([
+                "check",
+                "--workspace",
+                "--lib",
+                "--bins",
+                "--quiet",
+                "--manifest-path",
+            ])
             .arg(&self.manifest)
             .env(ENV_REPORT, dir)
             .env("ALPHAFLOPS_LEVEL", "warn")
@@ -171,16 +200,23 @@ pub fn read_baseline(path: &Path) -> Result<Option<Baseline>> {
     };
     Baseline::from_toml_str(&text, &path.display().to_string())
         .map(Some)
-        .map_err(|e| err!("invalid baseline {e}; fix it, or delete it and run `{} bless`", crate::cmd()))
+        .map_err(|e| {
+            err!(
+                "invalid baseline {e}; fix it, or delete it and run `{} bless`",
+                crate::cmd()
+            )
+        })
 }
 
 /// Every `*.json` report in `dir`, sorted by package, model, profile.
 pub fn read_reports(dir: &Path) -> Result<Vec<ModelReport>> {
-    let entries =
-        std::fs::read_dir(dir).map_err(|e| err!("{}: cannot read the report directory: {e}", dir.display()))?;
+    let entries = std::fs::read_dir(dir)
+        .map_err(|e| err!("{}: cannot read the report directory: {e}", dir.display()))?;
     let mut reports = Vec::new();
     for entry in entries {
-        let path = entry.map_err(|e| err!("{}: cannot list the report directory: {e}", dir.display()))?.path();
+        let path = entry
+            .map_err(|e| err!("{}: cannot list the report directory: {e}", dir.display()))?
+            .path();
         if path.extension().is_some_and(|x| x == "json") {
             reports.push(read_report(&path)?);
         }
@@ -191,28 +227,47 @@ pub fn read_reports(dir: &Path) -> Result<Vec<ModelReport>> {
 
 /// One report file: `{"package","model","level","declared_level","cost","verdicts","baseline"}`.
 pub fn read_report(path: &Path) -> Result<ModelReport> {
-    let text =
-        std::fs::read_to_string(path).map_err(|e| err!("{}: cannot read the cost report: {e}", path.display()))?;
-    let bad = |what: String| err!("{}: not a cost report written by #[cost_budget]: {what}", path.display());
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| err!("{}: cannot read the cost report: {e}", path.display()))?;
+    let bad = |what: String| {
+        err!(
+            "{}: not a cost report written by #[cost_budget]: {what}",
+            path.display()
+        )
+    };
     let mut v: Value = serde_json::from_str(&text).map_err(|e| bad(format!("{e}")))?;
     let string = |v: &Value, key: &str| {
-        v.get(key).and_then(Value::as_str).map(str::to_string).ok_or_else(|| bad(format!("no string `{key}`")))
+        v.get(key)
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .ok_or_else(|| bad(format!("no string `{key}`")))
     };
     let package = string(&v, "package")?;
     let model = string(&v, "model")?;
-    let cost: ModelCost = serde_json::from_value(v.get_mut("cost").map(Value::take).unwrap_or(Value::Null))
-        .map_err(|e| bad(format!("`cost`: {e}")))?;
+    let cost: ModelCost =
+        serde_json::from_value(v.get_mut("cost").map(Value::take).unwrap_or(Value::Null))
+            .map_err(|e| bad(format!("`cost`: {e}")))?;
     let verdicts: Vec<Verdict> = match v.get_mut("verdicts").map(Value::take) {
         None | Some(Value::Null) => Vec::new(),
         Some(x) => serde_json::from_value(x).map_err(|e| bad(format!("`verdicts`: {e}")))?,
     };
     // The level the attribute declares: the collecting build overrides `level` with warn.
-    let level = match v.get("declared_level").or_else(|| v.get("level")).and_then(Value::as_str) {
+    let level = match v
+        .get("declared_level")
+        .or_else(|| v.get("level"))
+        .and_then(Value::as_str)
+    {
         Some("deny") => Level::Deny,
         Some("warn") | None => Level::Warn,
         Some(other) => return Err(bad(format!("`level` is `{other}`, not warn or deny"))),
     };
-    Ok(ModelReport { package, model, cost, verdicts, level })
+    Ok(ModelReport {
+        package,
+        model,
+        cost,
+        verdicts,
+        level,
+    })
 }
 
 #[cfg(test)]
@@ -225,13 +280,19 @@ mod tests {
         let file = dir.path().join("p__M__x.json");
         std::fs::write(&file, "{ not json").unwrap();
         let e = read_reports(dir.path()).unwrap_err().0;
-        assert!(e.contains("p__M__x.json") && e.contains("not a cost report"), "{e}");
+        assert!(
+            e.contains("p__M__x.json") && e.contains("not a cost report"),
+            "{e}"
+        );
         std::fs::write(&file, r#"{"package":"p","model":"M","cost":{}}"#).unwrap();
         let e = read_reports(dir.path()).unwrap_err().0;
         assert!(e.contains("p__M__x.json") && e.contains("`cost`"), "{e}");
 
         let e = read_reports(&dir.path().join("missing")).unwrap_err().0;
-        assert!(e.contains("missing") && e.contains("cannot read the report directory"), "{e}");
+        assert!(
+            e.contains("missing") && e.contains("cannot read the report directory"),
+            "{e}"
+        );
 
         let b = dir.path().join(BASELINE_FILE);
         assert!(read_baseline(&b).unwrap().is_none());

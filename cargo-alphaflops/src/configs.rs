@@ -74,17 +74,35 @@ impl GridSize {
     pub fn apply(self, w: ConvWorkload) -> ConvWorkload {
         match self {
             GridSize::Cpu => w,
-            GridSize::Gpu if w.is_dense() => ConvWorkload { h: w.h * 4, c_in: w.c_in * 4, c_out: w.c_out * 4, ..w },
+            GridSize::Gpu if w.is_dense() => ConvWorkload {
+                h: w.h * 4,
+                c_in: w.c_in * 4,
+                c_out: w.c_out * 4,
+                ..w
+            },
             GridSize::Gpu => {
                 // A depthwise convolution stays depthwise; other groups keep their count.
-                let groups = if w.groups > 1 && w.groups == w.c_in { w.groups * 8 } else { w.groups };
-                ConvWorkload { h: w.h * 2, w: w.w * 2, c_in: w.c_in * 8, c_out: w.c_out * 8, groups, ..w }
+                let groups = if w.groups > 1 && w.groups == w.c_in {
+                    w.groups * 8
+                } else {
+                    w.groups
+                };
+                ConvWorkload {
+                    h: w.h * 2,
+                    w: w.w * 2,
+                    c_in: w.c_in * 8,
+                    c_out: w.c_out * 8,
+                    groups,
+                    ..w
+                }
             }
         }
     }
 
     fn scale(self, list: Vec<Config>) -> Vec<Config> {
-        list.into_iter().map(|(e, s, w)| (e, s, self.apply(w))).collect()
+        list.into_iter()
+            .map(|(e, s, w)| (e, s, self.apply(w)))
+            .collect()
     }
 }
 
@@ -135,17 +153,58 @@ fn cpu_sweeps(quick: bool) -> Vec<Config> {
     };
     // Groups grow at fixed channels, from dense (1) to next to depthwise (the depthwise sweep
     // has 64).
-    push("grouped_conv", 0, [1u64, 2, 4, 8, 16, 32].into_iter().map(|g| grouped(32, 64, 3, 1, g)).collect());
+    push(
+        "grouped_conv",
+        0,
+        [1u64, 2, 4, 8, 16, 32]
+            .into_iter()
+            .map(|g| grouped(32, 64, 3, 1, g))
+            .collect(),
+    );
     // Depthwise 3×3 as channels grow, at stride 1 and 2 (MobileNet's blocks; [1, 96, 48, 48]
     // at stride 2 is a user's layer that took longer than its dense counterpart).
     let widths = [16u64, 32, 48, 64, 96, 128, 192, 256];
-    push("depthwise_conv", 0, widths.into_iter().map(|c| grouped(32, c, 3, 1, c)).collect());
-    push("depthwise_conv", 1, widths.into_iter().map(|c| grouped(48, c, 3, 2, c)).collect());
+    push(
+        "depthwise_conv",
+        0,
+        widths
+            .into_iter()
+            .map(|c| grouped(32, c, 3, 1, c))
+            .collect(),
+    );
+    push(
+        "depthwise_conv",
+        1,
+        widths
+            .into_iter()
+            .map(|c| grouped(48, c, 3, 2, c))
+            .collect(),
+    );
     // Stride 2: channels grow (3×3), then the kernel grows.
-    push("strided_conv", 0, [8u64, 16, 32, 48, 64, 96, 128].into_iter().map(|c| grouped(48, c, 3, 2, 1)).collect());
-    push("strided_conv", 1, (1..=7).map(|k| grouped(64, 32, k, 2, 1)).collect());
+    push(
+        "strided_conv",
+        0,
+        [8u64, 16, 32, 48, 64, 96, 128]
+            .into_iter()
+            .map(|c| grouped(48, c, 3, 2, 1))
+            .collect(),
+    );
+    push(
+        "strided_conv",
+        1,
+        (1..=7).map(|k| grouped(64, 32, k, 2, 1)).collect(),
+    );
     // Element-wise ops from 4 Ki to 2 Mi elements (16 KiB to 8 MiB of f32: in and out of cache).
-    let sizes = [(16u64, 16u64), (32, 32), (64, 32), (32, 64), (64, 64), (128, 64), (64, 128), (128, 128)];
+    let sizes = [
+        (16u64, 16u64),
+        (32, 32),
+        (64, 32),
+        (32, 64),
+        (64, 64),
+        (128, 64),
+        (64, 128),
+        (128, 128),
+    ];
     for op in [
         WorkloadOp::Relu,
         WorkloadOp::Gelu,
@@ -155,11 +214,25 @@ fn cpu_sweeps(quick: bool) -> Vec<Config> {
         WorkloadOp::LayerNorm,
         WorkloadOp::Softmax,
     ] {
-        push(op.name(), 0, sizes.iter().map(|&(c, h)| Workload::elementwise(op, 1, c, h, h)).collect());
+        push(
+            op.name(),
+            0,
+            sizes
+                .iter()
+                .map(|&(c, h)| Workload::elementwise(op, 1, c, h, h))
+                .collect(),
+        );
     }
     for op in [WorkloadOp::MaxPool, WorkloadOp::AvgPool] {
         for (s, k) in [2u64, 3].into_iter().enumerate() {
-            push(op.name(), s, sizes.iter().map(|&(c, h)| Workload::pool(op, 1, c, h, h, k, 2)).collect());
+            push(
+                op.name(),
+                s,
+                sizes
+                    .iter()
+                    .map(|&(c, h)| Workload::pool(op, 1, c, h, h, k, 2))
+                    .collect(),
+            );
         }
     }
     g
@@ -177,18 +250,29 @@ fn paper_sweeps(quick: bool) -> Vec<Config> {
     };
     // Kernel grows while H = W = floor(120 / K): FLOPs nearly constant, S shrinks.
     for (s, ch) in [16u64, 48].into_iter().enumerate() {
-        push("conv_K_vs_S", s, (1..=8).map(|k| c(120 / k, 120 / k, ch, ch, k)).collect());
+        push(
+            "conv_K_vs_S",
+            s,
+            (1..=8).map(|k| c(120 / k, 120 / k, ch, ch, k)).collect(),
+        );
     }
     // Width grows at fixed height.
     for (s, k) in [1u64, 3].into_iter().enumerate() {
-        push("increasing_W", s, (1..=12).map(|i| c(24, 8 * i, 32, 32, k)).collect());
+        push(
+            "increasing_W",
+            s,
+            (1..=12).map(|i| c(24, 8 * i, 32, 32, k)).collect(),
+        );
     }
     // Output channels grow.
     for (s, k) in [1u64, 3].into_iter().enumerate() {
         push(
             "increasing_Cout",
             s,
-            [4u64, 8, 16, 32, 48, 64, 96, 128, 192, 256].into_iter().map(|co| c(32, 32, 32, co, k)).collect(),
+            [4u64, 8, 16, 32, 48, 64, 96, 128, 192, 256]
+                .into_iter()
+                .map(|co| c(32, 32, 32, co, k))
+                .collect(),
         );
     }
     // Input channels grow.
@@ -196,29 +280,46 @@ fn paper_sweeps(quick: bool) -> Vec<Config> {
         push(
             "increasing_Cin",
             s,
-            [4u64, 8, 16, 32, 48, 64, 96, 128, 192, 256].into_iter().map(|ci| c(32, 32, ci, 32, k)).collect(),
+            [4u64, 8, 16, 32, 48, 64, 96, 128, 192, 256]
+                .into_iter()
+                .map(|ci| c(32, 32, ci, 32, k))
+                .collect(),
         );
     }
     // Kernel grows while channels shrink, H = W = 10 (the paper's setting).
     for (s, base) in [192u64, 384].into_iter().enumerate() {
-        push("conv_K_vs_C", s, (1..=9).map(|k| c(10, 10, base / k, base / k, k)).collect());
+        push(
+            "conv_K_vs_C",
+            s,
+            (1..=9).map(|k| c(10, 10, base / k, base / k, k)).collect(),
+        );
     }
     // Dense D×D layers, batch 1..64 (h = batch, w = 1, k = 1).
     for (s, d) in [256u64, 1024].into_iter().enumerate() {
         push(
             "increasing_batch",
             s,
-            [1u64, 2, 4, 8, 12, 16, 24, 32, 48, 64].into_iter().map(|b| c(b, 1, d, d, 1)).collect(),
+            [1u64, 2, 4, 8, 12, 16, 24, 32, 48, 64]
+                .into_iter()
+                .map(|b| c(b, 1, d, d, 1))
+                .collect(),
         );
     }
     // Equal FLOPs: spatial size traded for channels (H·C constant), and kernel for channels (K·C constant).
     push(
         "equal_flops",
         0,
-        [(96u64, 8u64), (48, 16), (24, 32), (12, 64), (6, 128), (3, 256)]
-            .into_iter()
-            .map(|(h, ch)| c(h, h, ch, ch, 3))
-            .collect(),
+        [
+            (96u64, 8u64),
+            (48, 16),
+            (24, 32),
+            (12, 64),
+            (6, 128),
+            (3, 256),
+        ]
+        .into_iter()
+        .map(|(h, ch)| c(h, h, ch, ch, 3))
+        .collect(),
     );
     push(
         "equal_flops",
@@ -252,7 +353,10 @@ impl Rng {
     }
     fn log_range(&mut self, lo: u64, hi: u64) -> u64 {
         let u = (self.next() >> 11) as f64 / (1u64 << 53) as f64;
-        ((lo as f64).ln() + u * ((hi as f64).ln() - (lo as f64).ln())).exp().round().clamp(lo as f64, hi as f64) as u64
+        ((lo as f64).ln() + u * ((hi as f64).ln() - (lo as f64).ln()))
+            .exp()
+            .round()
+            .clamp(lo as f64, hi as f64) as u64
     }
 }
 
@@ -266,7 +370,8 @@ fn cpu_random(n: usize, seed: u64) -> Vec<Config> {
     // The paper's sweeps only: the rows added later (other ops, groups, strides, the sample)
     // never equal a plain convolution this draws, and comparing with them would change the
     // sets committed seeds name.
-    let in_grid: HashSet<ConvWorkload> = paper_sweeps(false).into_iter().map(|(_, _, w)| w).collect();
+    let in_grid: HashSet<ConvWorkload> =
+        paper_sweeps(false).into_iter().map(|(_, _, w)| w).collect();
     let mut seen = HashSet::new();
     let mut rng = Rng(seed);
     let mut out = Vec::new();
@@ -277,7 +382,11 @@ fn cpu_random(n: usize, seed: u64) -> Vec<Config> {
         } else {
             let k = [1u64, 1, 2, 3, 3, 3, 5, 7][rng.range(0, 7) as usize];
             let h = rng.log_range(4, 112);
-            let w = if rng.range(0, 1) == 0 { h } else { rng.log_range(4, 112) };
+            let w = if rng.range(0, 1) == 0 {
+                h
+            } else {
+                rng.log_range(4, 112)
+            };
             c(h, w, rng.log_range(3, 256), rng.log_range(4, 256), k)
         };
         let flops = w.eval().map(|e| e.flops()).unwrap_or(u64::MAX);
@@ -296,7 +405,9 @@ fn in_range(w: &Workload) -> bool {
     if w.op == WorkloadOp::Conv2d {
         return (1e5..=6e8).contains(&(e.flops() as f64));
     }
-    let elements = [w.batch, w.c_in, w.h, w.w].iter().fold(1u64, |a, &b| a.saturating_mul(b));
+    let elements = [w.batch, w.c_in, w.h, w.w]
+        .iter()
+        .fold(1u64, |a, &b| a.saturating_mul(b));
     (1 << 12..=1 << 22).contains(&elements)
 }
 
@@ -320,15 +431,36 @@ fn latin_hypercube<const D: usize>(n: usize, rng: &mut Rng) -> Vec<[f64; D]> {
 
 /// `[lo, hi]` log-uniformly at `u ∈ [0, 1)`.
 fn log_at(u: f64, lo: u64, hi: u64) -> u64 {
-    ((lo as f64).ln() + u * ((hi as f64).ln() - (lo as f64).ln())).exp().round().clamp(lo as f64, hi as f64) as u64
+    ((lo as f64).ln() + u * ((hi as f64).ln() - (lo as f64).ln()))
+        .exp()
+        .round()
+        .clamp(lo as f64, hi as f64) as u64
 }
 
 /// One training configuration at a point of the hypercube.
 fn sample_at(u: [f64; 9]) -> Workload {
-    let [u_op, u_h, u_w, u_cin, u_cout, u_k, u_groups, u_stride, u_batch] = u;
-    let batch = if u_batch < 0.6 { 1 } else { log_at((u_batch - 0.6) / 0.4, 2, 8) };
+    let [
+        u_op,
+        u_h,
+        u_w,
+        u_cin,
+        u_cout,
+        u_k,
+        u_groups,
+        u_stride,
+        u_batch,
+    ] = u;
+    let batch = if u_batch < 0.6 {
+        1
+    } else {
+        log_at((u_batch - 0.6) / 0.4, 2, 8)
+    };
     let h = log_at(u_h, 4, 112);
-    let w = if u_w < 0.5 { h } else { log_at((u_w - 0.5) * 2.0, 4, 112) };
+    let w = if u_w < 0.5 {
+        h
+    } else {
+        log_at((u_w - 0.5) * 2.0, 4, 112)
+    };
     if u_op < 0.25 {
         // Element-wise ops (a quarter of the sample), on their own sizes.
         let ops = [
@@ -345,7 +477,11 @@ fn sample_at(u: [f64; 9]) -> Workload {
         let op = ops[((u_op / 0.25) * ops.len() as f64) as usize % ops.len()];
         let c = log_at(u_cin, 3, 256);
         let h = log_at(u_h, 8, 160);
-        let w = if u_w < 0.5 { h } else { log_at((u_w - 0.5) * 2.0, 8, 160) };
+        let w = if u_w < 0.5 {
+            h
+        } else {
+            log_at((u_w - 0.5) * 2.0, 8, 160)
+        };
         return match op {
             WorkloadOp::MaxPool | WorkloadOp::AvgPool => {
                 let k = 2 + (u_k * 2.0) as u64; // 2 or 3
@@ -377,7 +513,12 @@ fn sample_at(u: [f64; 9]) -> Workload {
         c_out = c_in;
         c_in
     };
-    Workload { batch, stride, groups, ..Workload::new(h, w, c_in, c_out, k, k) }
+    Workload {
+        batch,
+        stride,
+        groups,
+        ..Workload::new(h, w, c_in, c_out, k, k)
+    }
 }
 
 /// `n` training configurations (CPU sizes), space-filling, with FLOPs in the grid's range,
@@ -416,10 +557,18 @@ pub fn run(args: Args) -> Result<()> {
             ));
         }
         Some(n) => random(n, args.seed.unwrap_or(1), args.grid),
-        None => grid_with(args.quick, args.sample.unwrap_or(default_sample(args.quick)), args.grid),
+        None => grid_with(
+            args.quick,
+            args.sample.unwrap_or(default_sample(args.quick)),
+            args.grid,
+        ),
     };
     util::write_atomic(&args.out, render_configs(&rows).as_bytes())?;
-    outln!("wrote {} ({} configurations)", args.out.display(), rows.len());
+    outln!(
+        "wrote {} ({} configurations)",
+        args.out.display(),
+        rows.len()
+    );
     Ok(())
 }
 
@@ -448,17 +597,25 @@ mod tests {
             assert!(exps.contains(e), "{e}");
         }
         for op in WorkloadOp::ALL {
-            assert!(full.iter().any(|(e, _, w)| w.op == op && e != "sample"), "{op} has no sweep");
+            assert!(
+                full.iter().any(|(e, _, w)| w.op == op && e != "sample"),
+                "{op} has no sweep"
+            );
         }
         // The user's layer: depthwise 3×3, stride 2, on [1, 96, 48, 48].
-        let mobilenet = Workload { stride: 2, groups: 96, ..Workload::new(48, 48, 96, 96, 3, 3) };
+        let mobilenet = Workload {
+            stride: 2,
+            groups: 96,
+            ..Workload::new(48, 48, 96, 96, 3, 3)
+        };
         assert!(full.iter().any(|(_, _, w)| *w == mobilenet));
         assert!(quick.len() < full.len());
         let sweeps: Vec<&Config> = quick.iter().filter(|(e, _, _)| e != "sample").collect();
         assert!(sweeps.iter().all(|q| full.contains(q)));
         // The paper's sweeps share a few points (32→32 channels in both channel sweeps);
         // nothing added later repeats a point.
-        let mut seen: HashSet<Workload> = paper_sweeps(false).into_iter().map(|(_, _, w)| w).collect();
+        let mut seen: HashSet<Workload> =
+            paper_sweeps(false).into_iter().map(|(_, _, w)| w).collect();
         for (e, _, w) in &full[paper_sweeps(false).len()..] {
             assert!(seen.insert(*w), "{e}: {w:?} is in the grid twice");
         }
@@ -472,7 +629,8 @@ mod tests {
         for size in [GridSize::Cpu, GridSize::Gpu] {
             let a = random(40, 7, size);
             assert_eq!(a, random(40, 7, size));
-            let g: HashSet<ConvWorkload> = grid(false, size).into_iter().map(|(_, _, w)| w).collect();
+            let g: HashSet<ConvWorkload> =
+                grid(false, size).into_iter().map(|(_, _, w)| w).collect();
             assert!(a.iter().all(|(_, _, w)| !g.contains(w)));
         }
     }
@@ -480,14 +638,17 @@ mod tests {
     /// The committed random sets were drawn by `--random`: it still draws them.
     #[test]
     fn committed_random_sets_are_still_drawn() {
-        let profiles = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../alphaflops-core/profiles");
+        let profiles =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../alphaflops-core/profiles");
         for (file, n, seed, size) in [
             ("cpu-amd-epyc-2c-candle-random.csv", 60, 1, GridSize::Cpu),
             ("nvidia-h200-cudnn-f32-random.csv", 100, 6, GridSize::Gpu),
         ] {
             let text = std::fs::read_to_string(profiles.join(file)).unwrap();
-            let committed: Vec<String> =
-                text.lines().map(|l| l.split(',').take(10).collect::<Vec<_>>().join(",")).collect();
+            let committed: Vec<String> = text
+                .lines()
+                .map(|l| l.split(',').take(10).collect::<Vec<_>>().join(","))
+                .collect();
             let drawn = render_configs(&random(n, seed, size));
             assert_eq!(drawn.lines().collect::<Vec<_>>(), committed, "{file}");
         }
@@ -499,7 +660,8 @@ mod tests {
         let n = 37;
         let points = latin_hypercube::<4>(n, &mut rng);
         for d in 0..4 {
-            let mut strata: Vec<usize> = points.iter().map(|p| (p[d] * n as f64) as usize).collect();
+            let mut strata: Vec<usize> =
+                points.iter().map(|p| (p[d] * n as f64) as usize).collect();
             strata.sort();
             assert_eq!(strata, (0..n).collect::<Vec<_>>(), "axis {d}");
         }
@@ -523,8 +685,10 @@ mod tests {
         assert!(count(&|w| w.batch > 1) >= 10);
         // Channel counts between the powers of two the sweeps use.
         assert!(count(&|w| !w.c_in.is_power_of_two()) >= 64);
-        let validation: HashSet<Workload> =
-            (1..=VALIDATION_SEEDS).flat_map(|seed| cpu_random(300, seed)).map(|(_, _, w)| w).collect();
+        let validation: HashSet<Workload> = (1..=VALIDATION_SEEDS)
+            .flat_map(|seed| cpu_random(300, seed))
+            .map(|(_, _, w)| w)
+            .collect();
         assert!(w.iter().all(|w| !validation.contains(w)));
         let sweeps: HashSet<Workload> = cpu_sweeps(false).into_iter().map(|(_, _, w)| w).collect();
         assert!(w.iter().all(|w| !sweeps.contains(w)));
@@ -534,12 +698,19 @@ mod tests {
     fn gpu_grid_scales_the_cpu_grid() {
         let flops = |w: &ConvWorkload| w.eval().unwrap().flops() as f64;
         let elements = |w: &Workload| (w.batch * w.c_in * w.h * w.w) as f64;
-        for ((e, _, c), (_, _, g)) in grid(false, GridSize::Cpu).iter().zip(&grid(false, GridSize::Gpu)) {
+        for ((e, _, c), (_, _, g)) in grid(false, GridSize::Cpu)
+            .iter()
+            .zip(&grid(false, GridSize::Gpu))
+        {
             if c.op != WorkloadOp::Conv2d {
                 assert_eq!(elements(g) / elements(c), 32.0, "{c:?} -> {g:?}");
                 continue;
             }
-            assert_eq!(c.groups == c.c_in && c.groups > 1, g.groups == g.c_in && g.groups > 1, "{c:?} -> {g:?}");
+            assert_eq!(
+                c.groups == c.c_in && c.groups > 1,
+                g.groups == g.c_in && g.groups > 1,
+                "{c:?} -> {g:?}"
+            );
             if e == "sample" || c.stride > 1 || c.groups > 1 {
                 continue;
             }

@@ -56,11 +56,18 @@ pub fn halves(grid: &[Row], random: &[Row], spec: &SpecArgs) -> Result<Vec<Half>
     let device = crossval_device();
     let mut out = Vec::new();
     for parity in 0..2 {
-        let (test, train_half): (Vec<(usize, &Row)>, Vec<(usize, &Row)>) =
-            random.iter().enumerate().partition(|(i, _)| i % 2 == parity);
+        let (test, train_half): (Vec<(usize, &Row)>, Vec<(usize, &Row)>) = random
+            .iter()
+            .enumerate()
+            .partition(|(i, _)| i % 2 == parity);
         let mut train: Vec<Row> = grid.to_vec();
         train.extend(train_half.into_iter().map(|(_, r)| r.clone()));
-        let mut base = fit::template("crossval", device.clone(), &spec.classes.0, spec.matmul_class);
+        let mut base = fit::template(
+            "crossval",
+            device.clone(),
+            &spec.classes.0,
+            spec.matmul_class,
+        );
         if spec.matmul_class && !fit::matmul_class_fittable(&train, &base) {
             base = fit::template("crossval", device.clone(), &spec.classes.0, false);
         }
@@ -73,8 +80,15 @@ pub fn halves(grid: &[Row], random: &[Row], spec: &SpecArgs) -> Result<Vec<Half>
             predicted.push((r.clone(), ms));
         }
         let (p, t): (Vec<f64>, Vec<f64>) = predicted.iter().map(|(r, p)| (*p, r.t())).unzip();
-        let form = fitted.choice.as_ref().map_or_else(|| spec.describe(), |c| c.spec.describe());
-        out.push(Half { metrics: Metrics::of(&p, &t), predicted, form });
+        let form = fitted
+            .choice
+            .as_ref()
+            .map_or_else(|| spec.describe(), |c| c.spec.describe());
+        out.push(Half {
+            metrics: Metrics::of(&p, &t),
+            predicted,
+            form,
+        });
     }
     Ok(out)
 }
@@ -140,7 +154,11 @@ fn run_halves(args: &Args, random: &std::path::Path) -> Result<()> {
             chosen(h)
         );
     }
-    outln!("mean of the two halves: MAPE {mean:.2} % (pooled over {} rows: {:.2} %)", pooled.n, pooled.mape_pct);
+    outln!(
+        "mean of the two halves: MAPE {mean:.2} % (pooled over {} rows: {:.2} %)",
+        pooled.n,
+        pooled.mape_pct
+    );
     if let Some(limit) = args.worst {
         outln!("held-out rows more than {limit} % off (predicted / measured):");
         outln!("{},predicted_ms,ratio", table.header.join(","));
@@ -163,7 +181,11 @@ pub struct Fold {
     pub form: String,
 }
 
-pub fn crossval(rows: &[Row], group: &[String], spec: &SpecArgs) -> Result<(Comparison, Vec<Fold>)> {
+pub fn crossval(
+    rows: &[Row],
+    group: &[String],
+    spec: &SpecArgs,
+) -> Result<(Comparison, Vec<Fold>)> {
     let mut groups: Vec<&String> = group.iter().collect();
     groups.sort();
     groups.dedup();
@@ -180,12 +202,18 @@ pub fn crossval(rows: &[Row], group: &[String], spec: &SpecArgs) -> Result<(Comp
         let (test, train): (Vec<_>, Vec<_>) = rows.iter().zip(group).partition(|(_, gr)| *gr == g);
         let train: Vec<Row> = train.into_iter().map(|(r, _)| r.clone()).collect();
         let test: Vec<&Row> = test.into_iter().map(|(r, _)| r).collect();
-        let mut base = fit::template("crossval", device.clone(), &spec.classes.0, spec.matmul_class);
+        let mut base = fit::template(
+            "crossval",
+            device.clone(),
+            &spec.classes.0,
+            spec.matmul_class,
+        );
         let dropped = spec.matmul_class && !fit::matmul_class_fittable(&train, &base);
         if dropped {
             base = fit::template("crossval", device.clone(), &spec.classes.0, false);
         }
-        let fitted = fit::fit(&train, spec, &base).map_err(|e| err!("fold holding out `{g}`: {e}"))?;
+        let fitted =
+            fit::fit(&train, spec, &base).map_err(|e| err!("fold holding out `{g}`: {e}"))?;
         let c = flops_only_scale(
             &train.iter().map(|r| r.flops as f64).collect::<Vec<_>>(),
             &train.iter().map(Row::t).collect::<Vec<_>>(),
@@ -200,7 +228,10 @@ pub fn crossval(rows: &[Row], group: &[String], spec: &SpecArgs) -> Result<(Comp
         }
         let fold_base: Vec<f64> = test.iter().map(|r| c * r.flops as f64).collect();
         folds.push(Fold {
-            form: fitted.choice.as_ref().map_or_else(|| spec.describe(), |c| c.spec.describe()),
+            form: fitted
+                .choice
+                .as_ref()
+                .map_or_else(|| spec.describe(), |c| c.spec.describe()),
             held_out: g.clone(),
             matmul_class_dropped: dropped,
             alpha: Metrics::of(&fold_pred, &fold_t),
@@ -210,7 +241,13 @@ pub fn crossval(rows: &[Row], group: &[String], spec: &SpecArgs) -> Result<(Comp
         base_pred.extend(fold_base);
         t.extend(fold_t);
     }
-    Ok((Comparison { alpha: Metrics::of(&pred, &t), flops_only: Metrics::of(&base_pred, &t) }, folds))
+    Ok((
+        Comparison {
+            alpha: Metrics::of(&pred, &t),
+            flops_only: Metrics::of(&base_pred, &t),
+        },
+        folds,
+    ))
 }
 
 pub fn run(args: Args) -> Result<()> {
@@ -250,7 +287,10 @@ pub fn run(args: Args) -> Result<()> {
         let base = cmp.json();
         let model = format!("{:?}", args.spec.model).to_lowercase();
         // null for the paper form, which has no memory term to count.
-        let memory = args.spec.memory_mode().map(|m| format!("{m:?}").to_lowercase());
+        let memory = args
+            .spec
+            .memory_mode()
+            .map(|m| format!("{m:?}").to_lowercase());
         outln!(
             "{},\"by\":{},\"model\":{},\"floor\":{},\"memory\":{},\"folds\":{}}}",
             &base[..base.len() - 1],
@@ -261,11 +301,29 @@ pub fn run(args: Args) -> Result<()> {
             json!(folds)
         );
     } else {
-        outln!("leave-one-{}-out cross-validation, {} model", args.by, args.spec.describe());
-        outln!("{:<28} {:>5} {:>14} {:>17}", "held out", "n", "α MAPE %", "FLOPs-only MAPE %");
+        outln!(
+            "leave-one-{}-out cross-validation, {} model",
+            args.by,
+            args.spec.describe()
+        );
+        outln!(
+            "{:<28} {:>5} {:>14} {:>17}",
+            "held out",
+            "n",
+            "α MAPE %",
+            "FLOPs-only MAPE %"
+        );
         for f in &folds {
-            let note = if f.matmul_class_dropped { "  (too few dense rows to fit the matmul class)" } else { "" };
-            let form = if args.spec.model == fit::Form::Auto { format!("  [{}]", f.form) } else { String::new() };
+            let note = if f.matmul_class_dropped {
+                "  (too few dense rows to fit the matmul class)"
+            } else {
+                ""
+            };
+            let form = if args.spec.model == fit::Form::Auto {
+                format!("  [{}]", f.form)
+            } else {
+                String::new()
+            };
             outln!(
                 "{:<28} {:>5} {:>14.2} {:>17.2}{form}{note}",
                 f.held_out,

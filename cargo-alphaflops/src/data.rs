@@ -88,8 +88,14 @@ impl Table {
         // Spreadsheets write a byte-order mark first; it is not part of the header.
         let bytes = bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(&bytes);
         let text = std::str::from_utf8(bytes).map_err(|e| {
-            let line = 1 + bytes[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count();
-            err!("{}:{line}: not UTF-8 text; save the CSV as UTF-8", path.display())
+            let line = 1 + bytes[..e.valid_up_to()]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count();
+            err!(
+                "{}:{line}: not UTF-8 text; save the CSV as UTF-8",
+                path.display()
+            )
         })?;
         Table::parse(text, path, need_time)
     }
@@ -110,10 +116,15 @@ impl Table {
         let header: Vec<String> = header.split(',').map(|s| s.trim().to_string()).collect();
         for (i, h) in header.iter().enumerate() {
             if h.is_empty() {
-                return Err(err!("{p}:{header_line}: header column {} is empty; name every column", i + 1));
+                return Err(err!(
+                    "{p}:{header_line}: header column {} is empty; name every column",
+                    i + 1
+                ));
             }
             if header[..i].contains(h) {
-                return Err(err!("{p}:{header_line}: column `{h}` appears twice in the header; keep one"));
+                return Err(err!(
+                    "{p}:{header_line}: column `{h}` appears twice in the header; keep one"
+                ));
             }
         }
         let mut needed: Vec<&str> = REQUIRED.to_vec();
@@ -131,7 +142,11 @@ impl Table {
             }
         }
         let idx = |name: &str| header.iter().position(|h| h == name);
-        let mut table = Table { path: path.to_path_buf(), header: header.clone(), rows: Vec::new() };
+        let mut table = Table {
+            path: path.to_path_buf(),
+            header: header.clone(),
+            rows: Vec::new(),
+        };
         for (line, text) in lines {
             let fields: Vec<String> = text.split(',').map(|s| s.trim().to_string()).collect();
             if fields.len() != header.len() {
@@ -145,7 +160,10 @@ impl Table {
             let op = match idx("op").map(|i| fields[i].as_str()) {
                 None | Some("") => WorkloadOp::Conv2d,
                 Some(raw) => WorkloadOp::from_name(raw).ok_or_else(|| {
-                    err!("{p}:{line}: column `op`: unknown op `{raw}`; use one of {}", WorkloadOp::names())
+                    err!(
+                        "{p}:{line}: column `op`: unknown op `{raw}`; use one of {}",
+                        WorkloadOp::names()
+                    )
                 })?,
             };
             let size = |name: &str, default: Option<u64>| -> Result<u64> {
@@ -157,13 +175,17 @@ impl Table {
                     if let Some(d) = default {
                         return Ok(d);
                     }
-                    return Err(err!("{p}:{line}: column `{name}` is empty; give a whole number ≥ 1"));
+                    return Err(err!(
+                        "{p}:{line}: column `{name}` is empty; give a whole number ≥ 1"
+                    ));
                 }
                 let v: i128 = raw.parse().map_err(|_| {
                     err!("{p}:{line}: column `{name}`: `{raw}` is not a whole number; give an integer ≥ 1")
                 })?;
                 if v < 1 {
-                    return Err(err!("{p}:{line}: column `{name}` must be at least 1, got {v}; sizes are positive"));
+                    return Err(err!(
+                        "{p}:{line}: column `{name}` must be at least 1, got {v}; sizes are positive"
+                    ));
                 }
                 u64::try_from(v).map_err(|_| err!("{p}:{line}: column `{name}`: {v} is too large"))
             };
@@ -225,7 +247,10 @@ impl Table {
             });
         }
         if table.rows.is_empty() {
-            return Err(err!("{p}:{}: no data rows after the header; add at least one configuration", header_line + 1));
+            return Err(err!(
+                "{p}:{}: no data rows after the header; add at least one configuration",
+                header_line + 1
+            ));
         }
         Ok(table)
     }
@@ -251,8 +276,15 @@ impl Table {
     }
 
     /// The table without the columns `drop`, then the columns `names` with `extra(row)`.
-    pub fn render(&self, drop: &[&str], names: &[&str], extra: impl Fn(usize) -> Vec<String>) -> String {
-        let keep: Vec<usize> = (0..self.header.len()).filter(|&i| !drop.contains(&self.header[i].as_str())).collect();
+    pub fn render(
+        &self,
+        drop: &[&str],
+        names: &[&str],
+        extra: impl Fn(usize) -> Vec<String>,
+    ) -> String {
+        let keep: Vec<usize> = (0..self.header.len())
+            .filter(|&i| !drop.contains(&self.header[i].as_str()))
+            .collect();
         let mut out = String::new();
         let mut head: Vec<&str> = keep.iter().map(|&i| self.header[i].as_str()).collect();
         head.extend_from_slice(names);
@@ -272,7 +304,9 @@ impl Table {
 /// `groups` and `op` columns are written only when a row needs them, so a set of plain
 /// convolutions (the seeded validation sets others were measured on) reads as it always has.
 pub fn render_configs(rows: &[(String, String, Workload)]) -> String {
-    let extended = rows.iter().any(|(_, _, w)| w.groups != 1 || w.op != WorkloadOp::Conv2d);
+    let extended = rows
+        .iter()
+        .any(|(_, _, w)| w.groups != 1 || w.op != WorkloadOp::Conv2d);
     let mut out = String::from("experiment,series,h,w,c_in,c_out,k1,k2,batch,stride");
     out.push_str(if extended { ",groups,op\n" } else { "\n" });
     for (e, s, w) in rows {
@@ -308,7 +342,10 @@ mod tests {
         assert_eq!(t.rows[0].flops, 2 * 8 * 8 * 4 * 4 * 9);
         assert_eq!(t.rows[1].time_ms, Some(0.25));
         let out = t.render_with(&["time_ms", "p10_ms"], |_| vec!["1".into(), "2".into()]);
-        assert_eq!(out.lines().next().unwrap(), "experiment,series,h,w,c_in,c_out,k1,k2,note,time_ms,p10_ms");
+        assert_eq!(
+            out.lines().next().unwrap(),
+            "experiment,series,h,w,c_in,c_out,k1,k2,note,time_ms,p10_ms"
+        );
         assert!(out.contains("x,0,8,8,4,4,3,3,hi,1,2"));
     }
 
@@ -317,24 +354,51 @@ mod tests {
         let cases: &[(&str, &str)] = &[
             ("", "t.csv:1: empty file"),
             ("h,w,c_in,c_out,k1,k2,time_ms\n", "t.csv:2: no data rows"),
-            ("h,w,c_in,c_out,k1,time_ms\n1,1,1,1,1,1\n", "t.csv:1: missing column `k2`"),
-            ("h,w,c_in,c_out,k1,k2\n1,1,1,1,1,1\n", "t.csv:1: missing column `time_ms`"),
+            (
+                "h,w,c_in,c_out,k1,time_ms\n1,1,1,1,1,1\n",
+                "t.csv:1: missing column `k2`",
+            ),
+            (
+                "h,w,c_in,c_out,k1,k2\n1,1,1,1,1,1\n",
+                "t.csv:1: missing column `time_ms`",
+            ),
             (
                 "h,w,c_in,c_out,k1,k2,time_ms\n1,1,1,1,1,1,1\n1,x,1,1,1,1,1\n",
                 "t.csv:3: column `w`: `x` is not a whole number",
             ),
-            ("h,w,c_in,c_out,k1,k2,time_ms\n1,0,1,1,1,1,1\n", "t.csv:2: column `w` must be at least 1, got 0"),
-            ("h,w,c_in,c_out,k1,k2,time_ms\n1,-3,1,1,1,1,1\n", "t.csv:2: column `w` must be at least 1, got -3"),
+            (
+                "h,w,c_in,c_out,k1,k2,time_ms\n1,0,1,1,1,1,1\n",
+                "t.csv:2: column `w` must be at least 1, got 0",
+            ),
+            (
+                "h,w,c_in,c_out,k1,k2,time_ms\n1,-3,1,1,1,1,1\n",
+                "t.csv:2: column `w` must be at least 1, got -3",
+            ),
             (
                 "h,w,c_in,c_out,k1,k2,time_ms\n1,1,1,1,1,1,-1\n",
                 "t.csv:2: column `time_ms` must be a number of milliseconds from 1e-12 to 1e10, got -1",
             ),
             // Positive, but past what logs, ratios and sums stay finite on.
-            ("h,w,c_in,c_out,k1,k2,time_ms\n1,1,1,1,1,1,1e-320\n", "t.csv:2: column `time_ms` must be a number"),
-            ("h,w,c_in,c_out,k1,k2,time_ms\n1,1,1,1,1,1,1e300\n", "t.csv:2: column `time_ms` must be a number"),
-            ("h,w,c_in,c_out,k1,k2,time_ms\n1,1,1,1,1,1,NaN\n", "t.csv:2: column `time_ms` must be a number"),
-            ("h,w,c_in,c_out,k1,k2,time_ms\n1,1,1,1,1,1,abc\n", "t.csv:2: column `time_ms`: `abc` is not a number"),
-            ("h,w,c_in,c_out,k1,k2,time_ms\n1,1,1,1,1\n", "t.csv:2: 5 fields, but the header has 7"),
+            (
+                "h,w,c_in,c_out,k1,k2,time_ms\n1,1,1,1,1,1,1e-320\n",
+                "t.csv:2: column `time_ms` must be a number",
+            ),
+            (
+                "h,w,c_in,c_out,k1,k2,time_ms\n1,1,1,1,1,1,1e300\n",
+                "t.csv:2: column `time_ms` must be a number",
+            ),
+            (
+                "h,w,c_in,c_out,k1,k2,time_ms\n1,1,1,1,1,1,NaN\n",
+                "t.csv:2: column `time_ms` must be a number",
+            ),
+            (
+                "h,w,c_in,c_out,k1,k2,time_ms\n1,1,1,1,1,1,abc\n",
+                "t.csv:2: column `time_ms`: `abc` is not a number",
+            ),
+            (
+                "h,w,c_in,c_out,k1,k2,time_ms\n1,1,1,1,1\n",
+                "t.csv:2: 5 fields, but the header has 7",
+            ),
         ];
         for (text, want) in cases {
             let e = parse(text, true).unwrap_err();
@@ -347,12 +411,23 @@ mod tests {
     fn encodings() {
         let dir = tempfile::tempdir().unwrap();
         let bom = dir.path().join("bom.csv");
-        std::fs::write(&bom, "\u{feff}h,w,c_in,c_out,k1,k2,time_ms\n1,1,1,1,1,1,1\n").unwrap();
+        std::fs::write(
+            &bom,
+            "\u{feff}h,w,c_in,c_out,k1,k2,time_ms\n1,1,1,1,1,1,1\n",
+        )
+        .unwrap();
         assert_eq!(Table::read(&bom, true).unwrap().rows.len(), 1);
         let latin1 = dir.path().join("latin1.csv");
-        std::fs::write(&latin1, b"h,w,c_in,c_out,k1,k2,time_ms,note\n1,1,1,1,1,1,1,caf\xe9\n").unwrap();
+        std::fs::write(
+            &latin1,
+            b"h,w,c_in,c_out,k1,k2,time_ms,note\n1,1,1,1,1,1,1,caf\xe9\n",
+        )
+        .unwrap();
         let e = Table::read(&latin1, true).unwrap_err();
-        assert!(e.0.ends_with("latin1.csv:2: not UTF-8 text; save the CSV as UTF-8"), "{e}");
+        assert!(
+            e.0.ends_with("latin1.csv:2: not UTF-8 text; save the CSV as UTF-8"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -367,14 +442,31 @@ mod tests {
         )
         .unwrap();
         let ops: Vec<WorkloadOp> = t.rows.iter().map(|r| r.workload.op).collect();
-        assert_eq!(ops, [WorkloadOp::Conv2d, WorkloadOp::Relu, WorkloadOp::MaxPool, WorkloadOp::Conv2d]);
+        assert_eq!(
+            ops,
+            [
+                WorkloadOp::Conv2d,
+                WorkloadOp::Relu,
+                WorkloadOp::MaxPool,
+                WorkloadOp::Conv2d
+            ]
+        );
         assert_eq!(t.rows[0].workload.groups, 4);
         // Depthwise 3×3, stride 2: 4·4·4 outputs of 9 MACs each.
         assert_eq!(t.rows[0].flops, 2 * 4 * 4 * 4 * 9);
         // Empty c_out and kernel of an element-wise op: c_in and 1×1.
-        assert_eq!(t.rows[1].workload, Workload::elementwise(WorkloadOp::Relu, 1, 4, 8, 8));
-        assert_eq!(t.rows[1].kernels[0].elementwise, Some(alphaflops_core::Elementwise::Activation));
-        assert_eq!(t.rows[2].kernels[0].elementwise, Some(alphaflops_core::Elementwise::Pool));
+        assert_eq!(
+            t.rows[1].workload,
+            Workload::elementwise(WorkloadOp::Relu, 1, 4, 8, 8)
+        );
+        assert_eq!(
+            t.rows[1].kernels[0].elementwise,
+            Some(alphaflops_core::Elementwise::Activation)
+        );
+        assert_eq!(
+            t.rows[2].kernels[0].elementwise,
+            Some(alphaflops_core::Elementwise::Pool)
+        );
         for (text, want) in [
             (
                 "h,w,c_in,c_out,k1,k2,op\n8,8,4,4,1,1,tanh\n",
@@ -388,8 +480,14 @@ mod tests {
                 "h,w,c_in,c_out,k1,k2,groups\n8,8,4,6,1,1,4\n",
                 "t.csv:2: this conv2d row is not valid: groups = 4 does not divide",
             ),
-            ("h,w,c_in,c_out,k1,k2,groups\n8,8,4,4,1,1,0\n", "t.csv:2: column `groups` must be at least 1"),
-            ("h,w,c_in,c_out,k1,k2,op\n8,8,4,,1,1,conv2d\n", "t.csv:2: column `c_out` is empty"),
+            (
+                "h,w,c_in,c_out,k1,k2,groups\n8,8,4,4,1,1,0\n",
+                "t.csv:2: column `groups` must be at least 1",
+            ),
+            (
+                "h,w,c_in,c_out,k1,k2,op\n8,8,4,,1,1,conv2d\n",
+                "t.csv:2: column `c_out` is empty",
+            ),
         ] {
             let e = parse(text, false).unwrap_err();
             assert!(e.0.starts_with(want), "{text:?}: got `{e}`, want `{want}`");
@@ -398,22 +496,40 @@ mod tests {
 
     #[test]
     fn configs_columns_only_when_needed() {
-        let conv = ("e".to_string(), "0".to_string(), Workload::new(8, 8, 4, 4, 3, 3));
+        let conv = (
+            "e".to_string(),
+            "0".to_string(),
+            Workload::new(8, 8, 4, 4, 3, 3),
+        );
         let plain = render_configs(std::slice::from_ref(&conv));
-        assert_eq!(plain, "experiment,series,h,w,c_in,c_out,k1,k2,batch,stride\ne,0,8,8,4,4,3,3,1,1\n");
-        let relu = ("e".to_string(), "1".to_string(), Workload::elementwise(WorkloadOp::Relu, 2, 4, 8, 8));
+        assert_eq!(
+            plain,
+            "experiment,series,h,w,c_in,c_out,k1,k2,batch,stride\ne,0,8,8,4,4,3,3,1,1\n"
+        );
+        let relu = (
+            "e".to_string(),
+            "1".to_string(),
+            Workload::elementwise(WorkloadOp::Relu, 2, 4, 8, 8),
+        );
         let both = render_configs(&[conv, relu]);
         assert_eq!(
             both,
             "experiment,series,h,w,c_in,c_out,k1,k2,batch,stride,groups,op\ne,0,8,8,4,4,3,3,1,1,1,conv2d\ne,1,8,8,4,4,1,1,2,1,1,relu\n"
         );
         let back = parse(&both, false).unwrap();
-        assert_eq!(back.rows[1].workload, Workload::elementwise(WorkloadOp::Relu, 2, 4, 8, 8));
+        assert_eq!(
+            back.rows[1].workload,
+            Workload::elementwise(WorkloadOp::Relu, 2, 4, 8, 8)
+        );
     }
 
     #[test]
     fn time_is_optional_for_configs() {
-        let t = parse("h,w,c_in,c_out,k1,k2,batch,stride\n8,8,3,4,3,3,2,2\n", false).unwrap();
+        let t = parse(
+            "h,w,c_in,c_out,k1,k2,batch,stride\n8,8,3,4,3,3,2,2\n",
+            false,
+        )
+        .unwrap();
         assert_eq!(t.rows[0].workload.batch, 2);
         assert_eq!(t.rows[0].workload.stride, 2);
         assert_eq!(t.rows[0].time_ms, None);
@@ -429,28 +545,56 @@ mod golden {
     use super::*;
 
     const DIGESTS: &[(&str, usize, u64)] = &[
-        ("cpu-amd-epyc-2c-candle-ops-random-seed2.csv", 60, 0x6d0ae866aa3807b4),
-        ("cpu-amd-epyc-2c-candle-ops-random.csv", 60, 0x5213224f8ad32318),
+        (
+            "cpu-amd-epyc-2c-candle-ops-random-seed2.csv",
+            60,
+            0x6d0ae866aa3807b4,
+        ),
+        (
+            "cpu-amd-epyc-2c-candle-ops-random.csv",
+            60,
+            0x5213224f8ad32318,
+        ),
         ("cpu-amd-epyc-2c-candle-ops.csv", 382, 0x391c9b82ad66ce60),
         ("cpu-amd-epyc-2c-candle-random.csv", 60, 0x5213224f8ad32318),
         ("cpu-amd-epyc-2c-candle.csv", 130, 0x0761d3ccec3f50b4),
-        ("nvidia-h100-cudnn-f32-graph-random.csv", 100, 0x3f673f8b64d667c9),
+        (
+            "nvidia-h100-cudnn-f32-graph-random.csv",
+            100,
+            0x3f673f8b64d667c9,
+        ),
         ("nvidia-h100-cudnn-f32-graph.csv", 130, 0x041a38f69b78e9dd),
         ("nvidia-h100-cudnn-f32-random.csv", 100, 0x3f673f8b64d667c9),
         ("nvidia-h100-cudnn-f32.csv", 130, 0x041a38f69b78e9dd),
-        ("nvidia-h100-cudnn-tf32-graph-random.csv", 100, 0x3f673f8b64d667c9),
+        (
+            "nvidia-h100-cudnn-tf32-graph-random.csv",
+            100,
+            0x3f673f8b64d667c9,
+        ),
         ("nvidia-h100-cudnn-tf32-graph.csv", 130, 0x041a38f69b78e9dd),
         ("nvidia-h100-cudnn-tf32-random.csv", 100, 0x3f673f8b64d667c9),
         ("nvidia-h100-cudnn-tf32.csv", 130, 0x041a38f69b78e9dd),
-        ("nvidia-h200-cudnn-bf16-graph-random.csv", 100, 0x3f673f8b64d667c9),
+        (
+            "nvidia-h200-cudnn-bf16-graph-random.csv",
+            100,
+            0x3f673f8b64d667c9,
+        ),
         ("nvidia-h200-cudnn-bf16-graph.csv", 130, 0x041a38f69b78e9dd),
         ("nvidia-h200-cudnn-bf16-random.csv", 100, 0x3f673f8b64d667c9),
         ("nvidia-h200-cudnn-bf16.csv", 130, 0x041a38f69b78e9dd),
-        ("nvidia-h200-cudnn-f32-graph-random.csv", 100, 0x3f673f8b64d667c9),
+        (
+            "nvidia-h200-cudnn-f32-graph-random.csv",
+            100,
+            0x3f673f8b64d667c9,
+        ),
         ("nvidia-h200-cudnn-f32-graph.csv", 130, 0x041a38f69b78e9dd),
         ("nvidia-h200-cudnn-f32-random.csv", 100, 0x3f673f8b64d667c9),
         ("nvidia-h200-cudnn-f32.csv", 130, 0x041a38f69b78e9dd),
-        ("nvidia-h200-cudnn-tf32-graph-random.csv", 100, 0x3f673f8b64d667c9),
+        (
+            "nvidia-h200-cudnn-tf32-graph-random.csv",
+            100,
+            0x3f673f8b64d667c9,
+        ),
         ("nvidia-h200-cudnn-tf32-graph.csv", 130, 0x041a38f69b78e9dd),
         ("nvidia-h200-cudnn-tf32-random.csv", 100, 0x3f673f8b64d667c9),
         ("nvidia-h200-cudnn-tf32.csv", 130, 0x041a38f69b78e9dd),
@@ -461,14 +605,19 @@ mod golden {
 
     /// FNV-1a (64 bit): stable across Rust releases, unlike `DefaultHasher`.
     fn fnv(bytes: &[u8]) -> u64 {
-        bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| (h ^ b as u64).wrapping_mul(0x0100_0000_01b3))
+        bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+            (h ^ b as u64).wrapping_mul(0x0100_0000_01b3)
+        })
     }
 
     /// Rows, and a digest of every row's FLOPs and kernels.
     fn digest(path: &Path) -> (usize, u64) {
         let t = Table::read(path, true).unwrap();
-        let text: Vec<String> =
-            t.rows.iter().map(|r| format!("{}:{}", r.flops, serde_json::to_string(&r.kernels).unwrap())).collect();
+        let text: Vec<String> = t
+            .rows
+            .iter()
+            .map(|r| format!("{}:{}", r.flops, serde_json::to_string(&r.kernels).unwrap()))
+            .collect();
         (t.rows.len(), fnv(text.join("\n").as_bytes()))
     }
 
@@ -483,20 +632,30 @@ mod golden {
                 format!("(\"{name}\", {n}, 0x{d:016x})")
             })
             .collect();
-        assert!(changed.is_empty(), "these files now parse to other kernels: {}", changed.join(", "));
+        assert!(
+            changed.is_empty(),
+            "these files now parse to other kernels: {}",
+            changed.join(", ")
+        );
         // Every other committed measurement (a new one has no digest yet) reads too.
         for entry in std::fs::read_dir(&profiles).unwrap() {
             let path = entry.unwrap().path();
             let name = path.file_name().unwrap().to_string_lossy().into_owned();
             if name.ends_with(".csv") && !name.contains("nvidia-smi") {
-                assert!(Table::read(&path, true).is_ok_and(|t| !t.rows.is_empty()), "{name}");
+                assert!(
+                    Table::read(&path, true).is_ok_and(|t| !t.rows.is_empty()),
+                    "{name}"
+                );
             }
         }
         let shared = crate::util::data_dir().join(SHARED.0);
         if shared.exists() {
             assert_eq!(digest(&shared), (SHARED.1, SHARED.2));
         } else {
-            eprintln!("SKIPPED: {} not found (set ALPHAFLOPS_DATA_DIR to the folder holding it)", shared.display());
+            eprintln!(
+                "SKIPPED: {} not found (set ALPHAFLOPS_DATA_DIR to the folder holding it)",
+                shared.display()
+            );
         }
     }
 }

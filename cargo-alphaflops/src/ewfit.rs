@@ -30,7 +30,11 @@ const SAME: f64 = 1.1;
 
 /// Whether every kernel of `row` is element-wise: such rows are fitted here.
 pub fn is_elementwise(row: &Row) -> bool {
-    !row.kernels.is_empty() && row.kernels.iter().all(|k| k.alpha.is_none() && k.elementwise.is_some())
+    !row.kernels.is_empty()
+        && row
+            .kernels
+            .iter()
+            .all(|k| k.alpha.is_none() && k.elementwise.is_some())
 }
 
 /// One group: an element-wise class over an intensity interval, and the intensities seen.
@@ -61,22 +65,45 @@ fn groups(rows: &[Row]) -> Vec<Group> {
         let mut gs: Vec<Group> = Vec::new();
         for (i, _) in &seen {
             match gs.last_mut() {
-                Some(g) if g.intensities.last().is_some_and(|&l| *i <= l * SAME + 1e-12) => {
+                Some(g)
+                    if g.intensities
+                        .last()
+                        .is_some_and(|&l| *i <= l * SAME + 1e-12) =>
+                {
                     g.intensities.push(*i);
                     g.configs += 1;
                 }
-                _ => gs.push(Group { class, intensities: vec![*i], configs: 1 }),
+                _ => gs.push(Group {
+                    class,
+                    intensities: vec![*i],
+                    configs: 1,
+                }),
             }
         }
         // Merge the smallest group under MIN_ROWS into its nearer neighbour (in log intensity)
         // until none is left or one group remains.
         while gs.len() > 1 {
-            let Some(s) = (0..gs.len()).filter(|&g| gs[g].configs < MIN_ROWS).min_by_key(|&g| gs[g].configs) else {
+            let Some(s) = (0..gs.len())
+                .filter(|&g| gs[g].configs < MIN_ROWS)
+                .min_by_key(|&g| gs[g].configs)
+            else {
                 break;
             };
             let gap = |a: &Group, b: &Group| {
-                let lo = a.intensities.iter().copied().fold(f64::INFINITY, f64::min).max(1e-9).ln();
-                let hi = b.intensities.iter().copied().fold(0.0, f64::max).max(1e-9).ln();
+                let lo = a
+                    .intensities
+                    .iter()
+                    .copied()
+                    .fold(f64::INFINITY, f64::min)
+                    .max(1e-9)
+                    .ln();
+                let hi = b
+                    .intensities
+                    .iter()
+                    .copied()
+                    .fold(0.0, f64::max)
+                    .max(1e-9)
+                    .ln();
                 (lo - hi).abs()
             };
             let into = match (s.checked_sub(1), (s + 1 < gs.len()).then_some(s + 1)) {
@@ -113,7 +140,10 @@ fn classes(groups: &[Group]) -> Vec<ElementwiseClass> {
         .iter()
         .enumerate()
         .map(|(g, group)| {
-            let before = g.checked_sub(1).map(|p| &groups[p]).filter(|p| p.class == group.class);
+            let before = g
+                .checked_sub(1)
+                .map(|p| &groups[p])
+                .filter(|p| p.class == group.class);
             let after = groups.get(g + 1).filter(|n| n.class == group.class);
             ElementwiseClass {
                 op: Some(group.class),
@@ -152,8 +182,13 @@ impl Problem<'_> {
         let p = self.profile(theta);
         let mut r = DVector::zeros(self.rows.len());
         for (i, row) in self.rows.iter().enumerate() {
-            let v = price_kernels(&p, &row.kernels).map_or(f64::NAN, |p| p.predicted_ms.ln() - self.ln_t[i]);
-            r[i] = if v.is_finite() { v.clamp(-50.0, 50.0) } else { 50.0 } * self.sqrt_w[i];
+            let v = price_kernels(&p, &row.kernels)
+                .map_or(f64::NAN, |p| p.predicted_ms.ln() - self.ln_t[i]);
+            r[i] = if v.is_finite() {
+                v.clamp(-50.0, 50.0)
+            } else {
+                50.0
+            } * self.sqrt_w[i];
         }
         Some(r)
     }
@@ -189,7 +224,11 @@ pub fn fit(rows: &[Row], profile: &mut Profile, loss: Loss) -> Result<f64> {
         return Ok(0.0);
     }
     let gs = groups(rows);
-    let distinct = rows.iter().map(|r| r.workload).collect::<HashSet<_>>().len();
+    let distinct = rows
+        .iter()
+        .map(|r| r.workload)
+        .collect::<HashSet<_>>()
+        .len();
     if distinct < MIN_ROWS {
         return Err(err!(
             "too few element-wise rows to fit their classes: {distinct} distinct configurations, need at least {MIN_ROWS}; measure more, or leave them out of --data"
@@ -206,30 +245,61 @@ pub fn fit(rows: &[Row], profile: &mut Profile, loss: Loss) -> Result<f64> {
     for (c, class) in base.elementwise_classes.iter().enumerate() {
         let own: Vec<(f64, f64)> = rows
             .iter()
-            .filter(|r| r.kernels.iter().any(|k| base.elementwise_class_of(k).is_some_and(|o| o == class)))
+            .filter(|r| {
+                r.kernels
+                    .iter()
+                    .any(|k| base.elementwise_class_of(k).is_some_and(|o| o == class))
+            })
             .map(|r| {
-                let bytes: f64 =
-                    r.kernels.iter().map(|k| alphaflops_core::timing::bytes_of(&base, k, Memory::Tensors)).sum();
+                let bytes: f64 = r
+                    .kernels
+                    .iter()
+                    .map(|k| alphaflops_core::timing::bytes_of(&base, k, Memory::Tensors))
+                    .sum();
                 (r.t(), r.t() / bytes.max(1.0))
             })
             .collect();
         let t_min = own.iter().map(|o| o.0).fold(f64::INFINITY, f64::min);
         let per_byte = crate::metrics::median(&own.iter().map(|o| o.1).collect::<Vec<_>>());
-        theta[2 * c] = if t_min.is_finite() { (0.5 * t_min).ln() } else { (1e-3f64).ln() };
-        theta[2 * c + 1] = if per_byte.is_finite() && per_byte > 0.0 { (0.5 * per_byte).ln() } else { (1e-9f64).ln() };
+        theta[2 * c] = if t_min.is_finite() {
+            (0.5 * t_min).ln()
+        } else {
+            (1e-3f64).ln()
+        };
+        theta[2 * c + 1] = if per_byte.is_finite() && per_byte > 0.0 {
+            (0.5 * per_byte).ln()
+        } else {
+            (1e-9f64).ln()
+        };
     }
-    let problem = Problem { rows, ln_t, first: 0, base, theta, sqrt_w: vec![1.0; rows.len()] };
-    let (mut problem, _) = LevenbergMarquardt::new().with_patience(200).minimize(problem);
+    let problem = Problem {
+        rows,
+        ln_t,
+        first: 0,
+        base,
+        theta,
+        sqrt_w: vec![1.0; rows.len()],
+    };
+    let (mut problem, _) = LevenbergMarquardt::new()
+        .with_patience(200)
+        .minimize(problem);
     if loss == Loss::L1 {
         for _ in 0..8 {
             problem.sqrt_w = vec![1.0; rows.len()];
             let Some(r) = problem.residuals() else { break };
-            problem.sqrt_w = (0..rows.len()).map(|i| 1.0 / r[i].abs().max(1e-3).sqrt()).collect();
-            problem = LevenbergMarquardt::new().with_patience(100).minimize(problem).0;
+            problem.sqrt_w = (0..rows.len())
+                .map(|i| 1.0 / r[i].abs().max(1e-3).sqrt())
+                .collect();
+            problem = LevenbergMarquardt::new()
+                .with_patience(100)
+                .minimize(problem)
+                .0;
         }
         problem.sqrt_w = vec![1.0; rows.len()];
     }
-    let r = problem.residuals().unwrap_or_else(|| DVector::from_element(rows.len(), f64::NAN));
+    let r = problem
+        .residuals()
+        .unwrap_or_else(|| DVector::from_element(rows.len(), f64::NAN));
     let mut fitted = problem.profile(&problem.theta);
     // Terms the fit drove to nothing (e^-200) are written as the zero they are.
     for c in &mut fitted.elementwise_classes {
@@ -274,14 +344,25 @@ mod tests {
             class(Elementwise::Pool, 0.003, 5e-8, None, None),
             class(Elementwise::Norm, 0.01, 2e-7, None, None),
         ];
-        let mut csv = String::from("experiment,series,h,w,c_in,c_out,k1,k2,stride,groups,op,time_ms\n");
+        let mut csv =
+            String::from("experiment,series,h,w,c_in,c_out,k1,k2,stride,groups,op,time_ms\n");
         for (op, k) in [("relu", 1), ("gelu", 1), ("max_pool", 2), ("batch_norm", 1)] {
-            for (c, h) in [(4, 8), (16, 16), (8, 48), (32, 32), (64, 64), (24, 100), (128, 128)] {
+            for (c, h) in [
+                (4, 8),
+                (16, 16),
+                (8, 48),
+                (32, 32),
+                (64, 64),
+                (24, 100),
+                (128, 128),
+            ] {
                 let s = if k == 1 { 1 } else { 2 };
                 csv.push_str(&format!("{op},0,{h},{h},{c},{c},{k},{k},{s},1,{op},1\n"));
             }
         }
-        let unpriced = Table::parse(&csv, Path::new("synthetic.csv"), true).unwrap().rows;
+        let unpriced = Table::parse(&csv, Path::new("synthetic.csv"), true)
+            .unwrap()
+            .rows;
         let rows: Vec<Row> = unpriced
             .into_iter()
             .map(|mut r| {
@@ -298,33 +379,55 @@ mod tests {
         let close = |a: f64, b: f64| (a - b).abs() <= 0.02 * b.abs();
         for (g, t) in ew.iter().zip(&truth.elementwise_classes) {
             assert_eq!(g.op, t.op);
-            assert!(close(g.latency_ms, t.latency_ms) && close(g.ms_per_byte, t.ms_per_byte), "{g:?} vs {t:?}");
+            assert!(
+                close(g.latency_ms, t.latency_ms) && close(g.ms_per_byte, t.ms_per_byte),
+                "{g:?} vs {t:?}"
+            );
         }
         // The activation split lies half-way between the intensities seen (0.5 and 4).
-        assert_eq!((ew[0].max_intensity, ew[1].min_intensity), (Some(2.25), Some(2.25)));
+        assert_eq!(
+            (ew[0].max_intensity, ew[1].min_intensity),
+            (Some(2.25), Some(2.25))
+        );
         for r in &rows {
             let p = price_kernels(&got, &r.kernels).unwrap().predicted_ms;
-            assert!((p / r.t() - 1.0).abs() < 0.01, "line {}: {p} vs {}", r.line, r.t());
+            assert!(
+                (p / r.t() - 1.0).abs() < 0.01,
+                "line {}: {p} vs {}",
+                r.line,
+                r.t()
+            );
         }
         // One class per op cannot price relu and gelu alike.
-        let relu_gelu: Vec<Row> = rows.iter().filter(|r| r.experiment.ends_with("elu")).cloned().collect();
+        let relu_gelu: Vec<Row> = rows
+            .iter()
+            .filter(|r| r.experiment.ends_with("elu"))
+            .cloned()
+            .collect();
         let mut merged = Profile::default_profile();
         let mut one = relu_gelu.clone();
         for r in &mut one {
-            r.kernels.iter_mut().for_each(|k| k.flops = k.elements_moved);
+            r.kernels
+                .iter_mut()
+                .for_each(|k| k.flops = k.elements_moved);
         }
         fit(&one, &mut merged, Loss::L2).unwrap();
         assert_eq!(merged.elementwise_classes.len(), 1);
         let worst = one
             .iter()
-            .map(|r| (price_kernels(&merged, &r.kernels).unwrap().predicted_ms / r.t()).ln().abs())
+            .map(|r| {
+                (price_kernels(&merged, &r.kernels).unwrap().predicted_ms / r.t())
+                    .ln()
+                    .abs()
+            })
             .fold(0.0, f64::max);
         assert!(worst > 1.0, "{worst}");
     }
 
     #[test]
     fn small_groups_join_their_neighbour() {
-        let mut csv = String::from("experiment,series,h,w,c_in,c_out,k1,k2,stride,groups,op,time_ms\n");
+        let mut csv =
+            String::from("experiment,series,h,w,c_in,c_out,k1,k2,stride,groups,op,time_ms\n");
         for (c, h) in [(4, 8), (16, 16), (8, 48), (32, 32)] {
             csv.push_str(&format!("relu,0,{h},{h},{c},{c},1,1,1,1,relu,1\n"));
         }

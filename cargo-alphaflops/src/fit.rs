@@ -20,8 +20,8 @@ use std::path::{Path, PathBuf};
 
 use alphaflops_core::profile::{Memory, Provenance};
 use alphaflops_core::{
-    AlphaClass, Combine, Device, DeviceKind, Elementwise, FittedRange, KernelOp, Profile, RangeOp, Timing,
-    price_kernels,
+    AlphaClass, Combine, Device, DeviceKind, Elementwise, FittedRange, KernelOp, Profile, RangeOp,
+    Timing, price_kernels,
 };
 use levenberg_marquardt::{LeastSquaresProblem, LevenbergMarquardt};
 use nalgebra::{DMatrix, DVector, Dyn, Owned};
@@ -52,8 +52,10 @@ pub struct Tiles(pub Vec<(u64, u64)>);
 pub fn parse_tiles(s: &str) -> std::result::Result<Tiles, String> {
     s.split(',')
         .map(|t| {
-            let (m, n) =
-                t.trim().split_once('x').ok_or_else(|| format!("`{t}` is not a tile; write M×N as e.g. 64x64"))?;
+            let (m, n) = t
+                .trim()
+                .split_once('x')
+                .ok_or_else(|| format!("`{t}` is not a tile; write M×N as e.g. 64x64"))?;
             let num = |v: &str| {
                 v.parse::<u64>()
                     .ok()
@@ -233,8 +235,11 @@ pub fn template(name: &str, device: Device, starts: &[u64], matmul: bool) -> Pro
         latency_ms: None,
         floor_ms: None,
     };
-    let mut alpha_classes: Vec<AlphaClass> =
-        starts.iter().enumerate().map(|(i, &min)| class(None, min, starts.get(i + 1).map(|next| next - 1))).collect();
+    let mut alpha_classes: Vec<AlphaClass> = starts
+        .iter()
+        .enumerate()
+        .map(|(i, &min)| class(None, min, starts.get(i + 1).map(|next| next - 1)))
+        .collect();
     if matmul {
         alpha_classes.push(class(Some(KernelOp::Matmul), 1, None));
     }
@@ -261,7 +266,9 @@ pub fn template(name: &str, device: Device, starts: &[u64], matmul: bool) -> Pro
 
 /// Whether a profile gives matmuls classes of their own.
 pub fn has_matmul_class(p: &Profile) -> bool {
-    p.alpha_classes.iter().any(|c| c.op == Some(KernelOp::Matmul))
+    p.alpha_classes
+        .iter()
+        .any(|c| c.op == Some(KernelOp::Matmul))
 }
 
 /// Where kernel classes start, by kernel area.
@@ -272,10 +279,16 @@ pub struct Classes(pub Vec<u64>);
 pub fn parse_classes(s: &str) -> std::result::Result<Classes, String> {
     let v: Vec<u64> = s
         .split(',')
-        .map(|x| x.trim().parse::<u64>().map_err(|_| format!("`{x}` is not a kernel area; write e.g. 1,2,10")))
+        .map(|x| {
+            x.trim()
+                .parse::<u64>()
+                .map_err(|_| format!("`{x}` is not a kernel area; write e.g. 1,2,10"))
+        })
         .collect::<std::result::Result<_, _>>()?;
     if v.first() != Some(&1) || v.windows(2).any(|w| w[1] <= w[0]) {
-        return Err(format!("class starts must begin at 1 and increase, e.g. 1,2 or 1,2,10; got {s}"));
+        return Err(format!(
+            "class starts must begin at 1 and increase, e.g. 1,2 or 1,2,10; got {s}"
+        ));
     }
     Ok(Classes(v))
 }
@@ -327,12 +340,24 @@ impl Layout {
         let latency = (form == Form::Extended && !floor).then(&mut take);
         let floor = floor.then(&mut take);
         let per_byte = (form == Form::Extended).then(&mut take);
-        let own = matmul.filter(|_| latency.or(floor).is_some()).map(|c| (take(), c));
-        Layout { scale, latency, floor, per_byte, own, len: next }
+        let own = matmul
+            .filter(|_| latency.or(floor).is_some())
+            .map(|c| (take(), c));
+        Layout {
+            scale,
+            latency,
+            floor,
+            per_byte,
+            own,
+            len: next,
+        }
     }
 
     fn of(form: Form, floor: bool, base: &Profile) -> Layout {
-        let matmul = base.alpha_classes.iter().position(|c| c.op == Some(KernelOp::Matmul));
+        let matmul = base
+            .alpha_classes
+            .iter()
+            .position(|c| c.op == Some(KernelOp::Matmul));
         Layout::new(form, floor, base.alpha_classes.len(), matmul)
     }
 }
@@ -439,7 +464,10 @@ fn class_support(rows: &[Row], base: &Profile, class: &AlphaClass) -> (usize, us
     let mut points: Vec<(u64, u64)> = rows
         .iter()
         .flat_map(|r| r.kernels.iter().filter_map(|k| k.alpha))
-        .filter(|a| base.class(a.op, a.kernel_area).is_some_and(|c| std::ptr::eq(c, class)))
+        .filter(|a| {
+            base.class(a.op, a.kernel_area)
+                .is_some_and(|c| std::ptr::eq(c, class))
+        })
         .map(|a| (a.s, a.kernel_area))
         .collect();
     let n = points.len();
@@ -458,10 +486,14 @@ fn fittable(n: usize, distinct: usize) -> bool {
 /// Whether `rows` can fit the matmul class of `base` (false when it has none).
 pub fn matmul_class_fittable(rows: &[Row], base: &Profile) -> bool {
     has_matmul_class(base)
-        && base.alpha_classes.iter().filter(|c| c.op == Some(KernelOp::Matmul)).all(|c| {
-            let (n, distinct, _) = class_support(rows, base, c);
-            fittable(n, distinct)
-        })
+        && base
+            .alpha_classes
+            .iter()
+            .filter(|c| c.op == Some(KernelOp::Matmul))
+            .all(|c| {
+                let (n, distinct, _) = class_support(rows, base, c);
+                fittable(n, distinct)
+            })
 }
 
 /// Fitted values at the edge of what the optimiser allows or of any device: the data, not
@@ -473,11 +505,18 @@ pub fn doubtful(p: &Profile) -> Vec<String> {
     let mut out = Vec::new();
     for c in &p.alpha_classes {
         if c.beta <= 1e-11 {
-            out.push(format!("class {}: beta = {:e}, at the fit's lower bound: {advice}", c.label(), c.beta));
+            out.push(format!(
+                "class {}: beta = {:e}, at the fit's lower bound: {advice}",
+                c.label(),
+                c.beta
+            ));
         }
     }
     if p.timing.ms_per_flop < 1e-20 {
-        out.push(format!("ms_per_flop = {:e} (over 1e20 FLOP per ms): {advice}", p.timing.ms_per_flop));
+        out.push(format!(
+            "ms_per_flop = {:e} (over 1e20 FLOP per ms): {advice}",
+            p.timing.ms_per_flop
+        ));
     }
     out
 }
@@ -487,7 +526,11 @@ pub fn check_rows(rows: &[Row], form: Form, floor: bool, base: &Profile) -> Resu
     let n_params = Layout::of(form, floor, base).len;
     let need = n_params + 3;
     // A configuration measured twice is one equation, not two.
-    let distinct = rows.iter().map(|r| r.workload).collect::<std::collections::HashSet<_>>().len();
+    let distinct = rows
+        .iter()
+        .map(|r| r.workload)
+        .collect::<std::collections::HashSet<_>>()
+        .len();
     if distinct < need {
         return Err(err!(
             "too few rows to fit the {form:?} model: {distinct} distinct configurations ({} rows) for {n_params} parameters, need at least {need}; measure more configurations",
@@ -499,7 +542,9 @@ pub fn check_rows(rows: &[Row], form: Form, floor: bool, base: &Profile) -> Resu
             (None, Some(1)) if class.min_kernel_area == 1 && !has_matmul_class(base) => {
                 "kernel area 1 (k1 = k2 = 1: pointwise convs, dense layers)".to_string()
             }
-            (Some(KernelOp::Matmul), _) => "matmul (dense rows: h = batch, w = 1, k = 1)".to_string(),
+            (Some(KernelOp::Matmul), _) => {
+                "matmul (dense rows: h = batch, w = 1, k = 1)".to_string()
+            }
             _ => class.label(),
         };
         let (n, distinct, _) = class_support(rows, base, class);
@@ -513,7 +558,11 @@ pub fn check_rows(rows: &[Row], form: Form, floor: bool, base: &Profile) -> Resu
     // class fit its β and γ only once the shared scale is known: over all classes, one point
     // more is needed.
     let classes = base.alpha_classes.len();
-    let points: usize = base.alpha_classes.iter().map(|c| class_support(rows, base, c).2).sum();
+    let points: usize = base
+        .alpha_classes
+        .iter()
+        .map(|c| class_support(rows, base, c).2)
+        .sum();
     if points <= 2 * classes {
         return Err(err!(
             "too few spatial sizes to fit β and γ of {classes} classes and their shared scale: {points} distinct (S, kernel area) points, need at least {}; add rows at another h·w·batch or kernel size",
@@ -522,7 +571,9 @@ pub fn check_rows(rows: &[Row], form: Form, floor: bool, base: &Profile) -> Resu
     }
     let first = rows[0].t();
     if rows.iter().all(|r| (r.t() - first).abs() <= 1e-12 * first) {
-        return Err(err!("every row has the same time_ms ({first}); the data cannot tell the parameters apart"));
+        return Err(err!(
+            "every row has the same time_ms ({first}); the data cannot tell the parameters apart"
+        ));
     }
     Ok(())
 }
@@ -533,7 +584,8 @@ pub fn check_rows(rows: &[Row], form: Form, floor: bool, base: &Profile) -> Resu
 /// Rows of element-wise kernels alone get `[[elementwise_class]]`es of their own
 /// (`ewfit`), fitted apart from the form, which sees the other rows only.
 pub fn fit(rows: &[Row], spec: &SpecArgs, base: &Profile) -> Result<Fitted> {
-    let (ew, rest): (Vec<Row>, Vec<Row>) = rows.iter().cloned().partition(crate::ewfit::is_elementwise);
+    let (ew, rest): (Vec<Row>, Vec<Row>) =
+        rows.iter().cloned().partition(crate::ewfit::is_elementwise);
     let mut fitted = match spec.model {
         Form::Paper | Form::Extended => fit_alpha(&rest, spec, base),
         Form::Kernel => crate::kernelfit::fit(&rest, spec, base),
@@ -546,7 +598,11 @@ pub fn fit(rows: &[Row], spec: &SpecArgs, base: &Profile) -> Result<Fitted> {
     fitted.sum_sq += crate::ewfit::fit(&ew, &mut fitted.profile, loss)?;
     let pred: Vec<f64> = rows
         .iter()
-        .map(|r| price_kernels(&fitted.profile, &r.kernels).map(|p| p.predicted_ms).unwrap_or(f64::NAN))
+        .map(|r| {
+            price_kernels(&fitted.profile, &r.kernels)
+                .map(|p| p.predicted_ms)
+                .unwrap_or(f64::NAN)
+        })
         .collect();
     let t: Vec<f64> = rows.iter().map(Row::t).collect();
     fitted.metrics = Metrics::of(&pred, &t);
@@ -573,7 +629,13 @@ pub struct Choice {
 pub fn candidates(rows: &[Row], spec: &SpecArgs, base: &Profile) -> Vec<SpecArgs> {
     let with_matmul = template("c", base.device.clone(), &spec.classes.0, true);
     let matmul = spec.matmul_class || matmul_class_fittable(rows, &with_matmul);
-    let make = |model, floor, loss| SpecArgs { model, floor, loss, matmul_class: matmul, ..spec.clone() };
+    let make = |model, floor, loss| SpecArgs {
+        model,
+        floor,
+        loss,
+        matmul_class: matmul,
+        ..spec.clone()
+    };
     vec![
         make(Form::Extended, true, Loss::L2),
         make(Form::Extended, false, Loss::L1),
@@ -595,7 +657,9 @@ fn auto_groups(rows: &[Row], spec: &SpecArgs) -> (Vec<String>, String) {
         Some(k) if experiments.len() as u64 > k => (
             rows.iter()
                 .map(|r| {
-                    let i = experiments.binary_search(&r.experiment.as_str()).unwrap_or(0) as u64;
+                    let i = experiments
+                        .binary_search(&r.experiment.as_str())
+                        .unwrap_or(0) as u64;
                     format!("fold {}", i % k)
                 })
                 .collect(),
@@ -603,10 +667,15 @@ fn auto_groups(rows: &[Row], spec: &SpecArgs) -> (Vec<String>, String) {
         ),
         _ if experiments.len() >= 3 => (
             rows.iter().map(|r| r.experiment.clone()).collect(),
-            format!("leave-one-experiment-out over {} experiments", experiments.len()),
+            format!(
+                "leave-one-experiment-out over {} experiments",
+                experiments.len()
+            ),
         ),
         _ => (
-            (0..rows.len()).map(|i| format!("fold {}", i as u64 % spec.folds)).collect(),
+            (0..rows.len())
+                .map(|i| format!("fold {}", i as u64 % spec.folds))
+                .collect(),
             format!("{}-fold (interleaved rows)", spec.folds),
         ),
     }
@@ -619,7 +688,12 @@ pub fn choose(rows: &[Row], spec: &SpecArgs, base: &Profile) -> Result<Fitted> {
     let cands = candidates(rows, spec, base);
     // Data too thin for the simplest candidate get its message, not a failed comparison.
     if let Some(first) = cands.first() {
-        let t = template(&base.name, base.device.clone(), &first.classes.0, first.matmul_class);
+        let t = template(
+            &base.name,
+            base.device.clone(),
+            &first.classes.0,
+            first.matmul_class,
+        );
         check_rows(rows, first.model, first.floor, &t)?;
     }
     // The candidates are independent fits: one thread each (std's scoped threads are enough
@@ -630,7 +704,9 @@ pub fn choose(rows: &[Row], spec: &SpecArgs, base: &Profile) -> Result<Fitted> {
             .map(|cand| {
                 let group = &group;
                 scope.spawn(move || {
-                    let score = crate::crossval::crossval(rows, group, &cand).ok().map(|(c, _)| c.alpha.mape_pct);
+                    let score = crate::crossval::crossval(rows, group, &cand)
+                        .ok()
+                        .map(|(c, _)| c.alpha.mape_pct);
                     (cand, score)
                 })
             })
@@ -652,9 +728,18 @@ pub fn choose(rows: &[Row], spec: &SpecArgs, base: &Profile) -> Result<Fitted> {
             "--model auto: no candidate form could be cross-validated on these rows ({scheme}); measure more configurations or pick a form with --model"
         ));
     };
-    let base = template(&base.name, base.device.clone(), &chosen.classes.0, chosen.matmul_class);
+    let base = template(
+        &base.name,
+        base.device.clone(),
+        &chosen.classes.0,
+        chosen.matmul_class,
+    );
     let mut fitted = fit(rows, &chosen, &base)?;
-    fitted.choice = Some(Choice { spec: chosen, scores, scheme });
+    fitted.choice = Some(Choice {
+        spec: chosen,
+        scores,
+        scheme,
+    });
     Ok(fitted)
 }
 
@@ -681,7 +766,11 @@ fn fit_alpha(rows: &[Row], spec: &SpecArgs, base: &Profile) -> Result<Fitted> {
         &rows
             .iter()
             .map(|r| {
-                r.kernels.iter().map(|k| counting.memory_elements(k)).sum::<u64>() as f64 * base.dtype_bytes() as f64
+                r.kernels
+                    .iter()
+                    .map(|k| counting.memory_elements(k))
+                    .sum::<u64>() as f64
+                    * base.dtype_bytes() as f64
             })
             .collect::<Vec<_>>(),
     );
@@ -706,14 +795,23 @@ fn fit_alpha(rows: &[Row], spec: &SpecArgs, base: &Profile) -> Result<Fitted> {
                 }
                 // Closed-form scale for this start: the geometric mean of t / (α·FLOPs).
                 let sqrt_w = vec![1.0; rows.len()];
-                let mut problem =
-                    Problem { rows, ln_t: ln_t.clone(), base: b, form, floor, theta: theta.clone(), sqrt_w };
+                let mut problem = Problem {
+                    rows,
+                    ln_t: ln_t.clone(),
+                    base: b,
+                    form,
+                    floor,
+                    theta: theta.clone(),
+                    sqrt_w,
+                };
                 let unit = problem.profile(&theta);
                 let ln_scale = rows
                     .iter()
                     .zip(&ln_t)
                     .map(|(r, lt)| {
-                        lt - price_kernels(&unit, &r.kernels).map(|p| p.alpha_flops.max(1e-30).ln()).unwrap_or(0.0)
+                        lt - price_kernels(&unit, &r.kernels)
+                            .map(|p| p.alpha_flops.max(1e-30).ln())
+                            .unwrap_or(0.0)
                     })
                     .sum::<f64>()
                     / rows.len() as f64;
@@ -728,21 +826,32 @@ fn fit_alpha(rows: &[Row], spec: &SpecArgs, base: &Profile) -> Result<Fitted> {
                     theta[i] = t_min.ln();
                 }
                 if let Some((i, _)) = layout.own {
-                    theta[i] = if floor { t_min.ln() } else { (0.5 * t_min).ln() };
+                    theta[i] = if floor {
+                        t_min.ln()
+                    } else {
+                        (0.5 * t_min).ln()
+                    };
                 }
                 if let Some(i) = layout.per_byte {
                     theta[i] = (0.2 * t_med / bytes_med.max(1.0)).ln();
                 }
                 problem.theta = theta;
-                let (mut problem, _report) = LevenbergMarquardt::new().with_patience(200).minimize(problem);
+                let (mut problem, _report) = LevenbergMarquardt::new()
+                    .with_patience(200)
+                    .minimize(problem);
                 if loss == Loss::L1 {
                     // Iteratively reweighted least squares: weights 1/|r| turn Σ r² into Σ |r|,
                     // the least absolute log error, which tracks MAPE and shrugs off outliers.
                     for _ in 0..10 {
                         problem.sqrt_w = vec![1.0; rows.len()];
                         let Some(r) = problem.residuals() else { break };
-                        problem.sqrt_w = (0..rows.len()).map(|i| 1.0 / r[i].abs().max(1e-3).sqrt()).collect();
-                        problem = LevenbergMarquardt::new().with_patience(100).minimize(problem).0;
+                        problem.sqrt_w = (0..rows.len())
+                            .map(|i| 1.0 / r[i].abs().max(1e-3).sqrt())
+                            .collect();
+                        problem = LevenbergMarquardt::new()
+                            .with_patience(100)
+                            .minimize(problem)
+                            .0;
                     }
                     problem.sqrt_w = vec![1.0; rows.len()];
                 }
@@ -765,10 +874,22 @@ fn fit_alpha(rows: &[Row], spec: &SpecArgs, base: &Profile) -> Result<Fitted> {
             "the fit did not converge from any starting point; check the data for outliers or mixed devices"
         ));
     };
-    let pred: Vec<f64> =
-        rows.iter().map(|r| price_kernels(&profile, &r.kernels).map(|p| p.predicted_ms).unwrap_or(f64::NAN)).collect();
+    let pred: Vec<f64> = rows
+        .iter()
+        .map(|r| {
+            price_kernels(&profile, &r.kernels)
+                .map(|p| p.predicted_ms)
+                .unwrap_or(f64::NAN)
+        })
+        .collect();
     let t: Vec<f64> = rows.iter().map(Row::t).collect();
-    Ok(Fitted { metrics: Metrics::of(&pred, &t), profile, sum_sq, starts, choice: None })
+    Ok(Fitted {
+        metrics: Metrics::of(&pred, &t),
+        profile,
+        sum_sq,
+        starts,
+        choice: None,
+    })
 }
 
 /// Attaches provenance to a fitted profile; the model form's flags go into its environment.
@@ -782,7 +903,12 @@ pub fn with_provenance(
         let scores: Vec<String> = choice
             .scores
             .iter()
-            .map(|(s, m)| format!("{s}: {}", m.map_or("not fittable".to_string(), |m| format!("{m:.2} %"))))
+            .map(|(s, m)| {
+                format!(
+                    "{s}: {}",
+                    m.map_or("not fittable".to_string(), |m| format!("{m:.2} %"))
+                )
+            })
             .collect();
         let mut p = with_provenance(fitted, source, &choice.spec, environment);
         if let Some(prov) = &mut p.provenance {
@@ -801,21 +927,42 @@ pub fn with_provenance(
     }
     environment.remove("model_auto");
     environment.insert("model".to_string(), spec.describe());
-    environment.insert("classes_start_at_kernel_area".to_string(), format!("{:?}", spec.classes.0));
+    environment.insert(
+        "classes_start_at_kernel_area".to_string(),
+        format!("{:?}", spec.classes.0),
+    );
     // A refit without the flag must not keep the key copied by --environment-from.
     environment.remove("matmul_class");
     if spec.matmul_class {
-        environment.insert("matmul_class".to_string(), "dense rows fitted with a class of their own".to_string());
+        environment.insert(
+            "matmul_class".to_string(),
+            "dense rows fitted with a class of their own".to_string(),
+        );
     }
-    environment.insert("loss".to_string(), format!("{:?}", spec.loss).to_lowercase());
+    environment.insert(
+        "loss".to_string(),
+        format!("{:?}", spec.loss).to_lowercase(),
+    );
     let t = &fitted.profile.timing;
-    let op = if t.combine == Combine::Max { "max" } else { "+" };
-    let memory = if t.memory == Memory::Im2col { "im2col memory" } else { "memory" };
+    let op = if t.combine == Combine::Max {
+        "max"
+    } else {
+        "+"
+    };
+    let memory = if t.memory == Memory::Im2col {
+        "im2col memory"
+    } else {
+        "memory"
+    };
     let form_text = match (spec.model, spec.floor) {
         (Form::Paper, false) => "paper form (t = ms_per_flop·α·FLOPs)".to_string(),
-        (Form::Paper, true) => "paper form with a floor (t = max(floor, ms_per_flop·α·FLOPs))".to_string(),
+        (Form::Paper, true) => {
+            "paper form with a floor (t = max(floor, ms_per_flop·α·FLOPs))".to_string()
+        }
         (Form::Extended, false) => format!("extended form (latency + compute {op} {memory})"),
-        (Form::Extended, true) => format!("extended form with a floor (max(floor, compute {op} {memory}))"),
+        (Form::Extended, true) => {
+            format!("extended form with a floor (max(floor, compute {op} {memory}))")
+        }
         (Form::Kernel, floor) => format!(
             "kernel-aware form (GEMM per op: α along M, saturation along N and K, tiles and waves, {} + compute ⊕ memory)",
             if floor { "floor" } else { "latency" }
@@ -843,11 +990,17 @@ pub fn with_provenance(
 /// The range `rows` cover, per op (`[[fitted_range]]`): what the profile may predict without
 /// extrapolating.
 pub fn fitted_ranges(profile: &Profile, rows: &[Row]) -> Vec<FittedRange> {
-    let ops = KernelOp::ALL.map(RangeOp::Gemm).into_iter().chain(Elementwise::ALL.map(RangeOp::Elementwise));
+    let ops = KernelOp::ALL
+        .map(RangeOp::Gemm)
+        .into_iter()
+        .chain(Elementwise::ALL.map(RangeOp::Elementwise));
     ops.filter_map(|op| {
         let of = |r: &&Row| r.kernels.iter().any(|k| RangeOp::of(k) == Some(op));
         let n = rows.iter().filter(of).count() as u64;
-        let kernels = rows.iter().flat_map(|r| &r.kernels).filter(|k| RangeOp::of(k) == Some(op));
+        let kernels = rows
+            .iter()
+            .flat_map(|r| &r.kernels)
+            .filter(|k| RangeOp::of(k) == Some(op));
         FittedRange::of(profile, op, n, kernels)
     })
     .collect()
@@ -857,7 +1010,10 @@ pub fn fitted_ranges(profile: &Profile, rows: &[Row]) -> Vec<FittedRange> {
 pub fn with_ranges(mut profile: Profile, rows: &[Row]) -> Profile {
     profile.fitted_ranges = fitted_ranges(&profile, rows);
     // Whether element-wise ops are priced from measurements, in the profile's own words.
-    let ew = rows.iter().filter(|r| crate::ewfit::is_elementwise(r)).count();
+    let ew = rows
+        .iter()
+        .filter(|r| crate::ewfit::is_elementwise(r))
+        .count();
     if let Some(prov) = &mut profile.provenance {
         prov.environment.insert(
             "elementwise".to_string(),
@@ -888,7 +1044,12 @@ pub fn describe(p: &Profile) -> String {
         p.timing.memory
     );
     for c in &p.alpha_classes {
-        s.push_str(&format!("  {:<18} beta = {:.5}, gamma = {:.4}", c.label(), c.beta, c.gamma));
+        s.push_str(&format!(
+            "  {:<18} beta = {:.5}, gamma = {:.4}",
+            c.label(),
+            c.beta,
+            c.gamma
+        ));
         if let Some(ms) = c.latency_ms {
             s.push_str(&format!(", latency_ms = {ms:.4}"));
         }
@@ -931,40 +1092,70 @@ pub fn run(args: Args) -> Result<()> {
             "--power-w {w}: must be a positive number of watts (the device's average power while the kernels ran)"
         ));
     }
-    let earlier = args.environment_from.as_deref().map(crate::validate::load_profile).transpose()?;
+    let earlier = args
+        .environment_from
+        .as_deref()
+        .map(crate::validate::load_profile)
+        .transpose()?;
     let name = args.name.clone().unwrap_or_else(|| util::stem(&args.out));
     check_name(&name)?;
     warn_if_not_stem(&name, &args.out);
     // A flag, else the profile being refitted, else a placeholder.
     let was = earlier.as_ref().map(|p| &p.device);
     let device = Device {
-        name: args.device.clone().or_else(|| was.map(|d| d.name.clone())).unwrap_or_else(|| "unknown device".into()),
+        name: args
+            .device
+            .clone()
+            .or_else(|| was.map(|d| d.name.clone()))
+            .unwrap_or_else(|| "unknown device".into()),
         kind: match args.kind {
             Some(KindArg::Cpu) => DeviceKind::Cpu,
             Some(KindArg::Gpu) => DeviceKind::Gpu,
             None => was.map_or(DeviceKind::Gpu, |d| d.kind),
         },
-        backend: args.framework.clone().or_else(|| was.map(|d| d.backend.clone())).unwrap_or_else(|| "unknown".into()),
-        dtype: args.dtype.clone().or_else(|| was.map(|d| d.dtype.clone())).unwrap_or_else(|| "f32".into()),
+        backend: args
+            .framework
+            .clone()
+            .or_else(|| was.map(|d| d.backend.clone()))
+            .unwrap_or_else(|| "unknown".into()),
+        dtype: args
+            .dtype
+            .clone()
+            .or_else(|| was.map(|d| d.dtype.clone()))
+            .unwrap_or_else(|| "f32".into()),
         // The vendor's figures are the device's, not the fit's: a refit keeps them.
         peak_flops_per_s: was.and_then(|d| d.peak_flops_per_s),
         memory_bandwidth_bytes_per_s: was.and_then(|d| d.memory_bandwidth_bytes_per_s),
-        power_w: args.power_w.or_else(|| earlier.as_ref().and_then(|p| p.device.power_w)),
+        power_w: args
+            .power_w
+            .or_else(|| earlier.as_ref().and_then(|p| p.device.power_w)),
     };
     let base = template(&name, device, &args.spec.classes.0, args.spec.matmul_class);
     // Validate the device fields (dtype) through core's parser before the long fit.
-    Profile::from_toml_str(&base.to_toml_string(), "the --device/--kind/--framework/--dtype flags")
-        .map_err(|e| err!("{e}"))?;
+    Profile::from_toml_str(
+        &base.to_toml_string(),
+        "the --device/--kind/--framework/--dtype flags",
+    )
+    .map_err(|e| err!("{e}"))?;
     let fitted = fit(&rows, &args.spec, &base)?;
     let sources: Vec<String> = args.data.iter().map(|p| p.display().to_string()).collect();
     let (m, sum_sq) = (fitted.metrics, fitted.sum_sq);
-    let mut env = earlier.and_then(|p| p.provenance).map(|p| p.environment).unwrap_or_default();
+    let mut env = earlier
+        .and_then(|p| p.provenance)
+        .map(|p| p.environment)
+        .unwrap_or_default();
     if let Some(w) = args.power_w {
         env.insert("power".to_string(), format!("{w} W, given with --power-w"));
     }
     env.insert("data".to_string(), sources.join(" "));
-    env.insert("fitted_with".to_string(), format!("cargo xtask fit (alphaflops {})", env!("CARGO_PKG_VERSION")));
-    let profile = with_ranges(with_provenance(fitted, sources.join(" "), &args.spec, env), &rows);
+    env.insert(
+        "fitted_with".to_string(),
+        format!("cargo xtask fit (alphaflops {})", env!("CARGO_PKG_VERSION")),
+    );
+    let profile = with_ranges(
+        with_provenance(fitted, sources.join(" "), &args.spec, env),
+        &rows,
+    );
     write_profile(&args.out, &profile)?;
     for w in doubtful(&profile) {
         eprintln!("warning: {}: {w}", args.out.display());
@@ -1036,12 +1227,16 @@ mod tests {
         p.timing.ms_per_flop = 9.6e-31;
         let w = doubtful(&p);
         assert_eq!(w.len(), 2, "{w:?}");
-        assert!(w[0].contains("beta = 1e-12") && w[1].contains("ms_per_flop = 9.6e-31"), "{w:?}");
+        assert!(
+            w[0].contains("beta = 1e-12") && w[1].contains("ms_per_flop = 9.6e-31"),
+            "{w:?}"
+        );
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../alphaflops-core/profiles");
         for entry in std::fs::read_dir(dir).unwrap() {
             let path = entry.unwrap().path();
             if path.extension().is_some_and(|e| e == "toml") {
-                let p = Profile::from_toml_str(&std::fs::read_to_string(&path).unwrap(), "p").unwrap();
+                let p =
+                    Profile::from_toml_str(&std::fs::read_to_string(&path).unwrap(), "p").unwrap();
                 assert_eq!(doubtful(&p), Vec::<String>::new(), "{}", path.display());
             }
         }
@@ -1053,12 +1248,17 @@ mod tests {
         for h in [2, 4, 8, 16, 32, 64, 128] {
             for c in [4, 16, 64] {
                 for k in [1, 3, 5] {
-                    let t = ConvWorkload::new(h, h, c, c, k, k).price(truth).unwrap().predicted_ms;
+                    let t = ConvWorkload::new(h, h, c, c, k, k)
+                        .price(truth)
+                        .unwrap()
+                        .predicted_ms;
                     csv.push_str(&format!("e,0,{h},{h},{c},{c},{k},{k},{t:e}\n"));
                 }
             }
         }
-        Table::parse(&csv, Path::new("synthetic.csv"), true).unwrap().rows
+        Table::parse(&csv, Path::new("synthetic.csv"), true)
+            .unwrap()
+            .rows
     }
 
     fn spec(model: Form, combine: CombineArg, floor: bool, memory: MemoryArg) -> SpecArgs {
@@ -1099,7 +1299,10 @@ mod tests {
         assert!(rows.iter().zip(&group).all(|(r, g)| *g == r.experiment));
         // No fewer folds than experiments: 5 folds of 5 experiments is leaving one out.
         spec.auto_folds = Some(5);
-        assert_eq!(auto_groups(&rows, &spec).1, "leave-one-experiment-out over 5 experiments");
+        assert_eq!(
+            auto_groups(&rows, &spec).1,
+            "leave-one-experiment-out over 5 experiments"
+        );
     }
 
     fn truth(timing: Timing) -> Profile {
@@ -1115,13 +1318,25 @@ mod tests {
     #[test]
     fn layout_places_each_timing_constant_once() {
         let l = Layout::new(Form::Paper, false, 2, None);
-        assert_eq!((l.scale, l.latency, l.floor, l.per_byte, l.len), (4, None, None, None, 5));
+        assert_eq!(
+            (l.scale, l.latency, l.floor, l.per_byte, l.len),
+            (4, None, None, None, 5)
+        );
         let l = Layout::new(Form::Paper, true, 2, None);
-        assert_eq!((l.scale, l.latency, l.floor, l.per_byte, l.len), (4, None, Some(5), None, 6));
+        assert_eq!(
+            (l.scale, l.latency, l.floor, l.per_byte, l.len),
+            (4, None, Some(5), None, 6)
+        );
         let l = Layout::new(Form::Extended, false, 2, None);
-        assert_eq!((l.scale, l.latency, l.floor, l.per_byte, l.len), (4, Some(5), None, Some(6), 7));
+        assert_eq!(
+            (l.scale, l.latency, l.floor, l.per_byte, l.len),
+            (4, Some(5), None, Some(6), 7)
+        );
         let l = Layout::new(Form::Extended, true, 3, None);
-        assert_eq!((l.scale, l.latency, l.floor, l.per_byte, l.len), (6, None, Some(7), Some(8), 9));
+        assert_eq!(
+            (l.scale, l.latency, l.floor, l.per_byte, l.len),
+            (6, None, Some(7), Some(8), 9)
+        );
         // A matmul class adds its own latency or floor, when the form has one to own.
         let l = Layout::new(Form::Extended, false, 3, Some(2));
         assert_eq!((l.own, l.len), (Some((9, 2)), 10));
@@ -1133,12 +1348,23 @@ mod tests {
     #[test]
     fn fit_recovers_a_floor() {
         let p = Profile::default_profile();
-        let t = Timing { floor_ms: 0.05, ..p.timing.clone() };
+        let t = Timing {
+            floor_ms: 0.05,
+            ..p.timing.clone()
+        };
         let rows = rows(&truth(t));
-        let fitted = fit(&rows, &spec(Form::Paper, CombineArg::Sum, true, MemoryArg::Tensors), &p).unwrap();
+        let fitted = fit(
+            &rows,
+            &spec(Form::Paper, CombineArg::Sum, true, MemoryArg::Tensors),
+            &p,
+        )
+        .unwrap();
         let got = &fitted.profile.timing;
         assert!(close(got.floor_ms, 0.05, 0.02), "{got:?}");
-        assert!(close(got.ms_per_flop, p.timing.ms_per_flop, 0.05), "{got:?}");
+        assert!(
+            close(got.ms_per_flop, p.timing.ms_per_flop, 0.05),
+            "{got:?}"
+        );
         assert_eq!(got.latency_ms, 0.0);
         assert!(fitted.metrics.mape_pct < 1.0, "{:?}", fitted.metrics);
     }
@@ -1160,11 +1386,18 @@ mod tests {
         let mut csv = String::from("experiment,series,h,w,c_in,c_out,k1,k2,time_ms\n");
         for batch in [1, 2, 4, 8, 16, 32, 64] {
             for d in [256, 1024] {
-                let t = ConvWorkload::new(batch, 1, d, d, 1, 1).price(&truth).unwrap().predicted_ms;
+                let t = ConvWorkload::new(batch, 1, d, d, 1, 1)
+                    .price(&truth)
+                    .unwrap()
+                    .predicted_ms;
                 csv.push_str(&format!("dense,0,{batch},1,{d},{d},1,1,{t:e}\n"));
             }
         }
-        rows.extend(Table::parse(&csv, Path::new("dense.csv"), true).unwrap().rows);
+        rows.extend(
+            Table::parse(&csv, Path::new("dense.csv"), true)
+                .unwrap()
+                .rows,
+        );
         let p = Profile::default_profile();
         let mut with = spec(Form::Paper, CombineArg::Sum, false, MemoryArg::Tensors);
         with.matmul_class = true;
@@ -1172,18 +1405,42 @@ mod tests {
         let fitted = fit(&rows, &with, &base).unwrap();
         let got = fitted.profile.class(KernelOp::Matmul, 1).unwrap();
         assert_eq!(got.op, Some(KernelOp::Matmul));
-        assert!(close(got.beta, 0.3, 0.02) && close(got.gamma, 1.5, 0.02), "{got:?}");
+        assert!(
+            close(got.beta, 0.3, 0.02) && close(got.gamma, 1.5, 0.02),
+            "{got:?}"
+        );
         let conv = fitted.profile.class(KernelOp::Conv, 1).unwrap();
-        assert!(close(conv.beta, 0.02, 0.05) && close(conv.gamma, 0.99, 0.02), "{conv:?}");
+        assert!(
+            close(conv.beta, 0.02, 0.05) && close(conv.gamma, 0.99, 0.02),
+            "{conv:?}"
+        );
         assert!(fitted.metrics.mape_pct < 1.0, "{:?}", fitted.metrics);
         // One class for K = 1 cannot describe both.
         let base = template("t", p.device.clone(), &[1, 2], false);
-        let without = fit(&rows, &spec(Form::Paper, CombineArg::Sum, false, MemoryArg::Tensors), &base).unwrap();
+        let without = fit(
+            &rows,
+            &spec(Form::Paper, CombineArg::Sum, false, MemoryArg::Tensors),
+            &base,
+        )
+        .unwrap();
         assert!(without.metrics.mape_pct > 5.0, "{:?}", without.metrics);
         // Without dense rows there is nothing to fit the matmul class on, and fit says so.
-        let convs: Vec<Row> = rows.iter().filter(|r| !r.workload.is_dense()).cloned().collect();
-        let e = fit(&convs, &with, &template("t", p.device.clone(), &[1, 2], true)).unwrap_err();
-        assert!(e.to_string().contains("cannot fit β, γ of the class matmul"), "{e}");
+        let convs: Vec<Row> = rows
+            .iter()
+            .filter(|r| !r.workload.is_dense())
+            .cloned()
+            .collect();
+        let e = fit(
+            &convs,
+            &with,
+            &template("t", p.device.clone(), &[1, 2], true),
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("cannot fit β, γ of the class matmul"),
+            "{e}"
+        );
     }
 
     /// A fit on rows with element-wise ops prices them by their own classes and says so;
@@ -1193,22 +1450,33 @@ mod tests {
         let p = Profile::default_profile();
         let mut rows = rows(&p);
         let convs = rows.clone();
-        let mut csv = String::from("experiment,series,h,w,c_in,c_out,k1,k2,stride,groups,op,time_ms\n");
+        let mut csv =
+            String::from("experiment,series,h,w,c_in,c_out,k1,k2,stride,groups,op,time_ms\n");
         for (c, h) in [(4, 8), (16, 16), (8, 48), (32, 32)] {
             let t = 0.001 + 1e-8 * (2 * c * h * h * 4) as f64;
             csv.push_str(&format!("relu,0,{h},{h},{c},{c},1,1,1,1,relu,{t:e}\n"));
         }
-        rows.extend(Table::parse(&csv, Path::new("relu.csv"), true).unwrap().rows);
+        rows.extend(
+            Table::parse(&csv, Path::new("relu.csv"), true)
+                .unwrap()
+                .rows,
+        );
         let spec = spec(Form::Paper, CombineArg::Sum, false, MemoryArg::Tensors);
         let env = |rows: &[Row]| {
             let fitted = fit(rows, &spec, &p).unwrap();
-            let profile = with_ranges(with_provenance(fitted, "s".into(), &spec, BTreeMap::new()), rows);
+            let profile = with_ranges(
+                with_provenance(fitted, "s".into(), &spec, BTreeMap::new()),
+                rows,
+            );
             let says = profile.provenance.as_ref().unwrap().environment["elementwise"].clone();
             (profile, says)
         };
         let (with, says) = env(&rows);
         assert_eq!(with.elementwise_classes.len(), 1);
-        assert!(says.starts_with("1 [[elementwise_class]] fitted on 4 rows"), "{says}");
+        assert!(
+            says.starts_with("1 [[elementwise_class]] fitted on 4 rows"),
+            "{says}"
+        );
         // The convolutions' fit is the same with or without the element-wise rows beside them.
         let (without, says) = env(&convs);
         assert!(without.elementwise_classes.is_empty());
@@ -1220,16 +1488,35 @@ mod tests {
     #[test]
     fn fit_recovers_im2col_memory() {
         let p = Profile::default_profile();
-        let t = Timing { latency_ms: 0.01, ms_per_byte: 2e-8, memory: Memory::Im2col, ..p.timing.clone() };
+        let t = Timing {
+            latency_ms: 0.01,
+            ms_per_byte: 2e-8,
+            memory: Memory::Im2col,
+            ..p.timing.clone()
+        };
         let rows = rows(&truth(t));
-        let fitted = fit(&rows, &spec(Form::Extended, CombineArg::Sum, false, MemoryArg::Im2col), &p).unwrap();
+        let fitted = fit(
+            &rows,
+            &spec(Form::Extended, CombineArg::Sum, false, MemoryArg::Im2col),
+            &p,
+        )
+        .unwrap();
         let got = &fitted.profile.timing;
         assert_eq!(got.memory, Memory::Im2col);
         assert!(close(got.ms_per_byte, 2e-8, 0.05), "{got:?}");
         assert!(close(got.latency_ms, 0.01, 0.05), "{got:?}");
         assert!(fitted.metrics.mape_pct < 1.0, "{:?}", fitted.metrics);
         // Counting tensors instead cannot describe the same times as well.
-        let tensors = fit(&rows, &spec(Form::Extended, CombineArg::Sum, false, MemoryArg::Tensors), &p).unwrap();
-        assert!(tensors.metrics.mape_pct > 2.0 * fitted.metrics.mape_pct, "{:?}", tensors.metrics);
+        let tensors = fit(
+            &rows,
+            &spec(Form::Extended, CombineArg::Sum, false, MemoryArg::Tensors),
+            &p,
+        )
+        .unwrap();
+        assert!(
+            tensors.metrics.mape_pct > 2.0 * fitted.metrics.mape_pct,
+            "{:?}",
+            tensors.metrics
+        );
     }
 }

@@ -39,7 +39,9 @@ pub fn forced_level(deny: bool) -> Result<Option<Level>> {
         Err(_) => Ok(None),
         Ok(v) if v == "warn" => Ok(Some(Level::Warn)),
         Ok(v) if v == "deny" => Ok(Some(Level::Deny)),
-        Ok(v) => Err(err!("{ENV_LEVEL}={v}: must be `warn` or `deny`; unset it to use each model's level")),
+        Ok(v) => Err(err!(
+            "{ENV_LEVEL}={v}: must be `warn` or `deny`; unset it to use each model's level"
+        )),
     }
 }
 
@@ -73,7 +75,12 @@ impl Line {
     /// `2.4 k → 4.8 k (+100.00 %)`, or the head alone.
     pub fn base_to_head(&self) -> String {
         match self.base {
-            Some(b) => format!("{} → {} ({})", value(self.metric, b), value(self.metric, self.head), pct(b, self.head)),
+            Some(b) => format!(
+                "{} → {} ({})",
+                value(self.metric, b),
+                value(self.metric, self.head),
+                pct(b, self.head)
+            ),
             None => value(self.metric, self.head),
         }
     }
@@ -158,14 +165,22 @@ impl Judgement<'_> {
 }
 
 /// Judges `reports` against `baseline`; `forced` overrides every model's level.
-pub fn judge<'a>(reports: &'a [ModelReport], baseline: Option<&Baseline>, forced: Option<Level>) -> Judgement<'a> {
+pub fn judge<'a>(
+    reports: &'a [ModelReport],
+    baseline: Option<&Baseline>,
+    forced: Option<Level>,
+) -> Judgement<'a> {
     let tolerance = baseline.map_or(0.0, |b| b.tolerance_pct);
     let mut models = Vec::new();
     for r in reports {
         let entry = baseline.and_then(|b| b.find(&r.package, &r.model, &r.cost.profile));
         let mut verdicts: Vec<Option<&Verdict>> = r.verdicts.iter().map(Some).collect();
-        let mut take =
-            |m: Metric| verdicts.iter_mut().find(|v| v.is_some_and(|v| v.budget.metric == m)).and_then(Option::take);
+        let mut take = |m: Metric| {
+            verdicts
+                .iter_mut()
+                .find(|v| v.is_some_and(|v| v.budget.metric == m))
+                .and_then(Option::take)
+        };
         let mut lines = Vec::new();
         if let Some(e) = entry {
             for c in e.compare(&r.cost, tolerance) {
@@ -191,9 +206,18 @@ pub fn judge<'a>(reports: &'a [ModelReport], baseline: Option<&Baseline>, forced
                 budget: Some(*v),
             });
         }
-        models.push(Judged { report: r, level: forced.unwrap_or(r.level), has_entry: entry.is_some(), lines });
+        models.push(Judged {
+            report: r,
+            level: forced.unwrap_or(r.level),
+            has_entry: entry.is_some(),
+            lines,
+        });
     }
-    models.sort_by(|a, b| a.status().cmp(&b.status()).then_with(|| a.report.key().cmp(&b.report.key())));
+    models.sort_by(|a, b| {
+        a.status()
+            .cmp(&b.status())
+            .then_with(|| a.report.key().cmp(&b.report.key()))
+    });
 
     let (mut stale, mut other_profiles) = (Vec::new(), Vec::new());
     if let Some(b) = baseline {
@@ -205,12 +229,19 @@ pub fn judge<'a>(reports: &'a [ModelReport], baseline: Option<&Baseline>, forced
             let name = format!("{}::{} on {}", e.package, e.model, e.profile);
             if others.iter().any(|o| std::ptr::eq(*o, e)) {
                 other_profiles.push(name);
-            } else if !present.contains(&(e.package.as_str(), e.model.as_str(), e.profile.as_str())) {
+            } else if !present.contains(&(e.package.as_str(), e.model.as_str(), e.profile.as_str()))
+            {
                 stale.push(name);
             }
         }
     }
-    Judgement { models, tolerance_pct: tolerance, has_baseline: baseline.is_some(), stale, other_profiles }
+    Judgement {
+        models,
+        tolerance_pct: tolerance,
+        has_baseline: baseline.is_some(),
+        stale,
+        other_profiles,
+    }
 }
 
 /// A metric's value as tables show it: `4.8 k`, `0.5000`.
@@ -224,7 +255,11 @@ pub fn value(metric: Metric, v: f64) -> String {
 /// `+12.50 %`, `-3.00 %`, `from 0` for a change from zero.
 pub fn pct(base: f64, head: f64) -> String {
     if base == 0.0 {
-        return if head == 0.0 { "0.00 %".into() } else { "from 0".into() };
+        return if head == 0.0 {
+            "0.00 %".into()
+        } else {
+            "from 0".into()
+        };
     }
     format!("{:+.2} %", 100.0 * (head - base) / base)
 }
@@ -232,8 +267,16 @@ pub fn pct(base: f64, head: f64) -> String {
 /// `≤ 1 G (12.0 % of budget)` or `> 100 (4800.0 % of budget)`.
 pub fn budget_cell(v: &Verdict) -> String {
     let used = v.used();
-    let used = if used.is_empty() { String::new() } else { format!(" ({used})") };
-    format!("{} {}{used}", if v.over() { ">" } else { "≤" }, value(v.budget.metric, v.budget.limit))
+    let used = if used.is_empty() {
+        String::new()
+    } else {
+        format!(" ({used})")
+    };
+    format!(
+        "{} {}{used}",
+        if v.over() { ">" } else { "≤" },
+        value(v.budget.metric, v.budget.limit)
+    )
 }
 
 #[cfg(test)]
@@ -247,15 +290,30 @@ pub(crate) mod tests {
         let mut m = Model::new(model, [1, 3, 8, 8]);
         m.push("conv", Layer::Conv(Conv::new(3, out_channels, &[3, 3])));
         let cost = m.price(&Profile::default_profile()).unwrap();
-        let verdicts = vec![Budget { metric: Metric::Params, limit: budget }.check(&cost).unwrap()];
-        ModelReport { package: "p".into(), model: model.into(), cost, verdicts, level }
+        let verdicts = vec![
+            Budget {
+                metric: Metric::Params,
+                limit: budget,
+            }
+            .check(&cost)
+            .unwrap(),
+        ];
+        ModelReport {
+            package: "p".into(),
+            model: model.into(),
+            cost,
+            verdicts,
+            level,
+        }
     }
 
     #[test]
     fn regressions_budgets_levels_stale_and_other_profiles() {
         let mut b = Baseline::new(1.0);
-        b.models.push(Entry::of("p", &report("A", 8, 1e9, Level::Warn).cost));
-        b.models.push(Entry::of("p", &report("Gone", 8, 1e9, Level::Warn).cost));
+        b.models
+            .push(Entry::of("p", &report("A", 8, 1e9, Level::Warn).cost));
+        b.models
+            .push(Entry::of("p", &report("Gone", 8, 1e9, Level::Warn).cost));
         let mut elsewhere = Entry::of("p", &report("A", 8, 1e9, Level::Warn).cost);
         elsewhere.profile = "gpu".into();
         b.models.push(elsewhere);
@@ -269,14 +327,32 @@ pub(crate) mod tests {
         assert_eq!(j.models[0].status(), Status::Unchanged);
 
         // Worst first: the failed model, then the new one, then the improved one.
-        let reports =
-            [report("A", 4, 1e9, Level::Deny), report("B", 16, 1e9, Level::Deny), report("New", 8, 10.0, Level::Warn)];
-        b.models.push(Entry::of("p", &report("B", 8, 1e9, Level::Warn).cost));
+        let reports = [
+            report("A", 4, 1e9, Level::Deny),
+            report("B", 16, 1e9, Level::Deny),
+            report("New", 8, 10.0, Level::Warn),
+        ];
+        b.models
+            .push(Entry::of("p", &report("B", 8, 1e9, Level::Warn).cost));
         let j = judge(&reports, Some(&b), None);
-        let order: Vec<(&str, Status)> = j.models.iter().map(|m| (m.report.model.as_str(), m.status())).collect();
-        assert_eq!(order, [("B", Status::Failed), ("New", Status::Warned), ("A", Status::Improved)]);
+        let order: Vec<(&str, Status)> = j
+            .models
+            .iter()
+            .map(|m| (m.report.model.as_str(), m.status()))
+            .collect();
+        assert_eq!(
+            order,
+            [
+                ("B", Status::Failed),
+                ("New", Status::Warned),
+                ("A", Status::Improved)
+            ]
+        );
         assert!(j.failed());
-        let params = j.models[0].regressions().find(|l| l.metric == Metric::Params).unwrap();
+        let params = j.models[0]
+            .regressions()
+            .find(|l| l.metric == Metric::Params)
+            .unwrap();
         assert_eq!(params.base_to_head(), "224 → 448 (+100.00 %)");
 
         // A warn-level regression passes, unless every model is forced to deny.
@@ -286,6 +362,9 @@ pub(crate) mod tests {
         assert!(!judge(&reports, Some(&b), Some(Level::Warn)).failed());
 
         let none = judge(&same, None, None);
-        assert!(!none.failed() && !none.models[0].has_entry && none.models[0].lines.len() == 1, "{none:?}");
+        assert!(
+            !none.failed() && !none.models[0].has_entry && none.models[0].lines.len() == 1,
+            "{none:?}"
+        );
     }
 }

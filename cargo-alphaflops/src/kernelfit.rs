@@ -9,7 +9,9 @@
 //! `fit.rs`; predictions come from core's `price_kernels`.
 
 use alphaflops_core::profile::Memory;
-use alphaflops_core::{Combine, Elementwise, ElementwiseClass, GemmClass, KernelOp, Profile, price_kernels};
+use alphaflops_core::{
+    Combine, Elementwise, ElementwiseClass, GemmClass, KernelOp, Profile, price_kernels,
+};
 use levenberg_marquardt::{LeastSquaresProblem, LevenbergMarquardt};
 use nalgebra::{DMatrix, DVector, Dyn, Owned};
 
@@ -80,10 +82,15 @@ impl Problem<'_> {
         let n = self.rows.len();
         let mut r = DVector::zeros(n + theta.len());
         for (i, row) in self.rows.iter().enumerate() {
-            let v = price_kernels(&p, &row.kernels).map_or(f64::NAN, |p| p.predicted_ms.ln() - self.ln_t[i]);
+            let v = price_kernels(&p, &row.kernels)
+                .map_or(f64::NAN, |p| p.predicted_ms.ln() - self.ln_t[i]);
             // A trial step past f64's range is a very bad fit, not the end of the search
             // (the solver stops at the first `None`).
-            r[i] = if v.is_finite() { v.clamp(-50.0, 50.0) } else { 50.0 } * self.sqrt_w[i];
+            r[i] = if v.is_finite() {
+                v.clamp(-50.0, 50.0)
+            } else {
+                50.0
+            } * self.sqrt_w[i];
         }
         // A very weak prior keeps parameters the data cannot see (a half of an axis the
         // rows never vary, γ when β → 1) finite; it is far below the data's residuals.
@@ -92,7 +99,9 @@ impl Problem<'_> {
             // β, γ and the saturation halves and powers; scales, latencies and per-byte
             // costs have no natural centre in log space.
             let shape = k < nc
-                || (k >= nc && k < nc + PER_GEMM * p.gemm_classes.len() && (1..=4).contains(&((k - nc) % PER_GEMM)));
+                || (k >= nc
+                    && k < nc + PER_GEMM * p.gemm_classes.len()
+                    && (1..=4).contains(&((k - nc) % PER_GEMM)));
             r[n + k] = if shape { PRIOR * theta[k] } else { 0.0 };
         }
         Some(r)
@@ -122,7 +131,13 @@ impl LeastSquaresProblem<f64, Dyn, Dyn> for Problem<'_> {
 }
 
 /// A GEMM class to fit into, with tiles `tile` (m, n) over `units` units.
-fn gemm_class(op: Option<KernelOp>, tile: (u64, u64), units: u64, combine: Combine, memory: Memory) -> GemmClass {
+fn gemm_class(
+    op: Option<KernelOp>,
+    tile: (u64, u64),
+    units: u64,
+    combine: Combine,
+    memory: Memory,
+) -> GemmClass {
     GemmClass {
         op,
         ms_per_flop: 1e-9,
@@ -148,7 +163,11 @@ fn gemm_class(op: Option<KernelOp>, tile: (u64, u64), units: u64, combine: Combi
 fn elementwise_in(rows: &[Row]) -> Vec<Elementwise> {
     let mut v: Vec<Elementwise> = Elementwise::ALL
         .into_iter()
-        .filter(|e| rows.iter().flat_map(|r| &r.kernels).any(|k| k.elementwise == Some(*e)))
+        .filter(|e| {
+            rows.iter()
+                .flat_map(|r| &r.kernels)
+                .any(|k| k.elementwise == Some(*e))
+        })
         .collect();
     v.dedup();
     v
@@ -162,12 +181,19 @@ pub fn fit(rows: &[Row], spec: &SpecArgs, base: &Profile) -> Result<Fitted> {
         crate::fit::MemoryArg::Im2col => Memory::Im2col,
     };
     let own_matmul = crate::fit::has_matmul_class(base);
-    let ops: Vec<Option<KernelOp>> =
-        if own_matmul { vec![Some(KernelOp::Conv), Some(KernelOp::Matmul)] } else { vec![None] };
+    let ops: Vec<Option<KernelOp>> = if own_matmul {
+        vec![Some(KernelOp::Conv), Some(KernelOp::Matmul)]
+    } else {
+        vec![None]
+    };
     let ew = elementwise_in(rows);
     let nc = base.alpha_classes.len();
     let n_params = 2 * nc + PER_GEMM * ops.len() + PER_EW * ew.len();
-    let distinct = rows.iter().map(|r| r.workload).collect::<std::collections::HashSet<_>>().len();
+    let distinct = rows
+        .iter()
+        .map(|r| r.workload)
+        .collect::<std::collections::HashSet<_>>()
+        .len();
     if distinct < n_params + 3 {
         return Err(err!(
             "too few rows to fit the kernel model: {distinct} distinct configurations for {n_params} parameters, need at least {}; measure more configurations",
@@ -191,7 +217,12 @@ pub fn fit(rows: &[Row], spec: &SpecArgs, base: &Profile) -> Result<Fitted> {
     let bytes_med = crate::metrics::median(
         &rows
             .iter()
-            .map(|r| r.kernels.iter().map(|k| alphaflops_core::timing::bytes_of(base, k, memory)).sum::<f64>())
+            .map(|r| {
+                r.kernels
+                    .iter()
+                    .map(|k| alphaflops_core::timing::bytes_of(base, k, memory))
+                    .sum::<f64>()
+            })
             .collect::<Vec<_>>(),
     );
     let ln_per_byte = (0.2 * t_med / bytes_med.max(1.0)).ln();
@@ -202,7 +233,10 @@ pub fn fit(rows: &[Row], spec: &SpecArgs, base: &Profile) -> Result<Fitted> {
         for &comb in &combines {
             for &(beta0, gamma0) in STARTS {
                 let mut b = base.clone();
-                b.gemm_classes = ops.iter().map(|&op| gemm_class(op, tile, u, comb, memory)).collect();
+                b.gemm_classes = ops
+                    .iter()
+                    .map(|&op| gemm_class(op, tile, u, comb, memory))
+                    .collect();
                 b.elementwise_classes = ew
                     .iter()
                     .map(|&e| ElementwiseClass {
@@ -226,7 +260,11 @@ pub fn fit(rows: &[Row], spec: &SpecArgs, base: &Profile) -> Result<Fitted> {
                     theta[i + 2] = 0.5f64.ln();
                     theta[i + 3] = 16f64.ln();
                     theta[i + 4] = 0.5f64.ln();
-                    theta[i + 5] = if spec.floor { t_min.ln() } else { (0.5 * t_min).ln() };
+                    theta[i + 5] = if spec.floor {
+                        t_min.ln()
+                    } else {
+                        (0.5 * t_min).ln()
+                    };
                     theta[i + 6] = ln_per_byte;
                     i += PER_GEMM;
                 }
@@ -252,31 +290,48 @@ pub fn fit(rows: &[Row], spec: &SpecArgs, base: &Profile) -> Result<Fitted> {
                         .iter()
                         .zip(&ln_t)
                         .filter(|(r, _)| {
-                            r.kernels.iter().any(|k| k.alpha.is_some_and(|a| op.is_none_or(|o| o == a.op)))
+                            r.kernels
+                                .iter()
+                                .any(|k| k.alpha.is_some_and(|a| op.is_none_or(|o| o == a.op)))
                         })
-                        .filter_map(|(r, lt)| Some((price_kernels(&unit, &r.kernels).ok()?.predicted_ms, *lt)))
+                        .filter_map(|(r, lt)| {
+                            Some((price_kernels(&unit, &r.kernels).ok()?.predicted_ms, *lt))
+                        })
                         .collect();
                     let ln_scale = if own.is_empty() {
                         (t_med / 1e9).ln()
                     } else {
-                        own.iter().map(|(p, lt)| lt - p.max(1e-300).ln()).sum::<f64>() / own.len() as f64
+                        own.iter()
+                            .map(|(p, lt)| lt - p.max(1e-300).ln())
+                            .sum::<f64>()
+                            / own.len() as f64
                     };
                     theta[i] = ln_scale + f64::ln(0.7);
                     i += PER_GEMM;
                 }
                 problem.theta = theta;
-                let (mut problem, _) = LevenbergMarquardt::new().with_patience(200).with_ftol(1e-7).minimize(problem);
+                let (mut problem, _) = LevenbergMarquardt::new()
+                    .with_patience(200)
+                    .with_ftol(1e-7)
+                    .minimize(problem);
                 if spec.loss == Loss::L1 {
                     for _ in 0..8 {
                         problem.sqrt_w = vec![1.0; rows.len()];
                         let Some(r) = problem.residuals() else { break };
-                        problem.sqrt_w = (0..rows.len()).map(|i| 1.0 / r[i].abs().max(1e-3).sqrt()).collect();
-                        problem = LevenbergMarquardt::new().with_patience(100).minimize(problem).0;
+                        problem.sqrt_w = (0..rows.len())
+                            .map(|i| 1.0 / r[i].abs().max(1e-3).sqrt())
+                            .collect();
+                        problem = LevenbergMarquardt::new()
+                            .with_patience(100)
+                            .minimize(problem)
+                            .0;
                     }
                     problem.sqrt_w = vec![1.0; rows.len()];
                 }
                 starts += 1;
-                let Some(r) = problem.residuals() else { continue };
+                let Some(r) = problem.residuals() else {
+                    continue;
+                };
                 let ss = match spec.loss {
                     Loss::L2 => r.rows(0, rows.len()).norm_squared(),
                     Loss::L1 => r.rows(0, rows.len()).abs().sum(),
@@ -314,10 +369,22 @@ pub fn fit(rows: &[Row], spec: &SpecArgs, base: &Profile) -> Result<Fitted> {
             memory: g.memory,
         };
     }
-    let pred: Vec<f64> =
-        rows.iter().map(|r| price_kernels(&profile, &r.kernels).map(|p| p.predicted_ms).unwrap_or(f64::NAN)).collect();
+    let pred: Vec<f64> = rows
+        .iter()
+        .map(|r| {
+            price_kernels(&profile, &r.kernels)
+                .map(|p| p.predicted_ms)
+                .unwrap_or(f64::NAN)
+        })
+        .collect();
     let t: Vec<f64> = rows.iter().map(Row::t).collect();
-    Ok(Fitted { metrics: Metrics::of(&pred, &t), profile, sum_sq, starts, choice: None })
+    Ok(Fitted {
+        metrics: Metrics::of(&pred, &t),
+        profile,
+        sum_sq,
+        starts,
+        choice: None,
+    })
 }
 
 #[cfg(test)]
@@ -357,22 +424,44 @@ mod tests {
         for h in [3, 8, 16, 33, 64] {
             for (ci, co) in [(3, 8), (16, 16), (24, 100), (64, 64), (128, 48), (200, 256)] {
                 for k in [1, 3, 5] {
-                    let t = ConvWorkload::new(h, h, ci, co, k, k).price(&truth).unwrap().predicted_ms;
+                    let t = ConvWorkload::new(h, h, ci, co, k, k)
+                        .price(&truth)
+                        .unwrap()
+                        .predicted_ms;
                     csv.push_str(&format!("e,0,{h},{h},{ci},{co},{k},{k},{t:e}\n"));
                 }
             }
         }
-        let rows = Table::parse(&csv, Path::new("synthetic.csv"), true).unwrap().rows;
+        let rows = Table::parse(&csv, Path::new("synthetic.csv"), true)
+            .unwrap()
+            .rows;
         let base = crate::fit::template("t", truth.device.clone(), &[1, 2], false);
-        let fitted = fit(&rows, &spec(Some(4), vec![(16, 16), (32, 32), (64, 64)]), &base).unwrap();
+        let fitted = fit(
+            &rows,
+            &spec(Some(4), vec![(16, 16), (32, 32), (64, 64)]),
+            &base,
+        )
+        .unwrap();
         let got = &fitted.profile.gemm_classes[0];
         assert_eq!((got.tile_m, got.tile_n, got.units), (32, 32, 4), "{got:?}");
         let close = |a: f64, b: f64, rel: f64| (a - b).abs() <= rel * b.abs();
         assert!(fitted.metrics.mape_pct < 0.5, "{:?}", fitted.metrics);
-        assert!(close(got.n_half, 40.0, 0.05) && close(got.n_power, 0.8, 0.05), "{got:?}");
-        assert!(close(got.k_half, 60.0, 0.05) && close(got.k_power, 0.6, 0.05), "{got:?}");
-        assert!(close(got.latency_ms, 0.01, 0.05) && close(got.ms_per_byte, 2e-8, 0.05), "{got:?}");
+        assert!(
+            close(got.n_half, 40.0, 0.05) && close(got.n_power, 0.8, 0.05),
+            "{got:?}"
+        );
+        assert!(
+            close(got.k_half, 60.0, 0.05) && close(got.k_power, 0.6, 0.05),
+            "{got:?}"
+        );
+        assert!(
+            close(got.latency_ms, 0.01, 0.05) && close(got.ms_per_byte, 2e-8, 0.05),
+            "{got:?}"
+        );
         let a = &fitted.profile.alpha_classes;
-        assert!(close(a[1].beta, 0.001, 0.1) && close(a[1].gamma, 0.56, 0.05), "{a:?}");
+        assert!(
+            close(a[1].beta, 0.001, 0.1) && close(a[1].gamma, 0.56, 0.05),
+            "{a:?}"
+        );
     }
 }

@@ -32,7 +32,9 @@ impl FromStr for BackendArg {
             _ => match s.strip_prefix("cmd:") {
                 Some(p) if !p.trim().is_empty() => Ok(BackendArg::Cmd(p.to_string())),
                 Some(_) => Err("`cmd:` needs a program, e.g. cmd:./time_convs.sh".into()),
-                None => Err(format!("unknown backend `{s}`: use cpu, cuda or cmd:PROGRAM")),
+                None => Err(format!(
+                    "unknown backend `{s}`: use cpu, cuda or cmd:PROGRAM"
+                )),
             },
         }
     }
@@ -77,8 +79,9 @@ pub fn refuse_debug(command: &str, allow: bool) -> Result<()> {
 
 pub fn progress(n: usize, what: &str) -> ProgressBar {
     let pb = ProgressBar::new(n as u64);
-    let style = ProgressStyle::with_template("{msg} [{elapsed_precise}] {wide_bar} {pos}/{len} ETA {eta}")
-        .unwrap_or_else(|_| ProgressStyle::default_bar());
+    let style =
+        ProgressStyle::with_template("{msg} [{elapsed_precise}] {wide_bar} {pos}/{len} ETA {eta}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar());
     pb.set_style(style);
     pb.set_message(what.to_string());
     pb
@@ -122,14 +125,22 @@ impl Measured {
 pub const ALGO: &str = "algo";
 
 /// Times every row of a table; returns the samples in row order.
-pub fn measure_table(backend: &mut dyn Backend, table: &Table, budget: &Budget, label: &str) -> Result<Measured> {
+pub fn measure_table(
+    backend: &mut dyn Backend,
+    table: &Table,
+    budget: &Budget,
+    label: &str,
+) -> Result<Measured> {
     for row in &table.rows {
         if let Some(why) = backend.unsupported(row.workload.op) {
             return Err(err!("{}:{}: {why}", table.path.display(), row.line));
         }
     }
     let rounds = budget.rounds.max(1);
-    let per_round = Budget { target_s: budget.target_s / rounds as f64, ..*budget };
+    let per_round = Budget {
+        target_s: budget.target_s / rounds as f64,
+        ..*budget
+    };
     let pb = progress(table.rows.len() * rounds, label);
     let mut pooled = vec![Vec::new(); table.rows.len()];
     // Every pass's choice: a heuristic that changes its mind between passes shows as `a|b`.
@@ -150,7 +161,9 @@ pub fn measure_table(backend: &mut dyn Backend, table: &Table, budget: &Budget, 
     pb.finish();
     Ok(Measured {
         samples: pooled.iter().map(|t| Sample::of(t)).collect(),
-        algorithms: backend.records_algorithm().then(|| algorithms.iter().map(|a| a.join("|")).collect()),
+        algorithms: backend
+            .records_algorithm()
+            .then(|| algorithms.iter().map(|a| a.join("|")).collect()),
     })
 }
 
@@ -165,11 +178,16 @@ pub fn run_cmd(program: &str, configs: &Path, input: &str, sent: &Table) -> Resu
         .stderr(Stdio::piped())
         .spawn()
         .map_err(|e| err!("cmd:{program}: cannot start it through sh: {e}"))?;
-    let mut stdin = child.stdin.take().ok_or_else(|| err!("cmd:{program}: no stdin"))?;
+    let mut stdin = child
+        .stdin
+        .take()
+        .ok_or_else(|| err!("cmd:{program}: no stdin"))?;
     let input = input.to_string();
     // Feed stdin from a thread so a program that writes before reading everything cannot deadlock.
     let feeder = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
-    let output = child.wait_with_output().map_err(|e| err!("cmd:{program}: {e}"))?;
+    let output = child
+        .wait_with_output()
+        .map_err(|e| err!("cmd:{program}: {e}"))?;
     let _ = feeder.join();
     if !output.status.success() {
         let stderr = String::from_utf8_lossy(&output.stderr);
@@ -180,7 +198,8 @@ pub fn run_cmd(program: &str, configs: &Path, input: &str, sent: &Table) -> Resu
             stderr.trim()
         ));
     }
-    let text = String::from_utf8(output.stdout).map_err(|_| err!("cmd:{program}: its output is not UTF-8 text"))?;
+    let text = String::from_utf8(output.stdout)
+        .map_err(|_| err!("cmd:{program}: its output is not UTF-8 text"))?;
     let origin = PathBuf::from(format!("<stdout of cmd:{program}>"));
     let table = Table::parse(&text, &origin, true)?;
     if table.rows.len() != n_rows {
@@ -225,9 +244,15 @@ pub fn run(args: Args) -> Result<()> {
             let input = table.render_without(&Sample::COLUMNS);
             let back = run_cmd(program, &args.configs, &input, &table)?;
             // Its rows as written (columns it adds pass through), time_ms and the spread last.
-            let (names, idx): (Vec<&str>, Vec<usize>) =
-                Sample::COLUMNS.iter().filter_map(|&c| back.column(c).map(|i| (c, i))).unzip();
-            back.render_with(&names, |r| idx.iter().map(|&i| back.rows[r].fields[i].clone()).collect())
+            let (names, idx): (Vec<&str>, Vec<usize>) = Sample::COLUMNS
+                .iter()
+                .filter_map(|&c| back.column(c).map(|i| (c, i)))
+                .unzip();
+            back.render_with(&names, |r| {
+                idx.iter()
+                    .map(|&i| back.rows[r].fields[i].clone())
+                    .collect()
+            })
         }
         BackendArg::InProcess(kind) => {
             refuse_debug("measure", args.allow_debug)?;

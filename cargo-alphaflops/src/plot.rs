@@ -36,8 +36,16 @@ pub fn render(profile: &Profile, rows: &[Row], pred: &[f64], title: &str) -> Res
     // experiment → series → [(index in series, measured, predicted)]
     let mut panels: BTreeMap<String, BTreeMap<String, Vec<Point>>> = BTreeMap::new();
     for (row, &p) in rows.iter().zip(pred) {
-        let exp = if row.experiment.is_empty() { "all rows".to_string() } else { row.experiment.clone() };
-        let series = panels.entry(exp).or_default().entry(row.series.clone()).or_default();
+        let exp = if row.experiment.is_empty() {
+            "all rows".to_string()
+        } else {
+            row.experiment.clone()
+        };
+        let series = panels
+            .entry(exp)
+            .or_default()
+            .entry(row.series.clone())
+            .or_default();
         series.push((series.len() as f64, row.t(), p));
     }
     let n = panels.len().max(1);
@@ -49,7 +57,13 @@ pub fn render(profile: &Profile, rows: &[Row], pred: &[f64], title: &str) -> Res
         let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
         root.fill(&WHITE).map_err(pe)?;
         let root = root
-            .titled(&format!("{title} — measured (solid) vs {} predicted (dashed)", profile.name), ("sans-serif", 18))
+            .titled(
+                &format!(
+                    "{title} — measured (solid) vs {} predicted (dashed)",
+                    profile.name
+                ),
+                ("sans-serif", 18),
+            )
             .map_err(pe)?;
         let areas = root.split_evenly((grid_rows, cols));
         for (area, (exp, series)) in areas.iter().zip(&panels) {
@@ -82,10 +96,19 @@ pub fn render(profile: &Profile, rows: &[Row], pred: &[f64], title: &str) -> Res
             for (i, (name, line)) in series.iter().enumerate() {
                 let color = Palette99::pick(i).to_rgba();
                 chart
-                    .draw_series(LineSeries::new(line.iter().map(|&(x, t, _)| (x, t)), color.stroke_width(2)))
+                    .draw_series(LineSeries::new(
+                        line.iter().map(|&(x, t, _)| (x, t)),
+                        color.stroke_width(2),
+                    ))
                     .map_err(pe)?
-                    .label(if name.is_empty() { "measured".to_string() } else { format!("series {name}") })
-                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2)));
+                    .label(if name.is_empty() {
+                        "measured".to_string()
+                    } else {
+                        format!("series {name}")
+                    })
+                    .legend(move |(x, y)| {
+                        PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2))
+                    });
                 chart
                     .draw_series(DashedLineSeries::new(
                         line.iter().map(|&(x, _, p)| (x, p)),

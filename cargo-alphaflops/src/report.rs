@@ -9,7 +9,9 @@ use serde_json::{Value, json};
 
 use crate::Result;
 use crate::collect::{ModelReport, Workspace, WorkspaceArgs};
-use crate::judge::{Judged, Judgement, Level, Line, Status, budget_cell, forced_level, judge, pct, value};
+use crate::judge::{
+    Judged, Judgement, Level, Line, Status, budget_cell, forced_level, judge, pct, value,
+};
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
@@ -41,7 +43,8 @@ pub fn run(args: Args) -> Result<()> {
     match args.format {
         Format::Md => out!("{}", markdown(&j)),
         Format::Json => {
-            let text = serde_json::to_string_pretty(&json(&j)).unwrap_or_else(|e| format!("\"{e}\""));
+            let text =
+                serde_json::to_string_pretty(&json(&j)).unwrap_or_else(|e| format!("\"{e}\""));
             outln!("{text}");
         }
     }
@@ -82,7 +85,9 @@ fn change_cell(l: &Line) -> String {
 fn top_layers(r: &ModelReport) -> Vec<&LayerCost> {
     let mut layers: Vec<&LayerCost> = r.cost.layers.iter().collect();
     layers.sort_by(|a, b| {
-        b.predicted_ms.total_cmp(&a.predicted_ms).then_with(|| b.alpha_flops.total_cmp(&a.alpha_flops))
+        b.predicted_ms
+            .total_cmp(&a.predicted_ms)
+            .then_with(|| b.alpha_flops.total_cmp(&a.alpha_flops))
     });
     layers.truncate(TOP_LAYERS);
     layers
@@ -98,9 +103,17 @@ fn markdown(j: &Judgement) -> String {
     let over: usize = j.models.iter().map(|m| m.over_budget().count()).sum();
     let mut summary = vec![format!("{} model(s)", j.models.len())];
     for (n, what) in [(regressions, "regression(s)"), (over, "budget(s) exceeded")] {
-        summary.push(if n == 0 { format!("no {}", what.replace("(s)", "s")) } else { format!("**{n} {what}**") });
+        summary.push(if n == 0 {
+            format!("no {}", what.replace("(s)", "s"))
+        } else {
+            format!("**{n} {what}**")
+        });
     }
-    for (status, what) in [(Status::Improved, "improved"), (Status::New, "new"), (Status::Unchanged, "unchanged")] {
+    for (status, what) in [
+        (Status::Improved, "improved"),
+        (Status::New, "new"),
+        (Status::Unchanged, "unchanged"),
+    ] {
         let n = j.count(status);
         if n > 0 {
             summary.push(format!("{n} {what}"));
@@ -113,7 +126,10 @@ fn markdown(j: &Judgement) -> String {
     };
     s.push_str(&format!("{verdict}: {}.", summary.join(", ")));
     if j.has_baseline {
-        s.push_str(&format!(" Base: `alphaflops-baseline.toml` (tolerance {} %).\n\n", j.tolerance_pct));
+        s.push_str(&format!(
+            " Base: `alphaflops-baseline.toml` (tolerance {} %).\n\n",
+            j.tolerance_pct
+        ));
     } else {
         s.push_str(" No `alphaflops-baseline.toml` yet: every model is new.\n\n");
     }
@@ -134,7 +150,11 @@ fn markdown(j: &Judgement) -> String {
                 line_mark(m, l),
                 m.report.id(),
                 m.report.cost.profile,
-                if l.base.is_some() { l.metric.baseline_key() } else { l.metric.key() },
+                if l.base.is_some() {
+                    l.metric.baseline_key()
+                } else {
+                    l.metric.key()
+                },
                 l.base.map_or("—".into(), |b| value(l.metric, b)),
                 value(l.metric, l.head),
                 change_cell(l),
@@ -144,16 +164,23 @@ fn markdown(j: &Judgement) -> String {
         s.push('\n');
     }
     for e in &j.stale {
-        s.push_str(&format!("- stale baseline entry {e}: no such model any more\n"));
+        s.push_str(&format!(
+            "- stale baseline entry {e}: no such model any more\n"
+        ));
     }
     if !j.other_profiles.is_empty() {
-        s.push_str(&format!("- {} baseline entries on other profiles not compared\n", j.other_profiles.len()));
+        s.push_str(&format!(
+            "- {} baseline entries on other profiles not compared\n",
+            j.other_profiles.len()
+        ));
     }
     if !j.stale.is_empty() || !j.other_profiles.is_empty() {
         s.push('\n');
     }
 
-    s.push_str("| | model | profile | params | MACs | FLOPs | α-FLOPs | predicted ms | budgets |\n");
+    s.push_str(
+        "| | model | profile | params | MACs | FLOPs | α-FLOPs | predicted ms | budgets |\n",
+    );
     s.push_str("|---|---|---|---:|---:|---:|---:|---:|---|\n");
     for m in &j.models {
         let r = m.report;
@@ -180,7 +207,10 @@ fn markdown(j: &Judgement) -> String {
         let r = m.report;
         let c = &r.cost;
         s.push_str(&format!("\n### `{}` on `{}`\n\n", r.id(), c.profile));
-        s.push_str(&format!("Input {} → output {}, device {}.\n\n", c.input, c.output, c.device));
+        s.push_str(&format!(
+            "Input {} → output {}, device {}.\n\n",
+            c.input, c.output, c.device
+        ));
         if !r.verdicts.is_empty() {
             for v in &r.verdicts {
                 s.push_str(&format!("- {} {v}\n", if v.over() { "❌" } else { "✅" }));
@@ -189,7 +219,9 @@ fn markdown(j: &Judgement) -> String {
         }
         let top = top_layers(r);
         if !top.is_empty() {
-            s.push_str("| layer | op | α-FLOPs | predicted ms | share |\n|---|---|---:|---:|---:|\n");
+            s.push_str(
+                "| layer | op | α-FLOPs | predicted ms | share |\n|---|---|---:|---:|---:|\n",
+            );
             for l in top {
                 s.push_str(&format!(
                     "| `{}` | {} | {} | {} | {:.1} % |\n",
@@ -263,17 +295,43 @@ mod tests {
         let mut m = Model::new("Net", [1, 3, 16, 16]);
         m.push("stem", Layer::Conv(Conv::new(3, 8, &[1, 1])));
         for (i, c) in [8u64, 16, 32, 64].windows(2).enumerate() {
-            m.push(format!("conv{i}"), Layer::Conv(Conv::new(c[0], c[1], &[3, 3])));
+            m.push(
+                format!("conv{i}"),
+                Layer::Conv(Conv::new(c[0], c[1], &[3, 3])),
+            );
         }
         let cost = m.price(&Profile::default_profile()).unwrap();
-        let verdicts = vec![Budget { metric: Metric::Params, limit: 10.0 }.check(&cost).unwrap()];
-        let r = ModelReport { package: "p".into(), model: "Net".into(), cost, verdicts, level: Level::Warn };
+        let verdicts = vec![
+            Budget {
+                metric: Metric::Params,
+                limit: 10.0,
+            }
+            .check(&cost)
+            .unwrap(),
+        ];
+        let r = ModelReport {
+            package: "p".into(),
+            model: "Net".into(),
+            cost,
+            verdicts,
+            level: Level::Warn,
+        };
         let reports = [r];
         let j = judge(&reports, None, None);
         let md = markdown(&j);
-        assert!(md.contains("| `p::Net` |") && md.contains("### `p::Net` on `quadro-t2000-asperti2021`"), "{md}");
-        assert!(md.contains("❌ 1 of 1 over") && md.contains("over budget"), "{md}");
-        assert!(md.contains("**1 budget(s) exceeded**") && md.contains("⚠️ check passes with warnings"), "{md}");
+        assert!(
+            md.contains("| `p::Net` |")
+                && md.contains("### `p::Net` on `quadro-t2000-asperti2021`"),
+            "{md}"
+        );
+        assert!(
+            md.contains("❌ 1 of 1 over") && md.contains("over budget"),
+            "{md}"
+        );
+        assert!(
+            md.contains("**1 budget(s) exceeded**") && md.contains("⚠️ check passes with warnings"),
+            "{md}"
+        );
         let v = json(&j);
         assert_eq!(v[0]["model"], "Net");
         assert_eq!(v[0]["top_layers"].as_array().unwrap().len(), 3);
@@ -287,13 +345,19 @@ mod tests {
     fn regressions_come_first_with_base_head_and_change() {
         let mut b = Baseline::new(1.0);
         for name in ["A", "B"] {
-            b.models.push(Entry::of("p", &report(name, 8, 1e9, Level::Deny).cost));
+            b.models
+                .push(Entry::of("p", &report(name, 8, 1e9, Level::Deny).cost));
         }
-        let reports = [report("A", 8, 1e9, Level::Deny), report("B", 16, 1e9, Level::Deny)];
+        let reports = [
+            report("A", 8, 1e9, Level::Deny),
+            report("B", 16, 1e9, Level::Deny),
+        ];
         let j = judge(&reports, Some(&b), None);
         let md = markdown(&j);
         assert!(
-            md.contains("❌ check fails: 2 model(s), **5 regression(s)**, no budgets exceeded, 1 unchanged"),
+            md.contains(
+                "❌ check fails: 2 model(s), **5 regression(s)**, no budgets exceeded, 1 unchanged"
+            ),
             "{md}"
         );
         let row = md.lines().find(|l| l.contains("| params |")).unwrap();
@@ -301,13 +365,20 @@ mod tests {
             row,
             "| ❌ | `p::B` | quadro-t2000-asperti2021 | params | 224 | 448 | **+100.00 %** | ≤ 1.00 G (0.0 % of budget) |"
         );
-        assert!(md.find("| ❌ | `p::B` |").unwrap() < md.find("| ✅ | `p::A` |").unwrap(), "{md}");
+        assert!(
+            md.find("| ❌ | `p::B` |").unwrap() < md.find("| ✅ | `p::A` |").unwrap(),
+            "{md}"
+        );
         let v = json(&j);
         assert_eq!(v[0]["model"], "B");
         assert_eq!(v[0]["status"], "failed");
         let params = &v[0]["changes"][0];
         assert_eq!(
-            (params["metric"].as_str(), params["base"].as_f64(), params["head"].as_f64()),
+            (
+                params["metric"].as_str(),
+                params["base"].as_f64(),
+                params["head"].as_f64()
+            ),
             (Some("params"), Some(224.0), Some(448.0))
         );
         assert_eq!(params["regression"], true);

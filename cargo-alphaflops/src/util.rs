@@ -18,20 +18,34 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<()> {
         use std::os::unix::fs::PermissionsExt;
         builder.permissions(std::fs::Permissions::from_mode(0o666));
     }
-    let mut tmp = builder
-        .tempfile_in(&dir)
-        .map_err(|e| err!("{}: cannot create a temporary file in {}: {e}", path.display(), dir.display()))?;
+    let mut tmp = builder.tempfile_in(&dir).map_err(|e| {
+        err!(
+            "{}: cannot create a temporary file in {}: {e}",
+            path.display(),
+            dir.display()
+        )
+    })?;
     if let Ok(old) = std::fs::metadata(path) {
         tmp.as_file()
             .set_permissions(old.permissions())
-            .map_err(|e| err!("{}: cannot keep the file's permissions: {e}", path.display()))?;
+            .map_err(|e| {
+                err!(
+                    "{}: cannot keep the file's permissions: {e}",
+                    path.display()
+                )
+            })?;
     }
     let write = |e: std::io::Error| err!("{}: cannot write: {e}", path.display());
     tmp.write_all(contents).map_err(write)?;
     // On disk before the rename, so a crash leaves the old file or the whole new one.
     tmp.as_file().sync_all().map_err(write)?;
-    tmp.persist(path)
-        .map_err(|e| err!("{}: cannot rename the temporary file into place: {}", path.display(), e.error))?;
+    tmp.persist(path).map_err(|e| {
+        err!(
+            "{}: cannot rename the temporary file into place: {}",
+            path.display(),
+            e.error
+        )
+    })?;
     Ok(())
 }
 
@@ -43,14 +57,21 @@ pub fn output_dir(path: &Path) -> Result<PathBuf> {
         _ => PathBuf::from("."),
     };
     if !dir.is_dir() {
-        return Err(err!("{}: directory {} does not exist; create it first", path.display(), dir.display()));
+        return Err(err!(
+            "{}: directory {} does not exist; create it first",
+            path.display(),
+            dir.display()
+        ));
     }
     Ok(dir)
 }
 
 /// Today's date (UTC) as `YYYY-MM-DD`.
 pub fn today() -> String {
-    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
     let (y, m, d) = civil_from_days((secs / 86_400) as i64);
     format!("{y:04}-{m:02}-{d:02}")
 }
@@ -85,16 +106,30 @@ pub fn data_dir() -> PathBuf {
 pub fn cpu_environment() -> BTreeMap<String, String> {
     let mut env = BTreeMap::new();
     let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
-    if let Some(model) = cpuinfo
-        .lines()
-        .find_map(|l| l.strip_prefix("model name").and_then(|r| r.split_once(':')).map(|(_, v)| v.trim().to_string()))
-    {
+    if let Some(model) = cpuinfo.lines().find_map(|l| {
+        l.strip_prefix("model name")
+            .and_then(|r| r.split_once(':'))
+            .map(|(_, v)| v.trim().to_string())
+    }) {
         env.insert("cpu".into(), model);
     }
-    let logical = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let logical = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
     env.insert("logical_cpus".into(), logical.to_string());
-    env.insert("os".into(), format!("{} {}", std::env::consts::OS, std::env::consts::ARCH));
-    env.insert("build".into(), if cfg!(debug_assertions) { "debug" } else { "release" }.into());
+    env.insert(
+        "os".into(),
+        format!("{} {}", std::env::consts::OS, std::env::consts::ARCH),
+    );
+    env.insert(
+        "build".into(),
+        if cfg!(debug_assertions) {
+            "debug"
+        } else {
+            "release"
+        }
+        .into(),
+    );
     env
 }
 
@@ -104,35 +139,47 @@ pub fn cpu_environment() -> BTreeMap<String, String> {
 pub fn profile_by_name(arg: &Path) -> Result<Option<alphaflops_core::Profile>> {
     use alphaflops_core::Profile;
     use alphaflops_core::profile::SHIPPED;
-    let Some(name) = arg.to_str().filter(|n| !n.contains(['/', '\\']) && !n.ends_with(".toml")) else {
+    let Some(name) = arg
+        .to_str()
+        .filter(|n| !n.contains(['/', '\\']) && !n.ends_with(".toml"))
+    else {
         return Ok(None);
     };
     if arg.exists() || name.is_empty() {
         return Ok(None);
     }
-    let cwd = std::env::current_dir().map_err(|e| err!("cannot read the current directory: {e}"))?;
+    let cwd =
+        std::env::current_dir().map_err(|e| err!("cannot read the current directory: {e}"))?;
     for dir in cwd.ancestors() {
         let file = dir.join("profiles").join(format!("{name}.toml"));
         if file.is_file() {
-            let text =
-                std::fs::read_to_string(&file).map_err(|e| err!("{}: cannot read the profile: {e}", file.display()))?;
+            let text = std::fs::read_to_string(&file)
+                .map_err(|e| err!("{}: cannot read the profile: {e}", file.display()))?;
             return Profile::from_toml_str(&text, &file.display().to_string())
                 .map(Some)
-                .map_err(|e| err!("{e}; see alphaflops-core/profiles/reference.toml for every key"));
+                .map_err(|e| {
+                    err!("{e}; see alphaflops-core/profiles/reference.toml for every key")
+                });
         }
     }
     match Profile::shipped(name) {
         Some(p) => Ok(Some(p)),
         None => Err(err!(
             "--profile {name}: no such file, no profiles/{name}.toml here or in a parent directory, and no shipped profile of that name ({})",
-            SHIPPED.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
+            SHIPPED
+                .iter()
+                .map(|(n, _)| *n)
+                .collect::<Vec<_>>()
+                .join(", ")
         )),
     }
 }
 
 /// The file stem of a path, for profile names.
 pub fn stem(path: &Path) -> String {
-    path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "profile".into())
+    path.file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "profile".into())
 }
 
 #[cfg(test)]
@@ -178,12 +225,21 @@ mod tests {
     /// A name finds a shipped profile; a path stays a path; an unknown name lists the shipped.
     #[test]
     fn profiles_by_name() {
-        let p = profile_by_name(Path::new("nvidia-h200-cudnn-tf32")).unwrap().unwrap();
+        let p = profile_by_name(Path::new("nvidia-h200-cudnn-tf32"))
+            .unwrap()
+            .unwrap();
         assert_eq!(p.name, "nvidia-h200-cudnn-tf32");
-        assert!(profile_by_name(Path::new("some/dir/x.toml")).unwrap().is_none());
+        assert!(
+            profile_by_name(Path::new("some/dir/x.toml"))
+                .unwrap()
+                .is_none()
+        );
         assert!(profile_by_name(Path::new("x.toml")).unwrap().is_none());
         let e = profile_by_name(Path::new("no-such-device")).unwrap_err().0;
-        assert!(e.contains("no shipped profile of that name") && e.contains("cpu-amd-epyc-2c-candle"), "{e}");
+        assert!(
+            e.contains("no shipped profile of that name") && e.contains("cpu-amd-epyc-2c-candle"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -35,7 +35,12 @@ pub struct Comparison {
 impl Comparison {
     /// `{"n": …, "alpha": {…}, "flops_only": {…}}`, keys in this order.
     pub fn json(&self) -> String {
-        format!("{{\"n\":{},\"alpha\":{},\"flops_only\":{}}}", self.alpha.n, self.alpha.json(), self.flops_only.json())
+        format!(
+            "{{\"n\":{},\"alpha\":{},\"flops_only\":{}}}",
+            self.alpha.n,
+            self.alpha.json(),
+            self.flops_only.json()
+        )
     }
 
     pub fn table(&self, title: &str) -> String {
@@ -58,8 +63,12 @@ pub fn load_profile(path: &Path) -> Result<Profile> {
     if let Some(found) = crate::util::profile_by_name(path)? {
         return Ok(found);
     }
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| err!("{}: cannot read the profile: {e}; check the path", path.display()))?;
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        err!(
+            "{}: cannot read the profile: {e}; check the path",
+            path.display()
+        )
+    })?;
     Profile::from_toml_str(&text, &path.display().to_string())
         .map_err(|e| err!("{e}; see profiles/reference.toml for every key"))
 }
@@ -68,9 +77,16 @@ pub fn load_profile(path: &Path) -> Result<Profile> {
 pub fn predict(profile: &Profile, rows: &[Row], origin: &Path) -> Result<Vec<f64>> {
     rows.iter()
         .map(|r| {
-            alphaflops_core::price_kernels(profile, &r.kernels).map(|p| p.predicted_ms).map_err(|e| {
-                err!("{}:{}: cannot price this row with profile `{}`: {e}", origin.display(), r.line, profile.name)
-            })
+            alphaflops_core::price_kernels(profile, &r.kernels)
+                .map(|p| p.predicted_ms)
+                .map_err(|e| {
+                    err!(
+                        "{}:{}: cannot price this row with profile `{}`: {e}",
+                        origin.display(),
+                        r.line,
+                        profile.name
+                    )
+                })
         })
         .collect()
 }
@@ -81,7 +97,10 @@ pub fn compare(profile: &Profile, rows: &[Row], origin: &Path) -> Result<Compari
     let flops: Vec<f64> = rows.iter().map(|r| r.flops as f64).collect();
     let c = flops_only_scale(&flops, &t);
     let base: Vec<f64> = flops.iter().map(|f| c * f).collect();
-    Ok(Comparison { alpha: Metrics::of(&pred, &t), flops_only: Metrics::of(&base, &t) })
+    Ok(Comparison {
+        alpha: Metrics::of(&pred, &t),
+        flops_only: Metrics::of(&base, &t),
+    })
 }
 
 pub fn run(args: Args) -> Result<()> {
@@ -91,7 +110,11 @@ pub fn run(args: Args) -> Result<()> {
         let pred = predict(&profile, &table.rows, &args.data)?;
         outln!("{},predicted_ms,ape_pct", table.header.join(","));
         for (r, p) in table.rows.iter().zip(pred) {
-            outln!("{},{p:.6},{:.2}", r.fields.join(","), (p - r.t()).abs() / r.t() * 100.0);
+            outln!(
+                "{},{p:.6},{:.2}",
+                r.fields.join(","),
+                (p - r.t()).abs() / r.t() * 100.0
+            );
         }
         return Ok(());
     }
@@ -99,7 +122,14 @@ pub fn run(args: Args) -> Result<()> {
     if args.json {
         outln!("{}", cmp.json());
     } else {
-        out!("{}", cmp.table(&format!("profile {} on {}", profile.name, args.data.display())));
+        out!(
+            "{}",
+            cmp.table(&format!(
+                "profile {} on {}",
+                profile.name,
+                args.data.display()
+            ))
+        );
     }
     Ok(())
 }

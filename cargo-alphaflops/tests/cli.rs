@@ -7,12 +7,19 @@ use std::process::{Command, Output};
 use alphaflops_core::{ConvWorkload, Profile};
 
 fn xtask(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cargo-alphaflops")).args(args).output().expect("run xtask")
+    Command::new(env!("CARGO_BIN_EXE_cargo-alphaflops"))
+        .args(args)
+        .output()
+        .expect("run xtask")
 }
 
 fn ok(args: &[&str]) -> String {
     let out = xtask(args);
-    assert!(out.status.success(), "{args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap()
 }
 
@@ -58,7 +65,10 @@ fn workloads() -> Vec<(String, ConvWorkload)> {
     for k in 1..=7u64 {
         for &h in &[4u64, 8, 16, 32, 64] {
             for &c in &[8u64, 32, 96] {
-                v.push((format!("k{}", k.min(3)), ConvWorkload::new(h, h + 3, c, 2 * c, k, k)));
+                v.push((
+                    format!("k{}", k.min(3)),
+                    ConvWorkload::new(h, h + 3, c, 2 * c, k, k),
+                ));
             }
         }
     }
@@ -75,7 +85,10 @@ fn synthetic_csv(profile: &Profile) -> String {
     let mut csv = String::from("experiment,series,h,w,c_in,c_out,k1,k2,time_ms\n");
     for (e, w) in workloads() {
         let t = w.price(profile).unwrap().predicted_ms;
-        csv.push_str(&format!("{e},0,{},{},{},{},{},{},{t:e}\n", w.h, w.w, w.c_in, w.c_out, w.k1, w.k2));
+        csv.push_str(&format!(
+            "{e},0,{},{},{},{},{},{},{t:e}\n",
+            w.h, w.w, w.c_in, w.c_out, w.k1, w.k2
+        ));
     }
     csv
 }
@@ -87,13 +100,18 @@ fn close(a: f64, b: f64, rel: f64) -> bool {
 #[test]
 fn help_lists_every_subcommand() {
     let help = ok(&["--help"]);
-    for cmd in ["measure", "fit", "validate", "crossval", "bench", "plot", "configs", "bless", "check", "report", "zoo"]
-    {
+    for cmd in [
+        "measure", "fit", "validate", "crossval", "bench", "plot", "configs", "bless", "check",
+        "report", "zoo",
+    ] {
         let line = help
             .lines()
             .find(|l| l.trim_start().starts_with(cmd))
             .unwrap_or_else(|| panic!("{cmd} missing in:\n{help}"));
-        assert!(line.trim().len() > cmd.len() + 5, "{cmd} has no description: {line}");
+        assert!(
+            line.trim().len() > cmd.len() + 5,
+            "{cmd} has no description: {line}"
+        );
     }
 }
 
@@ -109,31 +127,78 @@ fn recover_paper_form(loss: &str) {
     let truth = Profile::from_toml_str(PAPER, "paper").unwrap();
     let data = write(dir.path(), "syn.csv", &synthetic_csv(&truth));
     let out = dir.path().join("fitted.toml");
-    ok(&["fit", "--data", s(&data), "--out", s(&out), "--model", "paper", "--loss", loss]);
+    ok(&[
+        "fit",
+        "--data",
+        s(&data),
+        "--out",
+        s(&out),
+        "--model",
+        "paper",
+        "--loss",
+        loss,
+    ]);
     let text = std::fs::read_to_string(&out).unwrap();
     let p = Profile::from_toml_str(&text, "fitted").unwrap();
     assert_eq!(p.name, "fitted");
-    assert!(close(p.timing.ms_per_flop, 1.875e-8, 0.02), "{}", p.timing.ms_per_flop);
-    assert!(close(p.alpha_classes[0].beta, 0.02, 0.05), "{:?}", p.alpha_classes);
-    assert!(close(p.alpha_classes[0].gamma, 0.99, 0.02), "{:?}", p.alpha_classes);
-    assert!(close(p.alpha_classes[1].beta, 0.001, 0.05), "{:?}", p.alpha_classes);
-    assert!(close(p.alpha_classes[1].gamma, 0.56, 0.02), "{:?}", p.alpha_classes);
+    assert!(
+        close(p.timing.ms_per_flop, 1.875e-8, 0.02),
+        "{}",
+        p.timing.ms_per_flop
+    );
+    assert!(
+        close(p.alpha_classes[0].beta, 0.02, 0.05),
+        "{:?}",
+        p.alpha_classes
+    );
+    assert!(
+        close(p.alpha_classes[0].gamma, 0.99, 0.02),
+        "{:?}",
+        p.alpha_classes
+    );
+    assert!(
+        close(p.alpha_classes[1].beta, 0.001, 0.05),
+        "{:?}",
+        p.alpha_classes
+    );
+    assert!(
+        close(p.alpha_classes[1].gamma, 0.56, 0.02),
+        "{:?}",
+        p.alpha_classes
+    );
     let prov = p.provenance.unwrap();
     assert!(prov.fit_mape_pct.unwrap() < 0.5);
     assert_eq!(prov.samples, Some(workloads().len() as u64));
     assert!(prov.method.contains("Levenberg"));
     assert!(prov.date.is_some());
-    assert!(prov.environment.contains_key("data"), "{:?}", prov.environment);
+    assert!(
+        prov.environment.contains_key("data"),
+        "{:?}",
+        prov.environment
+    );
 }
 
 #[test]
 fn fit_recovers_latency_and_memory_terms() {
     let dir = tempfile::tempdir().unwrap();
-    let text = PAPER.replace("ms_per_flop = 1.875e-8", "ms_per_flop = 1.875e-8\nlatency_ms = 0.05\nms_per_byte = 2e-8");
+    let text = PAPER.replace(
+        "ms_per_flop = 1.875e-8",
+        "ms_per_flop = 1.875e-8\nlatency_ms = 0.05\nms_per_byte = 2e-8",
+    );
     let truth = Profile::from_toml_str(&text, "ext").unwrap();
     let data = write(dir.path(), "syn.csv", &synthetic_csv(&truth));
     let out = dir.path().join("ext.toml");
-    ok(&["fit", "--data", s(&data), "--out", s(&out), "--model", "extended", "--combine", "sum"]);
+    ok(&[
+        "fit",
+        "--data",
+        s(&data),
+        "--out",
+        s(&out),
+        "--model",
+        "extended",
+        "--combine",
+        "sum",
+    ]);
     let p = Profile::from_toml_str(&std::fs::read_to_string(&out).unwrap(), "ext").unwrap();
     let fit_mape = p.provenance.as_ref().unwrap().fit_mape_pct.unwrap();
     assert!(fit_mape < 1.0, "fit MAPE {fit_mape}");
@@ -147,14 +212,30 @@ fn validate_json_has_exactly_the_contract_keys() {
     let profile = write(dir.path(), "paper.toml", PAPER);
     // Row 1 is exact; row 2 is measured at twice the prediction.
     let p = Profile::from_toml_str(PAPER, "paper").unwrap();
-    let a = ConvWorkload::new(10, 10, 4, 4, 3, 3).price(&p).unwrap().predicted_ms;
-    let b = ConvWorkload::new(5, 1, 64, 64, 1, 1).price(&p).unwrap().predicted_ms;
+    let a = ConvWorkload::new(10, 10, 4, 4, 3, 3)
+        .price(&p)
+        .unwrap()
+        .predicted_ms;
+    let b = ConvWorkload::new(5, 1, 64, 64, 1, 1)
+        .price(&p)
+        .unwrap()
+        .predicted_ms;
     let data = write(
         dir.path(),
         "d.csv",
-        &format!("h,w,c_in,c_out,k1,k2,time_ms\n10,10,4,4,3,3,{a:e}\n5,1,64,64,1,1,{:e}\n", 2.0 * b),
+        &format!(
+            "h,w,c_in,c_out,k1,k2,time_ms\n10,10,4,4,3,3,{a:e}\n5,1,64,64,1,1,{:e}\n",
+            2.0 * b
+        ),
     );
-    let out = ok(&["validate", "--profile", s(&profile), "--data", s(&data), "--json"]);
+    let out = ok(&[
+        "validate",
+        "--profile",
+        s(&profile),
+        "--data",
+        s(&data),
+        "--json",
+    ]);
     assert_eq!(out.trim().lines().count(), 1, "{out}");
     assert!(
         out.starts_with(r#"{"n":2,"alpha":{"mape_pct":"#) && out.contains(r#","flops_only":{"#),
@@ -165,16 +246,36 @@ fn validate_json_has_exactly_the_contract_keys() {
     assert_eq!(keys, ["alpha", "flops_only", "n"]);
     assert_eq!(v["n"], 2);
     for k in ["alpha", "flops_only"] {
-        let mut ks: Vec<&str> = v[k].as_object().unwrap().keys().map(String::as_str).collect();
+        let mut ks: Vec<&str> = v[k]
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
         ks.sort();
-        assert_eq!(ks, ["mape_pct", "median_ape_pct", "pearson", "spearman", "within10_pct"]);
+        assert_eq!(
+            ks,
+            [
+                "mape_pct",
+                "median_ape_pct",
+                "pearson",
+                "spearman",
+                "within10_pct"
+            ]
+        );
     }
     // errors 0 and 50 % → MAPE 25, median 25, within10 50
-    assert!((v["alpha"]["mape_pct"].as_f64().unwrap() - 25.0).abs() < 1e-6, "{v}");
+    assert!(
+        (v["alpha"]["mape_pct"].as_f64().unwrap() - 25.0).abs() < 1e-6,
+        "{v}"
+    );
     assert!((v["alpha"]["median_ape_pct"].as_f64().unwrap() - 25.0).abs() < 1e-6);
     assert!((v["alpha"]["within10_pct"].as_f64().unwrap() - 50.0).abs() < 1e-9);
     let table = ok(&["validate", "--profile", s(&profile), "--data", s(&data)]);
-    assert!(table.contains("FLOPs only") && table.contains("MAPE"), "{table}");
+    assert!(
+        table.contains("FLOPs only") && table.contains("MAPE"),
+        "{table}"
+    );
 }
 
 #[test]
@@ -183,13 +284,21 @@ fn malformed_csv_names_file_and_line_and_writes_nothing() {
     let profile = write(dir.path(), "paper.toml", PAPER);
     let cases = [
         ("empty.csv", "", ":1: empty file"),
-        ("nocol.csv", "h,w,c_in,c_out,k1,time_ms\n1,1,1,1,1,1\n", ":1: missing column `k2`"),
+        (
+            "nocol.csv",
+            "h,w,c_in,c_out,k1,time_ms\n1,1,1,1,1,1\n",
+            ":1: missing column `k2`",
+        ),
         (
             "text.csv",
             "h,w,c_in,c_out,k1,k2,time_ms\n1,1,1,1,1,1,1\n2,two,1,1,1,1,1\n",
             ":3: column `w`: `two` is not a whole number",
         ),
-        ("zero.csv", "h,w,c_in,c_out,k1,k2,time_ms\n1,1,0,1,1,1,1\n", ":2: column `c_in` must be at least 1"),
+        (
+            "zero.csv",
+            "h,w,c_in,c_out,k1,k2,time_ms\n1,1,0,1,1,1,1\n",
+            ":2: column `c_in` must be at least 1",
+        ),
         (
             "neg.csv",
             "h,w,c_in,c_out,k1,k2,time_ms\n1,1,1,1,1,1,-2\n",
@@ -199,7 +308,10 @@ fn malformed_csv_names_file_and_line_and_writes_nothing() {
     for (name, text, want) in cases {
         let data = write(dir.path(), name, text);
         let err = fails(&["validate", "--profile", s(&profile), "--data", s(&data)]);
-        assert!(err.contains(&format!("{}{want}", data.display())), "{name}: {err}");
+        assert!(
+            err.contains(&format!("{}{want}", data.display())),
+            "{name}: {err}"
+        );
         let out = dir.path().join(format!("{name}.toml"));
         let err = fails(&["fit", "--data", s(&data), "--out", s(&out)]);
         assert!(err.contains(want), "{name}: {err}");
@@ -207,8 +319,19 @@ fn malformed_csv_names_file_and_line_and_writes_nothing() {
         // A program that would answer every row: the configs are refused before it runs.
         let out_csv = dir.path().join(format!("{name}.out.csv"));
         let prog = r#"cmd:awk 'NR==1{print $0",time_ms";next}{print $0",0.5"}'"#;
-        let err = fails(&["measure", "--backend", prog, "--configs", s(&data), "--out", s(&out_csv)]);
-        assert!(err.contains(&format!("{}{want}", data.display())), "{name}: {err}");
+        let err = fails(&[
+            "measure",
+            "--backend",
+            prog,
+            "--configs",
+            s(&data),
+            "--out",
+            s(&out_csv),
+        ]);
+        assert!(
+            err.contains(&format!("{}{want}", data.display())),
+            "{name}: {err}"
+        );
         assert!(!out_csv.exists());
     }
 }
@@ -216,8 +339,16 @@ fn malformed_csv_names_file_and_line_and_writes_nothing() {
 #[test]
 fn bad_profile_is_reported_with_its_line() {
     let dir = tempfile::tempdir().unwrap();
-    let profile = write(dir.path(), "bad.toml", &PAPER.replace("gamma = 0.56", "gamma = -1"));
-    let data = write(dir.path(), "d.csv", "h,w,c_in,c_out,k1,k2,time_ms\n2,2,2,2,1,1,1\n");
+    let profile = write(
+        dir.path(),
+        "bad.toml",
+        &PAPER.replace("gamma = 0.56", "gamma = -1"),
+    );
+    let data = write(
+        dir.path(),
+        "d.csv",
+        "h,w,c_in,c_out,k1,k2,time_ms\n2,2,2,2,1,1,1\n",
+    );
     let err = fails(&["validate", "--profile", s(&profile), "--data", s(&data)]);
     assert!(err.contains("bad.toml:18:"), "{err}");
 }
@@ -226,7 +357,11 @@ fn bad_profile_is_reported_with_its_line() {
 fn fit_refuses_degenerate_data() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("p.toml");
-    let few = write(dir.path(), "few.csv", "h,w,c_in,c_out,k1,k2,time_ms\n4,4,2,2,3,3,1\n8,8,2,2,1,1,2\n");
+    let few = write(
+        dir.path(),
+        "few.csv",
+        "h,w,c_in,c_out,k1,k2,time_ms\n4,4,2,2,3,3,1\n8,8,2,2,1,1,2\n",
+    );
     assert!(fails(&["fit", "--data", s(&few), "--out", s(&out)]).contains("too few rows"));
     let mut only3 = String::from("h,w,c_in,c_out,k1,k2,time_ms\n");
     for h in 2..20 {
@@ -240,22 +375,44 @@ fn fit_refuses_degenerate_data() {
     let mut repeated = String::from("h,w,c_in,c_out,k1,k2,time_ms\n");
     for _ in 0..3 {
         for (h, k) in [(4, 1), (8, 1), (4, 3), (8, 3)] {
-            repeated.push_str(&format!("{h},{h},4,4,{k},{k},{}\n", h as f64 * k as f64 * 0.1));
+            repeated.push_str(&format!(
+                "{h},{h},4,4,{k},{k},{}\n",
+                h as f64 * k as f64 * 0.1
+            ));
         }
     }
     let repeated = write(dir.path(), "repeated.csv", &repeated);
-    let err = fails(&["fit", "--data", s(&repeated), "--out", s(&out), "--model", "paper"]);
+    let err = fails(&[
+        "fit",
+        "--data",
+        s(&repeated),
+        "--out",
+        s(&out),
+        "--model",
+        "paper",
+    ]);
     assert!(err.contains("4 distinct configurations (12 rows)"), "{err}");
     // Many configurations, but two spatial sizes per class: β, γ and the scale are one
     // unknown too many.
     let mut two_sizes = String::from("h,w,c_in,c_out,k1,k2,time_ms\n");
     for c in [2, 4, 8, 16] {
         for (h, k) in [(4, 1), (8, 1), (4, 3), (8, 3)] {
-            two_sizes.push_str(&format!("{h},{h},{c},{c},{k},{k},{}\n", (h * c * k) as f64 * 0.01));
+            two_sizes.push_str(&format!(
+                "{h},{h},{c},{c},{k},{k},{}\n",
+                (h * c * k) as f64 * 0.01
+            ));
         }
     }
     let two_sizes = write(dir.path(), "two_sizes.csv", &two_sizes);
-    let err = fails(&["fit", "--data", s(&two_sizes), "--out", s(&out), "--model", "paper"]);
+    let err = fails(&[
+        "fit",
+        "--data",
+        s(&two_sizes),
+        "--out",
+        s(&out),
+        "--model",
+        "paper",
+    ]);
     assert!(err.contains("too few spatial sizes"), "{err}");
     assert!(!out.exists());
 }
@@ -263,51 +420,143 @@ fn fit_refuses_degenerate_data() {
 #[test]
 fn measure_through_an_external_program() {
     let dir = tempfile::tempdir().unwrap();
-    let configs =
-        write(dir.path(), "c.csv", "experiment,h,w,c_in,c_out,k1,k2,note\nx,8,8,3,4,3,3,keep\ny,4,1,16,16,1,1,me\n");
+    let configs = write(
+        dir.path(),
+        "c.csv",
+        "experiment,h,w,c_in,c_out,k1,k2,note\nx,8,8,3,4,3,3,keep\ny,4,1,16,16,1,1,me\n",
+    );
     let out = dir.path().join("out.csv");
     let prog = r#"cmd:awk 'NR==1{print $0",time_ms";next}{print $0",0.5"}'"#;
-    ok(&["measure", "--backend", prog, "--configs", s(&configs), "--out", s(&out)]);
+    ok(&[
+        "measure",
+        "--backend",
+        prog,
+        "--configs",
+        s(&configs),
+        "--out",
+        s(&out),
+    ]);
     let text = std::fs::read_to_string(&out).unwrap();
-    assert_eq!(text, "experiment,h,w,c_in,c_out,k1,k2,note,time_ms\nx,8,8,3,4,3,3,keep,0.5\ny,4,1,16,16,1,1,me,0.5\n");
+    assert_eq!(
+        text,
+        "experiment,h,w,c_in,c_out,k1,k2,note,time_ms\nx,8,8,3,4,3,3,keep,0.5\ny,4,1,16,16,1,1,me,0.5\n"
+    );
     // A program that fails, or drops the time column, is an error and writes nothing.
     let out2 = dir.path().join("out2.csv");
-    let err =
-        fails(&["measure", "--backend", "cmd:echo broken >&2; exit 3", "--configs", s(&configs), "--out", s(&out2)]);
+    let err = fails(&[
+        "measure",
+        "--backend",
+        "cmd:echo broken >&2; exit 3",
+        "--configs",
+        s(&configs),
+        "--out",
+        s(&out2),
+    ]);
     assert!(err.contains("broken"), "{err}");
-    let reorder = r#"cmd:awk 'NR==1{print $0",time_ms";next}{a[NR]=$0}END{for(i=NR;i>1;i--)print a[i]",1"}'"#;
-    let err = fails(&["measure", "--backend", reorder, "--configs", s(&configs), "--out", s(&out2)]);
+    let reorder =
+        r#"cmd:awk 'NR==1{print $0",time_ms";next}{a[NR]=$0}END{for(i=NR;i>1;i--)print a[i]",1"}'"#;
+    let err = fails(&[
+        "measure",
+        "--backend",
+        reorder,
+        "--configs",
+        s(&configs),
+        "--out",
+        s(&out2),
+    ]);
     assert!(err.contains("in the order given"), "{err}");
-    let err = fails(&["measure", "--backend", "cmd:cat", "--configs", s(&configs), "--out", s(&out2)]);
+    let err = fails(&[
+        "measure",
+        "--backend",
+        "cmd:cat",
+        "--configs",
+        s(&configs),
+        "--out",
+        s(&out2),
+    ]);
     assert!(err.contains("missing column `time_ms`"), "{err}");
     // An output directory that does not exist is found before anything is timed.
     let ran = dir.path().join("ran");
     let marking = format!("cmd:touch {}; cat", ran.display());
     let nowhere = dir.path().join("no/such/dir/out.csv");
-    let err = fails(&["measure", "--backend", &marking, "--configs", s(&configs), "--out", s(&nowhere)]);
+    let err = fails(&[
+        "measure",
+        "--backend",
+        &marking,
+        "--configs",
+        s(&configs),
+        "--out",
+        s(&nowhere),
+    ]);
     assert!(err.contains("does not exist; create it first"), "{err}");
-    assert!(!ran.exists(), "the program ran before the output was checked");
+    assert!(
+        !ran.exists(),
+        "the program ran before the output was checked"
+    );
     // The spread columns come back too when the program writes them (scripts/torch-conv-times.py does).
-    let spread = r#"cmd:awk 'NR==1{print $0",time_ms,p10_ms,p90_ms,reps";next}{print $0",0.5,0.4,0.7,9"}'"#;
-    ok(&["measure", "--backend", spread, "--configs", s(&configs), "--out", s(&out2)]);
-    assert!(std::fs::read_to_string(&out2).unwrap().ends_with("y,4,1,16,16,1,1,me,0.5,0.4,0.7,9\n"));
+    let spread =
+        r#"cmd:awk 'NR==1{print $0",time_ms,p10_ms,p90_ms,reps";next}{print $0",0.5,0.4,0.7,9"}'"#;
+    ok(&[
+        "measure",
+        "--backend",
+        spread,
+        "--configs",
+        s(&configs),
+        "--out",
+        s(&out2),
+    ]);
+    assert!(
+        std::fs::read_to_string(&out2)
+            .unwrap()
+            .ends_with("y,4,1,16,16,1,1,me,0.5,0.4,0.7,9\n")
+    );
     std::fs::remove_file(&out2).unwrap();
     // Earlier timings are not sent (so none survives beside the new median); columns the
     // program adds pass through.
-    let timed = write(dir.path(), "t.csv", "h,w,c_in,c_out,k1,k2,p10_ms,reps\n8,8,3,4,3,3,99,7\n");
+    let timed = write(
+        dir.path(),
+        "t.csv",
+        "h,w,c_in,c_out,k1,k2,p10_ms,reps\n8,8,3,4,3,3,99,7\n",
+    );
     let algo = r#"cmd:awk 'NR==1{print $0",time_ms,algo";next}{print $0",0.5,implicit_gemm"}'"#;
-    ok(&["measure", "--backend", algo, "--configs", s(&timed), "--out", s(&out2)]);
+    ok(&[
+        "measure",
+        "--backend",
+        algo,
+        "--configs",
+        s(&timed),
+        "--out",
+        s(&out2),
+    ]);
     assert_eq!(
         std::fs::read_to_string(&out2).unwrap(),
         "h,w,c_in,c_out,k1,k2,algo,time_ms\n8,8,3,4,3,3,implicit_gemm,0.5\n"
     );
     std::fs::remove_file(&out2).unwrap();
-    let err = fails(&["measure", "--backend", algo, "--timing", "graph", "--configs", s(&timed), "--out", s(&out2)]);
+    let err = fails(&[
+        "measure",
+        "--backend",
+        algo,
+        "--timing",
+        "graph",
+        "--configs",
+        s(&timed),
+        "--out",
+        s(&out2),
+    ]);
     assert!(err.contains("a cmd: program decides for itself"), "{err}");
     assert!(!out2.exists());
     assert!(
-        fails(&["measure", "--backend", "tpu", "--configs", s(&configs), "--out", s(&out2)])
-            .contains("unknown backend")
+        fails(&[
+            "measure",
+            "--backend",
+            "tpu",
+            "--configs",
+            s(&configs),
+            "--out",
+            s(&out2)
+        ])
+        .contains("unknown backend")
     );
 }
 
@@ -328,10 +577,23 @@ fn measure_times_every_op_on_the_cpu() {
          8,8,4,,,,1,1,batch_norm,x,1\n8,8,4,,,,1,1,layer_norm,x,1\n8,8,4,,,,1,1,softmax,x,1\n",
     );
     let out = dir.path().join("out.csv");
-    ok(&["measure", "--backend", "cpu", "--quick", "--allow-debug", "--configs", s(&configs), "--out", s(&out)]);
+    ok(&[
+        "measure",
+        "--backend",
+        "cpu",
+        "--quick",
+        "--allow-debug",
+        "--configs",
+        s(&configs),
+        "--out",
+        s(&out),
+    ]);
     let text = std::fs::read_to_string(&out).unwrap();
     let mut lines = text.lines();
-    assert_eq!(lines.next(), Some("h,w,c_in,c_out,k1,k2,stride,groups,op,time_ms,p10_ms,p90_ms,reps"));
+    assert_eq!(
+        lines.next(),
+        Some("h,w,c_in,c_out,k1,k2,stride,groups,op,time_ms,p10_ms,p90_ms,reps")
+    );
     assert_eq!(text.lines().count(), 13);
     for line in lines {
         let f: Vec<&str> = line.split(',').collect();
@@ -345,7 +607,16 @@ fn cuda_without_a_gpu_fails_with_one_clear_line() {
     let dir = tempfile::tempdir().unwrap();
     let configs = write(dir.path(), "c.csv", "h,w,c_in,c_out,k1,k2\n8,8,3,4,3,3\n");
     let out = dir.path().join("out.csv");
-    let o = xtask(&["measure", "--backend", "cuda", "--allow-debug", "--configs", s(&configs), "--out", s(&out)]);
+    let o = xtask(&[
+        "measure",
+        "--backend",
+        "cuda",
+        "--allow-debug",
+        "--configs",
+        s(&configs),
+        "--out",
+        s(&out),
+    ]);
     if o.status.success() {
         eprintln!("SKIPPED: a CUDA GPU is present; the no-GPU path is not exercised");
         return;
@@ -356,15 +627,40 @@ fn cuda_without_a_gpu_fails_with_one_clear_line() {
     assert!(lines[0].contains("--backend cuda"), "{err}");
     assert!(!err.contains("panicked"), "{err}");
     let prof = dir.path().join("gpu.toml");
-    let err = fails(&["bench", "--backend", "cuda", "--allow-debug", "--out", s(&prof)]);
-    assert!(err.contains("--backend cuda") && !err.contains("panicked"), "{err}");
+    let err = fails(&[
+        "bench",
+        "--backend",
+        "cuda",
+        "--allow-debug",
+        "--out",
+        s(&prof),
+    ]);
+    assert!(
+        err.contains("--backend cuda") && !err.contains("panicked"),
+        "{err}"
+    );
     assert!(!prof.exists());
     // TF32 is a tensor-core mode: asking the CPU for it is an error, not a silent f32 run.
-    let cpu = ["measure", "--backend", "cpu", "--allow-debug", "--configs", s(&configs), "--out", s(&out)];
+    let cpu = [
+        "measure",
+        "--backend",
+        "cpu",
+        "--allow-debug",
+        "--configs",
+        s(&configs),
+        "--out",
+        s(&out),
+    ];
     let err = fails(&[&cpu[..], &["--precision", "tf32"]].concat());
-    assert!(err.contains("--precision tf32") && err.contains("--backend cuda"), "{err}");
+    assert!(
+        err.contains("--precision tf32") && err.contains("--backend cuda"),
+        "{err}"
+    );
     let err = fails(&[&cpu[..], &["--timing", "graph"]].concat());
-    assert!(err.contains("--timing graph") && err.contains("--backend cuda"), "{err}");
+    assert!(
+        err.contains("--timing graph") && err.contains("--backend cuda"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -373,16 +669,37 @@ fn gpu_grid_is_the_cpu_grid_scaled() {
     let (cpu, gpu) = (dir.path().join("cpu.csv"), dir.path().join("gpu.csv"));
     ok(&["configs", "--out", s(&cpu)]);
     ok(&["configs", "--grid", "gpu", "--out", s(&gpu)]);
-    let (cpu, gpu) = (std::fs::read_to_string(&cpu).unwrap(), std::fs::read_to_string(&gpu).unwrap());
+    let (cpu, gpu) = (
+        std::fs::read_to_string(&cpu).unwrap(),
+        std::fs::read_to_string(&gpu).unwrap(),
+    );
     assert_eq!(cpu.lines().count(), gpu.lines().count());
     // First row: conv_K_vs_S 120×120, 16 → 16, 1×1 becomes 240×240, 128 → 128.
-    assert_eq!(cpu.lines().nth(1), Some("conv_K_vs_S,0,120,120,16,16,1,1,1,1,1,conv2d"));
-    assert_eq!(gpu.lines().nth(1), Some("conv_K_vs_S,0,240,240,128,128,1,1,1,1,1,conv2d"));
+    assert_eq!(
+        cpu.lines().nth(1),
+        Some("conv_K_vs_S,0,120,120,16,16,1,1,1,1,1,conv2d")
+    );
+    assert_eq!(
+        gpu.lines().nth(1),
+        Some("conv_K_vs_S,0,240,240,128,128,1,1,1,1,1,conv2d")
+    );
     // A depthwise row stays depthwise; an element-wise row scales like a convolution's input.
-    assert!(cpu.contains("\ndepthwise_conv,1,48,48,96,96,3,3,1,2,96,conv2d\n"), "{cpu}");
-    assert!(gpu.contains("\ndepthwise_conv,1,96,96,768,768,3,3,1,2,768,conv2d\n"), "{gpu}");
-    assert!(cpu.contains("\nrelu,0,16,16,16,16,1,1,1,1,1,relu\n"), "{cpu}");
-    assert!(gpu.contains("\nrelu,0,32,32,128,128,1,1,1,1,1,relu\n"), "{gpu}");
+    assert!(
+        cpu.contains("\ndepthwise_conv,1,48,48,96,96,3,3,1,2,96,conv2d\n"),
+        "{cpu}"
+    );
+    assert!(
+        gpu.contains("\ndepthwise_conv,1,96,96,768,768,3,3,1,2,768,conv2d\n"),
+        "{gpu}"
+    );
+    assert!(
+        cpu.contains("\nrelu,0,16,16,16,16,1,1,1,1,1,relu\n"),
+        "{cpu}"
+    );
+    assert!(
+        gpu.contains("\nrelu,0,32,32,128,128,1,1,1,1,1,relu\n"),
+        "{gpu}"
+    );
 }
 
 #[test]
@@ -390,21 +707,64 @@ fn zoo_prices_models_and_compares_with_measured_times() {
     let dir = tempfile::tempdir().unwrap();
     let profile = write(dir.path(), "paper.toml", PAPER);
     let table = ok(&["zoo", "--profile", s(&profile), "--models", "resnet18"]);
-    let row = table.lines().find(|l| l.starts_with("| resnet18 ")).unwrap_or_else(|| panic!("{table}"));
+    let row = table
+        .lines()
+        .find(|l| l.starts_with("| resnet18 "))
+        .unwrap_or_else(|| panic!("{table}"));
     // torchvision's ResNet-18: 11,689,512 params, 1.814 G MACs.
     assert!(row.contains("| 11689512 | 1.814 G |"), "{row}");
     let predicted: f64 = row.split('|').nth(5).unwrap().trim().parse().unwrap();
-    let measured =
-        write(dir.path(), "m.json", &format!(r#"{{"resnet18": {{"f32": {{"median_ms": {}}}}}}}"#, predicted / 2.0));
-    let table = ok(&["zoo", "--profile", s(&profile), "--models", "resnet18", "--measured", s(&measured)]);
+    let measured = write(
+        dir.path(),
+        "m.json",
+        &format!(
+            r#"{{"resnet18": {{"f32": {{"median_ms": {}}}}}}}"#,
+            predicted / 2.0
+        ),
+    );
+    let table = ok(&[
+        "zoo",
+        "--profile",
+        s(&profile),
+        "--models",
+        "resnet18",
+        "--measured",
+        s(&measured),
+    ]);
     assert!(table.contains("| +100.0 |"), "{table}");
     let err = fails(&["zoo", "--profile", s(&profile), "--models", "resnet19"]);
-    assert!(err.contains("unknown model `resnet19`") && err.contains("resnet18"), "{err}");
-    let err = fails(&["zoo", "--profile", s(&profile), "--measured", s(&measured), "--dtype", "bf16"]);
+    assert!(
+        err.contains("unknown model `resnet19`") && err.contains("resnet18"),
+        "{err}"
+    );
+    let err = fails(&[
+        "zoo",
+        "--profile",
+        s(&profile),
+        "--measured",
+        s(&measured),
+        "--dtype",
+        "bf16",
+    ]);
     assert!(err.contains("resnet18.bf16.median_ms"), "{err}");
-    let zero = write(dir.path(), "z.json", r#"{"resnet18": {"f32": {"median_ms": 0}}}"#);
-    let err = fails(&["zoo", "--profile", s(&profile), "--models", "resnet18", "--measured", s(&zero)]);
-    assert!(err.contains("resnet18.f32.median_ms is 0; a measured time must be > 0"), "{err}");
+    let zero = write(
+        dir.path(),
+        "z.json",
+        r#"{"resnet18": {"f32": {"median_ms": 0}}}"#,
+    );
+    let err = fails(&[
+        "zoo",
+        "--profile",
+        s(&profile),
+        "--models",
+        "resnet18",
+        "--measured",
+        s(&zero),
+    ]);
+    assert!(
+        err.contains("resnet18.f32.median_ms is 0; a measured time must be > 0"),
+        "{err}"
+    );
     let err = fails(&["zoo", "--profile", s(&profile), "--batch", "0"]);
     assert!(err.contains("--batch") && err.contains("0"), "{err}");
 }
@@ -438,7 +798,17 @@ fn fit_writes_the_power_it_is_given() {
     assert_eq!(p.device.power_w, Some(250.0));
     // A refit keeps the power of the profile it replaces, and its device.
     let again = dir.path().join("q.toml");
-    ok(&["fit", "--data", s(&data), "--out", s(&again), "--model", "paper", "--environment-from", s(&out)]);
+    ok(&[
+        "fit",
+        "--data",
+        s(&data),
+        "--out",
+        s(&again),
+        "--model",
+        "paper",
+        "--environment-from",
+        s(&out),
+    ]);
     let q = Profile::from_toml_str(&std::fs::read_to_string(&again).unwrap(), "q").unwrap();
     assert_eq!(q.device.power_w, Some(250.0));
     assert_eq!(q.device, p.device);
@@ -457,9 +827,24 @@ fn fit_writes_the_power_it_is_given() {
         "f32",
     ]);
     let q = Profile::from_toml_str(&std::fs::read_to_string(&again).unwrap(), "q").unwrap();
-    assert_eq!((q.device.dtype.as_str(), q.device.name.as_str()), ("f32", "Card X"));
-    let err = fails(&["fit", "--data", s(&data), "--out", s(&again), "--model", "paper", "--power-w=-3"]);
-    assert!(err.contains("--power-w -3: must be a positive number of watts"), "{err}");
+    assert_eq!(
+        (q.device.dtype.as_str(), q.device.name.as_str()),
+        ("f32", "Card X")
+    );
+    let err = fails(&[
+        "fit",
+        "--data",
+        s(&data),
+        "--out",
+        s(&again),
+        "--model",
+        "paper",
+        "--power-w=-3",
+    ]);
+    assert!(
+        err.contains("--power-w -3: must be a positive number of watts"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -473,18 +858,46 @@ fn crossval_and_plot_on_synthetic_data() {
     assert!(v["alpha"]["mape_pct"].as_f64().unwrap() < 1.0, "{v}");
     assert_eq!(v["folds"].as_array().unwrap().len(), 4);
     // The paper form counts no memory, whatever --memory says.
-    assert_eq!((&v["model"], &v["memory"]), (&serde_json::json!("paper"), &serde_json::Value::Null));
+    assert_eq!(
+        (&v["model"], &v["memory"]),
+        (&serde_json::json!("paper"), &serde_json::Value::Null)
+    );
     // With a matmul class, the fold that holds out every dense row cannot fit it, and says so.
     // (One class for every convolution, so that holding out the 1×1 ones leaves it rows.)
-    let out = ok(&["crossval", "--data", s(&data), "--model", "paper", "--classes", "1", "--matmul-class", "--json"]);
+    let out = ok(&[
+        "crossval",
+        "--data",
+        s(&data),
+        "--model",
+        "paper",
+        "--classes",
+        "1",
+        "--matmul-class",
+        "--json",
+    ]);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     for fold in v["folds"].as_array().unwrap() {
-        assert_eq!(fold["matmul_class_fitted"], fold["held_out"] != "dense", "{fold}");
+        assert_eq!(
+            fold["matmul_class_fitted"],
+            fold["held_out"] != "dense",
+            "{fold}"
+        );
     }
-    assert!(v["alpha"]["mape_pct"].as_f64().is_some_and(f64::is_finite), "{v}");
+    assert!(
+        v["alpha"]["mape_pct"].as_f64().is_some_and(f64::is_finite),
+        "{v}"
+    );
     let profile = write(dir.path(), "paper.toml", PAPER);
     let svg = dir.path().join("p.svg");
-    ok(&["plot", "--profile", s(&profile), "--data", s(&data), "--out", s(&svg)]);
+    ok(&[
+        "plot",
+        "--profile",
+        s(&profile),
+        "--data",
+        s(&data),
+        "--out",
+        s(&svg),
+    ]);
     let text = std::fs::read_to_string(&svg).unwrap();
     assert!(text.starts_with("<svg"), "not an SVG");
     // Dashed lines are drawn as many short segments: far more polylines than the 4 solid lines and axes.
@@ -501,7 +914,15 @@ fn configs_grid_and_random_parse_back() {
     let grid = dir.path().join("grid.csv");
     ok(&["configs", "--quick", "--out", s(&grid)]);
     let random = dir.path().join("random.csv");
-    ok(&["configs", "--random", "12", "--seed", "3", "--out", s(&random)]);
+    ok(&[
+        "configs",
+        "--random",
+        "12",
+        "--seed",
+        "3",
+        "--out",
+        s(&random),
+    ]);
     let text = std::fs::read_to_string(&random).unwrap();
     assert_eq!(text.lines().count(), 13);
     assert!(text.starts_with("experiment,series,h,w,c_in,c_out,k1,k2,batch,stride\n"));
@@ -509,7 +930,15 @@ fn configs_grid_and_random_parse_back() {
     let prog = r#"cmd:awk 'NR==1{print $0",time_ms";next}{print $0",0.5"}'"#;
     for configs in [&grid, &random] {
         let out = dir.path().join("timed.csv");
-        ok(&["measure", "--backend", prog, "--configs", s(configs), "--out", s(&out)]);
+        ok(&[
+            "measure",
+            "--backend",
+            prog,
+            "--configs",
+            s(configs),
+            "--out",
+            s(&out),
+        ]);
         let rows = std::fs::read_to_string(configs).unwrap().lines().count();
         assert_eq!(std::fs::read_to_string(&out).unwrap().lines().count(), rows);
     }
@@ -517,23 +946,56 @@ fn configs_grid_and_random_parse_back() {
     fails(&["configs", "--quick", "--random", "3", "--out", s(&random)]);
     fails(&["configs", "--seed", "3", "--out", s(&random)]);
     // The training sample's seed is not a validation seed.
-    let err = fails(&["configs", "--random", "3", "--seed", "20261111", "--out", s(&random)]);
+    let err = fails(&[
+        "configs",
+        "--random",
+        "3",
+        "--seed",
+        "20261111",
+        "--out",
+        s(&random),
+    ]);
     assert!(err.contains("seed of the grid's training sample"), "{err}");
     // A grid without its sample is the sweeps alone.
     let sweeps = dir.path().join("sweeps.csv");
     ok(&["configs", "--sample", "0", "--out", s(&sweeps)]);
     let full = dir.path().join("full.csv");
     ok(&["configs", "--out", s(&full)]);
-    let (sweeps, full) = (std::fs::read_to_string(&sweeps).unwrap(), std::fs::read_to_string(&full).unwrap());
+    let (sweeps, full) = (
+        std::fs::read_to_string(&sweeps).unwrap(),
+        std::fs::read_to_string(&full).unwrap(),
+    );
     assert!(!sweeps.contains("\nsample,"));
     assert_eq!(full.lines().count(), sweeps.lines().count() + 128);
     // A bench or measure in a debug build is refused with the release command to run instead.
     if cfg!(debug_assertions) {
-        let err = fails(&["bench", "--backend", "cpu", "--quick", "--out", s(&dir.path().join("x.toml"))]);
-        assert!(err.contains("cargo run --release -p xtask -- bench"), "{err}");
+        let err = fails(&[
+            "bench",
+            "--backend",
+            "cpu",
+            "--quick",
+            "--out",
+            s(&dir.path().join("x.toml")),
+        ]);
+        assert!(
+            err.contains("cargo run --release -p xtask -- bench"),
+            "{err}"
+        );
         let out = dir.path().join("m.csv");
-        let err = fails(&["measure", "--backend", "cpu", "--configs", s(&grid), "--out", s(&out)]);
-        assert!(err.contains("cargo run --release -p xtask -- measure") && err.contains("--allow-debug"), "{err}");
+        let err = fails(&[
+            "measure",
+            "--backend",
+            "cpu",
+            "--configs",
+            s(&grid),
+            "--out",
+            s(&out),
+        ]);
+        assert!(
+            err.contains("cargo run --release -p xtask -- measure")
+                && err.contains("--allow-debug"),
+            "{err}"
+        );
         assert!(!out.exists());
     }
 }
@@ -546,14 +1008,30 @@ fn paper_profile_on_shared_data() {
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data"));
     let data = dir.join("asperti2021-quadro-t2000.csv");
     if !data.exists() {
-        eprintln!("SKIPPED: {} not found (set ALPHAFLOPS_DATA_DIR to the folder holding it)", data.display());
+        eprintln!(
+            "SKIPPED: {} not found (set ALPHAFLOPS_DATA_DIR to the folder holding it)",
+            data.display()
+        );
         return;
     }
-    let profile =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../alphaflops-core/profiles/quadro-t2000-asperti2021.toml");
-    let v: serde_json::Value =
-        serde_json::from_str(&ok(&["validate", "--profile", s(&profile), "--data", s(&data), "--json"])).unwrap();
+    let profile = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../alphaflops-core/profiles/quadro-t2000-asperti2021.toml");
+    let v: serde_json::Value = serde_json::from_str(&ok(&[
+        "validate",
+        "--profile",
+        s(&profile),
+        "--data",
+        s(&data),
+        "--json",
+    ]))
+    .unwrap();
     assert_eq!(v["n"], 537);
-    assert!((v["alpha"]["mape_pct"].as_f64().unwrap() - 17.7).abs() < 0.05, "{v}");
-    assert!((v["flops_only"]["mape_pct"].as_f64().unwrap() - 92.0).abs() < 0.5, "{v}");
+    assert!(
+        (v["alpha"]["mape_pct"].as_f64().unwrap() - 17.7).abs() < 0.05,
+        "{v}"
+    );
+    assert!(
+        (v["flops_only"]["mape_pct"].as_f64().unwrap() - 92.0).abs() < 0.5,
+        "{v}"
+    );
 }

@@ -24,7 +24,10 @@ fn profile_configs() -> Vec<String> {
     let mut out = Vec::new();
     fn flatten(prefix: &str, table: &toml::Table, out: &mut Vec<String>) {
         for (key, value) in table {
-            let key = if key.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+            let key = if key
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            {
                 format!("{prefix}.{key}")
             } else {
                 format!("{prefix}.\"{key}\"")
@@ -47,25 +50,33 @@ fn profile_configs() -> Vec<String> {
 /// Dropping those sources and fingerprints makes it use this run's .crate files (the
 /// workspace's own builds of them rebuild next time).
 fn forget_packaged_builds() {
-    let home = std::env::var_os("CARGO_HOME")
-        .map_or_else(|| Path::new(&std::env::var_os("HOME").unwrap_or_default()).join(".cargo"), Into::into);
+    let home = std::env::var_os("CARGO_HOME").map_or_else(
+        || Path::new(&std::env::var_os("HOME").unwrap_or_default()).join(".cargo"),
+        Into::into,
+    );
     if let Ok(registries) = std::fs::read_dir(home.join("registry/src")) {
         for registry in registries.flatten() {
             if !registry.file_name().to_string_lossy().starts_with('-') {
                 continue;
             }
             for name in ["alphaflops-core-", "alphaflops-macros-", "alphaflops-"] {
-                let Ok(crates) = std::fs::read_dir(registry.path()) else { continue };
+                let Ok(crates) = std::fs::read_dir(registry.path()) else {
+                    continue;
+                };
                 for krate in crates.flatten() {
                     let file = krate.file_name().to_string_lossy().into_owned();
-                    if file.strip_prefix(name).is_some_and(|v| v.starts_with(|c: char| c.is_ascii_digit())) {
+                    if file
+                        .strip_prefix(name)
+                        .is_some_and(|v| v.starts_with(|c: char| c.is_ascii_digit()))
+                    {
                         let _ = std::fs::remove_dir_all(krate.path());
                     }
                 }
             }
         }
     }
-    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| Path::new(REPO).join("target"), Into::into);
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map_or_else(|| Path::new(REPO).join("target"), Into::into);
     let Ok(entries) = std::fs::read_dir(target.join("debug/.fingerprint")) else {
         return;
     };
@@ -73,7 +84,10 @@ fn forget_packaged_builds() {
         let name = entry.file_name().to_string_lossy().into_owned();
         let ours = ["alphaflops-core-", "alphaflops-macros-", "alphaflops-"]
             .iter()
-            .any(|p| name.strip_prefix(p).is_some_and(|h| h.chars().all(|c| c.is_ascii_hexdigit())));
+            .any(|p| {
+                name.strip_prefix(p)
+                    .is_some_and(|h| h.chars().all(|c| c.is_ascii_hexdigit()))
+            });
         if ours {
             let _ = std::fs::remove_dir_all(entry.path());
         }
@@ -85,7 +99,8 @@ fn package(crates: &[&str], verify: bool) -> Option<String> {
         forget_packaged_builds();
     }
     let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
-    cmd.current_dir(REPO).args(["package", "--offline", "--allow-dirty", "--quiet"]);
+    cmd.current_dir(REPO)
+        .args(["package", "--offline", "--allow-dirty", "--quiet"]);
     if !verify {
         cmd.arg("--no-verify");
     }
@@ -98,44 +113,82 @@ fn package(crates: &[&str], verify: bool) -> Option<String> {
     let out = cmd.output().expect("run cargo package");
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     if !out.status.success() && stderr.contains("offline") {
-        eprintln!("SKIPPED: cargo package needs a crate that is not in the local cache, and runs offline:\n{stderr}");
+        eprintln!(
+            "SKIPPED: cargo package needs a crate that is not in the local cache, and runs offline:\n{stderr}"
+        );
         return None;
     }
-    assert!(out.status.success(), "cargo package {crates:?} failed:\n{stderr}");
+    assert!(
+        out.status.success(),
+        "cargo package {crates:?} failed:\n{stderr}"
+    );
     Some(stderr)
 }
 
 #[test]
 fn published_crates_package_and_verify() {
-    assert!(profile_configs().iter().any(|c| c.starts_with("profile.dev.")), "{:?}", profile_configs());
+    assert!(
+        profile_configs()
+            .iter()
+            .any(|c| c.starts_with("profile.dev.")),
+        "{:?}",
+        profile_configs()
+    );
     let all = [&LIBRARIES[..], &["cargo-alphaflops"]].concat();
     let verify_all = std::env::var_os("ALPHAFLOPS_VERIFY_ALL").is_some_and(|v| v == "1");
-    let Some(_) = package(&all, verify_all) else { return };
+    let Some(_) = package(&all, verify_all) else {
+        return;
+    };
     if !verify_all {
         // Packaged together again so the libraries' path dependencies resolve; verified.
-        let Some(_) = package(&LIBRARIES, true) else { return };
+        let Some(_) = package(&LIBRARIES, true) else {
+            return;
+        };
         eprintln!("cargo-alphaflops packaged, not verified (ALPHAFLOPS_VERIFY_ALL=1 verifies it)");
     }
     // What a .crate holds: sources, licences, readme and the embedded profiles, no measurements.
     let listing = |name: &str| {
         let out = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
             .current_dir(REPO)
-            .args(["package", "--offline", "--allow-dirty", "--list", "-p", name])
+            .args([
+                "package",
+                "--offline",
+                "--allow-dirty",
+                "--list",
+                "-p",
+                name,
+            ])
             .output()
             .unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8(out.stdout).unwrap()
     };
     for name in &all {
         let files = listing(name);
         for needed in ["LICENSE-MIT", "LICENSE-APACHE", "README.md", "Cargo.toml"] {
-            assert!(files.lines().any(|l| l == needed), "{name} lacks {needed}:\n{files}");
+            assert!(
+                files.lines().any(|l| l == needed),
+                "{name} lacks {needed}:\n{files}"
+            );
         }
-        assert!(!files.lines().any(|l| l.ends_with(".csv") || l.ends_with(".svg")), "{name}:\n{files}");
+        assert!(
+            !files
+                .lines()
+                .any(|l| l.ends_with(".csv") || l.ends_with(".svg")),
+            "{name}:\n{files}"
+        );
     }
     let core = listing("alphaflops-core");
     for (profile, _) in alphaflops_core::profile::SHIPPED {
-        assert!(core.lines().any(|l| l == format!("profiles/{profile}.toml")), "{profile}:\n{core}");
+        assert!(
+            core.lines()
+                .any(|l| l == format!("profiles/{profile}.toml")),
+            "{profile}:\n{core}"
+        );
     }
     let cli = listing("cargo-alphaflops");
     let sources = Path::new(REPO).join("cargo-alphaflops/src");
@@ -147,7 +200,10 @@ fn published_crates_package_and_verify() {
                 stack.push(path);
             } else if path.extension().is_some_and(|e| e == "rs") {
                 let rel = format!("src/{}", path.strip_prefix(&sources).unwrap().display());
-                assert!(cli.lines().any(|l| l == rel), "cargo-alphaflops lacks {rel}:\n{cli}");
+                assert!(
+                    cli.lines().any(|l| l == rel),
+                    "cargo-alphaflops lacks {rel}:\n{cli}"
+                );
             }
         }
     }

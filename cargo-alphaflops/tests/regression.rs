@@ -50,7 +50,11 @@ fn workspace(name: &str, lib: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(dir.join("models/src")).unwrap();
     std::fs::create_dir_all(dir.join("profiles")).unwrap();
-    std::fs::write(dir.join("Cargo.toml"), "[workspace]\nmembers = [\"models\"]\nresolver = \"3\"\n").unwrap();
+    std::fs::write(
+        dir.join("Cargo.toml"),
+        "[workspace]\nmembers = [\"models\"]\nresolver = \"3\"\n",
+    )
+    .unwrap();
     std::fs::write(
         dir.join("models/Cargo.toml"),
         format!(
@@ -67,7 +71,10 @@ fn workspace(name: &str, lib: &str) -> PathBuf {
         "name = \"dev\"",
         1,
     );
-    assert!(profile.contains("name = \"dev\""), "the default profile's name line moved");
+    assert!(
+        profile.contains("name = \"dev\""),
+        "the default profile's name line moved"
+    );
     std::fs::write(dir.join("profiles/dev.toml"), profile).unwrap();
     set_lib(&dir, lib);
     dir
@@ -118,7 +125,11 @@ fn run_with(dir: &Path, args: &[&str], envs: &[(&str, &str)]) -> Run {
 
 impl std::fmt::Display for Run {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "ok: {}\n--- stdout\n{}--- stderr\n{}", self.ok, self.stdout, self.stderr)
+        write!(
+            f,
+            "ok: {}\n--- stdout\n{}--- stderr\n{}",
+            self.ok, self.stdout, self.stderr
+        )
     }
 }
 
@@ -137,7 +148,9 @@ fn bless_check_regress_stale() {
     let r = run(&dir, &["check"]);
     assert!(r.ok, "{r}");
     assert!(
-        r.stdout.contains("no baseline file") && r.stdout.contains("flow-models::Mlp on dev has no baseline entry"),
+        r.stdout.contains("no baseline file")
+            && r.stdout
+                .contains("flow-models::Mlp on dev has no baseline entry"),
         "{r}"
     );
     assert_eq!(last_line(&r.stdout), HINT, "{r}");
@@ -147,27 +160,44 @@ fn bless_check_regress_stale() {
     let manifest = dir.join("models/Cargo.toml");
     let mtime = || std::fs::metadata(&manifest).unwrap().modified().unwrap();
     let old = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000_000);
-    std::fs::File::options().write(true).open(&manifest).unwrap().set_modified(old).unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(&manifest)
+        .unwrap()
+        .set_modified(old)
+        .unwrap();
     let r = run(&dir, &["bless"]);
     assert!(r.ok, "{r}");
     assert!(mtime() > old, "bless did not touch {}", manifest.display());
     assert!(
-        r.stdout.contains("added    flow-models::Mlp on dev") && r.stdout.contains("added    flow-models::Tiny"),
+        r.stdout.contains("added    flow-models::Mlp on dev")
+            && r.stdout.contains("added    flow-models::Tiny"),
         "{r}"
     );
     let text = std::fs::read_to_string(&file).unwrap();
     assert!(
-        text.contains("model = \"Mlp\"") && text.contains("model = \"Tiny\"") && text.contains("tolerance_pct = 1.0"),
+        text.contains("model = \"Mlp\"")
+            && text.contains("model = \"Tiny\"")
+            && text.contains("tolerance_pct = 1.0"),
         "{text}"
     );
     // 64·32 + 32 + 32·10 + 10 parameters.
-    assert!(text.contains(&format!("params = {}", 64 * 32 + 32 + 32 * 10 + 10)), "{text}");
+    assert!(
+        text.contains(&format!("params = {}", 64 * 32 + 32 + 32 * 10 + 10)),
+        "{text}"
+    );
 
     // check passes right after bless, and has nothing for bless to do.
     let r = run(&dir, &["check"]);
     assert!(r.ok, "{r}");
-    assert!(r.stdout.contains("check passed: 2 model(s)") && !r.stdout.contains('✗'), "{r}");
-    assert!(r.stdout.contains("| model") && r.stdout.contains("| flow-models::Mlp"), "{r}");
+    assert!(
+        r.stdout.contains("check passed: 2 model(s)") && !r.stdout.contains('✗'),
+        "{r}"
+    );
+    assert!(
+        r.stdout.contains("| model") && r.stdout.contains("| flow-models::Mlp"),
+        "{r}"
+    );
     assert!(!r.stdout.contains("bless"), "{r}");
 
     // A bigger model is a regression. At its level, warn (the default), check reports it and
@@ -175,28 +205,56 @@ fn bless_check_regress_stale() {
     set_lib(&dir, &models(64, "alpha_flops = \"1G\"", TINY));
     let r = run(&dir, &["check"]);
     assert!(r.ok, "{r}");
-    assert!(r.stdout.contains("⚠ regression: flow-models::Mlp on dev: params 2.41 k → 4.81 k (+99.59 %)"), "{r}");
-    assert!(r.stdout.contains("check passed with 5 warning(s) at level = \"warn\""), "{r}");
+    assert!(
+        r.stdout
+            .contains("⚠ regression: flow-models::Mlp on dev: params 2.41 k → 4.81 k (+99.59 %)"),
+        "{r}"
+    );
+    assert!(
+        r.stdout
+            .contains("check passed with 5 warning(s) at level = \"warn\""),
+        "{r}"
+    );
     let out = xtask(&dir, &["check", "--deny"]);
     assert_eq!(out.status.code(), Some(1));
     let r = run(&dir, &["check", "--deny"]);
-    let row = r.stdout.lines().find(|l| l.contains("flow-models::Mlp") && l.contains("params")).unwrap_or("");
+    let row = r
+        .stdout
+        .lines()
+        .find(|l| l.contains("flow-models::Mlp") && l.contains("params"))
+        .unwrap_or("");
     assert!(row.contains("✗ regression") && row.contains('+'), "{r}");
-    assert!(r.stdout.contains("✗ regression: flow-models::Mlp on dev: params 2.41 k → 4.81 k (+99.59 %)"), "{r}");
+    assert!(
+        r.stdout
+            .contains("✗ regression: flow-models::Mlp on dev: params 2.41 k → 4.81 k (+99.59 %)"),
+        "{r}"
+    );
     assert!(r.stdout.contains("check failed"), "{r}");
     assert_eq!(last_line(&r.stdout), HINT, "{r}");
     // report sees what check sees.
     let r = run(&dir, &["report", "--format", "md", "--deny"]);
     assert!(
         r.stdout.contains("❌ check fails")
-            && r.stdout.contains("| ❌ | `flow-models::Mlp` | dev | params | 2.41 k | 4.81 k | **+99.59 %** |"),
+            && r.stdout.contains(
+                "| ❌ | `flow-models::Mlp` | dev | params | 2.41 k | 4.81 k | **+99.59 %** |"
+            ),
         "{r}"
     );
 
     // Blessing accepts it; the file exists now, so the manifest is left alone.
-    std::fs::File::options().write(true).open(&manifest).unwrap().set_modified(old).unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(&manifest)
+        .unwrap()
+        .set_modified(old)
+        .unwrap();
     let r = run(&dir, &["bless"]);
-    assert!(r.ok && r.stdout.contains("updated  flow-models::Mlp on dev: params"), "{r}");
+    assert!(
+        r.ok && r
+            .stdout
+            .contains("updated  flow-models::Mlp on dev: params"),
+        "{r}"
+    );
     assert_eq!(mtime(), old);
     let r = run(&dir, &["check"]);
     assert!(r.ok, "{r}");
@@ -205,55 +263,100 @@ fn bless_check_regress_stale() {
     set_lib(&dir, &models(64, "alpha_flops = \"1G\"", FRESH));
     let r = run(&dir, &["check"]);
     assert!(r.ok, "{r}");
-    assert!(r.stdout.contains("warning: stale baseline entry flow-models::Tiny on dev"), "{r}");
-    assert!(r.stdout.contains("warning: flow-models::Fresh on dev has no baseline entry"), "{r}");
+    assert!(
+        r.stdout
+            .contains("warning: stale baseline entry flow-models::Tiny on dev"),
+        "{r}"
+    );
+    assert!(
+        r.stdout
+            .contains("warning: flow-models::Fresh on dev has no baseline entry"),
+        "{r}"
+    );
     assert_eq!(last_line(&r.stdout), HINT, "{r}");
 
     // bless removes the stale entry and keeps, or sets, the tolerance.
     let r = run(&dir, &["bless", "--tolerance", "5"]);
     assert!(
-        r.ok && r.stdout.contains("removed  flow-models::Tiny") && r.stdout.contains("added    flow-models::Fresh"),
+        r.ok && r.stdout.contains("removed  flow-models::Tiny")
+            && r.stdout.contains("added    flow-models::Fresh"),
         "{r}"
     );
     let text = std::fs::read_to_string(&file).unwrap();
-    assert!(text.contains("tolerance_pct = 5.0") && !text.contains("Tiny"), "{text}");
+    assert!(
+        text.contains("tolerance_pct = 5.0") && !text.contains("Tiny"),
+        "{text}"
+    );
     let r = run(&dir, &["bless"]);
-    assert!(r.ok && r.stdout.contains("no changes") && r.stdout.contains("is up to date"), "{r}");
-    assert!(std::fs::read_to_string(&file).unwrap().contains("tolerance_pct = 5.0"));
+    assert!(
+        r.ok && r.stdout.contains("no changes") && r.stdout.contains("is up to date"),
+        "{r}"
+    );
+    assert!(
+        std::fs::read_to_string(&file)
+            .unwrap()
+            .contains("tolerance_pct = 5.0")
+    );
 
     // Over a deny-level budget: the costs are still collected, and check fails on the budget
     // without suggesting bless, which cannot fix a budget.
     set_lib(&dir, &models(64, "params = 100, level = \"deny\"", FRESH));
     let r = run(&dir, &["check"]);
     assert!(!r.ok, "{r}");
-    assert!(r.stdout.lines().any(|l| l.contains("flow-models::Mlp") && l.contains("✗ over budget")), "{r}");
+    assert!(
+        r.stdout
+            .lines()
+            .any(|l| l.contains("flow-models::Mlp") && l.contains("✗ over budget")),
+        "{r}"
+    );
     assert!(
         r.stdout
             .contains("✗ over budget: flow-models::Mlp on dev: params 4.81 k > 100, 48.10× the budget (level deny)"),
         "{r}"
     );
-    assert!(last_line(&r.stdout).starts_with("over budget: make the model cheaper or raise its budget"), "{r}");
+    assert!(
+        last_line(&r.stdout).starts_with("over budget: make the model cheaper or raise its budget"),
+        "{r}"
+    );
     assert!(!r.stdout.contains(HINT), "{r}");
     // The same budget at level warn only warns.
     set_lib(&dir, &models(64, "params = 100", FRESH));
     let r = run(&dir, &["check"]);
-    assert!(r.ok && r.stdout.contains("⚠ over budget: flow-models::Mlp"), "{r}");
+    assert!(
+        r.ok && r.stdout.contains("⚠ over budget: flow-models::Mlp"),
+        "{r}"
+    );
 
     // A compile error is reported as such, with exit status 2.
     set_lib(&dir, "pub fn broken() -> u32 { \"no\" }\n");
     let out = xtask(&dir, &["check"]);
     assert_eq!(out.status.code(), Some(2));
     let r = run(&dir, &["check"]);
-    assert!(!r.ok && r.stderr.contains("does not compile") && r.stderr.contains("mismatched types"), "{r}");
+    assert!(
+        !r.ok && r.stderr.contains("does not compile") && r.stderr.contains("mismatched types"),
+        "{r}"
+    );
 
     // An invalid baseline: check names the file; bless moves it aside and writes a new one.
     set_lib(&dir, &models(64, "alpha_flops = \"1G\"", ""));
     std::fs::write(&file, "format = 1\ntolerance_pct = \"lots\"\n").unwrap();
     let r = run(&dir, &["check"]);
-    assert!(!r.ok && r.stderr.contains("alphaflops-baseline.toml") && r.stderr.contains("invalid baseline"), "{r}");
+    assert!(
+        !r.ok
+            && r.stderr.contains("alphaflops-baseline.toml")
+            && r.stderr.contains("invalid baseline"),
+        "{r}"
+    );
     let r = run(&dir, &["bless"]);
-    assert!(r.ok && r.stderr.contains("alphaflops-baseline.toml.invalid"), "{r}");
-    assert!(std::fs::read_to_string(&file).unwrap().contains("model = \"Mlp\""));
+    assert!(
+        r.ok && r.stderr.contains("alphaflops-baseline.toml.invalid"),
+        "{r}"
+    );
+    assert!(
+        std::fs::read_to_string(&file)
+            .unwrap()
+            .contains("model = \"Mlp\"")
+    );
     assert!(run(&dir, &["check"]).ok);
 }
 
@@ -263,49 +366,89 @@ fn bless_check_regress_stale() {
 fn profiles_share_one_baseline() {
     let dir = workspace("profiles", &models(32, "alpha_flops = \"1G\"", ""));
     let dev = std::fs::read_to_string(dir.join("profiles/dev.toml")).unwrap();
-    std::fs::write(dir.join("profiles/dev2.toml"), dev.replacen("name = \"dev\"", "name = \"dev2\"", 1)).unwrap();
+    std::fs::write(
+        dir.join("profiles/dev2.toml"),
+        dev.replacen("name = \"dev\"", "name = \"dev2\"", 1),
+    )
+    .unwrap();
     let file = dir.join("alphaflops-baseline.toml");
     let second = [("ALPHAFLOPS_PROFILE", "dev2")];
 
     assert!(run(&dir, &["bless"]).ok);
     let r = run_with(&dir, &["bless"], &second);
-    assert!(r.ok && r.stdout.contains("added    profiles-models::Mlp on dev2") && !r.stdout.contains("removed"), "{r}");
-    assert!(r.stdout.contains("kept     1 entries on other profiles than dev2"), "{r}");
+    assert!(
+        r.ok && r.stdout.contains("added    profiles-models::Mlp on dev2")
+            && !r.stdout.contains("removed"),
+        "{r}"
+    );
+    assert!(
+        r.stdout
+            .contains("kept     1 entries on other profiles than dev2"),
+        "{r}"
+    );
     let text = std::fs::read_to_string(&file).unwrap();
-    assert!(text.contains("profile = \"dev\"") && text.contains("profile = \"dev2\""), "{text}");
+    assert!(
+        text.contains("profile = \"dev\"") && text.contains("profile = \"dev2\""),
+        "{text}"
+    );
 
     let r = run_with(&dir, &["check"], &second);
     assert!(r.ok && !r.stdout.contains("stale"), "{r}");
-    assert!(r.stdout.contains("note: 1 baseline entries on other profiles were not checked (dev)"), "{r}");
+    assert!(
+        r.stdout
+            .contains("note: 1 baseline entries on other profiles were not checked (dev)"),
+        "{r}"
+    );
     let r = run(&dir, &["check"]);
-    assert!(r.ok && !r.stdout.contains("stale") && r.stdout.contains("(dev2)"), "{r}");
+    assert!(
+        r.ok && !r.stdout.contains("stale") && r.stdout.contains("(dev2)"),
+        "{r}"
+    );
     let r = run(&dir, &["bless"]);
     assert!(r.ok && r.stdout.contains("no changes"), "{r}");
-    assert!(std::fs::read_to_string(&file).unwrap().contains("profile = \"dev2\""));
+    assert!(
+        std::fs::read_to_string(&file)
+            .unwrap()
+            .contains("profile = \"dev2\"")
+    );
 }
 
 #[test]
 fn report_md_and_json() {
-    let dir = workspace("report", &models(32, "alpha_flops = \"1G\", params = 100", TINY));
+    let dir = workspace(
+        "report",
+        &models(32, "alpha_flops = \"1G\", params = 100", TINY),
+    );
     let r = run(&dir, &["report", "--format", "md"]);
     assert!(r.ok, "{r}");
     assert!(r.stdout.starts_with("## alphaflops cost report"), "{r}");
     assert!(
-        r.stdout.contains("| `report-models::Mlp` | dev |") && r.stdout.contains("| `report-models::Tiny` | dev |"),
+        r.stdout.contains("| `report-models::Mlp` | dev |")
+            && r.stdout.contains("| `report-models::Tiny` | dev |"),
         "{r}"
     );
-    assert!(r.stdout.contains("❌ 1 of 2 over") && r.stdout.contains("| `fc1` | linear |"), "{r}");
+    assert!(
+        r.stdout.contains("❌ 1 of 2 over") && r.stdout.contains("| `fc1` | linear |"),
+        "{r}"
+    );
 
     let r = run(&dir, &["report", "--format", "json"]);
     assert!(r.ok, "{r}");
-    let v: serde_json::Value = serde_json::from_str(&r.stdout).expect("report --format json prints JSON");
+    let v: serde_json::Value =
+        serde_json::from_str(&r.stdout).expect("report --format json prints JSON");
     let models = v.as_array().unwrap();
     assert_eq!(models.len(), 2);
     assert_eq!(models[0]["model"], "Mlp");
     assert_eq!(models[0]["params"], 64 * 32 + 32 + 32 * 10 + 10);
     assert_eq!(models[0]["top_layers"].as_array().unwrap().len(), 3);
     assert_eq!(models[1]["model"], "Tiny");
-    assert!(models[0]["verdicts"].as_array().unwrap().iter().any(|v| v["over"] == true));
+    assert!(
+        models[0]["verdicts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|v| v["over"] == true)
+    );
 
     let r = run(&dir, &["report", "--format", "xml"]);
     assert!(!r.ok && r.stderr.contains("xml"), "{r}");
@@ -318,9 +461,19 @@ fn missing_manifest_is_an_error_naming_it() {
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success() && stderr.contains("/nowhere/Cargo.toml"), "{stderr}");
+    assert!(
+        !out.status.success() && stderr.contains("/nowhere/Cargo.toml"),
+        "{stderr}"
+    );
 
-    let out = Command::new(env!("CARGO_BIN_EXE_cargo-alphaflops")).args(["bless", "--tolerance=-1"]).output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_cargo-alphaflops"))
+        .args(["bless", "--tolerance=-1"])
+        .output()
+        .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success() && stderr.contains("--tolerance -1: must be a non-negative percentage"), "{stderr}");
+    assert!(
+        !out.status.success()
+            && stderr.contains("--tolerance -1: must be a non-negative percentage"),
+        "{stderr}"
+    );
 }

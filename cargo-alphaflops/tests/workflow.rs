@@ -36,7 +36,11 @@ struct Run {
 
 impl std::fmt::Display for Run {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "exit {:?}\n--- stdout\n{}--- stderr\n{}", self.code, self.stdout, self.stderr)
+        write!(
+            f,
+            "exit {:?}\n--- stdout\n{}--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        )
     }
 }
 
@@ -44,13 +48,18 @@ impl std::fmt::Display for Run {
 fn cargo_alphaflops(dir: &Path, args: &[&str]) -> Run {
     let bin = Path::new(env!("CARGO_BIN_EXE_cargo-alphaflops"));
     let mut path = vec![bin.parent().unwrap().to_path_buf()];
-    path.extend(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()));
+    path.extend(std::env::split_paths(
+        &std::env::var_os("PATH").unwrap_or_default(),
+    ));
     let out: Output = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
         .arg("alphaflops")
         .args(args)
         .current_dir(dir)
         .env("PATH", std::env::join_paths(path).unwrap())
-        .env("CARGO_TARGET_DIR", Path::new(REPO).join("target/xtask-regression/target"))
+        .env(
+            "CARGO_TARGET_DIR",
+            Path::new(REPO).join("target/xtask-regression/target"),
+        )
         .env("CARGO_NET_OFFLINE", "true")
         .env_remove("ALPHAFLOPS_LEVEL")
         .env_remove("ALPHAFLOPS_PROFILE")
@@ -71,7 +80,11 @@ fn bless_check_regress_report_in_a_users_workspace() {
     let repo = Path::new(REPO).canonicalize().unwrap();
     assert!(!ws.starts_with(&repo));
     std::fs::create_dir_all(ws.join("models/src")).unwrap();
-    std::fs::write(ws.join("Cargo.toml"), "[workspace]\nmembers = [\"models\"]\nresolver = \"3\"\n").unwrap();
+    std::fs::write(
+        ws.join("Cargo.toml"),
+        "[workspace]\nmembers = [\"models\"]\nresolver = \"3\"\n",
+    )
+    .unwrap();
     std::fs::write(
         ws.join("models/Cargo.toml"),
         format!(
@@ -87,13 +100,21 @@ fn bless_check_regress_report_in_a_users_workspace() {
 
     let r = cargo_alphaflops(&inside, &["bless"]);
     assert_eq!(r.code, Some(0), "{r}");
-    assert!(r.stdout.contains("added    user-models::Net on cpu-amd-epyc-2c-candle"), "{r}");
+    assert!(
+        r.stdout
+            .contains("added    user-models::Net on cpu-amd-epyc-2c-candle"),
+        "{r}"
+    );
     let baseline = std::fs::read_to_string(ws.join("alphaflops-baseline.toml")).unwrap();
     assert!(baseline.contains("model = \"Net\"") && baseline.contains("params = 2410"));
 
     let r = cargo_alphaflops(&inside, &["check", "--deny"]);
     assert_eq!(r.code, Some(0), "{r}");
-    assert!(r.stdout.contains("check passed: 1 model(s) within their baselines and budgets"), "{r}");
+    assert!(
+        r.stdout
+            .contains("check passed: 1 model(s) within their baselines and budgets"),
+        "{r}"
+    );
 
     // A wider layer: a regression of params, MACs, α-FLOPs, memory and time (the CPU
     // profile's launch latency no longer hides the added work within the 1 % tolerance), each
@@ -107,20 +128,38 @@ fn bless_check_regress_report_in_a_users_workspace() {
             .contains("✗ regression: user-models::Net on cpu-amd-epyc-2c-candle: params 2.41 k → 3.61 k (+49.79 %)"),
         "{r}"
     );
-    assert!(r.stdout.contains("✗ regression: user-models::Net on cpu-amd-epyc-2c-candle: macs"), "{r}");
-    assert!(r.stdout.ends_with("accept these costs with: cargo alphaflops bless\n"), "{r}");
+    assert!(
+        r.stdout
+            .contains("✗ regression: user-models::Net on cpu-amd-epyc-2c-candle: macs"),
+        "{r}"
+    );
+    assert!(
+        r.stdout
+            .ends_with("accept these costs with: cargo alphaflops bless\n"),
+        "{r}"
+    );
     // At the model's own level (warn) the same check passes, with the warning.
     let r = cargo_alphaflops(&inside, &["check"]);
     assert_eq!(r.code, Some(0), "{r}");
-    assert!(r.stdout.contains("⚠ regression: user-models::Net on cpu-amd-epyc-2c-candle: params"), "{r}");
+    assert!(
+        r.stdout
+            .contains("⚠ regression: user-models::Net on cpu-amd-epyc-2c-candle: params"),
+        "{r}"
+    );
 
     let r = cargo_alphaflops(&ws, &["report", "--format", "md", "--deny"]);
     assert_eq!(r.code, Some(0), "{r}");
     assert!(
-        r.stdout.starts_with("## alphaflops cost report\n\n❌ check fails: 1 model(s), **5 regression(s)**"),
+        r.stdout.starts_with(
+            "## alphaflops cost report\n\n❌ check fails: 1 model(s), **5 regression(s)**"
+        ),
         "{r}"
     );
-    let row = r.stdout.lines().find(|l| l.contains("| params |")).unwrap_or_default();
+    let row = r
+        .stdout
+        .lines()
+        .find(|l| l.contains("| params |"))
+        .unwrap_or_default();
     assert!(
         row.starts_with(
             "| ❌ | `user-models::Net` | cpu-amd-epyc-2c-candle | params | 2.41 k | 3.61 k | **+49.79 %** |"
@@ -128,7 +167,8 @@ fn bless_check_regress_report_in_a_users_workspace() {
         "{r}"
     );
     let r = cargo_alphaflops(&ws, &["report", "--format", "json"]);
-    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("{e}\n{r}"));
+    let v: serde_json::Value =
+        serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("{e}\n{r}"));
     assert_eq!(v[0]["status"], "warned");
     assert_eq!(v[0]["changes"][0]["metric"], "params");
     assert_eq!(v[0]["changes"][0]["base"], 2410.0);
@@ -142,5 +182,10 @@ fn bless_check_regress_report_in_a_users_workspace() {
     // Outside any workspace: an error saying so, with status 2.
     let r = cargo_alphaflops(&std::env::temp_dir(), &["check"]);
     assert_eq!(r.code, Some(2), "{r}");
-    assert!(r.stderr.contains("run this inside a cargo workspace or pass its Cargo.toml to --manifest-path"), "{r}");
+    assert!(
+        r.stderr.contains(
+            "run this inside a cargo workspace or pass its Cargo.toml to --manifest-path"
+        ),
+        "{r}"
+    );
 }

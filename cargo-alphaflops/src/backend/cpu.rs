@@ -47,7 +47,9 @@ impl Cpu {
         let shape: Vec<usize> = input
             .dims()
             .iter()
-            .map(|&d| usize::try_from(d).map_err(|_| err!("size {d} does not fit this machine's usize")))
+            .map(|&d| {
+                usize::try_from(d).map_err(|_| err!("size {d} does not fit this machine's usize"))
+            })
             .collect::<Result<_>>()?;
         let [_, c, _, _, _, k1, k2, stride] = dims(w)?;
         let dev = &self.dev;
@@ -64,8 +66,12 @@ impl Cpu {
                 let y = Tensor::randn(0f32, 1f32, shape.as_slice(), dev).map_err(ce)?;
                 Box::new(move || x.add(&y))
             }
-            WorkloadOp::MaxPool => Box::new(move || x.max_pool2d_with_stride((k1, k2), (stride, stride))),
-            WorkloadOp::AvgPool => Box::new(move || x.avg_pool2d_with_stride((k1, k2), (stride, stride))),
+            WorkloadOp::MaxPool => {
+                Box::new(move || x.max_pool2d_with_stride((k1, k2), (stride, stride)))
+            }
+            WorkloadOp::AvgPool => {
+                Box::new(move || x.avg_pool2d_with_stride((k1, k2), (stride, stride)))
+            }
             WorkloadOp::BatchNorm => {
                 let var = Tensor::rand(0.5f32, 1.5f32, c, dev).map_err(ce)?;
                 let bn = candle_nn::BatchNorm::new(
@@ -88,7 +94,10 @@ impl Cpu {
         let y = op().map_err(ce)?;
         let got: Vec<u64> = y.dims().iter().map(|&d| d as u64).collect();
         if got != expected.0 {
-            return Err(err!("internal: candle's output {got:?} differs from core's {:?} for {w:?}", expected.0));
+            return Err(err!(
+                "internal: candle's output {got:?} differs from core's {:?} for {w:?}",
+                expected.0
+            ));
         }
         time_with(budget, || {
             let y = op().map_err(ce)?;
@@ -108,10 +117,18 @@ impl Backend for Cpu {
         // The largest buffers: padded input, im2col matrix, output, weights (f32 each).
         let mul = |v: &[u64]| v.iter().fold(1u64, |a, &b| a.saturating_mul(b));
         let out_elems = mul(&expected.0);
-        let padded = mul(&[w.batch, w.c_in, w.h.saturating_add(w.k1), w.w.saturating_add(w.k2)]);
+        let padded = mul(&[
+            w.batch,
+            w.c_in,
+            w.h.saturating_add(w.k1),
+            w.w.saturating_add(w.k2),
+        ]);
         let im2col = mul(&[out_elems / w.c_out.max(1), w.c_in, w.k1, w.k2]);
         let weights = mul(&[w.c_in / w.groups.max(1), w.c_out, w.k1, w.k2]);
-        let elems = padded.saturating_add(im2col).saturating_add(out_elems).saturating_add(weights);
+        let elems = padded
+            .saturating_add(im2col)
+            .saturating_add(out_elems)
+            .saturating_add(weights);
         if elems > MAX_ELEMENTS {
             return Err(err!(
                 "this layer needs about {} GiB of buffers, more than the CPU backend allows ({} GiB); use smaller sizes",
@@ -135,13 +152,17 @@ impl Backend for Cpu {
             .and_then(|x| x.pad_with_zeros(3, l, r))
             .and_then(|x| x.contiguous())
             .map_err(ce)?;
-        let groups =
-            usize::try_from(w.groups).map_err(|_| err!("groups = {} does not fit this machine's usize", w.groups))?;
-        let kernel = Tensor::randn(0f32, 1f32, (c_out, c_in / groups, k1, k2), &self.dev).map_err(ce)?;
+        let groups = usize::try_from(w.groups)
+            .map_err(|_| err!("groups = {} does not fit this machine's usize", w.groups))?;
+        let kernel =
+            Tensor::randn(0f32, 1f32, (c_out, c_in / groups, k1, k2), &self.dev).map_err(ce)?;
         let y = x.conv2d(&kernel, 0, stride, 1, groups).map_err(ce)?;
         let got: Vec<u64> = y.dims().iter().map(|&d| d as u64).collect();
         if got != expected.0 {
-            return Err(err!("internal: candle's output {got:?} differs from core's {:?} for {w:?}", expected.0));
+            return Err(err!(
+                "internal: candle's output {got:?} differs from core's {:?} for {w:?}",
+                expected.0
+            ));
         }
         time_with(budget, || {
             let y = x.conv2d(&kernel, 0, stride, 1, groups).map_err(ce)?;
@@ -153,7 +174,10 @@ impl Backend for Cpu {
     fn device(&self) -> Device {
         let env = util::cpu_environment();
         Device {
-            name: env.get("cpu").cloned().unwrap_or_else(|| "unknown CPU".into()),
+            name: env
+                .get("cpu")
+                .cloned()
+                .unwrap_or_else(|| "unknown CPU".into()),
             kind: DeviceKind::Cpu,
             backend: FRAMEWORK.into(),
             dtype: "f32".into(),
@@ -165,7 +189,10 @@ impl Backend for Cpu {
 
     fn environment(&self) -> BTreeMap<String, String> {
         let mut env = util::cpu_environment();
-        env.insert("threads".into(), candle_core::utils::get_num_threads().to_string());
+        env.insert(
+            "threads".into(),
+            candle_core::utils::get_num_threads().to_string(),
+        );
         env.insert("framework".into(), FRAMEWORK.into());
         env.insert(
             "conv".into(),
@@ -187,11 +214,20 @@ mod tests {
     #[test]
     fn runs_a_tiny_conv_and_dense() {
         let mut cpu = Cpu::new();
-        let budget = Budget { warmup: 0, min_reps: 2, max_reps: 2, target_s: 0.0, rounds: 1 };
+        let budget = Budget {
+            warmup: 0,
+            min_reps: 2,
+            max_reps: 2,
+            target_s: 0.0,
+            rounds: 1,
+        };
         for w in [
             ConvWorkload::new(6, 5, 2, 3, 2, 3),
             ConvWorkload::new(4, 1, 3, 5, 1, 1),
-            ConvWorkload { stride: 2, ..ConvWorkload::new(7, 7, 2, 2, 3, 3) },
+            ConvWorkload {
+                stride: 2,
+                ..ConvWorkload::new(7, 7, 2, 2, 3, 3)
+            },
         ] {
             let s = cpu.time(&w, &budget).unwrap();
             assert_eq!(s.len(), 2);
@@ -200,8 +236,15 @@ mod tests {
         assert!(cpu.environment().contains_key("threads"));
         // Every other op, and grouped convolutions, check candle's output shape against core's.
         let mut rows = vec![
-            Workload { groups: 2, ..ConvWorkload::new(6, 6, 4, 6, 3, 3) },
-            Workload { groups: 4, stride: 2, ..ConvWorkload::new(7, 7, 4, 4, 3, 3) },
+            Workload {
+                groups: 2,
+                ..ConvWorkload::new(6, 6, 4, 6, 3, 3)
+            },
+            Workload {
+                groups: 4,
+                stride: 2,
+                ..ConvWorkload::new(7, 7, 4, 4, 3, 3)
+            },
         ];
         for op in WorkloadOp::ALL {
             match op {
@@ -214,7 +257,9 @@ mod tests {
             }
         }
         for w in rows {
-            let s = cpu.time(&w, &budget).unwrap_or_else(|e| panic!("{w:?}: {e}"));
+            let s = cpu
+                .time(&w, &budget)
+                .unwrap_or_else(|e| panic!("{w:?}: {e}"));
             assert_eq!(s.len(), 2, "{w:?}");
         }
         let huge = ConvWorkload::new(100_000, 100_000, 64, 64, 3, 3);

@@ -16,7 +16,9 @@ use std::ffi::c_void;
 use alphaflops_core::{ConvWorkload, Device, DeviceKind, Workload, WorkloadOp};
 use cudarc::cublas::{CudaBlas, Gemm, GemmConfig, sys as blas_sys};
 use cudarc::cudnn::{ConvForward, Cudnn, sys as dnn_sys};
-use cudarc::driver::{CudaContext, CudaEvent, CudaGraph, CudaStream, DevicePtr, DevicePtrMut, sys as drv_sys};
+use cudarc::driver::{
+    CudaContext, CudaEvent, CudaGraph, CudaStream, DevicePtr, DevicePtrMut, sys as drv_sys,
+};
 
 use super::nvml::Nvml;
 use super::{Backend, Budget, Options, Precision, Timing, dims, padding};
@@ -77,8 +79,8 @@ fn de(e: impl std::fmt::Debug) -> crate::Error {
 impl Cuda {
     pub fn open(Options { precision, timing }: Options) -> Result<Cuda> {
         discover()?;
-        let ctx =
-            CudaContext::new(0).map_err(|e| err!("--backend cuda: cannot open GPU 0: {e:?}; check nvidia-smi"))?;
+        let ctx = CudaContext::new(0)
+            .map_err(|e| err!("--backend cuda: cannot open GPU 0: {e:?}; check nvidia-smi"))?;
         let stream = match timing {
             Timing::Launch => ctx.default_stream(),
             // The legacy default stream cannot be captured. Everything runs on this one stream,
@@ -98,14 +100,19 @@ impl Cuda {
             Precision::Tf32 => blas_sys::cublasMath_t::CUBLAS_TF32_TENSOR_OP_MATH,
         };
         // SAFETY: the handle is live for `blas`'s lifetime.
-        unsafe { blas_sys::cublasSetMathMode(*blas.handle(), mode) }.result().map_err(de)?;
+        unsafe { blas_sys::cublasSetMathMode(*blas.handle(), mode) }
+            .result()
+            .map_err(de)?;
         // NVML numbers GPUs its own way: find CUDA's device 0 there by its UUID.
         let nvml = match ctx.uuid() {
             Ok(u) => Nvml::open(&Nvml::uuid_string(&u.bytes.map(|b| b as u8))),
             Err(e) => Err(format!("CUDA gave no device UUID: {e:?}")),
         };
         let flags = Some(drv_sys::CUevent_flags::CU_EVENT_DEFAULT);
-        let events = (ctx.new_event(flags).map_err(de)?, ctx.new_event(flags).map_err(de)?);
+        let events = (
+            ctx.new_event(flags).map_err(de)?,
+            ctx.new_event(flags).map_err(de)?,
+        );
         Ok(Cuda {
             ctx,
             stream,
@@ -126,7 +133,12 @@ impl Cuda {
     /// With `queued`, one untimed run goes first, so the GPU is still busy with it when the
     /// start event is recorded and the window holds the timed run's execution alone, not its
     /// submission.
-    fn time_once(&self, run: &mut dyn FnMut() -> Result<()>, per: usize, queued: bool) -> Result<f64> {
+    fn time_once(
+        &self,
+        run: &mut dyn FnMut() -> Result<()>,
+        per: usize,
+        queued: bool,
+    ) -> Result<f64> {
         let (start, end) = &self.events;
         if queued {
             run()?;
@@ -143,10 +155,14 @@ impl Cuda {
     fn capture(&self, f: &mut dyn FnMut() -> Result<()>) -> Result<(CudaGraph, usize)> {
         let single = self.time_once(f, 1, false)?;
         let n = ((1.0 / single.max(1e-3)).ceil() as usize).clamp(1, 20);
-        self.stream.begin_capture(drv_sys::CUstreamCaptureMode::CU_STREAM_CAPTURE_MODE_RELAXED).map_err(de)?;
+        self.stream
+            .begin_capture(drv_sys::CUstreamCaptureMode::CU_STREAM_CAPTURE_MODE_RELAXED)
+            .map_err(de)?;
         let captured = (0..n).try_for_each(|_| f());
         // End the capture whatever happened, so the stream is usable again.
-        let graph = self.stream.end_capture(drv_sys::CUgraphInstantiate_flags(0));
+        let graph = self
+            .stream
+            .end_capture(drv_sys::CUgraphInstantiate_flags(0));
         captured?;
         let graph = graph
             .map_err(|e| {
@@ -190,7 +206,9 @@ impl Cuda {
             times.push(ms);
         }
         let e1 = self.nvml.as_ref().ok().and_then(Nvml::energy_mj);
-        let energy = e0.zip(e1).map(|(a, b)| (b.saturating_sub(a), t0.elapsed().as_secs_f64()));
+        let energy = e0
+            .zip(e1)
+            .map(|(a, b)| (b.saturating_sub(a), t0.elapsed().as_secs_f64()));
         Ok((times, energy))
     }
 
@@ -238,7 +256,8 @@ fn geometry(w: &ConvWorkload) -> Result<Geometry> {
 }
 
 fn ci(v: usize) -> Result<i32> {
-    i32::try_from(v).map_err(|_| err!("size {v} is too large for cuDNN/cuBLAS (needs to fit in i32)"))
+    i32::try_from(v)
+        .map_err(|_| err!("size {v} is too large for cuDNN/cuBLAS (needs to fit in i32)"))
 }
 
 /// Why cuDNN's legacy API (the one this backend drives) has no kernel for `op`, if it has none.
@@ -256,7 +275,9 @@ pub fn cudnn_unsupported(op: WorkloadOp) -> Option<&'static str> {
 
 /// cuDNN's name for a forward algorithm, as the `algo` column writes it.
 fn algo_name(a: dnn_sys::cudnnConvolutionFwdAlgo_t) -> String {
-    format!("{a:?}").trim_start_matches("CUDNN_CONVOLUTION_FWD_ALGO_").to_lowercase()
+    format!("{a:?}")
+        .trim_start_matches("CUDNN_CONVOLUTION_FWD_ALGO_")
+        .to_lowercase()
 }
 
 /// The NCHW tensors cuDNN is given for an op other than conv2d: input and output.
@@ -274,12 +295,18 @@ fn op_shapes(w: &Workload) -> Result<OpShapes> {
     let x = [b, c, h, wd];
     Ok(match w.op {
         WorkloadOp::Conv2d => return Err(err!("internal: op_shapes called for a conv2d row")),
-        WorkloadOp::MaxPool | WorkloadOp::AvgPool => OpShapes { x, y: [b, c, (h - k1) / s + 1, (wd - k2) / s + 1] },
+        WorkloadOp::MaxPool | WorkloadOp::AvgPool => OpShapes {
+            x,
+            y: [b, c, (h - k1) / s + 1, (wd - k2) / s + 1],
+        },
         WorkloadOp::Softmax => {
             let t = [b * c * h, wd, 1, 1];
             OpShapes { x: t, y: t }
         }
-        WorkloadOp::LayerNorm => OpShapes { x: [b, h, wd, c], y: [b, h, wd, c] },
+        WorkloadOp::LayerNorm => OpShapes {
+            x: [b, h, wd, c],
+            y: [b, h, wd, c],
+        },
         _ => OpShapes { x, y: x },
     })
 }
@@ -292,8 +319,10 @@ impl RawDnn {
         let handle = cudarc::cudnn::result::create_handle().map_err(de)?;
         let raw = RawDnn(handle);
         // SAFETY: the handle was just created and the stream outlives the backend.
-        unsafe { cudarc::cudnn::result::set_stream(handle, stream.cu_stream() as dnn_sys::cudaStream_t) }
-            .map_err(de)?;
+        unsafe {
+            cudarc::cudnn::result::set_stream(handle, stream.cu_stream() as dnn_sys::cudaStream_t)
+        }
+        .map_err(de)?;
         Ok(raw)
     }
 }
@@ -339,13 +368,20 @@ impl RawActivation {
     fn new(op: WorkloadOp) -> Result<RawActivation> {
         use dnn_sys::cudnnActivationMode_t as M;
         let a = RawActivation(cudarc::cudnn::result::create_activation_descriptor().map_err(de)?);
-        let mode = if op == WorkloadOp::Silu { M::CUDNN_ACTIVATION_SWISH } else { M::CUDNN_ACTIVATION_RELU };
+        let mode = if op == WorkloadOp::Silu {
+            M::CUDNN_ACTIVATION_SWISH
+        } else {
+            M::CUDNN_ACTIVATION_RELU
+        };
         let nan = dnn_sys::cudnnNanPropagation_t::CUDNN_NOT_PROPAGATE_NAN;
         // SAFETY: a live descriptor.
-        unsafe { cudarc::cudnn::result::set_activation_descriptor(a.0, mode, nan, 0.0) }.map_err(de)?;
+        unsafe { cudarc::cudnn::result::set_activation_descriptor(a.0, mode, nan, 0.0) }
+            .map_err(de)?;
         if op == WorkloadOp::Silu {
             // SAFETY: as above.
-            unsafe { dnn_sys::cudnnSetActivationDescriptorSwishBeta(a.0, 1.0) }.result().map_err(de)?;
+            unsafe { dnn_sys::cudnnSetActivationDescriptorSwishBeta(a.0, 1.0) }
+                .result()
+                .map_err(de)?;
         }
         Ok(a)
     }
@@ -413,7 +449,10 @@ impl Cuda {
         let (xd, yd) = (RawTensor::nchw(xs)?, RawTensor::nchw(ys)?);
         let handle = self.raw.0;
         let (one, zero) = (1.0f32, 0.0f32);
-        let (alpha, beta0) = (&one as *const f32 as *const c_void, &zero as *const f32 as *const c_void);
+        let (alpha, beta0) = (
+            &one as *const f32 as *const c_void,
+            &zero as *const f32 as *const c_void,
+        );
         let timed = {
             // The pointers are taken once, so no launch pays for cudarc's event bookkeeping.
             let (px, _gx) = x.device_ptr(&self.stream);
@@ -429,21 +468,31 @@ impl Cuda {
                 WorkloadOp::Relu | WorkloadOp::Silu => {
                     let act = RawActivation::new(w.op)?;
                     Box::new(move || {
-                        unsafe { dnn_sys::cudnnActivationForward(handle, act.0, alpha, xd.0, px, beta0, yd.0, py) }
-                            .result()
-                            .map_err(de)
+                        unsafe {
+                            dnn_sys::cudnnActivationForward(
+                                handle, act.0, alpha, xd.0, px, beta0, yd.0, py,
+                            )
+                        }
+                        .result()
+                        .map_err(de)
                     })
                 }
                 // y ← x + y in place: a residual add, two reads and a write per element.
                 WorkloadOp::Add => Box::new(move || {
-                    unsafe { dnn_sys::cudnnAddTensor(handle, alpha, xd.0, px, alpha, yd.0, py) }.result().map_err(de)
+                    unsafe { dnn_sys::cudnnAddTensor(handle, alpha, xd.0, px, alpha, yd.0, py) }
+                        .result()
+                        .map_err(de)
                 }),
                 WorkloadOp::MaxPool | WorkloadOp::AvgPool => {
                     let pool = RawPooling::new(w.op, [k1, k2], stride)?;
                     Box::new(move || {
-                        unsafe { dnn_sys::cudnnPoolingForward(handle, pool.0, alpha, xd.0, px, beta0, yd.0, py) }
-                            .result()
-                            .map_err(de)
+                        unsafe {
+                            dnn_sys::cudnnPoolingForward(
+                                handle, pool.0, alpha, xd.0, px, beta0, yd.0, py,
+                            )
+                        }
+                        .result()
+                        .map_err(de)
                     })
                 }
                 WorkloadOp::Softmax => Box::new(move || {
@@ -517,7 +566,8 @@ impl Backend for Cuda {
             return self.time_op(w, budget);
         }
         let [b, c_in, h, _, c_out, k1, k2, stride] = dims(w)?;
-        let groups = usize::try_from(w.groups).map_err(|_| err!("groups = {} is too large", w.groups))?;
+        let groups =
+            usize::try_from(w.groups).map_err(|_| err!("groups = {} is too large", w.groups))?;
         if w.is_dense() {
             // Row-major y[h, c_out] = x[h, c_in] · W[c_in, c_out], as column-major yᵀ = Wᵀ·xᵀ.
             let x = self.stream.alloc_zeros::<f32>(h * c_in).map_err(de)?;
@@ -543,12 +593,27 @@ impl Backend for Cuda {
             self.last_algo = "cublas_sgemm".into();
             return Ok(self.account(timed));
         }
-        let Geometry { h, w: wd, ph, pw, oh, ow } = geometry(w)?;
+        let Geometry {
+            h,
+            w: wd,
+            ph,
+            pw,
+            oh,
+            ow,
+        } = geometry(w)?;
         let nchw = dnn_sys::cudnnTensorFormat_t::CUDNN_TENSOR_NCHW;
-        let x_desc = self.dnn.create_4d_tensor::<f32>(nchw, [ci(b)?, ci(c_in)?, ci(h)?, ci(wd)?]).map_err(de)?;
-        let w_desc =
-            self.dnn.create_4d_filter::<f32>(nchw, [ci(c_out)?, ci(c_in / groups)?, ci(k1)?, ci(k2)?]).map_err(de)?;
-        let y_desc = self.dnn.create_4d_tensor::<f32>(nchw, [ci(b)?, ci(c_out)?, ci(oh)?, ci(ow)?]).map_err(de)?;
+        let x_desc = self
+            .dnn
+            .create_4d_tensor::<f32>(nchw, [ci(b)?, ci(c_in)?, ci(h)?, ci(wd)?])
+            .map_err(de)?;
+        let w_desc = self
+            .dnn
+            .create_4d_filter::<f32>(nchw, [ci(c_out)?, ci(c_in / groups)?, ci(k1)?, ci(k2)?])
+            .map_err(de)?;
+        let y_desc = self
+            .dnn
+            .create_4d_tensor::<f32>(nchw, [ci(b)?, ci(c_out)?, ci(oh)?, ci(ow)?])
+            .map_err(de)?;
         let mut conv = self
             .dnn
             .create_conv2d::<f32>(
@@ -564,10 +629,24 @@ impl Backend for Cuda {
             Precision::Tf32 => dnn_sys::cudnnMathType_t::CUDNN_DEFAULT_MATH,
         })
         .map_err(de)?;
-        let op = ConvForward { conv: &conv, x: &x_desc, w: &w_desc, y: &y_desc };
-        let x = self.stream.alloc_zeros::<f32>(b * c_in * h * wd).map_err(de)?;
-        let filt = self.stream.alloc_zeros::<f32>(c_out * (c_in / groups) * k1 * k2).map_err(de)?;
-        let mut y = self.stream.alloc_zeros::<f32>(b * c_out * oh * ow).map_err(de)?;
+        let op = ConvForward {
+            conv: &conv,
+            x: &x_desc,
+            w: &w_desc,
+            y: &y_desc,
+        };
+        let x = self
+            .stream
+            .alloc_zeros::<f32>(b * c_in * h * wd)
+            .map_err(de)?;
+        let filt = self
+            .stream
+            .alloc_zeros::<f32>(c_out * (c_in / groups) * k1 * k2)
+            .map_err(de)?;
+        let mut y = self
+            .stream
+            .alloc_zeros::<f32>(b * c_out * oh * ow)
+            .map_err(de)?;
         // cuDNN's heuristic first (what frameworks use with benchmarking off); should it fail
         // under the requested math, the first algorithm that runs.
         use dnn_sys::cudnnConvolutionFwdAlgo_t as A;
@@ -586,7 +665,10 @@ impl Backend for Cuda {
         }
         let first = heuristic.as_ref().ok().copied();
         let mut chosen = None;
-        for algo in first.into_iter().chain(fallbacks.into_iter().filter(|a| Some(*a) != first)) {
+        for algo in first
+            .into_iter()
+            .chain(fallbacks.into_iter().filter(|a| Some(*a) != first))
+        {
             let mut attempt = || -> std::result::Result<_, String> {
                 let ws = op.get_workspace_size(algo).map_err(|e| format!("{e:?}"))?;
                 let mut workspace = self
@@ -594,8 +676,17 @@ impl Backend for Cuda {
                     .alloc_zeros::<u8>(ws.max(1))
                     .map_err(|e| format!("allocating {ws} bytes of workspace: {e:?}"))?;
                 // SAFETY: buffers match the descriptors.
-                unsafe { op.launch(algo, Some(&mut workspace), (1.0f32, 0.0f32), &x, &filt, &mut y) }
-                    .map_err(|e| format!("{e:?}"))?;
+                unsafe {
+                    op.launch(
+                        algo,
+                        Some(&mut workspace),
+                        (1.0f32, 0.0f32),
+                        &x,
+                        &filt,
+                        &mut y,
+                    )
+                }
+                .map_err(|e| format!("{e:?}"))?;
                 self.stream.synchronize().map_err(|e| format!("{e:?}"))?;
                 Ok(workspace)
             };
@@ -615,7 +706,17 @@ impl Backend for Cuda {
         })?;
         let timed = self.time_events(budget, || {
             // SAFETY: buffers match the descriptors.
-            unsafe { op.launch(algo, Some(&mut workspace), (1.0f32, 0.0f32), &x, &filt, &mut y) }.map_err(de)
+            unsafe {
+                op.launch(
+                    algo,
+                    Some(&mut workspace),
+                    (1.0f32, 0.0f32),
+                    &x,
+                    &filt,
+                    &mut y,
+                )
+            }
+            .map_err(de)
         })?;
         self.last_algo = algo_name(algo);
         Ok(self.account(timed))
@@ -625,17 +726,35 @@ impl Backend for Cuda {
     /// varies run to run: two passes of ≥ 0.1 s each suffice.
     fn budget(&self, quick: bool) -> Budget {
         if quick {
-            Budget { warmup: 2, min_reps: 10, max_reps: 100, target_s: 0.1, rounds: 1 }
+            Budget {
+                warmup: 2,
+                min_reps: 10,
+                max_reps: 100,
+                target_s: 0.1,
+                rounds: 1,
+            }
         } else {
-            Budget { warmup: 3, min_reps: 10, max_reps: 300, target_s: 0.2, rounds: 2 }
+            Budget {
+                warmup: 3,
+                min_reps: 10,
+                max_reps: 300,
+                target_s: 0.2,
+                rounds: 2,
+            }
         }
     }
 
     fn device(&self) -> Device {
         Device {
-            name: self.ctx.name().unwrap_or_else(|_| "unknown NVIDIA GPU".into()),
+            name: self
+                .ctx
+                .name()
+                .unwrap_or_else(|_| "unknown NVIDIA GPU".into()),
             kind: DeviceKind::Gpu,
-            backend: format!("cuDNN {} / cuBLAS via cudarc 0.19", cudarc::cudnn::result::get_version()),
+            backend: format!(
+                "cuDNN {} / cuBLAS via cudarc 0.19",
+                cudarc::cudnn::result::get_version()
+            ),
             dtype: self.precision.label().into(),
             peak_flops_per_s: None,
             memory_bandwidth_bytes_per_s: None,
@@ -654,14 +773,24 @@ impl Backend for Cuda {
         let mut v: std::ffi::c_int = 0;
         // SAFETY: the driver library is loaded (discover() succeeded) and `v` is a valid out pointer.
         if unsafe { drv_sys::cuDriverGetVersion(&mut v) } == drv_sys::CUresult::CUDA_SUCCESS {
-            env.insert("cuda_driver_api".into(), format!("{}.{}", v / 1000, (v % 1000) / 10));
+            env.insert(
+                "cuda_driver_api".into(),
+                format!("{}.{}", v / 1000, (v % 1000) / 10),
+            );
         }
-        env.insert("cudnn".into(), cudarc::cudnn::result::get_version().to_string());
+        env.insert(
+            "cudnn".into(),
+            cudarc::cudnn::result::get_version().to_string(),
+        );
         env.insert(
             "math".into(),
             match self.precision {
-                Precision::F32 => "f32: cuDNN CUDNN_FMA_MATH (no tensor cores), cuBLAS CUBLAS_DEFAULT_MATH",
-                Precision::Tf32 => "tf32: cuDNN CUDNN_DEFAULT_MATH, cuBLAS CUBLAS_TF32_TENSOR_OP_MATH",
+                Precision::F32 => {
+                    "f32: cuDNN CUDNN_FMA_MATH (no tensor cores), cuBLAS CUBLAS_DEFAULT_MATH"
+                }
+                Precision::Tf32 => {
+                    "tf32: cuDNN CUDNN_DEFAULT_MATH, cuBLAS CUBLAS_TF32_TENSOR_OP_MATH"
+                }
             }
             .into(),
         );
@@ -686,7 +815,10 @@ impl Backend for Cuda {
                 };
             }
             Err(why) => {
-                env.insert("power".into(), format!("no power_w: NVML unavailable ({why})"));
+                env.insert(
+                    "power".into(),
+                    format!("no power_w: NVML unavailable ({why})"),
+                );
             }
         }
         env.insert(
@@ -710,7 +842,10 @@ mod tests {
     #[test]
     fn nvml_uuid_spelling() {
         let bytes: [u8; 16] = [0x5a, 0x1b, 0, 0xff, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0xc0];
-        assert_eq!(Nvml::uuid_string(&bytes), "GPU-5a1b00ff-0102-0304-0506-0708090a0bc0");
+        assert_eq!(
+            Nvml::uuid_string(&bytes),
+            "GPU-5a1b00ff-0102-0304-0506-0708090a0bc0"
+        );
     }
 
     /// The convolution cuDNN runs has core's output shape, even kernels included.
@@ -718,14 +853,29 @@ mod tests {
     fn cudnn_output_is_cores() {
         for k in 1..=8u64 {
             for stride in [1u64, 2] {
-                let w = ConvWorkload { stride, ..ConvWorkload::new(20, 13, 2, 2, k, k) };
+                let w = ConvWorkload {
+                    stride,
+                    ..ConvWorkload::new(20, 13, 2, 2, k, k)
+                };
                 let out = w.eval().unwrap().output;
                 let g = geometry(&w).unwrap();
-                assert_eq!([g.oh as u64, g.ow as u64], [out.0[2], out.0[3]], "k = {k}, stride {stride}");
+                assert_eq!(
+                    [g.oh as u64, g.ow as u64],
+                    [out.0[2], out.0[3]],
+                    "k = {k}, stride {stride}"
+                );
                 // The image cuDNN reads, padding included, is the CPU backend's padded input.
                 let (top, bottom, left, right) = padding(&w);
-                assert_eq!((g.ph, g.h + g.ph - 20), (top, bottom), "k = {k}, stride {stride}");
-                assert_eq!((g.pw, g.w + g.pw - 13), (left, right), "k = {k}, stride {stride}");
+                assert_eq!(
+                    (g.ph, g.h + g.ph - 20),
+                    (top, bottom),
+                    "k = {k}, stride {stride}"
+                );
+                assert_eq!(
+                    (g.pw, g.w + g.pw - 13),
+                    (left, right),
+                    "k = {k}, stride {stride}"
+                );
             }
         }
     }
@@ -753,7 +903,11 @@ mod tests {
                 assert_eq!(numel(s.x), w.input().numel().unwrap(), "{w:?}");
                 match op {
                     WorkloadOp::MaxPool | WorkloadOp::AvgPool => {
-                        assert_eq!([s.y[2] as u64, s.y[3] as u64], [out.0[2], out.0[3]], "{w:?}")
+                        assert_eq!(
+                            [s.y[2] as u64, s.y[3] as u64],
+                            [out.0[2], out.0[3]],
+                            "{w:?}"
+                        )
                     }
                     // cuDNN's channel softmax runs over dimension 1: the rows of length w.
                     WorkloadOp::Softmax => assert_eq!((s.x[1], s.x[2], s.x[3]), (4, 1, 1)),
@@ -768,14 +922,27 @@ mod tests {
     fn ops_without_a_kernel_say_why() {
         for op in WorkloadOp::ALL {
             let why = cudnn_unsupported(op);
-            assert_eq!(why.is_some(), matches!(op, WorkloadOp::Gelu | WorkloadOp::LayerNorm), "{op}");
+            assert_eq!(
+                why.is_some(),
+                matches!(op, WorkloadOp::Gelu | WorkloadOp::LayerNorm),
+                "{op}"
+            );
             if let Some(why) = why {
-                assert!(why.starts_with(op.name()) && why.contains("--backend cpu"), "{why}");
+                assert!(
+                    why.starts_with(op.name()) && why.contains("--backend cpu"),
+                    "{why}"
+                );
             }
         }
         use dnn_sys::cudnnConvolutionFwdAlgo_t as A;
-        assert_eq!(algo_name(A::CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM), "implicit_precomp_gemm");
-        assert_eq!(algo_name(A::CUDNN_CONVOLUTION_FWD_ALGO_WINOGRAD_NONFUSED), "winograd_nonfused");
+        assert_eq!(
+            algo_name(A::CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM),
+            "implicit_precomp_gemm"
+        );
+        assert_eq!(
+            algo_name(A::CUDNN_CONVOLUTION_FWD_ALGO_WINOGRAD_NONFUSED),
+            "winograd_nonfused"
+        );
     }
 
     /// Up to device discovery: without a driver, opening fails with one clear line.
@@ -786,7 +953,9 @@ mod tests {
                 assert!(e.0.contains("--backend cuda"), "{e}");
                 assert!(!e.0.contains('\n'), "one line: {e}");
             }
-            Ok(()) => eprintln!("SKIPPED: CUDA libraries are present here; the no-GPU path is not exercised"),
+            Ok(()) => eprintln!(
+                "SKIPPED: CUDA libraries are present here; the no-GPU path is not exercised"
+            ),
         }
     }
 }

@@ -34,10 +34,22 @@ impl Budget {
     }
 
     pub fn full() -> Budget {
-        Budget { warmup: 2, min_reps: 5, max_reps: 200, target_s: 0.6, rounds: 4 }
+        Budget {
+            warmup: 2,
+            min_reps: 5,
+            max_reps: 200,
+            target_s: 0.6,
+            rounds: 4,
+        }
     }
     pub fn quick() -> Budget {
-        Budget { warmup: 1, min_reps: 5, max_reps: 100, target_s: 0.2, rounds: 2 }
+        Budget {
+            warmup: 1,
+            min_reps: 5,
+            max_reps: 100,
+            target_s: 0.2,
+            rounds: 2,
+        }
     }
 }
 
@@ -54,7 +66,12 @@ impl Sample {
     pub const COLUMNS: [&str; 4] = ["time_ms", "p10_ms", "p90_ms", "reps"];
 
     pub fn fields(&self) -> Vec<String> {
-        vec![ms(self.median_ms), ms(self.p10_ms), ms(self.p90_ms), self.reps.to_string()]
+        vec![
+            ms(self.median_ms),
+            ms(self.p10_ms),
+            ms(self.p90_ms),
+            self.reps.to_string(),
+        ]
     }
 
     pub fn of(times_ms: &[f64]) -> Sample {
@@ -69,7 +86,11 @@ impl Sample {
 
 /// Milliseconds with six decimals, or six significant digits below a microsecond.
 fn ms(v: f64) -> String {
-    if v != 0.0 && v.abs() < 1e-3 { format!("{v:.5e}") } else { format!("{v:.6}") }
+    if v != 0.0 && v.abs() < 1e-3 {
+        format!("{v:.5e}")
+    } else {
+        format!("{v:.6}")
+    }
 }
 
 /// Runs `f` per the budget with wall-clock timing; `f` must finish its work before returning.
@@ -112,7 +133,11 @@ pub trait Backend {
     /// How long to time each configuration: wall-clock timing on a shared CPU needs the
     /// full budget, CUDA events on a GPU far less.
     fn budget(&self, quick: bool) -> Budget {
-        if quick { Budget::quick() } else { Budget::full() }
+        if quick {
+            Budget::quick()
+        } else {
+            Budget::full()
+        }
     }
 }
 
@@ -167,12 +192,12 @@ pub struct Options {
 
 pub fn open(kind: Kind, opts: Options) -> Result<Box<dyn Backend>> {
     match kind {
-        Kind::Cpu if opts.precision == Precision::Tf32 => {
-            Err(err!("--precision tf32 needs tensor cores: use it with --backend cuda, or drop it for cpu"))
-        }
-        Kind::Cpu if opts.timing == Timing::Graph => {
-            Err(err!("--timing graph replays CUDA graphs: use it with --backend cuda, or drop it for cpu"))
-        }
+        Kind::Cpu if opts.precision == Precision::Tf32 => Err(err!(
+            "--precision tf32 needs tensor cores: use it with --backend cuda, or drop it for cpu"
+        )),
+        Kind::Cpu if opts.timing == Timing::Graph => Err(err!(
+            "--timing graph replays CUDA graphs: use it with --backend cuda, or drop it for cpu"
+        )),
         Kind::Cpu => Ok(Box::new(cpu::Cpu::new())),
         Kind::Cuda => Ok(Box::new(cuda::Cuda::open(opts)?)),
     }
@@ -180,8 +205,18 @@ pub fn open(kind: Kind, opts: Options) -> Result<Box<dyn Backend>> {
 
 /// Sizes as `usize` for a framework call.
 pub fn dims(w: &ConvWorkload) -> Result<[usize; 8]> {
-    let c = |v: u64| usize::try_from(v).map_err(|_| err!("size {v} does not fit this machine's usize"));
-    Ok([c(w.batch)?, c(w.c_in)?, c(w.h)?, c(w.w)?, c(w.c_out)?, c(w.k1)?, c(w.k2)?, c(w.stride)?])
+    let c =
+        |v: u64| usize::try_from(v).map_err(|_| err!("size {v} does not fit this machine's usize"));
+    Ok([
+        c(w.batch)?,
+        c(w.c_in)?,
+        c(w.h)?,
+        c(w.w)?,
+        c(w.c_out)?,
+        c(w.k1)?,
+        c(w.k2)?,
+        c(w.stride)?,
+    ])
 }
 
 /// Padding `(top, bottom, left, right)` that makes the framework's output match core's
@@ -207,7 +242,13 @@ mod tests {
 
     #[test]
     fn budget_times_at_least_min_and_at_most_max_runs() {
-        let b = Budget { warmup: 0, min_reps: 3, max_reps: 5, target_s: 1.0, rounds: 1 };
+        let b = Budget {
+            warmup: 0,
+            min_reps: 3,
+            max_reps: 5,
+            target_s: 1.0,
+            rounds: 1,
+        };
         // Below the minimum, time runs however long they took.
         assert!(b.wants_more(2, 10.0));
         // Between the two, until the target time.

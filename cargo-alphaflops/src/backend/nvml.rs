@@ -32,19 +32,23 @@ impl Nvml {
             .ok_or("libnvidia-ml.so.1 not found")?;
         // SAFETY: the symbols have the signatures of nvml.h (NVML API 11+).
         unsafe {
-            let init: Symbol<unsafe extern "C" fn() -> c_int> =
-                lib.get(b"nvmlInit_v2\0").map_err(|e| format!("no nvmlInit_v2: {e}"))?;
+            let init: Symbol<unsafe extern "C" fn() -> c_int> = lib
+                .get(b"nvmlInit_v2\0")
+                .map_err(|e| format!("no nvmlInit_v2: {e}"))?;
             let rc = init();
             if rc != SUCCESS {
                 return Err(format!("nvmlInit_v2 returned {rc}"));
             }
-            let by_uuid: Symbol<unsafe extern "C" fn(*const c_char, *mut Device) -> c_int> =
-                lib.get(b"nvmlDeviceGetHandleByUUID\0").map_err(|e| format!("no nvmlDeviceGetHandleByUUID: {e}"))?;
+            let by_uuid: Symbol<unsafe extern "C" fn(*const c_char, *mut Device) -> c_int> = lib
+                .get(b"nvmlDeviceGetHandleByUUID\0")
+                .map_err(|e| format!("no nvmlDeviceGetHandleByUUID: {e}"))?;
             let c_uuid = std::ffi::CString::new(uuid).map_err(|e| format!("UUID {uuid:?}: {e}"))?;
             let mut device: Device = std::ptr::null_mut();
             let rc = by_uuid(c_uuid.as_ptr(), &mut device);
             if rc != SUCCESS {
-                return Err(format!("NVML has no GPU {uuid} (nvmlDeviceGetHandleByUUID returned {rc})"));
+                return Err(format!(
+                    "NVML has no GPU {uuid} (nvmlDeviceGetHandleByUUID returned {rc})"
+                ));
             }
             Ok(Nvml { lib, device })
         }
@@ -53,7 +57,14 @@ impl Nvml {
     /// NVML's spelling of a CUDA device UUID: `GPU-` and the 16 bytes as 8-4-4-4-12 hex digits.
     pub fn uuid_string(bytes: &[u8; 16]) -> String {
         let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-        format!("GPU-{}-{}-{}-{}-{}", &hex[0..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..32])
+        format!(
+            "GPU-{}-{}-{}-{}-{}",
+            &hex[0..8],
+            &hex[8..12],
+            &hex[12..16],
+            &hex[16..20],
+            &hex[20..32]
+        )
     }
 
     /// Energy used by the GPU since the driver loaded, in millijoules (Volta and newer).
@@ -61,8 +72,10 @@ impl Nvml {
         let mut mj: c_ulonglong = 0;
         // SAFETY: `device` came from NVML and `mj` is a valid out pointer.
         let rc = unsafe {
-            let f: Symbol<unsafe extern "C" fn(Device, *mut c_ulonglong) -> c_int> =
-                self.lib.get(b"nvmlDeviceGetTotalEnergyConsumption\0").ok()?;
+            let f: Symbol<unsafe extern "C" fn(Device, *mut c_ulonglong) -> c_int> = self
+                .lib
+                .get(b"nvmlDeviceGetTotalEnergyConsumption\0")
+                .ok()?;
             f(self.device, &mut mj)
         };
         (rc == SUCCESS).then_some(mj)
@@ -84,7 +97,8 @@ impl Nvml {
         let mut mhz: c_uint = 0;
         // SAFETY: as above; both clock calls share this signature.
         let rc = unsafe {
-            let f: Symbol<unsafe extern "C" fn(Device, c_uint, *mut c_uint) -> c_int> = self.lib.get(symbol).ok()?;
+            let f: Symbol<unsafe extern "C" fn(Device, c_uint, *mut c_uint) -> c_int> =
+                self.lib.get(symbol).ok()?;
             f(self.device, which, &mut mhz)
         };
         (rc == SUCCESS).then_some(mhz)
