@@ -16,10 +16,10 @@ use alphaflops_core::profile::Memory;
 use alphaflops_core::timing::intensity;
 use alphaflops_core::{Elementwise, ElementwiseClass, Profile, price_kernels};
 use levenberg_marquardt::{LeastSquaresProblem, LevenbergMarquardt};
-use nalgebra::{DMatrix, DVector, Dyn, Owned};
+use nalgebra::DVector;
 
 use crate::data::Row;
-use crate::fit::{Loss, forward_jacobian};
+use crate::fit::Loss;
 use crate::{Result, err};
 
 /// Distinct configurations a group needs for its two parameters (and one to spare).
@@ -194,27 +194,7 @@ impl Problem<'_> {
     }
 }
 
-impl LeastSquaresProblem<f64, Dyn, Dyn> for Problem<'_> {
-    type ResidualStorage = Owned<f64, Dyn>;
-    type JacobianStorage = Owned<f64, Dyn, Dyn>;
-    type ParameterStorage = Owned<f64, Dyn>;
-
-    fn set_params(&mut self, x: &DVector<f64>) {
-        self.theta.copy_from(x);
-    }
-
-    fn params(&self) -> DVector<f64> {
-        self.theta.clone()
-    }
-
-    fn residuals(&self) -> Option<DVector<f64>> {
-        self.residuals_at(&self.theta)
-    }
-
-    fn jacobian(&self) -> Option<DMatrix<f64>> {
-        forward_jacobian(&self.theta, |t| self.residuals_at(t))
-    }
-}
+crate::fit::least_squares_problem!(Problem<'_>);
 
 /// Fits element-wise classes on `rows` (each [`is_elementwise`]) into `profile`, replacing
 /// any it had; returns the loss over the rows (squared or absolute log errors, by `loss`).

@@ -24,7 +24,7 @@ use alphaflops_core::{
     Timing, price_kernels,
 };
 use levenberg_marquardt::{LeastSquaresProblem, LevenbergMarquardt};
-use nalgebra::{DMatrix, DVector, Dyn, Owned};
+use nalgebra::{DMatrix, DVector};
 
 use crate::data::{Row, Table};
 use crate::metrics::Metrics;
@@ -436,27 +436,39 @@ pub(crate) fn forward_jacobian(
     Some(j)
 }
 
-impl LeastSquaresProblem<f64, Dyn, Dyn> for Problem<'_> {
-    type ResidualStorage = Owned<f64, Dyn>;
-    type JacobianStorage = Owned<f64, Dyn, Dyn>;
-    type ParameterStorage = Owned<f64, Dyn>;
+/// The `LeastSquaresProblem` every fit here is: parameters in a `theta` vector, residuals
+/// from its `residuals_at(&theta)`, the Jacobian by [`forward_jacobian`]. A macro, as the
+/// trait's associated storage types make a blanket impl over a helper trait no shorter.
+macro_rules! least_squares_problem {
+    ($problem:ty) => {
+        impl levenberg_marquardt::LeastSquaresProblem<f64, nalgebra::Dyn, nalgebra::Dyn>
+            for $problem
+        {
+            type ResidualStorage = nalgebra::Owned<f64, nalgebra::Dyn>;
+            type JacobianStorage = nalgebra::Owned<f64, nalgebra::Dyn, nalgebra::Dyn>;
+            type ParameterStorage = nalgebra::Owned<f64, nalgebra::Dyn>;
 
-    fn set_params(&mut self, x: &DVector<f64>) {
-        self.theta.copy_from(x);
-    }
+            fn set_params(&mut self, x: &nalgebra::DVector<f64>) {
+                self.theta.copy_from(x);
+            }
 
-    fn params(&self) -> DVector<f64> {
-        self.theta.clone()
-    }
+            fn params(&self) -> nalgebra::DVector<f64> {
+                self.theta.clone()
+            }
 
-    fn residuals(&self) -> Option<DVector<f64>> {
-        self.residuals_at(&self.theta)
-    }
+            fn residuals(&self) -> Option<nalgebra::DVector<f64>> {
+                self.residuals_at(&self.theta)
+            }
 
-    fn jacobian(&self) -> Option<DMatrix<f64>> {
-        forward_jacobian(&self.theta, |t| self.residuals_at(t))
-    }
+            fn jacobian(&self) -> Option<nalgebra::DMatrix<f64>> {
+                $crate::fit::forward_jacobian(&self.theta, |t| self.residuals_at(t))
+            }
+        }
+    };
 }
+pub(crate) use least_squares_problem;
+
+least_squares_problem!(Problem<'_>);
 
 /// The kernels of `rows` that `class` of `base` prices: how many, how many distinct S, and
 /// how many distinct (S, kernel area) points (α depends on both: S_K = 1 + ln K).

@@ -13,10 +13,10 @@ use alphaflops_core::{
     Combine, Elementwise, ElementwiseClass, GemmClass, KernelOp, Profile, price_kernels,
 };
 use levenberg_marquardt::{LeastSquaresProblem, LevenbergMarquardt};
-use nalgebra::{DMatrix, DVector, Dyn, Owned};
+use nalgebra::DVector;
 
 use crate::data::Row;
-use crate::fit::{Fitted, Loss, SpecArgs, forward_jacobian};
+use crate::fit::{Fitted, Loss, SpecArgs};
 use crate::metrics::Metrics;
 use crate::{Result, err};
 
@@ -108,27 +108,7 @@ impl Problem<'_> {
     }
 }
 
-impl LeastSquaresProblem<f64, Dyn, Dyn> for Problem<'_> {
-    type ResidualStorage = Owned<f64, Dyn>;
-    type JacobianStorage = Owned<f64, Dyn, Dyn>;
-    type ParameterStorage = Owned<f64, Dyn>;
-
-    fn set_params(&mut self, x: &DVector<f64>) {
-        self.theta.copy_from(x);
-    }
-
-    fn params(&self) -> DVector<f64> {
-        self.theta.clone()
-    }
-
-    fn residuals(&self) -> Option<DVector<f64>> {
-        self.residuals_at(&self.theta)
-    }
-
-    fn jacobian(&self) -> Option<DMatrix<f64>> {
-        forward_jacobian(&self.theta, |t| self.residuals_at(t))
-    }
-}
+crate::fit::least_squares_problem!(Problem<'_>);
 
 /// A GEMM class to fit into, with tiles `tile` (m, n) over `units` units.
 fn gemm_class(
