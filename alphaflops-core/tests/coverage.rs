@@ -241,10 +241,11 @@ fn burn_modules(root: &Path) -> Vec<String> {
                 continue;
             }
             let name = ident_after(line, "pub struct ").or_else(|| ident_after(line, "pub enum "));
-            if let Some(name) = name {
-                if attrs.contains("derive(") && attrs.contains("Module") {
-                    out.push(name.to_string());
-                }
+            if let Some(name) = name
+                && attrs.contains("derive(")
+                && attrs.contains("Module")
+            {
+                out.push(name.to_string());
             }
             attrs.clear();
         }
@@ -264,10 +265,10 @@ fn candle_modules(root: &Path) -> Vec<String> {
             let trimmed = line.trim();
             if trimmed.starts_with("impl") {
                 for t in ["Module for ", "ModuleT for ", "RNN for "] {
-                    if let Some(name) = trimmed.split(t).nth(1).and_then(|r| ident_after(r, "")) {
-                        if name != "Activation" {
-                            out.push(name.to_string());
-                        }
+                    if let Some(name) = trimmed.split(t).nth(1).and_then(|r| ident_after(r, ""))
+                        && name != "Activation"
+                    {
+                        out.push(name.to_string());
                     }
                 }
             }
@@ -276,18 +277,19 @@ fn candle_modules(root: &Path) -> Vec<String> {
                     in_activation = true;
                 } else if in_activation && trimmed == "}" {
                     in_activation = false;
-                } else if in_activation && !trimmed.starts_with('#') && !trimmed.starts_with("//") {
-                    if let Some(variant) = ident_after(trimmed, "") {
-                        out.push(format!("Activation::{variant}"));
-                    }
+                } else if in_activation
+                    && !trimmed.starts_with('#')
+                    && !trimmed.starts_with("//")
+                    && let Some(variant) = ident_after(trimmed, "")
+                {
+                    out.push(format!("Activation::{variant}"));
                 }
             }
-            if file.ends_with("kv_cache.rs") {
-                if let Some(name) = ident_after(trimmed, "pub struct ") {
-                    if name.ends_with("Cache") {
-                        out.push(name.to_string());
-                    }
-                }
+            if file.ends_with("kv_cache.rs")
+                && let Some(name) = ident_after(trimmed, "pub struct ")
+                && name.ends_with("Cache")
+            {
+                out.push(name.to_string());
             }
         }
     }
