@@ -201,17 +201,18 @@ pub fn args(cx: &Ctxt, items: Vec<Item>, parsed: bool, model: bool) -> Args {
                 ),
                 None => {}
             },
-            // optimizer = "adam" | "momentum" | "sgd"
-            OPTIMIZER => match attr::string(cx, OPTIMIZER, v) {
-                Some(o) => match Optimizer::from_key(&o) {
-                    Some(opt) => args.optimizer = Some((opt, item.range)),
-                    None => cx.error(
-                        v.range,
-                        format!("unknown optimizer `{o}`: use \"sgd\", \"momentum\", \"adam\" or \"adamw\""),
-                    ),
-                },
-                None => {}
-            },
+            // optimizer = "sgd" | "momentum" | "adam" | "adamw"
+            OPTIMIZER => {
+                if let Some(o) = attr::string(cx, OPTIMIZER, v) {
+                    match Optimizer::from_key(&o) {
+                        Some(opt) => args.optimizer = Some((opt, item.range)),
+                        None => cx.error(
+                            v.range,
+                            format!("unknown optimizer `{o}`: use \"sgd\", \"momentum\", \"adam\" or \"adamw\""),
+                        ),
+                    }
+                }
+            }
             // alpha_flops = "2M", params = 100_000, time_ms = 0.5, …
             _ => match Metric::from_key(&key) {
                 Some(metric) => {
