@@ -408,6 +408,7 @@ mod tests {
             tiles: Tiles(tiles),
             folds: 5,
             auto_folds: None,
+            residual: None,
         }
     }
 
