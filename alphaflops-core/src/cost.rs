@@ -23,7 +23,8 @@ pub struct KernelPrice {
 /// `[[elementwise_class]]` where it has one (see [`crate::timing`]), any other by `[timing]`
 /// with the α class's own latency and floor where it has them. With `fusion`, an
 /// element-wise kernel fused into the one before it costs only its extra traffic
-/// ([`crate::timing::epilogue_ms`]). The one place α-FLOPs become time.
+/// ([`crate::timing::epilogue_ms`]). A profile's `[residual]` scales a linear-algebra kernel's
+/// time by its measured neighbours' ratios ([`crate::residual`]). The one place α-FLOPs become time.
 pub fn price_kernels(profile: &Profile, kernels: &[Kernel]) -> Result<KernelPrice, LayerError> {
     price_kernels_after(profile, kernels, &mut false)
 }
@@ -81,7 +82,13 @@ pub fn price_kernels_after(
                     profile.memory_elements(k),
                 ),
             };
-            ms.max(profile.physical_floor_ms(k))
+            // The measured rows' correction ([`crate::residual`]) scales the form's time,
+            // never the device's physical floor.
+            let residual = match (&profile.residual, k.alpha, k.gemm) {
+                (Some(r), Some(input), Some(g)) => r.factor(input.op, g),
+                _ => 1.0,
+            };
+            (ms * residual).max(profile.physical_floor_ms(k))
         };
         if elementwise.is_some() && class.is_none() && k.flops > 0 {
             // A measured element-wise kernel's α-FLOPs are its time in convolution α-FLOPs

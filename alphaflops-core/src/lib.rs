@@ -36,6 +36,7 @@ pub mod model;
 pub mod params;
 pub mod profile;
 pub mod report;
+pub mod residual;
 pub mod settings;
 pub mod shape;
 pub mod timing;

@@ -10,6 +10,7 @@ use serde::{Deserialize, Deserializer, Serialize, de::Error as _};
 use crate::alpha::{AlphaInput, KernelOp, alpha, s_k};
 use crate::kernel::Fusion;
 use crate::layer::Kernel;
+use crate::residual::Residual;
 use crate::timing::{ElementwiseClass, FittedRange, GemmClass};
 
 /// The profile format this version writes when a profile uses the kernel-aware timing model
@@ -132,6 +133,10 @@ pub struct Profile {
         skip_serializing_if = "Vec::is_empty"
     )]
     pub fitted_ranges: Vec<FittedRange>,
+    /// (format 2) The residual correction from the profile's own measured rows
+    /// ([`crate::residual`]); absent: the form's times as they are.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub residual: Option<Residual>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provenance: Option<Provenance>,
 }
@@ -373,6 +378,15 @@ impl Profile {
                 message: e.message().to_string(),
             }
         })?;
+        if profile.format < 2 && profile.residual.is_some() {
+            let (line, column) = line_col(text, text.find("[residual").unwrap_or(0));
+            return Err(ProfileError {
+                origin: origin.to_string(),
+                line,
+                column,
+                message: "[residual] needs `format = 2`; change the format line".to_string(),
+            });
+        }
         if profile.format < 2 && profile.uses_format_2() {
             // Points at the first section format 1 does not have.
             let at = [
@@ -399,7 +413,8 @@ impl Profile {
     pub fn uses_format_2(&self) -> bool {
         !(self.gemm_classes.is_empty()
             && self.elementwise_classes.is_empty()
-            && self.fitted_ranges.is_empty())
+            && self.fitted_ranges.is_empty()
+            && self.residual.is_none())
     }
 
     /// The embedded default profile (the paper's Quadro T2000 constants).

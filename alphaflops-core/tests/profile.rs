@@ -129,6 +129,11 @@ fn reference_documents_every_optional_key() {
     let prov = p.provenance.as_ref().unwrap();
     assert!(prov.date.is_some() && prov.samples.is_some() && prov.fit_mape_pct.is_some());
     assert!(!prov.environment.is_empty());
+    assert!(
+        p.residual
+            .as_ref()
+            .is_some_and(|r| r.rows.iter().any(|r| r.groups == 1))
+    );
     // Energy follows from power.
     assert_eq!(p.energy_j(2.0), Some(1.4));
 }
@@ -378,4 +383,70 @@ fn wrong_format_version_and_type() {
 fn syntax_error_has_position() {
     let e = err("format = 1\nname = \n");
     assert_eq!(e.line, 2, "{e}");
+}
+
+/// A profile without `[residual]` prices as the form does, and a table of ratios 1 changes
+/// nothing, bit for bit; a measured GEMM with one neighbour is priced at its measured time.
+#[test]
+fn a_residual_corrects_only_what_its_rows_measured() {
+    use alphaflops_core::residual::{Residual, ResidualRow};
+    let text = std::fs::read_to_string(format!("{PROFILES}/reference.toml")).unwrap();
+    let mut p = Profile::from_toml_str(&text, "reference.toml").unwrap();
+    p.residual = None;
+    let shapes = [
+        ConvWorkload::new(56, 56, 64, 64, 3, 3),
+        ConvWorkload::new(14, 14, 256, 512, 1, 1),
+        ConvWorkload::new(112, 112, 3, 32, 7, 7),
+    ];
+    let gemm = |w: &ConvWorkload| {
+        let k = w.eval().unwrap().kernels;
+        let k = k.iter().find(|k| k.gemm.is_some()).unwrap();
+        (k.gemm.unwrap(), k.clone())
+    };
+    let plain: Vec<f64> = shapes
+        .iter()
+        .map(|w| w.price(&p).unwrap().predicted_ms)
+        .collect();
+    let mut ones = p.clone();
+    ones.residual = Some(Residual {
+        neighbours: 2,
+        rows: shapes
+            .iter()
+            .map(|w| ResidualRow::new(KernelOp::Conv, gemm(w).0, 1.0))
+            .collect(),
+    });
+    for (w, t) in shapes.iter().zip(&plain) {
+        assert_eq!(w.price(&ones).unwrap().predicted_ms, *t);
+    }
+    // Measured 1.7× and 0.6× the form's time on the first two shapes.
+    let mut measured = p.clone();
+    let ratios = [1.7, 0.6, 1.0];
+    measured.residual = Some(Residual {
+        neighbours: 1,
+        rows: shapes
+            .iter()
+            .zip(ratios)
+            .map(|(w, r)| ResidualRow::new(KernelOp::Conv, gemm(w).0, r))
+            .collect(),
+    });
+    for (w, r) in shapes.iter().zip(ratios) {
+        let (_, k) = gemm(w);
+        let form = price_kernels(&p, std::slice::from_ref(&k))
+            .unwrap()
+            .predicted_ms;
+        let got = price_kernels(&measured, std::slice::from_ref(&k))
+            .unwrap()
+            .predicted_ms;
+        assert!((got - form * r).abs() <= 1e-12 * got, "{got} vs {form}·{r}");
+    }
+}
+
+#[test]
+fn a_residual_needs_format_2() {
+    let text = format!("{GOOD}\n[residual]\nneighbours = 1\n");
+    let e = err(&text);
+    assert_eq!(e.line, 24, "{e}");
+    assert!(e.message.contains("[residual] needs `format = 2`"), "{e}");
+    let bad = GOOD.replace("format = 1", "format = 2") + "\n[residual]\nneighbours = 0\n";
+    assert!(err(&bad).message.contains("≥ 1"), "{}", err(&bad));
 }

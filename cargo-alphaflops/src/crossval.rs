@@ -49,6 +49,9 @@ pub struct Half {
     pub predicted: Vec<(Row, f64)>,
     /// The form fitted (what `--model auto` chose).
     pub form: String,
+    /// With `--residual`: the held-out metrics with no residual (`0`) and with each of
+    /// [`fit::RESIDUAL_CANDIDATES`] neighbours, all from this half's training rows.
+    pub residual_sweep: Vec<(u64, Metrics)>,
 }
 
 /// Fits on `grid` plus the rows of `random` of one parity, predicts the others; both ways.
@@ -80,14 +83,44 @@ pub fn halves(grid: &[Row], random: &[Row], spec: &SpecArgs) -> Result<Vec<Half>
             predicted.push((r.clone(), ms));
         }
         let (p, t): (Vec<f64>, Vec<f64>) = predicted.iter().map(|(r, p)| (*p, r.t())).unzip();
-        let form = fitted
+        let mut form = fitted
             .choice
             .as_ref()
             .map_or_else(|| spec.describe(), |c| c.spec.describe());
+        let mut residual_sweep = Vec::new();
+        if spec.residual.is_some() {
+            form.push_str(&match &fitted.profile.residual {
+                Some(r) => format!(" (used {} nearest)", r.neighbours),
+                None => " (used none)".into(),
+            });
+            // The table is the same for every count: the ratios of this half's training rows.
+            let mut plain = fitted.profile.clone();
+            plain.residual = None;
+            let table = fit::residual_table(&plain, &train, 1);
+            for k in std::iter::once(0).chain(fit::RESIDUAL_CANDIDATES) {
+                let mut p = plain.clone();
+                if k > 0 {
+                    p.residual = table.clone().map(|mut t| {
+                        t.neighbours = k;
+                        t
+                    });
+                }
+                let mut pred = Vec::new();
+                for (r, _) in &predicted {
+                    pred.push(
+                        alphaflops_core::price_kernels(&p, &r.kernels)
+                            .map_err(|e| err!("line {}: {e}", r.line))?
+                            .predicted_ms,
+                    );
+                }
+                residual_sweep.push((k, Metrics::of(&pred, &t)));
+            }
+        }
         out.push(Half {
             metrics: Metrics::of(&p, &t),
             predicted,
             form,
+            residual_sweep,
         });
     }
     Ok(out)
@@ -120,9 +153,15 @@ fn run_halves(args: &Args, random: &std::path::Path) -> Result<()> {
             .enumerate()
             .map(|(i, h)| json!({"half": i + 1, "n": h.metrics.n, "mape_pct": h.metrics.mape_pct, "median_ape_pct": h.metrics.median_ape_pct, "within10_pct": h.metrics.within10_pct, "spearman": h.metrics.spearman, "model": chosen(h)}))
             .collect();
+        let sweep: Vec<serde_json::Value> = hs[0]
+            .residual_sweep
+            .iter()
+            .zip(&hs[1].residual_sweep)
+            .map(|((k, a), (_, b))| json!({"neighbours": k, "mape_pct": [a.mape_pct, b.mape_pct], "mean_mape_pct": (a.mape_pct + b.mape_pct) / 2.0}))
+            .collect();
         outln!(
             "{}",
-            json!({"mean_mape_pct": mean, "pooled": serde_json::from_str::<serde_json::Value>(&pooled.json()).unwrap_or_default(), "halves": halves})
+            json!({"mean_mape_pct": mean, "pooled": serde_json::from_str::<serde_json::Value>(&pooled.json()).unwrap_or_default(), "halves": halves, "residual": sweep})
         );
         return Ok(());
     }
@@ -159,6 +198,27 @@ fn run_halves(args: &Args, random: &std::path::Path) -> Result<()> {
         pooled.n,
         pooled.mape_pct
     );
+    if args.spec.residual.is_some() {
+        outln!(
+            "held-out MAPE % by residual neighbours (0: none), each table from its half's training rows:"
+        );
+        outln!(
+            "{:<10} {:>9} {:>9} {:>9}",
+            "neighbours",
+            "half 1",
+            "half 2",
+            "mean"
+        );
+        for (i, (k, m1)) in hs[0].residual_sweep.iter().enumerate() {
+            let m2 = &hs[1].residual_sweep[i].1;
+            outln!(
+                "{k:<10} {:>9.2} {:>9.2} {:>9.2}",
+                m1.mape_pct,
+                m2.mape_pct,
+                (m1.mape_pct + m2.mape_pct) / 2.0
+            );
+        }
+    }
     if let Some(limit) = args.worst {
         outln!("held-out rows more than {limit} % off (predicted / measured):");
         outln!("{},predicted_ms,ratio", table.header.join(","));
@@ -335,4 +395,67 @@ pub fn run(args: Args) -> Result<()> {
         out!("{}", cmp.table("all held-out rows (out of sample)"));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fit::{Classes, CombineArg, Form, Loss, MemoryArg, ResidualArg, Tiles};
+    use alphaflops_core::{ConvWorkload, Profile};
+    use std::path::Path;
+
+    /// A half's residual comes from its training rows only: where each held-out row's time
+    /// carries an error of its own, the nearest training row cannot know it, so one neighbour
+    /// does not recover the held-out half (it would, exactly, if the table saw those rows).
+    #[test]
+    fn a_half_builds_its_residual_from_its_training_rows() {
+        let mut truth = Profile::default_profile();
+        truth.device.memory_bandwidth_bytes_per_s = None;
+        let mut csv = String::from("experiment,series,h,w,c_in,c_out,k1,k2,time_ms\n");
+        let mut i = 0;
+        for h in [4, 8, 16, 32, 64] {
+            for c in [8, 32, 128] {
+                for k in [1, 3] {
+                    let t = ConvWorkload::new(h, h, c, c, k, k)
+                        .price(&truth)
+                        .unwrap()
+                        .predicted_ms;
+                    i += 1;
+                    let bump = 0.6 + 0.2 * ((i * 7) % 5) as f64;
+                    csv.push_str(&format!(
+                        "e{},0,{h},{h},{c},{c},{k},{k},{:e}\n",
+                        i % 3,
+                        t * bump
+                    ));
+                }
+            }
+        }
+        let rows = Table::parse(&csv, Path::new("s.csv"), true).unwrap().rows;
+        let (grid, random) = rows.split_at(10);
+        let spec = SpecArgs {
+            model: Form::Paper,
+            combine: Some(CombineArg::Sum),
+            classes: Classes(vec![1, 2]),
+            matmul_class: false,
+            loss: Loss::L2,
+            floor: false,
+            memory: MemoryArg::Tensors,
+            units: None,
+            tiles: Tiles(vec![]),
+            folds: 5,
+            auto_folds: None,
+            residual: Some(ResidualArg::Neighbours(1)),
+        };
+        let hs = halves(grid, random, &spec).unwrap();
+        for h in &hs {
+            let ks: Vec<u64> = h.residual_sweep.iter().map(|s| s.0).collect();
+            assert_eq!(ks, vec![0, 1, 3, 5]);
+            assert!(
+                h.residual_sweep[1].1.mape_pct > 5.0,
+                "{:?}",
+                h.residual_sweep[1].1
+            );
+            assert_eq!(h.metrics, h.residual_sweep[1].1);
+        }
+    }
 }

@@ -19,6 +19,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use alphaflops_core::profile::{Memory, Provenance};
+use alphaflops_core::residual::{Residual, ResidualRow};
 use alphaflops_core::{
     AlphaClass, Combine, Device, DeviceKind, Elementwise, FittedRange, KernelOp, Profile, RangeOp,
     Timing, price_kernels,
@@ -171,6 +172,33 @@ pub struct SpecArgs {
     /// (`bench --quick` uses 3)
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(2..))]
     pub auto_folds: Option<u64>,
+    /// After fitting the form, write each training row's measured / predicted into the
+    /// profile's `[residual]`, which corrects a GEMM kernel by its K nearest rows (in log GEMM
+    /// dimensions) of its op; `auto`: the K of 1, 3, 5, or no residual, that predicts the
+    /// training rows best each left out of the table
+    #[arg(long, value_name = "K|auto", value_parser = parse_residual)]
+    pub residual: Option<ResidualArg>,
+}
+
+/// `--residual`: a number of neighbours, or chosen by leave-one-out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ResidualArg {
+    Auto,
+    Neighbours(u64),
+}
+
+/// The neighbour counts `--residual auto` chooses among (besides no residual).
+pub const RESIDUAL_CANDIDATES: [u64; 3] = [1, 3, 5];
+
+pub fn parse_residual(s: &str) -> std::result::Result<ResidualArg, String> {
+    if s == "auto" {
+        return Ok(ResidualArg::Auto);
+    }
+    s.parse::<u64>()
+        .ok()
+        .filter(|k| *k >= 1)
+        .map(ResidualArg::Neighbours)
+        .ok_or_else(|| format!("`{s}` is neither `auto` nor a number of neighbours ≥ 1, e.g. 3"))
 }
 
 impl SpecArgs {
@@ -200,6 +228,11 @@ impl SpecArgs {
         }
         if self.loss == Loss::L1 {
             s.push_str(", l1");
+        }
+        match self.residual {
+            Some(ResidualArg::Neighbours(k)) => s.push_str(&format!(", residual of {k} nearest")),
+            Some(ResidualArg::Auto) => s.push_str(", residual auto"),
+            None => {}
         }
         s
     }
@@ -260,6 +293,7 @@ pub fn template(name: &str, device: Device, starts: &[u64], matmul: bool) -> Pro
         gemm_classes: Vec::new(),
         elementwise_classes: Vec::new(),
         fitted_ranges: Vec::new(),
+        residual: None,
         provenance: None,
     }
 }
@@ -595,6 +629,10 @@ pub fn check_rows(rows: &[Row], form: Form, floor: bool, base: &Profile) -> Resu
 ///
 /// Rows of element-wise kernels alone get `[[elementwise_class]]`es of their own
 /// (`ewfit`), fitted apart from the form, which sees the other rows only.
+///
+/// With `--residual K`, the fitted profile's ratios on these rows become its `[residual]`
+/// ([`residual_table`]); a caller that holds rows out passes only its training rows, so the
+/// table never sees them.
 pub fn fit(rows: &[Row], spec: &SpecArgs, base: &Profile) -> Result<Fitted> {
     let (ew, rest): (Vec<Row>, Vec<Row>) =
         rows.iter().cloned().partition(crate::ewfit::is_elementwise);
@@ -603,11 +641,23 @@ pub fn fit(rows: &[Row], spec: &SpecArgs, base: &Profile) -> Result<Fitted> {
         Form::Kernel => crate::kernelfit::fit(&rest, spec, base),
         Form::Auto => choose(&rest, spec, base),
     }?;
-    if ew.is_empty() {
+    if ew.is_empty() && spec.residual.is_none() {
         return Ok(fitted);
     }
-    let loss = fitted.choice.as_ref().map_or(spec.loss, |c| c.spec.loss);
-    fitted.sum_sq += crate::ewfit::fit(&ew, &mut fitted.profile, loss)?;
+    if !ew.is_empty() {
+        let loss = fitted.choice.as_ref().map_or(spec.loss, |c| c.spec.loss);
+        fitted.sum_sq += crate::ewfit::fit(&ew, &mut fitted.profile, loss)?;
+    }
+    if let Some(arg) = spec.residual {
+        let k = match arg {
+            ResidualArg::Neighbours(k) => Some(k),
+            ResidualArg::Auto => choose_neighbours(&fitted.profile, &rest).0,
+        };
+        fitted.profile.residual = k.and_then(|k| residual_table(&fitted.profile, &rest, k));
+        if fitted.profile.uses_format_2() {
+            fitted.profile.format = alphaflops_core::profile::FORMAT;
+        }
+    }
     let pred: Vec<f64> = rows
         .iter()
         .map(|r| {
@@ -619,6 +669,83 @@ pub fn fit(rows: &[Row], spec: &SpecArgs, base: &Profile) -> Result<Fitted> {
     let t: Vec<f64> = rows.iter().map(Row::t).collect();
     fitted.metrics = Metrics::of(&pred, &t);
     Ok(fitted)
+}
+
+/// The `[residual]` of `profile` on `rows` with `neighbours` per prediction
+/// ([`residual_rows`]); `None` when no row qualifies.
+pub fn residual_table(profile: &Profile, rows: &[Row], neighbours: u64) -> Option<Residual> {
+    let table: Vec<ResidualRow> = residual_rows(profile, rows)
+        .into_iter()
+        .map(|(_, r)| r)
+        .collect();
+    (!table.is_empty()).then_some(Residual {
+        neighbours,
+        rows: table,
+    })
+}
+
+/// One residual row per measured row that runs exactly one GEMM kernel (the ratio of a row of
+/// several would be shared among kernels it cannot tell apart), with the index of its row: the
+/// ratio measured / predicted by `profile` as fitted, without a residual.
+pub fn residual_rows(profile: &Profile, rows: &[Row]) -> Vec<(usize, ResidualRow)> {
+    let mut plain = profile.clone();
+    plain.residual = None;
+    rows.iter()
+        .enumerate()
+        .filter_map(|(i, r)| {
+            let mut gemms = r
+                .kernels
+                .iter()
+                .filter_map(|k| Some((k.alpha?.op, k.gemm?)));
+            let (op, g) = gemms.next()?;
+            if gemms.next().is_some() {
+                return None;
+            }
+            let predicted = price_kernels(&plain, &r.kernels).ok()?.predicted_ms;
+            let ratio = r.t() / predicted;
+            (ratio.is_finite() && ratio > 0.0).then(|| (i, ResidualRow::new(op, g, ratio)))
+        })
+        .collect()
+}
+
+/// `--residual auto`: each of [`RESIDUAL_CANDIDATES`] neighbours, and no residual (`0`),
+/// scored by the MAPE over the table's rows of predictions each made from the table without
+/// its own row (the form as fitted on all of them). Returns the best count (`None` where no
+/// residual scores best) and each candidate's score.
+pub fn choose_neighbours(profile: &Profile, rows: &[Row]) -> (Option<u64>, Vec<(u64, f64)>) {
+    let mut plain = profile.clone();
+    plain.residual = None;
+    let held = residual_rows(&plain, rows);
+    if held.is_empty() {
+        return (None, Vec::new());
+    }
+    let all: Vec<ResidualRow> = held.iter().map(|(_, r)| r.clone()).collect();
+    let mut scores = Vec::new();
+    for k in std::iter::once(0).chain(RESIDUAL_CANDIDATES) {
+        let mut ape = 0.0;
+        for (j, (i, _)) in held.iter().enumerate() {
+            let r = &rows[*i];
+            let mut p = plain.clone();
+            if k > 0 {
+                let mut others = all.clone();
+                others.remove(j);
+                p.residual = Some(Residual {
+                    neighbours: k,
+                    rows: others,
+                });
+            }
+            let ms = price_kernels(&p, &r.kernels).map_or(f64::NAN, |p| p.predicted_ms);
+            ape += (ms - r.t()).abs() / r.t();
+        }
+        scores.push((k, 100.0 * ape / held.len() as f64));
+    }
+    let best = scores
+        .iter()
+        .filter(|(_, s)| s.is_finite())
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+        .map(|&(k, _)| k)
+        .filter(|&k| k > 0);
+    (best, scores)
 }
 
 /// What `--model auto` chose, and how each candidate scored.
@@ -1286,6 +1413,7 @@ mod tests {
             tiles: Tiles(vec![]),
             folds: 5,
             auto_folds: None,
+            residual: None,
         }
     }
 
@@ -1314,6 +1442,80 @@ mod tests {
         assert_eq!(
             auto_groups(&rows, &spec).1,
             "leave-one-experiment-out over 5 experiments"
+        );
+    }
+
+    /// Rows of `rows(default)` whose times carry a shape-dependent error no form expresses.
+    fn bumped_rows() -> (Profile, Vec<Row>) {
+        let mut p = Profile::default_profile();
+        p.device.memory_bandwidth_bytes_per_s = None;
+        let mut rows = rows(&p);
+        for (i, r) in rows.iter_mut().enumerate() {
+            r.time_ms = Some(r.t() * (0.6 + 0.2 * ((i * 7) % 5) as f64));
+        }
+        (p, rows)
+    }
+
+    /// `--residual 1` prices every training row at its measured time: each row's nearest is
+    /// its own GEMM, whose ratio is measured / predicted.
+    #[test]
+    fn a_residual_of_one_neighbour_recovers_the_training_rows() {
+        let (p, rows) = bumped_rows();
+        let base = template("t", p.device.clone(), &[1, 2], false);
+        let mut with = spec(Form::Paper, CombineArg::Sum, false, MemoryArg::Tensors);
+        let plain = fit(&rows, &with, &base).unwrap();
+        assert!(plain.profile.residual.is_none());
+        with.residual = Some(ResidualArg::Neighbours(1));
+        let fitted = fit(&rows, &with, &base).unwrap();
+        let table = fitted.profile.residual.as_ref().unwrap();
+        assert_eq!((table.neighbours, table.rows.len()), (1, rows.len()));
+        assert_eq!(fitted.profile.format, alphaflops_core::profile::FORMAT);
+        for r in &rows {
+            let ms = price_kernels(&fitted.profile, &r.kernels)
+                .unwrap()
+                .predicted_ms;
+            assert!(close(ms, r.t(), 1e-9), "line {}: {ms} vs {}", r.line, r.t());
+        }
+        // The form's constants are the plain fit's: the table only multiplies.
+        assert_eq!(fitted.profile.timing, plain.profile.timing);
+        assert!(fitted.metrics.mape_pct < 1e-6 && plain.metrics.mape_pct > 5.0);
+        // It survives the trip through the file.
+        let text = fitted.profile.to_toml_string();
+        let back = Profile::from_toml_str(&text, "t").unwrap();
+        assert_eq!(back.residual, fitted.profile.residual);
+    }
+
+    /// `--residual auto` scores no residual and each candidate by leaving each row out of the
+    /// table: on rows whose error has no pattern in their shapes, no neighbour count helps.
+    #[test]
+    fn residual_auto_leaves_each_row_out_and_may_choose_none() {
+        let (p, rows) = bumped_rows();
+        let base = template("t", p.device.clone(), &[1, 2], false);
+        let plain = fit(
+            &rows,
+            &spec(Form::Paper, CombineArg::Sum, false, MemoryArg::Tensors),
+            &base,
+        )
+        .unwrap();
+        let (_, scores) = choose_neighbours(&plain.profile, &rows);
+        let ks: Vec<u64> = scores.iter().map(|s| s.0).collect();
+        assert_eq!(ks, vec![0, 1, 3, 5]);
+        // Left out, a row's own ratio is never used: K = 1 does not recover it.
+        assert!(scores[1].1 > 1.0, "{scores:?}");
+        // A smooth error (here: in the kernel area) is what neighbours do recover.
+        let mut smooth = rows.clone();
+        for r in smooth.iter_mut() {
+            let area = r.kernels[0].alpha.unwrap().kernel_area as f64;
+            let base_t = price_kernels(&plain.profile, &r.kernels)
+                .unwrap()
+                .predicted_ms;
+            r.time_ms = Some(base_t * (1.0 + area / 10.0));
+        }
+        let (best, scores) = choose_neighbours(&plain.profile, &smooth);
+        assert!(best.is_some(), "{scores:?}");
+        assert!(
+            scores.iter().skip(1).any(|s| s.1 < scores[0].1 / 2.0),
+            "{scores:?}"
         );
     }
 

@@ -388,6 +388,7 @@ mod tests {
             tiles: Tiles(tiles),
             folds: 5,
             auto_folds: None,
+            residual: None,
         }
     }
 
