@@ -54,12 +54,15 @@ pub struct Half {
     pub residual_sweep: Vec<(u64, Metrics)>,
 }
 
+/// A row and its index in its file.
+type Indexed<'a> = (usize, &'a Row);
+
 /// Fits on `grid` plus the rows of `random` of one parity, predicts the others; both ways.
 pub fn halves(grid: &[Row], random: &[Row], spec: &SpecArgs) -> Result<Vec<Half>> {
     let device = crossval_device();
     let mut out = Vec::new();
     for parity in 0..2 {
-        let (test, train_half): (Vec<(usize, &Row)>, Vec<(usize, &Row)>) = random
+        let (test, train_half): (Vec<Indexed>, Vec<Indexed>) = random
             .iter()
             .enumerate()
             .partition(|(i, _)| i % 2 == parity);

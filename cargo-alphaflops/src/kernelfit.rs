@@ -99,8 +99,7 @@ impl Problem<'_> {
             // β, γ and the saturation halves and powers; scales, latencies and per-byte
             // costs have no natural centre in log space.
             let shape = k < nc
-                || (k >= nc
-                    && k < nc + PER_GEMM * p.gemm_classes.len()
+                || (k < nc + PER_GEMM * p.gemm_classes.len()
                     && (1..=4).contains(&((k - nc) % PER_GEMM)));
             r[n + k] = if shape { PRIOR * theta[k] } else { 0.0 };
         }
@@ -230,7 +229,7 @@ pub fn fit(rows: &[Row], spec: &SpecArgs, base: &Profile) -> Result<Fitted> {
                     .collect();
                 let mut theta = DVector::zeros(n_params);
                 for c in 0..nc {
-                    theta[2 * c] = (beta0 / (1.0 - beta0) as f64).ln();
+                    theta[2 * c] = (beta0 / (1.0 - beta0)).ln();
                     theta[2 * c + 1] = f64::ln(gamma0);
                 }
                 let mut i = 2 * nc;
