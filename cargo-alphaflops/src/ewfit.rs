@@ -264,18 +264,7 @@ pub fn fit(rows: &[Row], profile: &mut Profile, loss: Loss) -> Result<f64> {
         .with_patience(200)
         .minimize(problem);
     if loss == Loss::L1 {
-        for _ in 0..8 {
-            problem.sqrt_w = vec![1.0; rows.len()];
-            let Some(r) = problem.residuals() else { break };
-            problem.sqrt_w = (0..rows.len())
-                .map(|i| 1.0 / r[i].abs().max(1e-3).sqrt())
-                .collect();
-            problem = LevenbergMarquardt::new()
-                .with_patience(100)
-                .minimize(problem)
-                .0;
-        }
-        problem.sqrt_w = vec![1.0; rows.len()];
+        problem = problem.least_absolute(8);
     }
     let r = problem
         .residuals()

@@ -471,10 +471,34 @@ pub(crate) fn forward_jacobian(
 }
 
 /// The `LeastSquaresProblem` every fit here is: parameters in a `theta` vector, residuals
-/// from its `residuals_at(&theta)`, the Jacobian by [`forward_jacobian`]. A macro, as the
-/// trait's associated storage types make a blanket impl over a helper trait no shorter.
+/// from its `residuals_at(&theta)` scaled by its `sqrt_w` weights, the Jacobian by
+/// [`forward_jacobian`]; and `least_absolute`, the least absolute log error by iteratively
+/// reweighted least squares. A macro, as the trait's associated storage types make a blanket
+/// impl over a helper trait no shorter.
 macro_rules! least_squares_problem {
     ($problem:ty) => {
+        impl $problem {
+            /// `rounds` of iteratively reweighted least squares from the current fit: weights
+            /// 1/|r| turn Σ r² into Σ |r|, which tracks MAPE and shrugs off outliers. The
+            /// weights are 1 again on return.
+            fn least_absolute(mut self, rounds: usize) -> Self {
+                let n = self.sqrt_w.len();
+                for _ in 0..rounds {
+                    self.sqrt_w = vec![1.0; n];
+                    let Some(r) = levenberg_marquardt::LeastSquaresProblem::residuals(&self) else {
+                        break;
+                    };
+                    self.sqrt_w = (0..n).map(|i| 1.0 / r[i].abs().max(1e-3).sqrt()).collect();
+                    self = levenberg_marquardt::LevenbergMarquardt::new()
+                        .with_patience(100)
+                        .minimize(self)
+                        .0;
+                }
+                self.sqrt_w = vec![1.0; n];
+                self
+            }
+        }
+
         impl levenberg_marquardt::LeastSquaresProblem<f64, nalgebra::Dyn, nalgebra::Dyn>
             for $problem
         {
@@ -979,20 +1003,7 @@ fn fit_alpha(rows: &[Row], spec: &SpecArgs, base: &Profile) -> Result<Fitted> {
                     .with_patience(200)
                     .minimize(problem);
                 if loss == Loss::L1 {
-                    // Iteratively reweighted least squares: weights 1/|r| turn Σ r² into Σ |r|,
-                    // the least absolute log error, which tracks MAPE and shrugs off outliers.
-                    for _ in 0..10 {
-                        problem.sqrt_w = vec![1.0; rows.len()];
-                        let Some(r) = problem.residuals() else { break };
-                        problem.sqrt_w = (0..rows.len())
-                            .map(|i| 1.0 / r[i].abs().max(1e-3).sqrt())
-                            .collect();
-                        problem = LevenbergMarquardt::new()
-                            .with_patience(100)
-                            .minimize(problem)
-                            .0;
-                    }
-                    problem.sqrt_w = vec![1.0; rows.len()];
+                    problem = problem.least_absolute(10);
                 }
                 starts += 1;
                 let Some(r) = problem.residuals() else {

@@ -294,18 +294,7 @@ pub fn fit(rows: &[Row], spec: &SpecArgs, base: &Profile) -> Result<Fitted> {
                     .with_ftol(1e-7)
                     .minimize(problem);
                 if spec.loss == Loss::L1 {
-                    for _ in 0..8 {
-                        problem.sqrt_w = vec![1.0; rows.len()];
-                        let Some(r) = problem.residuals() else { break };
-                        problem.sqrt_w = (0..rows.len())
-                            .map(|i| 1.0 / r[i].abs().max(1e-3).sqrt())
-                            .collect();
-                        problem = LevenbergMarquardt::new()
-                            .with_patience(100)
-                            .minimize(problem)
-                            .0;
-                    }
-                    problem.sqrt_w = vec![1.0; rows.len()];
+                    problem = problem.least_absolute(8);
                 }
                 starts += 1;
                 let Some(r) = problem.residuals() else {
