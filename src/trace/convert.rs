@@ -456,71 +456,46 @@ fn module(m: &ModuleOperationIr) -> (Pricing, Option<LayerEval>, String) {
             layer(l, format!("linear {} → {}", w[0], w[1]))
         }
         ModuleOperationIr::MaxPool2d(o) => {
-            let p = Pool {
-                kind: PoolKind::Max,
-                kernel: u64s(&o.kernel_size),
-                stride: u64s(&o.stride),
-                padding: u64s(&o.padding),
-                dilation: u64s(&o.dilation),
-                ceil_mode: o.ceil_mode,
-            };
-            let d = format!(
-                "{}×{} max pooling, stride {}",
-                o.kernel_size[0], o.kernel_size[1], o.stride[0]
-            );
-            layer(Layer::Pool(p), d)
+            let (dilation, ceil) = (u64s(&o.dilation), o.ceil_mode);
+            let (k, s, p) = (u64s(&o.kernel_size), u64s(&o.stride), u64s(&o.padding));
+            let (l, d) = pool(PoolKind::Max, k, s, p, dilation, ceil);
+            layer(l, d)
         }
         ModuleOperationIr::MaxPool2dWithIndices(o) => {
-            let p = Pool {
-                kind: PoolKind::Max,
-                kernel: u64s(&o.kernel_size),
-                stride: u64s(&o.stride),
-                padding: u64s(&o.padding),
-                dilation: u64s(&o.dilation),
-                ceil_mode: o.ceil_mode,
-            };
-            let d = format!(
-                "{}×{} max pooling, stride {}",
-                o.kernel_size[0], o.kernel_size[1], o.stride[0]
-            );
-            layer(Layer::Pool(p), d)
+            let (dilation, ceil) = (u64s(&o.dilation), o.ceil_mode);
+            let (k, s, p) = (u64s(&o.kernel_size), u64s(&o.stride), u64s(&o.padding));
+            let (l, d) = pool(PoolKind::Max, k, s, p, dilation, ceil);
+            layer(l, d)
         }
         ModuleOperationIr::MaxPool1d(o) => {
-            let p = Pool {
-                kind: PoolKind::Max,
-                kernel: vec![o.kernel_size as u64],
-                stride: vec![o.stride as u64],
-                padding: vec![o.padding as u64],
-                dilation: vec![o.dilation as u64],
-                ceil_mode: o.ceil_mode,
-            };
-            layer(Layer::Pool(p), format!("{} max pooling", o.kernel_size))
+            let (k, s, p) = (o.kernel_size as u64, o.stride as u64, o.padding as u64);
+            let dilation = vec![o.dilation as u64];
+            let (l, d) = pool(
+                PoolKind::Max,
+                vec![k],
+                vec![s],
+                vec![p],
+                dilation,
+                o.ceil_mode,
+            );
+            layer(l, d)
         }
         ModuleOperationIr::AvgPool2d(o) => {
-            let p = Pool {
-                kind: PoolKind::Avg,
-                kernel: u64s(&o.kernel_size),
-                stride: u64s(&o.stride),
-                padding: u64s(&o.padding),
-                dilation: vec![1, 1],
-                ceil_mode: o.ceil_mode,
-            };
-            let d = format!(
-                "{}×{} average pooling, stride {}",
-                o.kernel_size[0], o.kernel_size[1], o.stride[0]
-            );
-            layer(Layer::Pool(p), d)
+            let (k, s, p) = (u64s(&o.kernel_size), u64s(&o.stride), u64s(&o.padding));
+            let (l, d) = pool(PoolKind::Avg, k, s, p, vec![1, 1], o.ceil_mode);
+            layer(l, d)
         }
         ModuleOperationIr::AvgPool1d(o) => {
-            let p = Pool {
-                kind: PoolKind::Avg,
-                kernel: vec![o.kernel_size as u64],
-                stride: vec![o.stride as u64],
-                padding: vec![o.padding as u64],
-                dilation: vec![1],
-                ceil_mode: o.ceil_mode,
-            };
-            layer(Layer::Pool(p), format!("{} average pooling", o.kernel_size))
+            let (k, s, p) = (o.kernel_size as u64, o.stride as u64, o.padding as u64);
+            let (l, d) = pool(
+                PoolKind::Avg,
+                vec![k],
+                vec![s],
+                vec![p],
+                vec![1],
+                o.ceil_mode,
+            );
+            layer(l, d)
         }
         ModuleOperationIr::AdaptiveAvgPool2d(o) => layer(
             Layer::AdaptiveAvgPool {
@@ -1160,4 +1135,33 @@ mod tests {
         assert_eq!(e.kernels[0].alpha, Some(AlphaInput::matmul(12 * 197)));
         assert_eq!(detail, "12 × [197, 64]·[64, 197] matrix product");
     }
+}
+
+/// A pooling layer and its description: "2×2 max pooling, stride 2", or "3 average pooling"
+/// in one dimension.
+fn pool(
+    kind: PoolKind,
+    kernel: Vec<u64>,
+    stride: Vec<u64>,
+    padding: Vec<u64>,
+    dilation: Vec<u64>,
+    ceil_mode: bool,
+) -> (Layer, String) {
+    let name = match kind {
+        PoolKind::Max => "max",
+        PoolKind::Avg => "average",
+    };
+    let description = match (&kernel[..], stride.first()) {
+        ([k1, k2], Some(s)) => format!("{k1}×{k2} {name} pooling, stride {s}"),
+        _ => format!("{} {name} pooling", kernel.first().copied().unwrap_or(0)),
+    };
+    let p = Pool {
+        kind,
+        kernel,
+        stride,
+        padding,
+        dilation,
+        ceil_mode,
+    };
+    (Layer::Pool(p), description)
 }
