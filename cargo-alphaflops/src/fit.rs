@@ -169,7 +169,7 @@ pub struct SpecArgs {
     pub folds: u64,
     /// Cross-validate `--model auto` over N folds of whole experiments instead of leaving one
     /// experiment out at a time: N + 1 fits per candidate instead of one per experiment
-    /// (`bench --quick` uses 3)
+    /// (`bench --quick` uses 3; with N at least the number of experiments it leaves one out)
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(2..))]
     pub auto_folds: Option<u64>,
     /// After fitting the form, write each training row's measured / predicted into the
